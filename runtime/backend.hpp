@@ -1,0 +1,96 @@
+// The Backend interface: the few operations softmax-regression training needs, with datasets and
+// parameters resident in the backend. model/ talks only to this; the OpenCL backend fuses freely.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "device_info.hpp"
+
+namespace clmnist::runtime {
+
+// What a run reports about the device it used (summary JSON, model metadata).
+struct BackendInfo {
+  std::string backend;  // "opencl" or "host"
+  std::string name;
+  std::string vendor;
+  std::string platform;
+  std::string type;
+  std::string driver;
+  std::string gemm_path;  // how the GEMMs run: "fused", "clblast" or "host"
+};
+
+// Labelled uint8 images: images [rows x features] row-major, labels [rows].
+struct DatasetView {
+  const std::uint8_t* images = nullptr;
+  const std::uint8_t* labels = nullptr;
+  std::size_t rows = 0;
+  std::size_t features = 0;
+};
+
+// Error counts of one evaluation pass.
+struct EvalCounts {
+  std::uint64_t errors_counted = 0;  // among the first `counted` rows (the reference protocol)
+  std::uint64_t errors_all = 0;      // among all rows
+  double nll_sum_all = 0.0;          // summed NLL over all rows
+};
+
+using DatasetId = std::size_t;
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  Backend() = default;
+  Backend(const Backend&) = delete;
+  Backend& operator=(const Backend&) = delete;
+
+  virtual const BackendInfo& info() const = 0;
+
+  // Fixes the layer shape and pixel scale for this session and prepares kernels and scratch
+  // buffers for minibatches of up to max_batch rows. Call once, before anything below.
+  virtual void configure(std::size_t features, std::size_t classes, std::size_t max_batch,
+                         float pixel_scale) = 0;
+
+  // Makes a dataset resident (uint8, as given). Its row order starts as the identity.
+  virtual DatasetId upload(const DatasetView& data) = 0;
+
+  // The order in which sgd_step visits the rows of a dataset (a permutation of 0..rows-1).
+  virtual void set_order(DatasetId id, const std::vector<std::uint32_t>& order) = 0;
+
+  // Parameters: wt [classes x features] (the transpose of the tutorial's W), b [classes].
+  virtual void set_params(const std::vector<float>& wt, const std::vector<float>& b) = 0;
+  virtual void get_params(std::vector<float>& wt, std::vector<float>& b) = 0;
+
+  // One SGD step of the mean NLL over rows order[first .. first + count): queued, no host sync.
+  virtual void sgd_step(DatasetId id, std::size_t first, std::size_t count, float lr) = 0;
+
+  // Mean training NLL of the rows at order positions [first, first + count), as computed by the
+  // sgd_steps that visited them (before their update). Synchronises.
+  virtual double train_loss(DatasetId id, std::size_t first, std::size_t count) = 0;
+
+  // Errors of the current parameters over all rows in storage order. Synchronises.
+  virtual EvalCounts evaluate(DatasetId id, std::size_t counted) = 0;
+
+  // Class probabilities of rows [first, first + count) in storage order: [count x classes].
+  virtual std::vector<float> predict(DatasetId id, std::size_t first, std::size_t count) = 0;
+
+  // Waits until all queued work is done.
+  virtual void finish() = 0;
+};
+
+enum class GemmPath { kAuto, kFused, kClblast };
+
+struct BackendOptions {
+  GemmPath gemm = GemmPath::kAuto;
+  bool profiling = false;       // OpenCL profiling events (the benchmark's per-kernel times)
+  bool kernel_cache = true;     // persistent program-binary cache
+  std::string cache_dir;        // empty: the default (see kernel_cache.hpp)
+};
+
+// The backend for a listed device: the host backend or an OpenCL one.
+std::unique_ptr<Backend> make_backend(const DeviceDesc& device, const BackendOptions& options);
+
+}  // namespace clmnist::runtime

@@ -1,0 +1,98 @@
+// An OpenCL device with its context, in-order queue and programs. Programs are built once per
+// (source, defines) with options derived from the device, through the persistent binary cache.
+// Internal to runtime/.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "device_info.hpp"
+#include "kernel_cache.hpp"
+#include "opencl_api.hpp"
+
+namespace clmnist::runtime {
+
+// One line of the benchmark's build report.
+struct BuildRecord {
+  std::string program;
+  double seconds = 0.0;
+  bool from_cache = false;
+};
+
+// One kernel launch timed by a profiling event.
+struct KernelEvent {
+  std::string kernel;
+  cl::Event event;
+};
+
+class Context {
+ public:
+  Context(const DeviceDesc& desc, bool profiling, KernelCache cache);
+
+  const DeviceDesc& desc() const { return desc_; }
+  const cl::Device& device() const { return device_; }
+  const cl::Context& context() const { return context_; }
+  cl::CommandQueue& queue() { return queue_; }
+  bool profiling() const { return profiling_; }
+
+  // "-cl-std=CL1.2" when the device's OpenCL C is 1.2 or newer, plus `defines`.
+  std::string build_options(const std::string& defines) const;
+
+  // cl/<name>.cl built with `defines`; cached in memory and on disk. Throws BuildError with the
+  // device, the options and the full build log.
+  cl::Program program(const std::string& name, const std::string& defines);
+
+  const std::vector<BuildRecord>& builds() const { return builds_; }
+
+  // Profiling: enqueue helpers record an event per launch when profiling is on.
+  cl::Event* next_event(const std::string& kernel);
+  // Sums of each kernel's profiled times since the last call (finishes the queue first).
+  struct KernelTime {
+    std::string kernel;
+    std::size_t calls = 0;
+    double total_seconds = 0.0;
+  };
+  std::vector<KernelTime> take_kernel_times();
+
+ private:
+  cl::Program build_from_source(const std::string& source, const std::string& options,
+                                const std::string& name);
+
+  DeviceDesc desc_;
+  cl::Device device_;
+  cl::Context context_;
+  cl::CommandQueue queue_;
+  bool profiling_;
+  KernelCache cache_;
+  std::map<std::string, cl::Program> programs_;
+  std::vector<BuildRecord> builds_;
+  std::vector<KernelEvent> events_;
+};
+
+// Global and local sizes for a 1-D launch of n work-items: an explicit local size within the
+// kernel's and device's limits (PoCL runs simple kernels ~2x slower when left to choose), shrunk
+// on CPUs so that small launches still give every compute unit work.
+struct Launch1d {
+  std::size_t global;
+  std::size_t local;
+};
+Launch1d plan_launch(const cl::Kernel& kernel, const Context& ctx, std::size_t n);
+
+// Sets every argument of a kernel, checking the count against the kernel's own.
+template <class... Args>
+void set_args(cl::Kernel& kernel, const Args&... args) {
+  const cl_uint expected = kernel.getInfo<CL_KERNEL_NUM_ARGS>();
+  if (expected != sizeof...(Args)) {
+    throw std::logic_error("kernel " + kernel.getInfo<CL_KERNEL_FUNCTION_NAME>() + " takes " +
+                           std::to_string(expected) + " arguments, given " +
+                           std::to_string(sizeof...(Args)));
+  }
+  cl_uint index = 0;
+  (kernel.setArg(index++, args), ...);
+}
+
+// Enqueues a 1-D launch over n work-items (the kernel guards n itself).
+void enqueue_1d(Context& ctx, cl::Kernel& kernel, std::size_t n);
+
+}  // namespace clmnist::runtime

@@ -1,0 +1,148 @@
+// Plain C++ forward/backward ops of softmax regression, templated on the arithmetic type: float for
+// the host backend, double for the oracle the device tests compare against. Each mirrors one
+// kernel in cl/ with the same shapes and the same row/column conventions.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace clmnist::runtime::host {
+
+// Partial sums per dot product, as the fused kernels' VEC lanes (fixed, so results are repeatable).
+constexpr std::size_t kLanes = 16;
+
+// logits: [count x k] = scale * x[order[first + i], :] . wt[c, :]   (no bias)
+// x: [rows x features] uint8; wt: [k x features].
+template <class T>
+void linear_dots(const std::uint8_t* x, const std::uint32_t* order, std::size_t first,
+                 std::size_t count, std::size_t features, std::size_t k, T scale, const T* wt,
+                 T* logits) {
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::uint8_t* row = x + static_cast<std::size_t>(order[first + i]) * features;
+    for (std::size_t c = 0; c < k; ++c) {
+      const T* w = wt + c * features;
+      T lanes[kLanes] = {};
+      std::size_t j = 0;
+      for (; j + kLanes <= features; j += kLanes) {
+        for (std::size_t l = 0; l < kLanes; ++l) lanes[l] += static_cast<T>(row[j + l]) * w[j + l];
+      }
+      for (std::size_t l = 0; j < features; ++j, ++l) lanes[l] += static_cast<T>(row[j]) * w[j];
+      T s = 0;
+      for (std::size_t l = 0; l < kLanes; ++l) s += lanes[l];
+      logits[i * k + c] = s * scale;
+    }
+  }
+}
+
+// log(sum exp(z)) over one row, stable: max + log(sum exp(z - max)).
+template <class T>
+T row_logsumexp(const T* z, std::size_t k) {
+  T m = z[0];
+  for (std::size_t c = 1; c < k; ++c) m = std::fmax(m, z[c]);
+  T s = 0;
+  for (std::size_t c = 0; c < k; ++c) s += std::exp(z[c] - m);
+  return m + std::log(s);
+}
+
+template <class T>
+std::size_t row_argmax(const T* z, std::size_t k) {
+  std::size_t best = 0;
+  for (std::size_t c = 1; c < k; ++c) {
+    if (z[c] > z[best]) best = c;
+  }
+  return best;
+}
+
+// probs: [rows x k] = softmax(logits + b)
+template <class T>
+void softmax_rows(const T* logits, const T* b, std::size_t rows, std::size_t k, T* probs) {
+  std::vector<T> z(k);
+  for (std::size_t i = 0; i < rows; ++i) {
+    for (std::size_t c = 0; c < k; ++c) z[c] = logits[i * k + c] + b[c];
+    const T lse = row_logsumexp(z.data(), k);
+    for (std::size_t c = 0; c < k; ++c) probs[i * k + c] = std::exp(z[c] - lse);
+  }
+}
+
+// loss: [rows], the NLL of each row's label under softmax(logits + b)
+template <class T>
+void nll_rows(const T* logits, const T* b, const std::uint8_t* labels, std::size_t rows,
+              std::size_t k, T* loss) {
+  std::vector<T> z(k);
+  for (std::size_t i = 0; i < rows; ++i) {
+    for (std::size_t c = 0; c < k; ++c) z[c] = logits[i * k + c] + b[c];
+    loss[i] = row_logsumexp(z.data(), k) - z[labels[i]];
+  }
+}
+
+// dlogits: [rows x k] = (softmax(logits + b) - onehot(label)) * inv_rows, the gradient of the
+// mean NLL; loss[first + i] = that row's NLL. Labels are gathered as labels[order[first + i]].
+template <class T>
+void xent_grad(const T* logits, const T* b, const std::uint8_t* labels,
+               const std::uint32_t* order, std::size_t first, std::size_t rows, std::size_t k,
+               T inv_rows, T* dlogits, T* loss) {
+  std::vector<T> z(k);
+  for (std::size_t i = 0; i < rows; ++i) {
+    for (std::size_t c = 0; c < k; ++c) z[c] = logits[i * k + c] + b[c];
+    const std::size_t y = labels[order[first + i]];
+    const T lse = row_logsumexp(z.data(), k);
+    for (std::size_t c = 0; c < k; ++c) {
+      dlogits[i * k + c] = (std::exp(z[c] - lse) - (c == y ? T(1) : T(0))) * inv_rows;
+    }
+    loss[first + i] = lse - z[y];
+  }
+}
+
+// wrong: [rows], 1 where argmax(logits + b) differs from the label.
+template <class T>
+void count_errors(const T* logits, const T* b, const std::uint8_t* labels, std::size_t rows,
+                  std::size_t k, std::uint8_t* wrong) {
+  std::vector<T> z(k);
+  for (std::size_t i = 0; i < rows; ++i) {
+    for (std::size_t c = 0; c < k; ++c) z[c] = logits[i * k + c] + b[c];
+    wrong[i] = static_cast<std::uint8_t>(row_argmax(z.data(), k) != labels[i]);
+  }
+}
+
+// out: [count x features] = x[order[first + i], :] * scale
+template <class T>
+void u8_to_float(const std::uint8_t* x, const std::uint32_t* order, std::size_t first,
+                 std::size_t count, std::size_t features, T scale, T* out) {
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::uint8_t* row = x + static_cast<std::size_t>(order[first + i]) * features;
+    for (std::size_t j = 0; j < features; ++j) out[i * features + j] = static_cast<T>(row[j]) * scale;
+  }
+}
+
+// b[c] -= lr * sum_i dlogits[i, c]   (the bias gradient and its SGD update)
+template <class T>
+void bias_grad_update(const T* dlogits, std::size_t rows, std::size_t k, T lr, T* b) {
+  for (std::size_t c = 0; c < k; ++c) {
+    T s = 0;
+    for (std::size_t i = 0; i < rows; ++i) s += dlogits[i * k + c];
+    b[c] -= lr * s;
+  }
+}
+
+// wt[c, j] -= lr * (scale * sum_i x[order[first + i], j] * dlogits[i, c]), then the bias update.
+// grad: scratch of k * features.
+template <class T>
+void weight_grad_update(const std::uint8_t* x, const std::uint32_t* order, std::size_t first,
+                        std::size_t count, std::size_t features, std::size_t k, T scale, T lr,
+                        const T* dlogits, T* wt, T* b, std::vector<T>& grad) {
+  grad.assign(k * features, T(0));
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::uint8_t* row = x + static_cast<std::size_t>(order[first + i]) * features;
+    for (std::size_t c = 0; c < k; ++c) {
+      const T d = dlogits[i * k + c];
+      T* g = grad.data() + c * features;
+      for (std::size_t j = 0; j < features; ++j) g[j] += static_cast<T>(row[j]) * d;
+    }
+  }
+  for (std::size_t n = 0; n < k * features; ++n) wt[n] -= lr * (scale * grad[n]);
+  bias_grad_update(dlogits, count, k, lr, b);
+}
+
+}  // namespace clmnist::runtime::host

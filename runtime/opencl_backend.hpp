@@ -1,0 +1,73 @@
+// The OpenCL backend: datasets resident on the device as uint8, parameters in device buffers,
+// one of two GEMM paths (the fused kernels of cl/fused.cl, or CLBlast with cl/softmax.cl), no host
+// synchronisation inside sgd_step.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "backend.hpp"
+#include "cl_context.hpp"
+
+namespace clmnist::runtime {
+
+class OpenClBackend final : public Backend {
+ public:
+  OpenClBackend(const DeviceDesc& device, const BackendOptions& options);
+
+  const BackendInfo& info() const override { return info_; }
+  void configure(std::size_t features, std::size_t classes, std::size_t max_batch,
+                 float pixel_scale) override;
+  DatasetId upload(const DatasetView& data) override;
+  void set_order(DatasetId id, const std::vector<std::uint32_t>& order) override;
+  void set_params(const std::vector<float>& wt, const std::vector<float>& b) override;
+  void get_params(std::vector<float>& wt, std::vector<float>& b) override;
+  void sgd_step(DatasetId id, std::size_t first, std::size_t count, float lr) override;
+  double train_loss(DatasetId id, std::size_t first, std::size_t count) override;
+  EvalCounts evaluate(DatasetId id, std::size_t counted) override;
+  std::vector<float> predict(DatasetId id, std::size_t first, std::size_t count) override;
+  void finish() override;
+
+  Context& context() { return ctx_; }
+  GemmPath gemm_path() const { return path_; }
+  std::size_t device_bytes() const { return device_bytes_; }
+
+ private:
+  struct Dataset {
+    cl::Buffer x;         // [rows x stride] uint8
+    cl::Buffer labels;    // [rows] uint8
+    cl::Buffer order;     // [rows] uint32, sgd_step's row order
+    cl::Buffer identity;  // [rows] uint32, storage order (evaluation, predict)
+    cl::Buffer loss;      // [rows] float, per-row NLL
+    cl::Buffer wrong;     // [rows] uint8, evaluation
+    std::size_t rows = 0;
+  };
+  Dataset& dataset(DatasetId id);
+  cl::Buffer make_buffer(cl_mem_flags flags, std::size_t bytes, const char* what);
+  cl::Kernel kernel(const std::string& program, const char* name);
+  // Logits without bias of rows [first, first + count) (count <= max_batch) into logits_.
+  void logits_rows(Dataset& d, const cl::Buffer& order, std::size_t first, std::size_t count);
+
+  Context ctx_;
+  BackendOptions options_;
+  GemmPath path_;
+  BackendInfo info_;
+  std::size_t features_ = 0, stride_ = 0, classes_ = 0, max_batch_ = 0;
+  unsigned vec_ = 16;
+  float scale_ = 1.0f;
+  std::size_t device_bytes_ = 0;
+  std::vector<Dataset> datasets_;
+  cl::Buffer wt_, b_, logits_, dlogits_, probs_, xf_;
+  struct Kernels {
+    cl::Kernel forward_backward, weight_update, evaluate, logits;  // fused.cl
+    cl::Kernel softmax, xent_grad, count_errors, nll;             // softmax.cl
+    cl::Kernel u8_to_f32;                                          // prepare.cl
+    cl::Kernel bias_update;                                        // sgd.cl
+  } k_;
+};
+
+// The vector width the fused kernels use on a device (a tunable: CLMNIST_VEC overrides).
+unsigned fused_vector_width(const DeviceDesc& device);
+
+}  // namespace clmnist::runtime

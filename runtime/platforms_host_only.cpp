@@ -1,0 +1,8 @@
+// Device listing for a build without OpenCL: the host backend alone.
+#include "platforms.hpp"
+
+namespace clmnist::runtime {
+
+std::vector<DeviceDesc> list_devices() { return {host_device_desc(0)}; }
+
+}  // namespace clmnist::runtime
