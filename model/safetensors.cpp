@@ -1,0 +1,208 @@
+// safetensors encoding and validated decoding (nlohmann::json for the header).
+#include "safetensors.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "errors.hpp"
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "clmnist writes float32 data as stored in memory: a little-endian host is required"
+#endif
+
+namespace clmnist::model {
+namespace {
+
+[[noreturn]] void fail(const std::string& name, const std::string& problem) {
+  throw DataError(name + ": not a valid clmnist safetensors file: " + problem);
+}
+
+}  // namespace
+
+std::string encode_safetensors(const SafeTensors& st) {
+  nlohmann::json header = nlohmann::json::object();
+  std::uint64_t offset = 0;
+  for (const auto& [name, t] : st.tensors) {
+    const std::uint64_t bytes = t.data.size() * sizeof(float);
+    header[name] = {{"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+  }
+  if (!st.metadata.empty()) header["__metadata__"] = st.metadata;
+  std::string text = header.dump();
+  while (text.size() % 8 != 0) text.push_back(' ');
+  std::string out(8, '\0');
+  const std::uint64_t n = text.size();
+  for (int i = 0; i < 8; ++i) out[static_cast<std::size_t>(i)] = static_cast<char>((n >> (8 * i)) & 0xff);
+  out += text;
+  for (const auto& [name, t] : st.tensors) {
+    out.append(reinterpret_cast<const char*>(t.data.data()), t.data.size() * sizeof(float));
+  }
+  return out;
+}
+
+SafeTensors decode_safetensors(const std::string& bytes, const std::string& name) {
+  if (bytes.size() < 8) fail(name, "the file is " + std::to_string(bytes.size()) + " bytes, under 8");
+  std::uint64_t n = 0;
+  for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]);
+  if (n > kMaxSafetensorsHeader) {
+    fail(name, "header length " + std::to_string(n) + " is over the limit of " +
+                   std::to_string(kMaxSafetensorsHeader));
+  }
+  if (n > bytes.size() - 8) {
+    fail(name, "header length " + std::to_string(n) + " runs past the end of the " +
+                   std::to_string(bytes.size()) + "-byte file");
+  }
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
+  } catch (const nlohmann::json::exception& e) {
+    fail(name, std::string("the header is not valid JSON (") + e.what() + ")");
+  }
+  if (!header.is_object()) fail(name, "the header is not a JSON object");
+  const std::uint64_t data_size = bytes.size() - 8 - n;
+  const char* data = bytes.data() + 8 + n;
+
+  SafeTensors st;
+  struct Range {
+    std::uint64_t begin, end;
+    std::string name;
+  };
+  std::vector<Range> ranges;
+  for (auto it = header.begin(); it != header.end(); ++it) {
+    const std::string& key = it.key();
+    const nlohmann::json& v = it.value();
+    if (key == "__metadata__") {
+      if (!v.is_object()) fail(name, "__metadata__ is not an object");
+      for (auto m = v.begin(); m != v.end(); ++m) {
+        if (!m.value().is_string()) fail(name, "__metadata__ value '" + m.key() + "' is not a string");
+        st.metadata[m.key()] = m.value().get<std::string>();
+      }
+      continue;
+    }
+    if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets")) {
+      fail(name, "tensor '" + key + "' lacks dtype, shape or data_offsets");
+    }
+    if (!v["dtype"].is_string() || v["dtype"].get<std::string>() != "F32") {
+      fail(name, "tensor '" + key + "' has dtype " + v["dtype"].dump() + "; only F32 is supported");
+    }
+    const nlohmann::json& shape = v["shape"];
+    const nlohmann::json& offs = v["data_offsets"];
+    if (!shape.is_array() || !offs.is_array() || offs.size() != 2) {
+      fail(name, "tensor '" + key + "' has a malformed shape or data_offsets");
+    }
+    TensorF32 t;
+    std::uint64_t elements = 1;
+    for (const auto& d : shape) {
+      if (!d.is_number_unsigned()) fail(name, "tensor '" + key + "' has a non-integer dimension");
+      const std::uint64_t dim = d.get<std::uint64_t>();
+      if (dim != 0 && elements > (std::uint64_t{1} << 40) / dim) {
+        fail(name, "tensor '" + key + "' has a shape whose element count overflows");
+      }
+      elements *= dim;
+      t.shape.push_back(dim);
+    }
+    if (!offs[0].is_number_unsigned() || !offs[1].is_number_unsigned()) {
+      fail(name, "tensor '" + key + "' has non-integer data_offsets");
+    }
+    const std::uint64_t b = offs[0].get<std::uint64_t>();
+    const std::uint64_t e = offs[1].get<std::uint64_t>();
+    if (b > e || e > data_size) {
+      fail(name, "tensor '" + key + "' has data_offsets [" + std::to_string(b) + ", " +
+                     std::to_string(e) + "] outside the " + std::to_string(data_size) +
+                     "-byte data section");
+    }
+    if (e - b != elements * sizeof(float)) {
+      fail(name, "tensor '" + key + "' has " + std::to_string(elements) + " elements but " +
+                     std::to_string(e - b) + " bytes");
+    }
+    t.data.resize(elements);
+    if (elements != 0) std::memcpy(t.data.data(), data + b, e - b);
+    ranges.push_back({b, e, key});
+    st.tensors.emplace(key, std::move(t));
+  }
+  std::sort(ranges.begin(), ranges.end(),
+            [](const Range& x, const Range& y) { return x.begin < y.begin; });
+  std::uint64_t cursor = 0;
+  for (const Range& r : ranges) {
+    if (r.begin != cursor) {
+      fail(name, "tensor '" + r.name + "' starts at byte " + std::to_string(r.begin) +
+                     (r.begin < cursor ? ", overlapping the tensor before it" : ", leaving a hole") +
+                     " (expected " + std::to_string(cursor) + ")");
+    }
+    cursor = r.end;
+  }
+  if (cursor != data_size) {
+    fail(name, std::to_string(data_size - cursor) + " bytes after the last tensor are not covered");
+  }
+  return st;
+}
+
+SafeTensors read_safetensors(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw DataError(path + ": is a directory, not a model file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw DataError(path + ": cannot open the model file (" + std::strerror(errno) +
+                    "); train one with `clmnist train --save-model " + path + "`");
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return decode_safetensors(ss.str(), path);
+}
+
+void write_file_atomic(const std::string& path, const std::string& bytes) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::string tmpl = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
+  const int fd = mkstemp(tmpl.data());
+  if (fd < 0) {
+    throw Error("cannot save '" + path + "': cannot create a temporary file in '" + dir.string() +
+                "' (" + std::strerror(errno) + "); choose a writable location");
+  }
+  const char* p = bytes.data();
+  std::size_t left = bytes.size();
+  int err = 0;
+  while (left > 0) {
+    const ssize_t w = ::write(fd, p, left);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      err = errno;
+      break;
+    }
+    p += w;
+    left -= static_cast<std::size_t>(w);
+  }
+  if (err == 0 && ::fsync(fd) != 0) err = errno;
+  if (::close(fd) != 0 && err == 0) err = errno;
+  // mkstemp creates 0600; give the file the usual permissions (0644 less the umask).
+  if (err == 0) {
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    if (::chmod(tmpl.c_str(), 0666 & ~mask) != 0) err = errno;
+  }
+  if (err == 0 && std::rename(tmpl.c_str(), path.c_str()) != 0) err = errno;
+  if (err != 0) {
+    ::unlink(tmpl.c_str());
+    throw Error("cannot save '" + path + "': " + std::strerror(err) +
+                " (disk full or not writable?); the previous file, if any, is unchanged");
+  }
+  // Make the rename durable.
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+}  // namespace clmnist::model
