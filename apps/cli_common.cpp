@@ -1,0 +1,94 @@
+// Command-line helpers shared by the subcommands.
+#include "cli_common.hpp"
+
+#include <cmath>
+#include <iostream>
+
+#include "device_select.hpp"
+#include "platforms.hpp"
+
+namespace clmnist::apps {
+
+bool parse_command_line(int argc, char** argv, const po::options_description& options,
+                        const std::string& usage, po::variables_map& vm,
+                        const po::positional_options_description* positional) {
+  try {
+    po::command_line_parser parser(argc, argv);
+    parser.options(options);
+    if (positional != nullptr) parser.positional(*positional);
+    po::store(parser.run(), vm);
+    if (vm.count("help") != 0U) {
+      std::cout << usage << "\n" << options << "\n";
+      return false;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  return true;
+}
+
+void add_device_options(po::options_description& desc, DeviceOptions& opts, bool allow_all) {
+  const std::string device_help =
+      std::string("device: auto (default; discrete GPU > GPU > accelerator > OpenCL CPU > host), "
+                  "host, cpu, gpu, accelerator, P:D, an index from `clmnist devices`, or part of a "
+                  "name or vendor (nvidia, intel, pocl)") +
+      (allow_all ? "; all = every device" : "") + ". Default: $CLMNIST_DEVICE, else " +
+      (allow_all ? "all" : "auto");
+  desc.add_options()                                                              //
+      ("device,d", po::value(&opts.device), device_help.c_str())                  //
+      ("gemm", po::value(&opts.gemm)->default_value("auto"),
+       "GEMM path on OpenCL devices: auto (fused kernels on CPUs, CLBlast on GPUs), fused, "
+       "clblast")                                                                 //
+      ("no-kernel-cache", po::bool_switch(&opts.no_kernel_cache),
+       "compile kernels from source, bypassing the on-disk binary cache")          //
+      ("kernel-cache-dir", po::value(&opts.kernel_cache_dir),
+       "kernel binary cache directory (default: $CLMNIST_CACHE_DIR, else "
+       "$XDG_CACHE_HOME/clmnist/kernels, else ~/.cache/clmnist/kernels)");
+}
+
+runtime::BackendOptions backend_options(const DeviceOptions& opts) {
+  runtime::BackendOptions o;
+  if (opts.gemm == "auto") {
+    o.gemm = runtime::GemmPath::kAuto;
+  } else if (opts.gemm == "fused") {
+    o.gemm = runtime::GemmPath::kFused;
+  } else if (opts.gemm == "clblast") {
+    o.gemm = runtime::GemmPath::kClblast;
+  } else {
+    throw UsageError("--gemm '" + opts.gemm + "' is not one of: auto, fused, clblast");
+  }
+  o.kernel_cache = !opts.no_kernel_cache;
+  o.cache_dir = opts.kernel_cache_dir;
+  return o;
+}
+
+OpenedBackend open_backend(const DeviceOptions& opts, std::ostream& log) {
+  const runtime::BackendOptions bo = backend_options(opts);
+  const std::vector<runtime::DeviceDesc> devices = runtime::list_devices();
+  const runtime::Selection sel =
+      runtime::select_device(devices, runtime::effective_device_spec(opts.device));
+  OpenedBackend out;
+  out.device = devices[sel.index];
+  log << "Device #" << out.device.flat_index << " [" << out.device.address() << "] "
+      << out.device.name << " (" << runtime::to_string(out.device.type) << ", "
+      << out.device.platform << "): " << sel.reason << "\n";
+  out.backend = runtime::make_backend(out.device, bo);
+  return out;
+}
+
+void require_positive_finite(const std::string& option, double value) {
+  if (!(value > 0.0) || !std::isfinite(value)) {
+    throw UsageError("--" + option + " must be a positive finite number, not " +
+                     std::to_string(value));
+  }
+}
+
+void require_at_least(const std::string& option, std::size_t value, std::size_t minimum) {
+  if (value < minimum) {
+    throw UsageError("--" + option + " must be at least " + std::to_string(minimum) + ", not " +
+                     std::to_string(value));
+  }
+}
+
+}  // namespace clmnist::apps

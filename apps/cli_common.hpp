@@ -1,0 +1,51 @@
+// Shared pieces of the clmnist subcommands: usage errors, option groups, device opening.
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backend.hpp"
+#include "device_info.hpp"
+#include "errors.hpp"
+
+namespace clmnist::apps {
+
+namespace po = boost::program_options;
+
+// A bad command line: main prints it with the subcommand's --help hint and exits with code 2.
+class UsageError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Parses argv for one subcommand; --help prints `usage` and the options and returns false.
+bool parse_command_line(int argc, char** argv, const po::options_description& options,
+                        const std::string& usage, po::variables_map& vm,
+                        const po::positional_options_description* positional = nullptr);
+
+// --device, --gemm, --no-kernel-cache, --kernel-cache-dir
+struct DeviceOptions {
+  std::string device;
+  std::string gemm = "auto";
+  bool no_kernel_cache = false;
+  std::string kernel_cache_dir;
+};
+void add_device_options(po::options_description& desc, DeviceOptions& opts, bool allow_all);
+runtime::BackendOptions backend_options(const DeviceOptions& opts);
+
+// Lists the devices, selects by the spec (flag, else CLMNIST_DEVICE, else auto), says which and
+// why on `log`, and creates its backend.
+struct OpenedBackend {
+  runtime::DeviceDesc device;
+  std::unique_ptr<runtime::Backend> backend;
+};
+OpenedBackend open_backend(const DeviceOptions& opts, std::ostream& log);
+
+// Checks a numeric option: throws UsageError naming the option, the value and what is allowed.
+void require_positive_finite(const std::string& option, double value);
+void require_at_least(const std::string& option, std::size_t value, std::size_t minimum);
+
+}  // namespace clmnist::apps

@@ -1,0 +1,177 @@
+// `clmnist train`: minibatch SGD on MNIST with the tutorial's early stopping and log lines.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli_common.hpp"
+#include "commands.hpp"
+#include "mnist.hpp"
+#include "safetensors.hpp"
+#include "trainer.hpp"
+
+namespace clmnist::apps {
+namespace {
+
+const char* kTrainUsage =
+    "Usage: clmnist train [options]\n"
+    "\n"
+    "Trains softmax regression on MNIST with minibatch SGD and prints the log lines of the Theano\n"
+    "tutorial logistic_sgd.py, then the errors over every sample. The best model (lowest\n"
+    "validation error) is saved whenever it improves.\n"
+    "\n"
+    "Presets: theano (default; train = first 50,000 training images, valid = last 10,000,\n"
+    "lr 0.13, batch 600, patience 5000, pixels / 256) and tensorflow (valid = first 5,000,\n"
+    "lr 0.5, batch 100, 1000 steps, shuffled, pixels / 255). Any option given overrides the\n"
+    "preset; the effective settings are printed.\n"
+    "\n"
+    "Examples:\n"
+    "  clmnist train\n"
+    "  clmnist train --device pocl --summary-json run.json\n"
+    "  clmnist train --preset tensorflow --device host\n"
+    "  clmnist train --learning-rate 0.05 --batch-size 100 --save-model small-lr.safetensors\n";
+
+std::string format_g(double v) {
+  char b[64];
+  std::snprintf(b, sizeof b, "%.9g", v);
+  return b;
+}
+
+}  // namespace
+
+int run_train(int argc, char** argv) {
+  std::string data_dir, preset = "theano", save_model = "best_model.safetensors", summary_json;
+  DeviceOptions dev;
+  po::options_description desc("Options");
+  desc.add_options()                                                                       //
+      ("help,h", "show this help")                                                         //
+      ("data-dir", po::value(&data_dir),
+       "directory with the four MNIST IDX files, raw or .gz (default: $CLMNIST_DATA_DIR, else "
+       "$XDG_DATA_HOME/clmnist/mnist, else ~/.local/share/clmnist/mnist)")                  //
+      ("preset", po::value(&preset)->default_value("theano"), "theano or tensorflow")        //
+      ("save-model", po::value(&save_model)->default_value("best_model.safetensors"),
+       "where the best model goes (safetensors); empty: do not save")                      //
+      ("summary-json", po::value(&summary_json), "write a JSON summary of the run here")    //
+      ("learning-rate", po::value<double>(), "SGD step size (theano 0.13, tensorflow 0.5)")  //
+      ("batch-size", po::value<std::size_t>(), "minibatch size (theano 600, tensorflow 100)")  //
+      ("max-epochs", po::value<std::size_t>(), "at most this many epochs (default 1000)")    //
+      ("max-steps", po::value<std::size_t>(),
+       "stop after this many minibatches; 0 = no limit (tensorflow 1000)")                 //
+      ("patience", po::value<std::size_t>(), "early stopping: initial patience (5000)")      //
+      ("patience-increase", po::value<std::size_t>(), "early stopping: factor (2)")          //
+      ("improvement-threshold", po::value<double>(),
+       "early stopping: relative improvement that extends patience (0.995)")               //
+      ("validation-frequency", po::value<std::size_t>(),
+       "validate every N minibatches (default: min(minibatches per epoch, patience / 2))")  //
+      ("seed", po::value<std::uint64_t>(), "shuffling seed (tensorflow preset)")            //
+      ("shuffle", po::value<bool>(), "reshuffle the training rows every epoch (true/false)")  //
+      ("pixel-divisor", po::value<double>(),
+       "input = pixel / this (theano 256, the tutorial's mnist.pkl.gz grid; tensorflow 255)");
+  add_device_options(desc, dev, false);
+  po::variables_map vm;
+  if (!parse_command_line(argc, argv, desc, kTrainUsage, vm)) return 0;
+
+  model::TrainConfig cfg;
+  try {
+    cfg = model::preset_config(preset);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--preset: ") + e.what());
+  }
+  if (vm.count("learning-rate")) cfg.learning_rate = vm["learning-rate"].as<double>();
+  if (vm.count("batch-size")) cfg.batch_size = vm["batch-size"].as<std::size_t>();
+  if (vm.count("max-epochs")) cfg.max_epochs = vm["max-epochs"].as<std::size_t>();
+  if (vm.count("max-steps")) cfg.max_steps = vm["max-steps"].as<std::size_t>();
+  if (vm.count("patience")) cfg.patience = vm["patience"].as<std::size_t>();
+  if (vm.count("patience-increase")) cfg.patience_increase = vm["patience-increase"].as<std::size_t>();
+  if (vm.count("improvement-threshold")) {
+    cfg.improvement_threshold = vm["improvement-threshold"].as<double>();
+  }
+  if (vm.count("validation-frequency")) {
+    cfg.validation_frequency = vm["validation-frequency"].as<std::size_t>();
+    require_at_least("validation-frequency", cfg.validation_frequency, 1);
+  }
+  if (vm.count("seed")) cfg.seed = vm["seed"].as<std::uint64_t>();
+  if (vm.count("shuffle")) cfg.shuffle = vm["shuffle"].as<bool>();
+  if (vm.count("pixel-divisor")) cfg.pixel_divisor = vm["pixel-divisor"].as<double>();
+  require_positive_finite("learning-rate", cfg.learning_rate);
+  require_positive_finite("pixel-divisor", cfg.pixel_divisor);
+  require_positive_finite("improvement-threshold", cfg.improvement_threshold);
+  require_at_least("batch-size", cfg.batch_size, 1);
+  require_at_least("max-epochs", cfg.max_epochs, 1);
+  backend_options(dev);  // rejects a bad --gemm before any work
+
+  OpenedBackend opened = open_backend(dev, std::cout);
+  const runtime::BackendInfo& info = opened.backend->info();
+  if (data_dir.empty()) data_dir = model::default_data_dir();
+  std::cout << "Settings: " << model::describe(cfg) << "\n";
+  std::cout << "Loading MNIST from " << data_dir << " ...\n" << std::flush;
+  const model::MnistFiles files = model::find_mnist_files(data_dir);
+  const model::LabeledImages train_file =
+      model::load_labeled_images(files.train_images, files.train_labels);
+  model::TrainData data = model::split_for_training(
+      train_file, model::load_labeled_images(files.test_images, files.test_labels), cfg);
+  if (cfg.batch_size > data.train.count) {
+    throw UsageError("--batch-size " + std::to_string(cfg.batch_size) +
+                     " is larger than the training set (" + std::to_string(data.train.count) +
+                     " images); use 1 to " + std::to_string(data.train.count));
+  }
+  std::cout << "train " << data.train.count << ", validation " << data.valid.count << ", test "
+            << data.test.count << " images of " << data.train.image_rows << "x"
+            << data.train.image_cols << ", " << data.classes << " classes\n";
+
+  std::cout << "Building kernels and uploading the data (" << info.gemm_path << " path) ...\n"
+            << std::flush;
+
+  model::TrainHooks hooks;
+  if (!save_model.empty()) {
+    hooks.on_best = [&](const model::SoftmaxModel& m) {
+      model::SoftmaxModel copy = m;
+      copy.metadata["backend"] = info.backend;
+      copy.metadata["device"] = info.name;
+      copy.metadata["platform"] = info.platform;
+      copy.metadata["preset"] = cfg.preset;
+      copy.metadata["learning_rate"] = format_g(cfg.learning_rate);
+      copy.metadata["batch_size"] = std::to_string(cfg.batch_size);
+      copy.metadata["seed"] = std::to_string(cfg.seed);
+      copy.metadata["shuffle"] = cfg.shuffle ? "true" : "false";
+      model::save_model(save_model, copy);
+    };
+  }
+  const model::TrainResult r = model::train(*opened.backend, data, cfg, std::cout, hooks);
+  if (!save_model.empty()) std::cout << "Best model saved to " << save_model << "\n";
+
+  if (!summary_json.empty()) {
+    nlohmann::ordered_json j;
+    j["device"] = {{"backend", info.backend}, {"name", info.name},   {"vendor", info.vendor},
+                   {"platform", info.platform}, {"type", info.type}, {"driver", info.driver},
+                   {"gemm_path", info.gemm_path}};
+    j["preset"] = cfg.preset;
+    j["settings"] = {{"learning_rate", cfg.learning_rate},
+                     {"batch_size", cfg.batch_size},
+                     {"max_epochs", cfg.max_epochs},
+                     {"max_steps", cfg.max_steps},
+                     {"early_stopping", cfg.early_stopping},
+                     {"patience", cfg.patience},
+                     {"shuffle", cfg.shuffle},
+                     {"seed", cfg.seed},
+                     {"pixel_divisor", cfg.pixel_divisor}};
+    j["epochs"] = r.epochs;
+    j["iterations"] = r.iterations;
+    j["best_epoch"] = r.best_epoch;
+    j["best_validation_error"] = r.best_validation_error;
+    j["test_error"] = r.test_error;
+    j["best_validation_error_all"] = r.best_validation_error_all;
+    j["test_error_all"] = r.test_error_all;
+    j["validation_samples_counted"] = r.valid_counted;
+    j["validation_samples"] = r.valid_rows;
+    j["test_samples_counted"] = r.test_counted;
+    j["test_samples"] = r.test_rows;
+    j["train_seconds"] = r.train_seconds;
+    j["epochs_per_second"] = static_cast<double>(r.epochs) / r.train_seconds;
+    model::write_file_atomic(summary_json, j.dump(2) + "\n");
+  }
+  return 0;
+}
+
+}  // namespace clmnist::apps

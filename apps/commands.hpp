@@ -1,0 +1,13 @@
+// The subcommands of clmnist; each takes its own argv (argv[0] is the subcommand name) and
+// returns the process exit code. Errors are thrown; main maps them to exit codes.
+#pragma once
+
+namespace clmnist::apps {
+
+int run_devices(int argc, char** argv);
+int run_train(int argc, char** argv);
+int run_eval(int argc, char** argv);
+int run_predict(int argc, char** argv);
+int run_bench(int argc, char** argv);
+
+}  // namespace clmnist::apps

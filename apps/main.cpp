@@ -1,0 +1,63 @@
+// clmnist: softmax regression on MNIST with minibatch SGD on any OpenCL device, and a
+// vendor-neutral benchmark. The only place that chooses exit codes:
+// 0 success, 1 runtime error, 2 usage error.
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "cli_common.hpp"
+#include "commands.hpp"
+#include "version.hpp"
+
+namespace {
+
+const char* kUsage =
+    "clmnist " CLMNIST_VERSION_STRING
+    ": softmax regression on MNIST with minibatch SGD on any OpenCL device\n"
+    "\n"
+    "Usage: clmnist <command> [options]    (clmnist <command> --help for its options)\n"
+    "\n"
+    "Commands:\n"
+    "  devices   list every OpenCL platform and device, and the host backend\n"
+    "  train     train on MNIST (default: the Theano logistic_sgd.py protocol)\n"
+    "  eval      error of a saved model on the test set\n"
+    "  predict   predicted and true labels of the first test images\n"
+    "  bench     benchmark devices on the same training work\n"
+    "\n"
+    "Examples:\n"
+    "  clmnist devices\n"
+    "  clmnist train                       # theano preset on the best device found\n"
+    "  clmnist train --device host --preset tensorflow\n"
+    "  clmnist eval --model best_model.safetensors\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace clmnist;
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  if (std::strcmp(argv[1], "--version") == 0) {
+    std::cout << "clmnist " << CLMNIST_VERSION_STRING << "\n";
+    return 0;
+  }
+  const std::string command = argv[1];
+  try {
+    if (command == "devices") return apps::run_devices(argc - 1, argv + 1);
+    if (command == "train") return apps::run_train(argc - 1, argv + 1);
+    if (command == "eval") return apps::run_eval(argc - 1, argv + 1);
+    if (command == "predict") return apps::run_predict(argc - 1, argv + 1);
+    if (command == "bench") return apps::run_bench(argc - 1, argv + 1);
+    std::cerr << "clmnist: unknown command '" << command
+              << "' (commands: devices, train, eval, predict, bench; see clmnist --help)\n";
+    return 2;
+  } catch (const apps::UsageError& e) {
+    std::cerr << "clmnist " << command << ": " << e.what() << "\n(see clmnist " << command
+              << " --help)\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "clmnist " << command << ": error: " << e.what() << "\n";
+    return 1;
+  }
+}
