@@ -1,0 +1,108 @@
+// IDX files good and bad, written by the test itself.
+#include <catch2/catch.hpp>
+#include <zlib.h>
+
+#include <filesystem>
+#include <functional>
+
+#include "errors.hpp"
+#include "idx.hpp"
+#include "mnist.hpp"
+#include "test_support.hpp"
+
+using clmnist::DataError;
+using namespace clmnist::model;
+using clmnist::test::temp_dir;
+using clmnist::test::write_bytes;
+using clmnist::test::write_idx;
+
+TEST_CASE("good IDX files read raw and gzipped", "[idx]") {
+  const std::string dir = temp_dir("idx-good");
+  const auto pixels = clmnist::test::random_bytes(3 * 4 * 5, 7);
+  for (bool gz : {false, true}) {
+    const std::string p = dir + (gz ? "/a.gz" : "/a");
+    write_idx(p, {3, 4, 5}, pixels, gz);
+    const IdxArray a = read_idx(p, 3);
+    CHECK(a.dims == std::vector<std::uint32_t>{3, 4, 5});
+    CHECK(a.data == pixels);
+  }
+}
+
+TEST_CASE("bad IDX files give an error naming the file and the problem", "[idx]") {
+  const std::string dir = temp_dir("idx-bad");
+  const std::string p = dir + "/bad-images";
+  const std::vector<std::uint8_t> ok(2 * 2 * 2, 1);
+  struct Case {
+    const char* what;
+    std::function<void()> make;
+    const char* message;
+  };
+  const std::vector<Case> cases = {
+      {"wrong magic", [&] { write_bytes(p, std::string("\x01\x02\x08\x03", 4)); }, "magic"},
+      {"wrong type", [&] { write_bytes(p, std::string("\0\0\x0d\x03", 4)); }, "data type"},
+      {"wrong ndims", [&] { write_idx(p, {2, 4}, std::vector<std::uint8_t>(8)); }, "dimensions"},
+      {"zero dim", [&] { write_idx(p, {0, 2, 2}, {}); }, "is zero"},
+      {"huge dims", [&] { write_idx(p, {0xffffffff, 0xffffffff, 0xffffffff}, {}); }, "GiB"},
+      {"size beyond file", [&] { write_idx(p, {1000, 28, 28}, ok); }, "truncated"},
+      {"trailing bytes", [&] { write_idx(p, {1, 2, 2}, ok); }, "trailing"},
+      {"header cut short", [&] { write_bytes(p, std::string("\0\0\x08\x03\0\0", 6)); }, "header"},
+      {"empty file", [&] { write_bytes(p, ""); }, "empty"},
+      {"directory", [&] { std::filesystem::remove(p); std::filesystem::create_directory(p); },
+       "directory"},
+      {"corrupt gzip", [&] {
+         std::filesystem::remove_all(p);
+         write_idx(p, {2, 2, 2}, ok, true);
+         std::string b = clmnist::test::read_bytes(p);
+         for (std::size_t i = 12; i < b.size() - 8; ++i) b[i] = static_cast<char>(b[i] ^ 0x5a);
+         write_bytes(p, b);
+       }, "gzip"},
+      {"truncated gzip", [&] {
+         write_idx(p, {200, 28, 28}, clmnist::test::random_bytes(200 * 784, 3), true);
+         std::string b = clmnist::test::read_bytes(p);
+         write_bytes(p, b.substr(0, b.size() / 2));
+       }, "gzip"},
+      {"double-compressed", [&] {
+         write_idx(p, {2, 2, 2}, ok, true);
+         const std::string inner = clmnist::test::read_bytes(p);
+         write_bytes(p, inner);
+         // gzip the gzip: the reader sees 1f 8b inside
+         gzFile f = gzopen(p.c_str(), "wb");
+         gzwrite(f, inner.data(), static_cast<unsigned>(inner.size()));
+         gzclose(f);
+       }, "compressed"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.what);
+    std::filesystem::remove_all(p);
+    c.make();
+    try {
+      read_idx(p, 3);
+      FAIL("expected DataError");
+    } catch (const DataError& e) {
+      const std::string msg = e.what();
+      CHECK(msg.find(p) != std::string::npos);
+      CHECK(msg.find(c.message) != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("image and label files must agree; labels must be below the class count", "[idx]") {
+  const std::string dir = temp_dir("idx-pair");
+  write_idx(dir + "/img", {3, 2, 2}, std::vector<std::uint8_t>(12, 5));
+  write_idx(dir + "/lab", {4}, {0, 1, 2, 1});
+  CHECK_THROWS_WITH(load_labeled_images(dir + "/img", dir + "/lab"),
+                    Catch::Contains("3 images") && Catch::Contains("4 labels"));
+  write_idx(dir + "/lab", {3}, {0, 1, 1});
+  const LabeledImages train = load_labeled_images(dir + "/img", dir + "/lab");
+  CHECK(train.count == 3);
+  CHECK(train.features() == 4);
+  LabeledImages other = train;
+  other.labels = {0, 2, 1};
+  CHECK(count_classes(train, {}) == 2);
+  CHECK_THROWS_WITH(count_classes(train, {&other}), Catch::Contains("label 2"));
+}
+
+TEST_CASE("a missing dataset says how to fetch it", "[idx]") {
+  const std::string dir = temp_dir("idx-missing");
+  CHECK_THROWS_WITH(find_mnist_files(dir), Catch::Contains("fetch-mnist.sh"));
+}

@@ -1,0 +1,120 @@
+// safetensors round trip, atomic save, and rejected files.
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <filesystem>
+
+#include "errors.hpp"
+#include "safetensors.hpp"
+#include "softmax_model.hpp"
+#include "test_support.hpp"
+
+using clmnist::DataError;
+using namespace clmnist::model;
+
+namespace {
+
+SoftmaxModel small_model() {
+  SoftmaxModel m;
+  m.image_rows = 2;
+  m.image_cols = 3;
+  m.classes = 4;
+  m.w = clmnist::test::random_floats(24, 5, -1.0f, 1.0f);
+  m.b = {0.1f, -0.2f, 0.3f, 0.0f};
+  m.metadata["preset"] = "theano";
+  return m;
+}
+
+// Header JSON of an encoded file, and a re-encoding with a replaced header.
+std::string with_header(const std::string& file, const std::string& header) {
+  std::string h = header;
+  while (h.size() % 8) h.push_back(' ');
+  std::string out(8, '\0');
+  const std::uint64_t n = h.size();
+  std::memcpy(out.data(), &n, 8);
+  std::uint64_t old = 0;
+  std::memcpy(&old, file.data(), 8);
+  return out + h + file.substr(8 + old);
+}
+
+}  // namespace
+
+TEST_CASE("models round-trip through safetensors with metadata", "[safetensors]") {
+  const std::string dir = clmnist::test::temp_dir("st-roundtrip");
+  const SoftmaxModel m = small_model();
+  save_model(dir + "/m.safetensors", m);
+  const SoftmaxModel l = load_model(dir + "/m.safetensors");
+  CHECK(l.w == m.w);
+  CHECK(l.b == m.b);
+  CHECK(l.features() == 6);
+  CHECK(l.classes == 4);
+  CHECK(l.metadata.at("preset") == "theano");
+  const std::string bytes = clmnist::test::read_bytes(dir + "/m.safetensors");
+  std::uint64_t n = 0;
+  std::memcpy(&n, bytes.data(), 8);
+  CHECK(n % 8 == 0);
+  CHECK(bytes[8] == '{');
+  CHECK(bytes.size() == 8 + n + (24 + 4) * 4);
+  CHECK(encode_safetensors(read_safetensors(dir + "/m.safetensors")) == bytes);
+}
+
+TEST_CASE("invalid safetensors files are rejected with a reason", "[safetensors]") {
+  const std::string good = encode_safetensors({{{"W", {{6, 4}, std::vector<float>(24, 1.0f)}},
+                                                {"b", {{4}, std::vector<float>(4, 0.0f)}}},
+                                               {{"image_rows", "2"}, {"image_cols", "3"}}});
+  const std::string w = R"("W":{"dtype":"F32","shape":[6,4],"data_offsets":[0,96]})";
+  const std::string b = R"("b":{"dtype":"F32","shape":[4],"data_offsets":[96,112]})";
+  const std::string meta = R"("__metadata__":{"image_rows":"2","image_cols":"3"})";
+  struct Case {
+    const char* what;
+    std::string bytes;
+    const char* message;
+  };
+  std::string huge = good;
+  huge[5] = 0x7f;
+  const std::vector<Case> cases = {
+      {"under 8 bytes", "abc", "under 8"},
+      {"header past end", good.substr(0, 20), "past the end"},
+      {"absurd header", huge, "over the limit"},
+      {"invalid JSON", with_header(good, "{\"W\": [1,"), "not valid JSON"},
+      {"unknown dtype", with_header(good, "{" + meta + "," + b + R"(,"W":{"dtype":"F16","shape":[6,4],"data_offsets":[0,96]}})"), "dtype"},
+      {"shape disagrees", with_header(good, "{" + meta + "," + b + R"(,"W":{"dtype":"F32","shape":[6,5],"data_offsets":[0,96]}})"), "elements"},
+      {"out of range", with_header(good, "{" + meta + "," + w + R"(,"b":{"dtype":"F32","shape":[4],"data_offsets":[96,128]}})"), "outside"},
+      {"overlap", with_header(good, "{" + meta + "," + w + R"(,"b":{"dtype":"F32","shape":[4],"data_offsets":[80,96]}})"), "overlapping"},
+      {"uncovered bytes", good + std::string(8, '\0'), "not covered"},
+      {"metadata not strings", with_header(good, "{" + w + "," + b + R"(,"__metadata__":{"x":1}})"), "not a string"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.what);
+    CHECK_THROWS_WITH(decode_safetensors(c.bytes, "m"), Catch::Contains(c.message));
+  }
+  CHECK_NOTHROW(decode_safetensors(good, "m"));
+}
+
+TEST_CASE("model files with missing or misshapen tensors are rejected", "[safetensors]") {
+  const std::string dir = clmnist::test::temp_dir("st-shapes");
+  const std::string p = dir + "/m.safetensors";
+  clmnist::test::write_bytes(p, encode_safetensors({{{"W", {{6, 4}, std::vector<float>(24)}}},
+                                                    {{"image_rows", "2"}, {"image_cols", "3"}}}));
+  CHECK_THROWS_WITH(load_model(p), Catch::Contains("'W' and 'b'"));
+  clmnist::test::write_bytes(p, encode_safetensors({{{"W", {{5, 4}, std::vector<float>(20)}},
+                                                     {"b", {{4}, std::vector<float>(4)}}},
+                                                    {{"image_rows", "2"}, {"image_cols", "3"}}}));
+  CHECK_THROWS_WITH(load_model(p), Catch::Contains("W must be [6 x classes]"));
+  CHECK_THROWS_AS(load_model(dir), DataError);
+  CHECK_THROWS_AS(load_model(dir + "/absent"), DataError);
+}
+
+TEST_CASE("saving keeps the previous file when the write cannot happen", "[safetensors]") {
+  const std::string dir = clmnist::test::temp_dir("st-atomic");
+  const std::string p = dir + "/m.safetensors";
+  SoftmaxModel m = small_model();
+  save_model(p, m);
+  const std::string before = clmnist::test::read_bytes(p);
+  m.w[0] = std::numeric_limits<float>::quiet_NaN();
+  CHECK_THROWS_AS(save_model(p, m), clmnist::DivergenceError);
+  CHECK(clmnist::test::read_bytes(p) == before);
+  CHECK_THROWS_AS(save_model(dir + "/no/such/dir/m.safetensors", small_model()), clmnist::Error);
+  std::size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) files += e.is_regular_file();
+  CHECK(files == 1);  // no temporary file left behind
+}

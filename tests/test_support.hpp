@@ -1,0 +1,53 @@
+// Shared test helpers: tolerances, seeded random data, IDX writers, temporary directories, and the
+// OpenCL device the device tests run on.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "device_info.hpp"
+
+namespace clmnist::test {
+
+// Float32 results against the double-precision host oracle: |a - b| <= kAtol + kRtol * |ref|.
+// kRtol: a float dot product of n <= 1024 terms accumulates about sqrt(n) * 6e-8 relative error
+// per partial sum; 1e-4 leaves a margin of ~50x. kAtol: probabilities and gradients near zero are
+// only meaningful to ~1e-6 after float exp and a 1/rows factor; 1e-5 keeps a 10x margin without
+// hiding an off-by-one-row or wrong-class error, which moves values by 1e-2 or more.
+constexpr double kAtol = 1e-5;
+constexpr double kRtol = 1e-4;
+
+inline bool close(double got, double ref, double atol = kAtol, double rtol = kRtol) {
+  return std::fabs(got - ref) <= atol + rtol * std::fabs(ref);
+}
+
+// Fixed seeds only; every test prints its seed through Catch's INFO on failure.
+std::vector<std::uint8_t> random_bytes(std::size_t n, std::uint32_t seed, unsigned max = 255);
+std::vector<float> random_floats(std::size_t n, std::uint32_t seed, float lo, float hi);
+
+// Synthetic, learnable classification data: each class a random prototype image plus noise.
+struct Synthetic {
+  std::vector<std::uint8_t> images;
+  std::vector<std::uint8_t> labels;
+  std::size_t rows = 0, features = 0, classes = 0;
+};
+Synthetic make_synthetic(std::size_t rows, std::size_t features, std::size_t classes,
+                         std::uint32_t seed);
+
+// A fresh empty directory under the build tree's test scratch area.
+std::string temp_dir(const std::string& name);
+
+// Writes an IDX uint8 file (optionally gzip-compressed) with the given dims and payload.
+void write_idx(const std::string& path, const std::vector<std::uint32_t>& dims,
+               const std::vector<std::uint8_t>& payload, bool gzip = false);
+void write_bytes(const std::string& path, const std::string& bytes);
+std::string read_bytes(const std::string& path);
+
+// The OpenCL device the device tests use: CLMNIST_TEST_DEVICE (a --device spec) if set, else the
+// first OpenCL device. Returns false if there is none.
+bool find_test_device(runtime::DeviceDesc& out);
+
+}  // namespace clmnist::test
