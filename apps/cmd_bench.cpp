@@ -1,11 +1,84 @@
-// `clmnist bench`: placeholder until the benchmark lands (issue 3).
+// `clmnist bench`: the same training work on every device (or one), as a table, JSON and CSV.
 #include <iostream>
 
+#include "bench.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "device_select.hpp"
+#include "mnist.hpp"
+#include "platforms.hpp"
+#include "safetensors.hpp"
 
 namespace clmnist::apps {
 
-int run_bench(int, char**) { throw UsageError("bench is not available yet"); }
+int run_bench(int argc, char** argv) {
+  std::string data_dir, json_path, csv_path, device_spec, gemm = "auto";
+  BenchOptions opt;
+  bool quick = false;
+  po::options_description desc("Options");
+  desc.add_options()                                                                  //
+      ("help,h", "show this help")                                                    //
+      ("device,d", po::value(&device_spec),
+       "all (default: every OpenCL device and the host backend), or one device as for clmnist "
+       "train (auto, host, cpu, gpu, P:D, index, name)")                              //
+      ("data-dir", po::value(&data_dir), "MNIST directory (default as for clmnist train)")  //
+      ("json", po::value(&json_path), "write results as JSON (schema: docs/PERFORMANCE.md)")  //
+      ("csv", po::value(&csv_path), "write one CSV row per device")                   //
+      ("runs", po::value(&opt.runs)->default_value(5), "timed epochs per GEMM path")  //
+      ("gemm", po::value(&gemm)->default_value("auto"),
+       "path for the headline figures: auto, fused or clblast (every path is timed anyway)")  //
+      ("quick", po::bool_switch(&quick),
+       "skip the batch sweep and time to accuracy (steady state, kernels, builds, ceilings only)");
+  po::variables_map vm;
+  if (!parse_command_line(
+          argc, argv, desc,
+          "Usage: clmnist bench [--device all|SPEC] [--json FILE] [--csv FILE] [options]\n\n"
+          "Benchmarks devices on the theano protocol (batch 600, 83 minibatches an epoch). Each "
+          "device is first checked against the host backend on real data; a device that "
+          "disagrees is reported as failed and not timed. Then: program builds cold and warm, "
+          "per-kernel times from profiling events, steady-state training (median of --runs "
+          "epochs after a warm-up epoch) for every GEMM path, evaluation speed, a batch-size "
+          "sweep (1, 20, 100, 600, 4096), time to 7.5 % validation error and to the end of "
+          "early stopping, and the device's own bandwidth and FMA ceilings.\n\nExamples:\n"
+          "  clmnist bench\n  clmnist bench --device pocl --quick --json pocl.json",
+          vm)) {
+    return 0;
+  }
+  require_at_least("runs", opt.runs, 1);
+  if (gemm != "auto" && gemm != "fused" && gemm != "clblast") {
+    throw UsageError("--gemm '" + gemm + "' is not one of: auto, fused, clblast");
+  }
+  opt.gemm = gemm;
+  if (quick) {
+    opt.sweep = false;
+    opt.time_to_accuracy = false;
+  }
+  if (device_spec.empty()) {
+    const char* env = std::getenv("CLMNIST_DEVICE");
+    device_spec = env != nullptr && *env != '\0' ? env : "all";
+  }
+  const std::vector<runtime::DeviceDesc> devices = runtime::list_devices();
+  const std::vector<runtime::Selection> chosen = runtime::select_devices(devices, device_spec);
+
+  if (data_dir.empty()) data_dir = model::default_data_dir();
+  const model::MnistFiles files = model::find_mnist_files(data_dir);
+  const model::TrainConfig cfg = model::preset_config("theano");
+  const model::TrainData data = model::split_for_training(
+      model::load_labeled_images(files.train_images, files.train_labels),
+      model::load_labeled_images(files.test_images, files.test_labels), cfg);
+
+  std::vector<DeviceBench> results;
+  for (const runtime::Selection& s : chosen) {
+    results.push_back(bench_device(devices[s.index], data, opt, std::cerr));
+  }
+  std::cout << "\n";
+  print_bench_table(results, std::cout);
+  if (!json_path.empty()) model::write_file_atomic(json_path, bench_json(results, opt));
+  if (!csv_path.empty()) model::write_file_atomic(csv_path, bench_csv(results));
+  for (const DeviceBench& r : results) {
+    if (!r.passed) return 1;
+  }
+  return 0;
+}
 
 }  // namespace clmnist::apps

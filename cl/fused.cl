@@ -10,6 +10,10 @@
 #define VEC 16
 #endif
 
+// Full unrolling keeps the NUM_CLASSES accumulators in registers instead of a stack array.
+#define CLMNIST_PRAGMA(x) _Pragma(#x)
+#define CLMNIST_UNROLL CLMNIST_PRAGMA(unroll)
+
 #define CLMNIST_CAT(a, b) a##b
 #define CLMNIST_XCAT(a, b) CLMNIST_CAT(a, b)
 #define floatV CLMNIST_XCAT(float, VEC)
@@ -25,45 +29,81 @@ inline float hsum(floatV v) {
   return s;
 }
 
-// z[c] = scale * dot(x[row, :], wt[c, :]), the logits before the bias.
-inline void row_dots(__global const uchar* xrow, __global const float* wt, uint stride,
-                     float scale, float* z) {
-  floatV acc[NUM_CLASSES];
-  for (int c = 0; c < NUM_CLASSES; ++c) acc[c] = (floatV)(0.0f);
-  for (uint j = 0; j < stride; j += VEC) {
-    const floatV xv = convert_floatV(vloadV(0, xrow + j));
-    for (int c = 0; c < NUM_CLASSES; ++c) acc[c] += xv * vloadV(0, wt + (size_t)c * stride + j);
+#ifndef ROWS
+#define ROWS 1
+#endif
+
+// Each work-item computes the logits of ROWS rows, so every weight vector it loads feeds ROWS
+// multiply-adds. rows[r] are row indices into x; z[r][c] = scale * dot(x[rows[r], :], wt[c, :]),
+// the logits before the bias.
+inline void rows_dots(__global const uchar* x, const size_t* rows, __global const float* wt,
+                      uint stride, float scale, float z[ROWS][NUM_CLASSES]) {
+  floatV acc[ROWS][NUM_CLASSES];
+  CLMNIST_UNROLL
+  for (int r = 0; r < ROWS; ++r) {
+    CLMNIST_UNROLL
+    for (int c = 0; c < NUM_CLASSES; ++c) acc[r][c] = (floatV)(0.0f);
   }
-  for (int c = 0; c < NUM_CLASSES; ++c) z[c] = hsum(acc[c]) * scale;
+  for (uint j = 0; j < stride; j += VEC) {
+    floatV xv[ROWS];
+    CLMNIST_UNROLL
+    for (int r = 0; r < ROWS; ++r) xv[r] = convert_floatV(vloadV(0, x + rows[r] * stride + j));
+    CLMNIST_UNROLL
+    for (int c = 0; c < NUM_CLASSES; ++c) {
+      const floatV w = vloadV(0, wt + (size_t)c * stride + j);
+      CLMNIST_UNROLL
+      for (int r = 0; r < ROWS; ++r) acc[r][c] += xv[r] * w;
+    }
+  }
+  CLMNIST_UNROLL
+  for (int r = 0; r < ROWS; ++r) {
+    CLMNIST_UNROLL
+    for (int c = 0; c < NUM_CLASSES; ++c) z[r][c] = hsum(acc[r][c]) * scale;
+  }
 }
 
-inline void row_logits(__global const uchar* xrow, __global const float* wt,
-                       __global const float* b, uint stride, float scale, float* z) {
-  row_dots(xrow, wt, stride, scale, z);
-  for (int c = 0; c < NUM_CLASSES; ++c) z[c] += b[c];
+// The rows work-item g handles: positions g * ROWS + r below count (the last valid row repeats
+// where count is not a multiple of ROWS; its results are not stored).
+inline int item_rows(size_t g, uint count, __global const uint* order, uint first, size_t* rows) {
+  int valid = 0;
+  CLMNIST_UNROLL
+  for (int r = 0; r < ROWS; ++r) {
+    size_t i = g * ROWS + r;
+    if (i < count) valid = r + 1;
+    if (i >= count) i = count - 1;
+    rows[r] = order != 0 ? order[first + i] : first + i;
+  }
+  return valid;
 }
 
-// Forward and loss gradient for minibatch rows order[first .. first + count).
+// Forward and loss gradient for minibatch rows order[first .. first + count), ROWS per work-item.
 // dlogits: [count x NUM_CLASSES], the gradient of the mean NLL; loss[first + i]: that row's NLL.
 __kernel void fused_forward_backward(__global const uchar* x, __global const uchar* labels,
                                      __global const uint* order, uint first, uint count,
                                      uint stride, float scale, float inv_count,
                                      __global const float* wt, __global const float* b,
                                      __global float* dlogits, __global float* loss) {
-  const size_t i = get_global_id(0);
-  if (i >= count) return;
-  const size_t row = order[first + i];
-  float z[NUM_CLASSES];
-  float p[NUM_CLASSES];
-  float m;
-  row_logits(x + row * stride, wt, b, stride, scale, z);
-  const int y = labels[row];
-  const float lse = row_logsumexp(z, &m);
-  row_softmax(z, lse, p);
-  for (int c = 0; c < NUM_CLASSES; ++c) {
-    dlogits[i * NUM_CLASSES + c] = (p[c] - (c == y ? 1.0f : 0.0f)) * inv_count;
+  const size_t g = get_global_id(0);
+  if (g * ROWS >= count) return;
+  size_t rows[ROWS];
+  const int valid = item_rows(g, count, order, first, rows);
+  float z[ROWS][NUM_CLASSES];
+  rows_dots(x, rows, wt, stride, scale, z);
+  for (int r = 0; r < valid; ++r) {
+    const size_t i = g * ROWS + r;
+    float p[NUM_CLASSES];
+    float m;
+    CLMNIST_UNROLL
+    for (int c = 0; c < NUM_CLASSES; ++c) z[r][c] += b[c];
+    const int y = labels[rows[r]];
+    const float lse = row_logsumexp(z[r], &m);
+    row_softmax(z[r], lse, p);
+    CLMNIST_UNROLL
+    for (int c = 0; c < NUM_CLASSES; ++c) {
+      dlogits[i * NUM_CLASSES + c] = (p[c] - (c == y ? 1.0f : 0.0f)) * inv_count;
+    }
+    loss[first + i] = lse - z[r][y];
   }
-  loss[first + i] = lse - z[y];
 }
 
 // Weight gradient and SGD update: work-item g < stride / VEC owns columns [g*VEC, g*VEC + VEC) of
@@ -77,6 +117,7 @@ __kernel void fused_weight_update(__global const uchar* x, __global const uint* 
   const size_t groups = stride / VEC;
   if (g > groups) return;
   if (g == groups) {
+    CLMNIST_UNROLL
     for (int c = 0; c < NUM_CLASSES; ++c) {
       float s = 0.0f;
       for (uint i = 0; i < count; ++i) s += dlogits[i * NUM_CLASSES + c];
@@ -86,12 +127,15 @@ __kernel void fused_weight_update(__global const uchar* x, __global const uint* 
   }
   const size_t j = g * VEC;
   floatV acc[NUM_CLASSES];
+  CLMNIST_UNROLL
   for (int c = 0; c < NUM_CLASSES; ++c) acc[c] = (floatV)(0.0f);
   for (uint i = 0; i < count; ++i) {
     const size_t row = order[first + i];
     const floatV xv = convert_floatV(vloadV(0, x + row * stride + j));
+    CLMNIST_UNROLL
     for (int c = 0; c < NUM_CLASSES; ++c) acc[c] += xv * dlogits[i * NUM_CLASSES + c];
   }
+  CLMNIST_UNROLL
   for (int c = 0; c < NUM_CLASSES; ++c) {
     __global float* w = wt + (size_t)c * stride + j;
     vstoreV(vloadV(0, w) - lr * (scale * acc[c]), 0, w);
@@ -103,23 +147,34 @@ __kernel void fused_evaluate(__global const uchar* x, __global const uchar* labe
                              uint stride, float scale, __global const float* wt,
                              __global const float* b, __global uchar* wrong,
                              __global float* loss) {
-  const size_t i = get_global_id(0);
-  if (i >= rows) return;
-  float z[NUM_CLASSES];
-  float m;
-  row_logits(x + i * stride, wt, b, stride, scale, z);
-  const int y = labels[i];
-  wrong[i] = (uchar)(row_argmax(z) != y);
-  loss[i] = row_logsumexp(z, &m) - z[y];
+  const size_t g = get_global_id(0);
+  if (g * ROWS >= rows) return;
+  size_t idx[ROWS];
+  const int valid = item_rows(g, rows, 0, 0, idx);
+  float z[ROWS][NUM_CLASSES];
+  rows_dots(x, idx, wt, stride, scale, z);
+  for (int r = 0; r < valid; ++r) {
+    float m;
+    CLMNIST_UNROLL
+    for (int c = 0; c < NUM_CLASSES; ++c) z[r][c] += b[c];
+    const int y = labels[idx[r]];
+    wrong[idx[r]] = (uchar)(row_argmax(z[r]) != y);
+    loss[idx[r]] = row_logsumexp(z[r], &m) - z[r][y];
+  }
 }
 
 // Logits without the bias for rows [first, first + count) in storage order: [count x NUM_CLASSES].
 // softmax_rows (softmax.cl) adds the bias and normalises.
 __kernel void fused_logits(__global const uchar* x, uint first, uint count, uint stride,
                            float scale, __global const float* wt, __global float* logits) {
-  const size_t i = get_global_id(0);
-  if (i >= count) return;
-  float z[NUM_CLASSES];
-  row_dots(x + (first + i) * stride, wt, stride, scale, z);
-  for (int c = 0; c < NUM_CLASSES; ++c) logits[i * NUM_CLASSES + c] = z[c];
+  const size_t g = get_global_id(0);
+  if (g * ROWS >= count) return;
+  size_t idx[ROWS];
+  const int valid = item_rows(g, count, 0, first, idx);
+  float z[ROWS][NUM_CLASSES];
+  rows_dots(x, idx, wt, stride, scale, z);
+  for (int r = 0; r < valid; ++r) {
+    CLMNIST_UNROLL
+    for (int c = 0; c < NUM_CLASSES; ++c) logits[(g * ROWS + r) * NUM_CLASSES + c] = z[r][c];
+  }
 }

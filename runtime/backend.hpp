@@ -40,6 +40,26 @@ struct EvalCounts {
 
 using DatasetId = std::size_t;
 
+// Time spent in one kernel (or library call), summed over calls, from profiling events.
+struct KernelTime {
+  std::string kernel;
+  std::size_t calls = 0;
+  double total_seconds = 0.0;
+};
+
+// One program build: from source, or from the persistent binary cache.
+struct BuildRecord {
+  std::string program;
+  double seconds = 0.0;
+  bool from_cache = false;
+};
+
+// A device's own ceilings, measured by small kernels of the project's.
+struct Ceilings {
+  double bandwidth_gb_s = 0.0;  // streaming copy, bytes read + written per second
+  double fma_gflop_s = 0.0;     // FP32 multiply-add rate, 2 FLOP per FMA
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -79,6 +99,16 @@ class Backend {
 
   // Waits until all queued work is done.
   virtual void finish() = 0;
+
+  // Per-kernel device times since the last call; empty unless profiling is on (OpenCL only).
+  virtual std::vector<KernelTime> take_kernel_times() { return {}; }
+  // Program builds so far (OpenCL only).
+  virtual std::vector<BuildRecord> builds() const { return {}; }
+  // Bytes of device memory allocated by this backend.
+  virtual std::size_t device_bytes() const { return 0; }
+
+  // Memory bandwidth and FMA rate of the device (takes a second or so).
+  virtual Ceilings measure_ceilings() = 0;
 };
 
 enum class GemmPath { kAuto, kFused, kClblast };

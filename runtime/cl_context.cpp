@@ -123,7 +123,7 @@ cl::Event* Context::next_event(const std::string& kernel) {
   return &events_.back().event;
 }
 
-std::vector<Context::KernelTime> Context::take_kernel_times() {
+std::vector<KernelTime> Context::take_kernel_times() {
   queue_.finish();
   std::map<std::string, KernelTime> by_name;
   for (KernelEvent& k : events_) {
@@ -143,12 +143,12 @@ std::vector<Context::KernelTime> Context::take_kernel_times() {
 Launch1d plan_launch(const cl::Kernel& kernel, const Context& ctx, std::size_t n) {
   const std::size_t kernel_max =
       kernel.getWorkGroupInfo<CL_KERNEL_WORK_GROUP_SIZE>(ctx.device());
-  std::size_t local = std::min<std::size_t>({64, kernel_max, ctx.desc().max_work_group});
-  if (ctx.desc().type == DeviceType::kCpu) {
-    // At least 4 work-groups per compute unit where n allows.
-    const std::size_t want_groups = 4 * std::max<std::uint32_t>(1, ctx.desc().compute_units);
-    while (local > 1 && (n + local - 1) / local < want_groups) local /= 2;
-  }
+  // GPUs: 64 work-items (two warps, one wavefront). CPUs: 4. PoCL runs each work-group as one
+  // task on a worker thread; the kernels vectorise inside each work-item, so larger groups buy no
+  // SIMD and leave too few tasks to balance (600 rows at 64 made 10 tasks for the threads and ran
+  // 1.3-1.5x slower than at 4; docs/PERFORMANCE.md).
+  const std::size_t preferred = ctx.desc().type == DeviceType::kCpu ? 4 : 64;
+  std::size_t local = std::min<std::size_t>({preferred, kernel_max, ctx.desc().max_work_group});
   local = std::max<std::size_t>(local, 1);
   const std::size_t global = (std::max<std::size_t>(n, 1) + local - 1) / local * local;
   return {global, local};

@@ -7,18 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "backend.hpp"
 #include "device_info.hpp"
 #include "kernel_cache.hpp"
 #include "opencl_api.hpp"
 
 namespace clmnist::runtime {
-
-// One line of the benchmark's build report.
-struct BuildRecord {
-  std::string program;
-  double seconds = 0.0;
-  bool from_cache = false;
-};
 
 // One kernel launch timed by a profiling event.
 struct KernelEvent {
@@ -48,11 +42,6 @@ class Context {
   // Profiling: enqueue helpers record an event per launch when profiling is on.
   cl::Event* next_event(const std::string& kernel);
   // Sums of each kernel's profiled times since the last call (finishes the queue first).
-  struct KernelTime {
-    std::string kernel;
-    std::size_t calls = 0;
-    double total_seconds = 0.0;
-  };
   std::vector<KernelTime> take_kernel_times();
 
  private:
@@ -71,8 +60,7 @@ class Context {
 };
 
 // Global and local sizes for a 1-D launch of n work-items: an explicit local size within the
-// kernel's and device's limits (PoCL runs simple kernels ~2x slower when left to choose), shrunk
-// on CPUs so that small launches still give every compute unit work.
+// kernel's and device's limits (PoCL runs simple kernels ~2x slower when left to choose).
 struct Launch1d {
   std::size_t global;
   std::size_t local;

@@ -1,6 +1,9 @@
 // Host backend: each Backend op as a sequence of host_ops, on host-resident copies.
 #include "host_backend.hpp"
 
+#include <algorithm>
+#include <chrono>
+#include <cstring>
 #include <numeric>
 #include <stdexcept>
 
@@ -127,6 +130,37 @@ std::vector<float> HostBackend::predict(DatasetId id, std::size_t first, std::si
                     wt_.data(), logits.data());
   host::softmax_rows(logits.data(), b_.data(), count, classes_, probs.data());
   return probs;
+}
+
+Ceilings HostBackend::measure_ceilings() {
+  using clock = std::chrono::steady_clock;
+  Ceilings c;
+  // Bandwidth: best of 5 copies of 64 MiB.
+  const std::size_t bytes = std::size_t{64} << 20;
+  std::vector<char> a(bytes, 1), b(bytes, 0);
+  double best = 1e30;
+  for (int r = 0; r < 5; ++r) {
+    const auto t0 = clock::now();
+    std::memcpy(b.data(), a.data(), bytes);
+    best = std::min(best, std::chrono::duration<double>(clock::now() - t0).count());
+    a[static_cast<std::size_t>(r)] = b[bytes - 1 - static_cast<std::size_t>(r)];
+  }
+  c.bandwidth_gb_s = 2.0 * static_cast<double>(bytes) / best * 1e-9;
+  // FMA rate of this single-threaded backend: 16 independent chains, as the dot products use.
+  constexpr int kChains = 16;
+  constexpr long kIters = 20'000'000;
+  float acc[kChains];
+  for (int i = 0; i < kChains; ++i) acc[i] = static_cast<float>(i) * 0.001f;
+  const float m = 0.999f, k = 0.001f;
+  const auto t0 = clock::now();
+  for (long it = 0; it < kIters; ++it) {
+    for (int i = 0; i < kChains; ++i) acc[i] = acc[i] * m + k;
+  }
+  const double secs = std::chrono::duration<double>(clock::now() - t0).count();
+  float sink = 0;
+  for (float v : acc) sink += v;
+  c.fma_gflop_s = 2.0 * kChains * static_cast<double>(kIters) / secs * 1e-9 + (sink == -1 ? 1 : 0);
+  return c;
 }
 
 }  // namespace clmnist::runtime

@@ -23,6 +23,7 @@ class HostBackend final : public Backend {
   EvalCounts evaluate(DatasetId id, std::size_t counted) override;
   std::vector<float> predict(DatasetId id, std::size_t first, std::size_t count) override;
   void finish() override {}
+  Ceilings measure_ceilings() override;
 
  private:
   struct Dataset {

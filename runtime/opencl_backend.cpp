@@ -2,6 +2,7 @@
 #include "opencl_backend.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <numeric>
 
@@ -32,16 +33,37 @@ GemmPath resolve_path(GemmPath requested, const DeviceDesc& d) {
 
 }  // namespace
 
-unsigned fused_vector_width(const DeviceDesc& device) {
-  if (const char* v = std::getenv("CLMNIST_VEC"); v != nullptr && *v != '\0') {
-    const unsigned n = static_cast<unsigned>(std::strtoul(v, nullptr, 10));
-    if (n == 2 || n == 4 || n == 8 || n == 16) return n;
-    throw Error(std::string("CLMNIST_VEC must be 2, 4, 8 or 16, not '") + v + "'");
+namespace {
+
+unsigned env_choice(const char* name, unsigned fallback, std::initializer_list<unsigned> allowed) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return fallback;
+  const unsigned n = static_cast<unsigned>(std::strtoul(v, nullptr, 10));
+  for (unsigned a : allowed) {
+    if (a == n) return n;
   }
+  std::string list;
+  for (unsigned a : allowed) list += (list.empty() ? "" : ", ") + std::to_string(a);
+  throw Error(std::string(name) + " must be one of " + list + ", not '" + v + "'");
+}
+
+}  // namespace
+
+FusedTuning fused_tuning(const DeviceDesc& device) {
+  FusedTuning t;
   if (device.type == DeviceType::kCpu) {
-    return device.preferred_float_vector >= 16 ? 16u : device.preferred_float_vector >= 8 ? 8u : 4u;
+    // Measured on PoCL/AVX-512 (docs/PERFORMANCE.md): 16 lanes and 2 rows per work-item.
+    t.vec = device.preferred_float_vector >= 16 ? 16u : device.preferred_float_vector >= 8 ? 8u : 4u;
+    t.rows = 2;
   }
-  return 4u;
+  t.vec = env_choice("CLMNIST_VEC", t.vec, {2, 4, 8, 16});
+  t.rows = env_choice("CLMNIST_ROWS", t.rows, {1, 2, 3, 4});
+  return t;
+}
+
+std::string fused_defines(std::size_t classes, const FusedTuning& t) {
+  return "-DNUM_CLASSES=" + std::to_string(classes) + " -DVEC=" + std::to_string(t.vec) +
+         " -DROWS=" + std::to_string(t.rows);
 }
 
 OpenClBackend::OpenClBackend(const DeviceDesc& device, const BackendOptions& options)
@@ -52,7 +74,7 @@ OpenClBackend::OpenClBackend(const DeviceDesc& device, const BackendOptions& opt
                            : std::string())),
       options_(options),
       path_(resolve_path(options.gemm, device)),
-      vec_(fused_vector_width(device)) {
+      tune_(fused_tuning(device)) {
   info_.backend = "opencl";
   info_.name = device.name;
   info_.vendor = device.vendor;
@@ -75,9 +97,7 @@ cl::Buffer OpenClBackend::make_buffer(cl_mem_flags flags, std::size_t bytes, con
 }
 
 cl::Kernel OpenClBackend::kernel(const std::string& program, const char* name) {
-  const std::string defines = "-DNUM_CLASSES=" + std::to_string(classes_) +
-                              " -DVEC=" + std::to_string(vec_);
-  return cl::Kernel(ctx_.program(program, defines), name);
+  return cl::Kernel(ctx_.program(program, fused_defines(classes_, tune_)), name);
 }
 
 void OpenClBackend::configure(std::size_t features, std::size_t classes, std::size_t max_batch,
@@ -87,7 +107,7 @@ void OpenClBackend::configure(std::size_t features, std::size_t classes, std::si
     classes_ = classes;
     max_batch_ = max_batch;
     scale_ = pixel_scale;
-    stride_ = round_up(features, vec_);
+    stride_ = round_up(features, tune_.vec);
     if (path_ == GemmPath::kFused) {
       k_.forward_backward = kernel("fused", "fused_forward_backward");
       k_.weight_update = kernel("fused", "fused_weight_update");
@@ -204,10 +224,10 @@ void OpenClBackend::sgd_step(DatasetId id, std::size_t first, std::size_t count,
     if (path_ == GemmPath::kFused) {
       set_args(k_.forward_backward, d.x, d.labels, d.order, first_u, count_u, stride_u, scale_,
                inv_count, wt_, b_, dlogits_, d.loss);
-      enqueue_1d(ctx_, k_.forward_backward, count);
+      enqueue_1d(ctx_, k_.forward_backward, (count + tune_.rows - 1) / tune_.rows);
       set_args(k_.weight_update, d.x, d.order, first_u, count_u, stride_u, scale_, lr, dlogits_,
                wt_, b_);
-      enqueue_1d(ctx_, k_.weight_update, stride_ / vec_ + 1);
+      enqueue_1d(ctx_, k_.weight_update, stride_ / tune_.vec + 1);
       return;
     }
     logits_rows(d, d.order, first, count);
@@ -242,7 +262,7 @@ void OpenClBackend::logits_rows(Dataset& d, const cl::Buffer& order, std::size_t
   if (path_ == GemmPath::kFused) {
     // fused_logits reads storage order; callers pass the identity order on this path.
     set_args(k_.logits, d.x, first_u, count_u, stride_u, scale_, wt_, logits_);
-    enqueue_1d(ctx_, k_.logits, count);
+    enqueue_1d(ctx_, k_.logits, (count + tune_.rows - 1) / tune_.rows);
     return;
   }
   set_args(k_.u8_to_f32, d.x, order, first_u, count_u, stride_u, scale_, xf_);
@@ -282,7 +302,7 @@ EvalCounts OpenClBackend::evaluate(DatasetId id, std::size_t counted) {
     if (path_ == GemmPath::kFused) {
       set_args(k_.evaluate, d.x, d.labels, static_cast<cl_uint>(d.rows), stride_u, scale_, wt_, b_,
                d.wrong, d.loss);
-      enqueue_1d(ctx_, k_.evaluate, d.rows);
+      enqueue_1d(ctx_, k_.evaluate, (d.rows + tune_.rows - 1) / tune_.rows);
     } else {
       for (std::size_t first = 0; first < d.rows; first += max_batch_) {
         const std::size_t n = std::min(max_batch_, d.rows - first);
@@ -328,6 +348,49 @@ std::vector<float> OpenClBackend::predict(DatasetId id, std::size_t first, std::
 
 void OpenClBackend::finish() {
   guarded("waiting for the device", [&] { ctx_.queue().finish(); });
+}
+
+Ceilings OpenClBackend::measure_ceilings() {
+  return guarded("measuring device ceilings", [&] {
+    using clock = std::chrono::steady_clock;
+    cl::CommandQueue& q = ctx_.queue();
+    Ceilings c;
+    // Bandwidth: float4 copy of 64 MiB (or a quarter of the largest allocation), best of 5.
+    std::size_t bytes = std::size_t{64} << 20;
+    if (ctx_.desc().max_allocation != 0) bytes = std::min<std::size_t>(bytes, ctx_.desc().max_allocation / 4);
+    const std::size_t n4 = bytes / 16;
+    cl::Buffer in(ctx_.context(), CL_MEM_READ_WRITE, n4 * 16), out(ctx_.context(), CL_MEM_READ_WRITE, n4 * 16);
+    q.enqueueFillBuffer(in, 1.0f, 0, n4 * 16);
+    cl::Kernel copy(ctx_.program("ceilings", ""), "bandwidth_copy");
+    set_args(copy, in, out, static_cast<cl_uint>(n4));
+    double best = 1e30;
+    for (int r = 0; r < 6; ++r) {
+      q.finish();
+      const auto t0 = clock::now();
+      enqueue_1d(ctx_, copy, n4);
+      q.finish();
+      if (r > 0) best = std::min(best, std::chrono::duration<double>(clock::now() - t0).count());
+    }
+    c.bandwidth_gb_s = 2.0 * static_cast<double>(n4 * 16) / best * 1e-9;
+    // FMA rate: enough work-items to fill every compute unit, each 8 chains of float4 mad.
+    const int iters = 4096;
+    cl::Kernel fma(ctx_.program("ceilings", "-DFMA_ITERS=" + std::to_string(iters) +
+                                             " -DVEC=" + std::to_string(tune_.vec)),
+                   "fma_rate");
+    const std::size_t items = std::max<std::size_t>(4096, std::size_t{ctx_.desc().compute_units} * 2048);
+    cl::Buffer sink(ctx_.context(), CL_MEM_WRITE_ONLY, items * sizeof(float));
+    set_args(fma, 0.5f, sink);
+    best = 1e30;
+    for (int r = 0; r < 4; ++r) {
+      q.finish();
+      const auto t0 = clock::now();
+      enqueue_1d(ctx_, fma, items);
+      q.finish();
+      if (r > 0) best = std::min(best, std::chrono::duration<double>(clock::now() - t0).count());
+    }
+    c.fma_gflop_s = static_cast<double>(items) * iters * 8 * tune_.vec * 2 / best * 1e-9;
+    return c;
+  });
 }
 
 }  // namespace clmnist::runtime

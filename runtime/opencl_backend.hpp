@@ -12,6 +12,17 @@
 
 namespace clmnist::runtime {
 
+// Tunables of the fused kernels on a device: VEC, the float vector width of each work-item's
+// dot products, and ROWS, the minibatch rows each forward work-item computes (so each weight
+// vector loaded feeds ROWS multiply-adds). CLMNIST_VEC and CLMNIST_ROWS override them.
+struct FusedTuning {
+  unsigned vec = 4;
+  unsigned rows = 1;
+};
+FusedTuning fused_tuning(const DeviceDesc& device);
+// "-DNUM_CLASSES=k -DVEC=v -DROWS=r"
+std::string fused_defines(std::size_t classes, const FusedTuning& t);
+
 class OpenClBackend final : public Backend {
  public:
   OpenClBackend(const DeviceDesc& device, const BackendOptions& options);
@@ -28,10 +39,13 @@ class OpenClBackend final : public Backend {
   EvalCounts evaluate(DatasetId id, std::size_t counted) override;
   std::vector<float> predict(DatasetId id, std::size_t first, std::size_t count) override;
   void finish() override;
+  std::vector<KernelTime> take_kernel_times() override { return ctx_.take_kernel_times(); }
+  std::vector<BuildRecord> builds() const override { return ctx_.builds(); }
+  std::size_t device_bytes() const override { return device_bytes_; }
+  Ceilings measure_ceilings() override;
 
   Context& context() { return ctx_; }
   GemmPath gemm_path() const { return path_; }
-  std::size_t device_bytes() const { return device_bytes_; }
 
  private:
   struct Dataset {
@@ -54,7 +68,7 @@ class OpenClBackend final : public Backend {
   GemmPath path_;
   BackendInfo info_;
   std::size_t features_ = 0, stride_ = 0, classes_ = 0, max_batch_ = 0;
-  unsigned vec_ = 16;
+  FusedTuning tune_;
   float scale_ = 1.0f;
   std::size_t device_bytes_ = 0;
   std::vector<Dataset> datasets_;
@@ -67,7 +81,6 @@ class OpenClBackend final : public Backend {
   } k_;
 };
 
-// The vector width the fused kernels use on a device (a tunable: CLMNIST_VEC overrides).
-unsigned fused_vector_width(const DeviceDesc& device);
+
 
 }  // namespace clmnist::runtime

@@ -19,12 +19,10 @@ class Device {
   Device() {
     REQUIRE(clmnist::test::find_test_device(desc_));
     ctx_ = std::make_unique<Context>(desc_, false, KernelCache(""));
-    vec_ = fused_vector_width(desc_);
+    tune_ = fused_tuning(desc_);
   }
   cl::Kernel kernel(const char* program, const char* name, std::size_t classes) {
-    const std::string defines =
-        "-DNUM_CLASSES=" + std::to_string(classes) + " -DVEC=" + std::to_string(vec_);
-    return cl::Kernel(ctx_->program(program, defines), name);
+    return cl::Kernel(ctx_->program(program, fused_defines(classes, tune_)), name);
   }
   template <class T>
   cl::Buffer buffer(const std::vector<T>& v) {
@@ -42,12 +40,14 @@ class Device {
     enqueue_1d(*ctx_, k, n);
     ctx_->queue().finish();
   }
-  unsigned vec() const { return vec_; }
+  unsigned vec() const { return tune_.vec; }
+  // Work-items for n rows when each handles tune_.rows of them.
+  std::size_t items(std::size_t n) const { return (n + tune_.rows - 1) / tune_.rows; }
 
  private:
   DeviceDesc desc_;
   std::unique_ptr<Context> ctx_;
-  unsigned vec_ = 4;
+  FusedTuning tune_;
 };
 
 template <class A, class B>
@@ -211,7 +211,7 @@ TEST_CASE("fused.cl kernels match the host in double", "[device][kernels]") {
         set_args(fb, x_b, labels_b, order_b, static_cast<cl_uint>(first),
                  static_cast<cl_uint>(rows), static_cast<cl_uint>(stride), static_cast<float>(scale),
                  1.0f / static_cast<float>(rows), wt_b, b_b, dl_b, loss_b);
-        dev.run(fb, rows);
+        dev.run(fb, dev.items(rows));
         const auto dl_dev = dev.read<float>(dl_b, rows * k);
         check_close(dl_dev, dl, "fused dlogits");
         const auto loss_dev = dev.read<float>(loss_b, total);
@@ -254,7 +254,7 @@ TEST_CASE("fused.cl kernels match the host in double", "[device][kernels]") {
         cl::Kernel ev = dev.kernel("fused", "fused_evaluate", k);
         set_args(ev, x_b, labels_b, static_cast<cl_uint>(total), static_cast<cl_uint>(stride),
                  static_cast<float>(scale), wt_b, b_b, wrong_b, eloss_b);
-        dev.run(ev, total);
+        dev.run(ev, dev.items(total));
         CHECK(dev.read<std::uint8_t>(wrong_b, total) == ewrong);
         check_close(dev.read<float>(eloss_b, total), eloss, "fused eval loss");
 
@@ -262,7 +262,7 @@ TEST_CASE("fused.cl kernels match the host in double", "[device][kernels]") {
         cl::Kernel lg = dev.kernel("fused", "fused_logits", k);
         set_args(lg, x_b, static_cast<cl_uint>(first), static_cast<cl_uint>(rows),
                  static_cast<cl_uint>(stride), static_cast<float>(scale), wt_b, lg_b);
-        dev.run(lg, rows);
+        dev.run(lg, dev.items(rows));
         check_close(dev.read<float>(lg_b, rows * k),
                     std::vector<double>(elogits.begin() + first * k, elogits.begin() + (first + rows) * k),
                     "fused logits");

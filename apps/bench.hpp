@@ -1,0 +1,81 @@
+// The vendor-neutral benchmark: the same training work on every device, checked against the host
+// backend before anything is timed. bench_measure.cpp measures, bench_report.cpp prints.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "backend.hpp"
+#include "device_info.hpp"
+#include "trainer.hpp"
+
+namespace clmnist::apps {
+
+constexpr int kBenchSchemaVersion = 1;
+
+struct BenchOptions {
+  std::size_t runs = 5;  // timed runs of one epoch each, after one warm-up epoch
+  bool time_to_accuracy = true;
+  bool sweep = true;
+  std::vector<std::size_t> batch_sizes = {1, 20, 100, 600, 4096};
+  std::string gemm = "auto";  // which path the headline figures use
+};
+
+struct Spread {
+  double median = 0.0, min = 0.0, max = 0.0;
+};
+
+struct PathTiming {
+  std::string path;        // "fused", "clblast" or "host"
+  Spread us_per_iteration;
+  double samples_per_second = 0.0;
+  double epochs_per_second = 0.0;
+};
+
+struct SweepPoint {
+  std::size_t batch_size = 0;
+  double us_per_iteration = 0.0;
+  double samples_per_second = 0.0;
+};
+
+struct DeviceBench {
+  runtime::DeviceDesc device;
+  runtime::BackendInfo info;
+  bool passed = false;
+  double max_abs_error = 0.0;
+  std::string failure;
+
+  double build_cold_seconds = 0.0, build_warm_seconds = 0.0;
+  std::vector<runtime::BuildRecord> builds_cold, builds_warm;
+  std::vector<runtime::KernelTime> kernels;  // over one profiled epoch
+  std::size_t kernel_iterations = 0;
+
+  std::size_t batch_size = 600;
+  std::size_t iterations_per_epoch = 0;
+  PathTiming train;                 // the path auto picks (or --gemm)
+  std::vector<PathTiming> paths;    // every GEMM path this device has
+  std::string auto_path;
+  double eval_samples_per_second = 0.0;
+
+  bool tta_measured = false;
+  double tta_target_seconds = -1.0;  // until the validation error first reaches 7.5 %
+  double tta_total_seconds = 0.0;    // until early stopping ends the run
+  std::size_t tta_epochs = 0;
+  double tta_best_validation_error = 0.0, tta_test_error = 0.0;
+
+  std::vector<SweepPoint> sweep;
+  runtime::Ceilings ceilings;
+  double train_gflop_s = 0.0, train_gb_s = 0.0;
+  std::size_t device_bytes = 0;
+};
+
+// Runs every measurement on one device. Never throws for a device failure: the result says so.
+DeviceBench bench_device(const runtime::DeviceDesc& device, const model::TrainData& data,
+                         const BenchOptions& options, std::ostream& log);
+
+void print_bench_table(const std::vector<DeviceBench>& results, std::ostream& out);
+std::string bench_json(const std::vector<DeviceBench>& results, const BenchOptions& options);
+std::string bench_csv(const std::vector<DeviceBench>& results);
+
+}  // namespace clmnist::apps
