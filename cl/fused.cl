@@ -21,12 +21,23 @@
 #define vstoreV CLMNIST_XCAT(vstore, VEC)
 #define convert_floatV CLMNIST_XCAT(convert_float, VEC)
 
+// Sum of the lanes as a pairwise tree (halves added until one lane is left): a few vector adds
+// instead of a VEC-long scalar chain. host_ops.hpp sums its lanes in the same order.
 inline float hsum(floatV v) {
-  float lanes[VEC];
-  vstoreV(v, 0, lanes);
-  float s = 0.0f;
-  for (int k = 0; k < VEC; ++k) s += lanes[k];
-  return s;
+#if VEC == 16
+  const float8 a = v.lo + v.hi;
+  const float4 b = a.lo + a.hi;
+#elif VEC == 8
+  const float4 b = v.lo + v.hi;
+#elif VEC == 4
+  const float4 b = v;
+#endif
+#if VEC >= 4
+  const float2 c = b.lo + b.hi;
+#else
+  const float2 c = v;
+#endif
+  return c.x + c.y;
 }
 
 #ifndef ROWS
@@ -91,16 +102,15 @@ __kernel void fused_forward_backward(__global const uchar* x, __global const uch
   rows_dots(x, rows, wt, stride, scale, z);
   for (int r = 0; r < valid; ++r) {
     const size_t i = g * ROWS + r;
-    float p[NUM_CLASSES];
-    float m;
+    float e[NUM_CLASSES];
+    float s;
     CLMNIST_UNROLL
     for (int c = 0; c < NUM_CLASSES; ++c) z[r][c] += b[c];
     const int y = labels[rows[r]];
-    const float lse = row_logsumexp(z[r], &m);
-    row_softmax(z[r], lse, p);
+    const float lse = row_exp_sum(z[r], e, &s);
     CLMNIST_UNROLL
     for (int c = 0; c < NUM_CLASSES; ++c) {
-      dlogits[i * NUM_CLASSES + c] = (p[c] - (c == y ? 1.0f : 0.0f)) * inv_count;
+      dlogits[i * NUM_CLASSES + c] = (e[c] / s - (c == y ? 1.0f : 0.0f)) * inv_count;
     }
     loss[first + i] = lse - z[r][y];
   }
@@ -154,12 +164,11 @@ __kernel void fused_evaluate(__global const uchar* x, __global const uchar* labe
   float z[ROWS][NUM_CLASSES];
   rows_dots(x, idx, wt, stride, scale, z);
   for (int r = 0; r < valid; ++r) {
-    float m;
     CLMNIST_UNROLL
     for (int c = 0; c < NUM_CLASSES; ++c) z[r][c] += b[c];
     const int y = labels[idx[r]];
     wrong[idx[r]] = (uchar)(row_argmax(z[r]) != y);
-    loss[idx[r]] = row_logsumexp(z[r], &m) - z[r][y];
+    loss[idx[r]] = row_logsumexp(z[r]) - z[r][y];
   }
 }
 

@@ -13,12 +13,11 @@ __kernel void softmax_rows(__global const float* logits, __global const float* b
   const size_t i = get_global_id(0);
   if (i >= rows) return;
   float z[NUM_CLASSES];
-  float p[NUM_CLASSES];
-  float m;
+  float e[NUM_CLASSES];
+  float s;
   load_row(logits, b, i, z);
-  const float lse = row_logsumexp(z, &m);
-  row_softmax(z, lse, p);
-  for (int c = 0; c < NUM_CLASSES; ++c) probs[i * NUM_CLASSES + c] = p[c];
+  row_exp_sum(z, e, &s);
+  for (int c = 0; c < NUM_CLASSES; ++c) probs[i * NUM_CLASSES + c] = e[c] / s;
 }
 
 // Rows i < rows of logits belong to dataset rows first + i (labels and outputs are indexed so).
@@ -29,9 +28,8 @@ __kernel void nll_rows(__global const float* logits, __global const float* b,
   const size_t i = get_global_id(0);
   if (i >= rows) return;
   float z[NUM_CLASSES];
-  float m;
   load_row(logits, b, i, z);
-  loss[first + i] = row_logsumexp(z, &m) - z[labels[first + i]];
+  loss[first + i] = row_logsumexp(z) - z[labels[first + i]];
 }
 
 // Gradient of the mean NLL over `rows` with respect to the logits:
@@ -44,14 +42,13 @@ __kernel void softmax_xent_grad(__global const float* logits, __global const flo
   const size_t i = get_global_id(0);
   if (i >= rows) return;
   float z[NUM_CLASSES];
-  float p[NUM_CLASSES];
-  float m;
+  float e[NUM_CLASSES];
+  float s;
   load_row(logits, b, i, z);
   const int y = labels[order[first + i]];
-  const float lse = row_logsumexp(z, &m);
-  row_softmax(z, lse, p);
+  const float lse = row_exp_sum(z, e, &s);
   for (int c = 0; c < NUM_CLASSES; ++c) {
-    dlogits[i * NUM_CLASSES + c] = (p[c] - (c == y ? 1.0f : 0.0f)) * inv_rows;
+    dlogits[i * NUM_CLASSES + c] = (e[c] / s - (c == y ? 1.0f : 0.0f)) * inv_rows;
   }
   loss[first + i] = lse - z[y];
 }

@@ -29,21 +29,34 @@ void linear_dots(const std::uint8_t* x, const std::uint32_t* order, std::size_t 
         for (std::size_t l = 0; l < kLanes; ++l) lanes[l] += static_cast<T>(row[j + l]) * w[j + l];
       }
       for (std::size_t l = 0; j < features; ++j, ++l) lanes[l] += static_cast<T>(row[j]) * w[j];
-      T s = 0;
-      for (std::size_t l = 0; l < kLanes; ++l) s += lanes[l];
-      logits[i * k + c] = s * scale;
+      // Pairwise tree over the lanes, as the kernels' hsum: halves added until one is left.
+      for (std::size_t half = kLanes / 2; half > 0; half /= 2) {
+        for (std::size_t l = 0; l < half; ++l) lanes[l] += lanes[l + half];
+      }
+      logits[i * k + c] = lanes[0] * scale;
     }
   }
 }
 
-// log(sum exp(z)) over one row, stable: max + log(sum exp(z - max)).
+// Stable softmax of one row, as the kernels compute it: e[c] = exp(z[c] - max z), s = sum e;
+// returns log-sum-exp(z) = max + log(s).
 template <class T>
-T row_logsumexp(const T* z, std::size_t k) {
+T row_exp_sum(const T* z, std::size_t k, T* e, T& s) {
   T m = z[0];
   for (std::size_t c = 1; c < k; ++c) m = std::fmax(m, z[c]);
-  T s = 0;
-  for (std::size_t c = 0; c < k; ++c) s += std::exp(z[c] - m);
+  s = 0;
+  for (std::size_t c = 0; c < k; ++c) {
+    e[c] = std::exp(z[c] - m);
+    s += e[c];
+  }
   return m + std::log(s);
+}
+
+template <class T>
+T row_logsumexp(const T* z, std::size_t k) {
+  std::vector<T> e(k);
+  T s;
+  return row_exp_sum(z, k, e.data(), s);
 }
 
 template <class T>
@@ -58,11 +71,12 @@ std::size_t row_argmax(const T* z, std::size_t k) {
 // probs: [rows x k] = softmax(logits + b)
 template <class T>
 void softmax_rows(const T* logits, const T* b, std::size_t rows, std::size_t k, T* probs) {
-  std::vector<T> z(k);
+  std::vector<T> z(k), e(k);
   for (std::size_t i = 0; i < rows; ++i) {
     for (std::size_t c = 0; c < k; ++c) z[c] = logits[i * k + c] + b[c];
-    const T lse = row_logsumexp(z.data(), k);
-    for (std::size_t c = 0; c < k; ++c) probs[i * k + c] = std::exp(z[c] - lse);
+    T s;
+    row_exp_sum(z.data(), k, e.data(), s);
+    for (std::size_t c = 0; c < k; ++c) probs[i * k + c] = e[c] / s;
   }
 }
 
@@ -83,13 +97,14 @@ template <class T>
 void xent_grad(const T* logits, const T* b, const std::uint8_t* labels,
                const std::uint32_t* order, std::size_t first, std::size_t rows, std::size_t k,
                T inv_rows, T* dlogits, T* loss) {
-  std::vector<T> z(k);
+  std::vector<T> z(k), e(k);
   for (std::size_t i = 0; i < rows; ++i) {
     for (std::size_t c = 0; c < k; ++c) z[c] = logits[i * k + c] + b[c];
     const std::size_t y = labels[order[first + i]];
-    const T lse = row_logsumexp(z.data(), k);
+    T s;
+    const T lse = row_exp_sum(z.data(), k, e.data(), s);
     for (std::size_t c = 0; c < k; ++c) {
-      dlogits[i * k + c] = (std::exp(z[c] - lse) - (c == y ? T(1) : T(0))) * inv_rows;
+      dlogits[i * k + c] = (e[c] / s - (c == y ? T(1) : T(0))) * inv_rows;
     }
     loss[first + i] = lse - z[y];
   }
