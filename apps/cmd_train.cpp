@@ -140,6 +140,10 @@ int run_train(int argc, char** argv) {
   }
   const model::TrainResult r = model::train(*opened.backend, data, cfg, std::cout, hooks);
   if (!save_model.empty()) std::cout << "Best model saved to " << save_model << "\n";
+  if (opened.backend->device_bytes() != 0) {
+    std::printf("Device memory: %.1f MB (datasets resident as uint8)\n",
+                static_cast<double>(opened.backend->device_bytes()) / 1e6);
+  }
 
   if (!summary_json.empty()) {
     nlohmann::ordered_json j;
@@ -169,6 +173,7 @@ int run_train(int argc, char** argv) {
     j["test_samples"] = r.test_rows;
     j["train_seconds"] = r.train_seconds;
     j["epochs_per_second"] = static_cast<double>(r.epochs) / r.train_seconds;
+    j["device_memory_bytes"] = opened.backend->device_bytes();
     model::write_file_atomic(summary_json, j.dump(2) + "\n");
   }
   return 0;

@@ -52,6 +52,17 @@ case $case in
       "$bin" $c --help | grep -q "Usage: clmnist $c" || fail "$c --help"
     done
     ;;
+  bench_follows_schema)
+    # Needs MNIST: skipped without it, unless CI requires it.
+    if ! "$bin" train --help >/dev/null || ! ls "${CLMNIST_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/clmnist/mnist}"/train-images-idx3-ubyte* >/dev/null 2>&1; then
+      [ "${CLMNIST_REQUIRE_DEVICE:-}" = 1 ] && fail "MNIST not found"
+      echo "no MNIST data"; exit 77
+    fi
+    n=$("$bin" devices | tail -n +2 | wc -l)
+    "$bin" bench --quick --runs 1 --json "$scratch/b.json" --csv "$scratch/b.csv" || fail "bench exit $?"
+    /usr/bin/python3 "$(dirname "$0")/check_bench_output.py" "$scratch/b.json" "$scratch/b.csv" "$n" \
+      || fail "schema"
+    ;;
   *) fail "unknown case" ;;
 esac
 echo "PASS ($case)"

@@ -2,6 +2,7 @@
 // double-precision host ops; short training runs on synthetic data on the host and the device;
 // determinism of saved models.
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <numeric>
 #include <sstream>
 
@@ -175,4 +176,40 @@ TEST_CASE("the shuffled order is a permutation fixed by the seed", "[train]") {
   CHECK(a != model::shuffled_order(1000, 42, 2));
   CHECK(a != model::shuffled_order(1000, 43, 1));
   CHECK(a != iota);
+}
+
+TEST_CASE("a corrupt kernel cache entry is rebuilt from source, a good one is used", "[device][kernel_cache]") {
+  namespace fs = std::filesystem;
+  const std::string dir = test::temp_dir("kcache-device");
+  runtime::BackendOptions o;
+  o.gemm = GemmPath::kFused;
+  o.cache_dir = dir;
+  auto build = [&] {
+    auto be = runtime::make_backend(test_device(), o);
+    be->configure(72, 5, 50, 1.0f / 255.0f);
+    return be->builds();
+  };
+  const auto cold = build();
+  REQUIRE_FALSE(cold.empty());
+  for (const auto& b : cold) CHECK_FALSE(b.from_cache);
+  const auto warm = build();
+  for (const auto& b : warm) CHECK(b.from_cache);
+  std::size_t entries = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    std::string bytes = test::read_bytes(e.path().string());
+    bytes.resize(bytes.size() - bytes.size() / 3);  // truncate every entry
+    test::write_bytes(e.path().string(), bytes);
+    ++entries;
+  }
+  CHECK(entries == cold.size());
+  const auto rebuilt = build();
+  for (const auto& b : rebuilt) CHECK_FALSE(b.from_cache);
+  // And the rebuilt program works: one evaluation on synthetic data.
+  const model::TrainData data = synthetic_data();
+  auto be = runtime::make_backend(test_device(), o);
+  be->configure(72, 5, 50, 1.0f / 255.0f);
+  const auto id = be->upload(data.valid.view());
+  // Zero weights: every logit ties, argmax is class 0, so exactly the 240 other rows are wrong.
+  CHECK(be->evaluate(id, 300).errors_all == 240);
+  for (const auto& b : be->builds()) CHECK(b.from_cache);
 }
