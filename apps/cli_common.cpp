@@ -1,7 +1,10 @@
 // Command-line helpers shared by the subcommands.
 #include "cli_common.hpp"
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 
 #include "device_select.hpp"
@@ -15,7 +18,8 @@ bool parse_command_line(int argc, char** argv, const po::options_description& op
   try {
     po::command_line_parser parser(argc, argv);
     parser.options(options);
-    if (positional != nullptr) parser.positional(*positional);
+    const po::positional_options_description none;  // stray words are errors
+    parser.positional(positional != nullptr ? *positional : none);
     po::store(parser.run(), vm);
     if (vm.count("help") != 0U) {
       std::cout << usage << "\n" << options << "\n";
@@ -88,6 +92,44 @@ void require_at_least(const std::string& option, std::size_t value, std::size_t 
   if (value < minimum) {
     throw UsageError("--" + option + " must be at least " + std::to_string(minimum) + ", not " +
                      std::to_string(value));
+  }
+}
+
+void require_directory(const std::string& option, const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(path, ec)) {
+    throw UsageError("--" + option + " '" + path + "' is not a directory" +
+                     (std::filesystem::exists(path, ec) ? "" : " (it does not exist)"));
+  }
+}
+
+void require_readable_file(const std::string& option, const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    throw UsageError("--" + option + " '" + path + "' does not exist");
+  }
+  if (std::filesystem::is_directory(path, ec)) {
+    throw UsageError("--" + option + " '" + path + "' is a directory, not a file");
+  }
+  if (::access(path.c_str(), R_OK) != 0) {
+    throw UsageError("--" + option + " '" + path + "' is not readable (check its permissions)");
+  }
+}
+
+void require_writable_target(const std::string& option, const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    throw UsageError("--" + option + " '" + path + "' is a directory; give a file name");
+  }
+  const fs::path parent = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : ".";
+  if (!fs::is_directory(parent, ec)) {
+    throw UsageError("--" + option + " '" + path + "': directory '" + parent.string() +
+                     "' does not exist");
+  }
+  if (::access(parent.c_str(), W_OK) != 0) {
+    throw UsageError("--" + option + " '" + path + "': directory '" + parent.string() +
+                     "' is not writable");
   }
 }
 

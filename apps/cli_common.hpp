@@ -48,4 +48,10 @@ OpenedBackend open_backend(const DeviceOptions& opts, std::ostream& log);
 void require_positive_finite(const std::string& option, double value);
 void require_at_least(const std::string& option, std::size_t value, std::size_t minimum);
 
+// Paths given on the command line, checked before any work: throw UsageError naming the option.
+void require_directory(const std::string& option, const std::string& path);
+void require_readable_file(const std::string& option, const std::string& path);
+// The file may not exist yet, but its directory must exist and be writable.
+void require_writable_target(const std::string& option, const std::string& path);
+
 }  // namespace clmnist::apps

@@ -49,6 +49,9 @@ int run_bench(int argc, char** argv) {
     throw UsageError("--gemm '" + gemm + "' is not one of: auto, fused, clblast");
   }
   opt.gemm = gemm;
+  if (!data_dir.empty()) require_directory("data-dir", data_dir);
+  if (!json_path.empty()) require_writable_target("json", json_path);
+  if (!csv_path.empty()) require_writable_target("csv", csv_path);
   if (quick) {
     opt.sweep = false;
     opt.time_to_accuracy = false;

@@ -21,6 +21,8 @@ struct Loaded {
 // Loads the model and the test set, checks they fit together, and puts both on the device.
 Loaded load_for_inference(const std::string& model_path, std::string data_dir,
                           const DeviceOptions& dev, std::size_t batch, std::ostream& log) {
+  require_readable_file("model", model_path);
+  if (!data_dir.empty()) require_directory("data-dir", data_dir);
   Loaded l;
   l.model = model::load_model(model_path);
   if (data_dir.empty()) data_dir = model::default_data_dir();

@@ -66,6 +66,9 @@ int run_train(int argc, char** argv) {
        "validate every N minibatches (default: min(minibatches per epoch, patience / 2))")  //
       ("seed", po::value<std::uint64_t>(), "shuffling seed (tensorflow preset)")            //
       ("shuffle", po::value<bool>(), "reshuffle the training rows every epoch (true/false)")  //
+      ("validation-size", po::value<std::size_t>(),
+       "validation images taken from the training file (theano 10000, the last; tensorflow "
+       "5000, the first)")                                                                 //
       ("pixel-divisor", po::value<double>(),
        "input = pixel / this (theano 256, the tutorial's mnist.pkl.gz grid; tensorflow 255)");
   add_device_options(desc, dev, false);
@@ -94,12 +97,22 @@ int run_train(int argc, char** argv) {
   if (vm.count("seed")) cfg.seed = vm["seed"].as<std::uint64_t>();
   if (vm.count("shuffle")) cfg.shuffle = vm["shuffle"].as<bool>();
   if (vm.count("pixel-divisor")) cfg.pixel_divisor = vm["pixel-divisor"].as<double>();
+  if (vm.count("validation-size")) {
+    cfg.valid_size = vm["validation-size"].as<std::size_t>();
+    require_at_least("validation-size", cfg.valid_size, 1);
+  }
   require_positive_finite("learning-rate", cfg.learning_rate);
   require_positive_finite("pixel-divisor", cfg.pixel_divisor);
   require_positive_finite("improvement-threshold", cfg.improvement_threshold);
   require_at_least("batch-size", cfg.batch_size, 1);
   require_at_least("max-epochs", cfg.max_epochs, 1);
   backend_options(dev);  // rejects a bad --gemm before any work
+  if (!data_dir.empty()) require_directory("data-dir", data_dir);
+  if (!save_model.empty()) require_writable_target("save-model", save_model);
+  if (!summary_json.empty()) require_writable_target("summary-json", summary_json);
+  if (!save_model.empty() && save_model == summary_json) {
+    throw UsageError("--save-model and --summary-json name the same file '" + save_model + "'");
+  }
 
   OpenedBackend opened = open_backend(dev, std::cout);
   const runtime::BackendInfo& info = opened.backend->info();

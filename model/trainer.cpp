@@ -134,10 +134,11 @@ TrainResult train(runtime::Backend& backend, const TrainData& data, const TrainC
         v.validation_error = static_cast<double>(ev.errors_counted) / static_cast<double>(r.valid_counted);
         v.validation_loss = ev.nll_sum_all / static_cast<double>(r.valid_rows);
         if (!std::isfinite(v.validation_loss) || !std::isfinite(v.train_loss)) {
+          char lr[32];
+          std::snprintf(lr, sizeof lr, "%g", cfg.learning_rate);
           throw DivergenceError(
               "training diverged at epoch " + std::to_string(epoch) + ", minibatch " +
-              std::to_string(mb + 1) + ": the loss is no longer finite (learning rate " +
-              std::to_string(cfg.learning_rate) +
+              std::to_string(mb + 1) + ": the loss is no longer finite (learning rate " + lr +
               "). Try a smaller --learning-rate; the best model saved so far is kept.");
         }
         print(log, "epoch %zu, minibatch %zu/%zu, validation error %f %%", epoch, mb + 1,

@@ -62,9 +62,10 @@ std::string Context::build_options(const std::string& defines) const {
 
 cl::Program Context::build_from_source(const std::string& source, const std::string& options,
                                        const std::string& name) {
-  cl::Program program(context_, source);
+  cl::Program program(context_, fault_active("clBuildProgram")
+                                    ? source + "\n#error injected build failure (CLMNIST_FAULT)\n"
+                                    : source);
   try {
-    fault_point("clBuildProgram");
     program.build(std::vector<cl::Device>{device_}, options.c_str());
   } catch (const cl::Error& e) {
     std::string log;

@@ -18,34 +18,51 @@ case $case in
     out=$(OCL_ICD_VENDORS=$empty "$bin" devices) || fail "devices exit $?"
     echo "$out"
     grep -q "0:0" <<<"$out" && fail "an OpenCL device is listed with no vendors"
-    # train with a tiny synthetic dataset would need data; auto selection is visible at start-up
-    out=$(OCL_ICD_VENDORS=$empty "$bin" train --device auto --data-dir "$scratch/none" 2>&1)
+    /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny"
+    out=$(OCL_ICD_VENDORS=$empty "$bin" train --device auto --data-dir "$scratch/tiny" \
+          --validation-size 200 --batch-size 50 --max-epochs 2 --save-model "" 2>&1) \
+      || fail "train exit $?: $out"
     echo "$out"
     grep -q "auto chose the host backend" <<<"$out" || fail "auto did not say it chose the host"
+    grep -q "Optimization complete" <<<"$out" || fail "did not train"
     ;;
   gpu_without_gpu_lists_devices)
     if "$bin" devices | grep -q " GPU "; then echo "this machine has a GPU"; exit 77; fi
-    out=$("$bin" train --device gpu --data-dir "$scratch/none" 2>&1); rc=$?
+    out=$("$bin" train --device gpu 2>&1); rc=$?
     echo "$out"
     [ $rc -ne 0 ] || fail "exit 0"
     grep -q "no device matches --device 'gpu'" <<<"$out" || fail "no clear message"
     grep -q "host backend" <<<"$out" || fail "devices not listed"
     ;;
   usage_errors_exit_2)
-    for args in "train --learning-rate -1" "train --learning-rate nan" "train --batch-size 0" \
+    /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny"
+    tiny="--data-dir $scratch/tiny --validation-size 200"
+    for args in "train --learning-rate -1" "train --learning-rate nan" "train --learning-rate inf" \
+                "train --batch-size 0" "train --batch-size 5000 $tiny" "train --batch-size x" \
                 "train --preset keras" "train --gemm magic" "train --no-such-option" \
-                "eval --batch-size 0" "frobnicate"; do
+                "train --data-dir $scratch/absent" "train --save-model $scratch/absent/m.st" \
+                "train --save-model $scratch" "train --save-model $scratch/a --summary-json $scratch/a" \
+                "train --max-epochs 0" "train --validation-size 0" "train --pixel-divisor -2" \
+                "eval --model $scratch/absent.safetensors" "eval --batch-size 0" \
+                "predict --count 0" "bench --runs 0" "bench --json $scratch/absent/b.json" \
+                "devices extra" "frobnicate"; do
       # shellcheck disable=SC2086
       out=$("$bin" $args 2>&1); rc=$?
       echo "$args -> $rc: $out"
       [ $rc -eq 2 ] || fail "'$args' exited $rc, expected 2"
+      grep -q -- "--\|unknown command\|option" <<<"$out" || fail "'$args': message names no option"
     done
     ;;
   missing_data_says_how_to_fetch)
-    out=$("$bin" train --device host --data-dir "$scratch/none" 2>&1); rc=$?
+    mkdir -p "$scratch/empty"
+    out=$("$bin" train --device host --data-dir "$scratch/empty" 2>&1); rc=$?
     echo "$out"
     [ $rc -eq 1 ] || fail "exit $rc"
     grep -q "fetch-mnist.sh" <<<"$out" || fail "no fetch hint"
+    out=$(CLMNIST_DATA_DIR="$scratch/absent" "$bin" train --device host 2>&1); rc=$?
+    echo "$out"
+    [ $rc -eq 1 ] || fail "default location: exit $rc"
+    grep -q "fetch-mnist.sh" <<<"$out" || fail "default location: no fetch hint"
     ;;
   help_for_every_command)
     for c in devices train eval predict bench; do
@@ -62,6 +79,47 @@ case $case in
     "$bin" bench --quick --runs 1 --json "$scratch/b.json" --csv "$scratch/b.csv" || fail "bench exit $?"
     /usr/bin/python3 "$(dirname "$0")/check_bench_output.py" "$scratch/b.json" "$scratch/b.csv" "$n" \
       || fail "schema"
+    ;;
+  faults_leave_model_intact)
+    /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny"
+    args=(train --device cpu --data-dir "$scratch/tiny" --validation-size 200 --batch-size 50
+          --max-epochs 3 --save-model "$scratch/m.safetensors" --no-kernel-cache)
+    "$bin" "${args[@]}" >/dev/null || fail "clean run exit $?"
+    cp "$scratch/m.safetensors" "$scratch/before"
+    for fault in clGetPlatformIDs clCreateContext clBuildProgram clCreateBuffer:3 \
+                 clEnqueueNDRangeKernel:1; do
+      out=$(CLMNIST_FAULT=$fault "$bin" "${args[@]}" 2>&1); rc=$?
+      echo "--- $fault -> $rc"; echo "$out" | tail -n 4
+      [ $rc -eq 1 ] || fail "$fault: exit $rc, expected 1"
+      cmp -s "$scratch/before" "$scratch/m.safetensors" || fail "$fault: the saved model changed"
+      case $fault in
+        clBuildProgram)
+          grep -q "Build log:" <<<"$out" || fail "no build log"
+          grep -q "injected build failure" <<<"$out" || fail "build log lacks the compiler's error"
+          grep -q "with options '-cl-std=CL1.2" <<<"$out" || fail "options not named" ;;
+        *) grep -q "injected fault (CLMNIST_FAULT=$fault)" <<<"$out" || fail "$fault: unclear error" ;;
+      esac
+    done
+    # A fault mid-run, after the model has been saved: the file is a complete, loadable model.
+    out=$(CLMNIST_FAULT=clEnqueueNDRangeKernel:40 "$bin" "${args[@]}" 2>&1); rc=$?
+    [ $rc -eq 1 ] || fail "mid-run fault: exit $rc"
+    "$bin" eval --device host --model "$scratch/m.safetensors" --data-dir "$scratch/tiny" \
+      >/dev/null || fail "model unloadable after a mid-run fault"
+    ;;
+  divergence_stops_and_keeps_model)
+    /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny"
+    base=(train --data-dir "$scratch/tiny" --validation-size 200 --batch-size 50 --max-epochs 3
+          --save-model "$scratch/m.safetensors")
+    for dev in host cpu; do
+      "$bin" "${base[@]}" --device $dev >/dev/null || fail "clean run exit $?"
+      cp "$scratch/m.safetensors" "$scratch/before"
+      out=$("$bin" "${base[@]}" --device $dev --learning-rate 1e38 2>&1); rc=$?
+      echo "$out" | tail -n 2
+      [ $rc -eq 1 ] || fail "$dev: exit $rc, expected 1"
+      grep -q "diverged" <<<"$out" || fail "$dev: no divergence message"
+      grep -q "smaller --learning-rate" <<<"$out" || fail "$dev: no advice"
+      cmp -s "$scratch/before" "$scratch/m.safetensors" || fail "$dev: the saved model changed"
+    done
     ;;
   *) fail "unknown case" ;;
 esac
