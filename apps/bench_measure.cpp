@@ -215,7 +215,6 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
       model::TrainHooks hooks;
       hooks.on_validation = [&](const model::ValidationRecord& v) {
         if (r.tta_target_seconds < 0 && v.validation_error <= 0.075) r.tta_target_seconds = since(t0);
-        return true;
       };
       std::ostringstream quiet;
       const model::TrainResult tr = model::train(*be, data, cfg, quiet, hooks);

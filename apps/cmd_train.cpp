@@ -1,10 +1,12 @@
 // `clmnist train`: minibatch SGD on MNIST with the tutorial's early stopping and log lines.
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "checkpoint.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "mnist.hpp"
@@ -32,6 +34,25 @@ const char* kTrainUsage =
     "  clmnist train --preset tensorflow --device host\n"
     "  clmnist train --learning-rate 0.05 --batch-size 100 --save-model small-lr.safetensors\n";
 
+// Set by SIGINT/SIGTERM; the trainer polls it after every minibatch. A second signal while the
+// first is being handled ends the process the default way.
+volatile std::sig_atomic_t g_signal = 0;
+
+extern "C" void on_stop_signal(int sig) {
+  if (g_signal != 0) {
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+    return;
+  }
+  g_signal = sig;
+}
+
+// The options that fix a run; --resume takes them from the checkpoint instead.
+const char* const kRunSettings[] = {"preset", "learning-rate", "batch-size", "max-epochs",
+                                    "max-steps", "patience", "patience-increase",
+                                    "improvement-threshold", "validation-frequency", "seed",
+                                    "shuffle", "pixel-divisor", "validation-size"};
+
 std::string format_g(double v) {
   char b[64];
   std::snprintf(b, sizeof b, "%.9g", v);
@@ -42,6 +63,7 @@ std::string format_g(double v) {
 
 int run_train(int argc, char** argv) {
   std::string data_dir, preset = "theano", save_model = "best_model.safetensors", summary_json;
+  std::string checkpoint, resume;
   DeviceOptions dev;
   po::options_description desc("Options");
   desc.add_options()                                                                       //
@@ -53,6 +75,12 @@ int run_train(int argc, char** argv) {
       ("save-model", po::value(&save_model)->default_value("best_model.safetensors"),
        "where the best model goes (safetensors); empty: do not save")                      //
       ("summary-json", po::value(&summary_json), "write a JSON summary of the run here")    //
+      ("checkpoint", po::value(&checkpoint),
+       "keep the full training state in FILE, updated atomically at every validation and on "
+       "SIGINT/SIGTERM")                                                                   //
+      ("resume", po::value(&resume),
+       "continue the run saved in checkpoint FILE (its settings; with --checkpoint defaulting "
+       "to FILE)")                                                                         //
       ("learning-rate", po::value<double>(), "SGD step size (theano 0.13, tensorflow 0.5)")  //
       ("batch-size", po::value<std::size_t>(), "minibatch size (theano 600, tensorflow 100)")  //
       ("max-epochs", po::value<std::size_t>(), "at most this many epochs (default 1000)")    //
@@ -76,8 +104,21 @@ int run_train(int argc, char** argv) {
   if (!parse_command_line(argc, argv, desc, kTrainUsage, vm)) return 0;
 
   model::TrainConfig cfg;
+  std::unique_ptr<model::TrainState> resume_state;
+  if (!resume.empty()) {
+    require_readable_file("resume", resume);
+    for (const char* opt : kRunSettings) {
+      if (vm.count(opt) != 0U && !vm[opt].defaulted()) {
+        throw UsageError("--" + std::string(opt) + " conflicts with --resume: a resumed run keeps "
+                         "the settings saved in its checkpoint");
+      }
+    }
+    if (checkpoint.empty()) checkpoint = resume;
+    resume_state = std::make_unique<model::TrainState>(model::load_checkpoint(resume));
+    preset = resume_state->config.preset;
+  }
   try {
-    cfg = model::preset_config(preset);
+    cfg = resume_state ? resume_state->config : model::preset_config(preset);
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--preset: ") + e.what());
   }
@@ -110,6 +151,10 @@ int run_train(int argc, char** argv) {
   if (!data_dir.empty()) require_directory("data-dir", data_dir);
   if (!save_model.empty()) require_writable_target("save-model", save_model);
   if (!summary_json.empty()) require_writable_target("summary-json", summary_json);
+  if (!checkpoint.empty()) require_writable_target("checkpoint", checkpoint);
+  if (!checkpoint.empty() && (checkpoint == save_model || checkpoint == summary_json)) {
+    throw UsageError("--checkpoint '" + checkpoint + "' is also another output of this run");
+  }
   if (!save_model.empty() && save_model == summary_json) {
     throw UsageError("--save-model and --summary-json name the same file '" + save_model + "'");
   }
@@ -151,7 +196,38 @@ int run_train(int argc, char** argv) {
       model::save_model(save_model, copy);
     };
   }
-  const model::TrainResult r = model::train(*opened.backend, data, cfg, std::cout, hooks);
+  if (!checkpoint.empty()) {
+    hooks.on_state = [&](const model::TrainState& st) { model::save_checkpoint(checkpoint, st); };
+  }
+  g_signal = 0;
+  hooks.interrupted = [] { return g_signal != 0; };
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  if (resume_state) {
+    std::cout << "Resuming " << resume << " at epoch " << resume_state->epoch << ", minibatch "
+              << resume_state->next_minibatch + 1 << "\n";
+  }
+  const model::TrainResult r =
+      model::train(*opened.backend, data, cfg, std::cout, hooks, resume_state.get());
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  if (r.interrupted) {
+    const int sig = g_signal;
+    std::cout << "Stopped by " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << " after the current minibatch. ";
+    if (checkpoint.empty()) {
+      std::cout << "No --checkpoint was given, so the run cannot be resumed";
+      if (!save_model.empty()) std::cout << "; the best model so far is in " << save_model;
+      std::cout << ".\n";
+    } else {
+      std::cout << "Checkpoint saved to " << checkpoint << "; continue with:\n  clmnist train --resume "
+                << checkpoint << (data_dir != model::default_data_dir() ? " --data-dir " + data_dir : "")
+                << (save_model == "best_model.safetensors" ? std::string()
+                    : save_model.empty()                   ? std::string(" --save-model \"\"")
+                                                           : " --save-model " + save_model)
+                << "\n";
+    }
+    return 128 + sig;
+  }
   if (!save_model.empty()) std::cout << "Best model saved to " << save_model << "\n";
   if (opened.backend->device_bytes() != 0) {
     std::printf("Device memory: %.1f MB (datasets resident as uint8)\n",

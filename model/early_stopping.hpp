@@ -29,6 +29,12 @@ class EarlyStopping {
   double best() const { return best_; }
   std::size_t patience() const { return patience_; }
 
+  // Continues from a saved state (checkpoint resume).
+  void restore(std::size_t patience, double best) {
+    patience_ = patience;
+    best_ = best;
+  }
+
  private:
   std::size_t patience_;
   std::size_t increase_;

@@ -10,6 +10,8 @@
 #include <ostream>
 #include <random>
 
+#include <zlib.h>
+
 #include "early_stopping.hpp"
 #include "errors.hpp"
 
@@ -82,14 +84,55 @@ TrainData split_for_training(const LabeledImages& train_file, LabeledImages test
   return d;
 }
 
+std::uint64_t data_fingerprint(const TrainData& data) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  for (const LabeledImages* set : {&data.train, &data.valid, &data.test}) {
+    const std::uint64_t dims[3] = {set->count, set->image_rows, set->image_cols};
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(dims), sizeof dims);
+    for (std::size_t off = 0; off < set->images.size(); off += 1u << 30) {
+      const std::size_t n = std::min<std::size_t>(set->images.size() - off, 1u << 30);
+      crc = crc32(crc, set->images.data() + off, static_cast<uInt>(n));
+    }
+    crc = crc32(crc, set->labels.data(), static_cast<uInt>(set->labels.size()));
+  }
+  return (std::uint64_t{data.classes} << 32) | crc;
+}
+
+namespace {
+
+// A resume must continue the same run: same data, same settings.
+void check_resumable(const TrainState& s, const TrainData& data, const TrainConfig& cfg) {
+  if (s.data_fingerprint != data_fingerprint(data)) {
+    throw DataError("the checkpoint was made on other data (fingerprint differs); resume with "
+                    "the --data-dir and settings of the interrupted run");
+  }
+  const TrainConfig& c = s.config;
+  const bool same = c.learning_rate == cfg.learning_rate && c.batch_size == cfg.batch_size &&
+                    c.max_epochs == cfg.max_epochs && c.max_steps == cfg.max_steps &&
+                    c.early_stopping == cfg.early_stopping && c.patience == cfg.patience &&
+                    c.patience_increase == cfg.patience_increase &&
+                    c.improvement_threshold == cfg.improvement_threshold &&
+                    c.validation_frequency == cfg.validation_frequency && c.shuffle == cfg.shuffle &&
+                    c.seed == cfg.seed && c.pixel_divisor == cfg.pixel_divisor &&
+                    c.valid_first == cfg.valid_first && c.valid_size == cfg.valid_size;
+  if (!same) throw DataError("the checkpoint's settings differ from this run's");
+  const std::size_t n = data.classes * data.train.features();
+  if (s.wt.size() != n || s.b.size() != data.classes) {
+    throw DataError("the checkpoint's parameters do not fit the data's shape");
+  }
+}
+
+}  // namespace
+
 TrainResult train(runtime::Backend& backend, const TrainData& data, const TrainConfig& cfg,
-                  std::ostream& log, const TrainHooks& hooks) {
+                  std::ostream& log, const TrainHooks& hooks, const TrainState* resume) {
   const std::size_t batch = cfg.batch_size;
   const std::size_t n_train_batches = data.train.count / batch;
   if (n_train_batches == 0) {
     throw DataError("batch size " + std::to_string(batch) + " is larger than the " +
                     std::to_string(data.train.count) + " training images");
   }
+  if (resume != nullptr) check_resumable(*resume, data, cfg);
   backend.configure(data.train.features(), data.classes, batch,
                     static_cast<float>(1.0 / cfg.pixel_divisor));
   const runtime::DatasetId train_id = backend.upload(data.train.view());
@@ -97,6 +140,22 @@ TrainResult train(runtime::Backend& backend, const TrainData& data, const TrainC
   const runtime::DatasetId test_id = backend.upload(data.test.view());
 
   TrainResult r;
+  EarlyStopping stopping(cfg.patience, cfg.patience_increase, cfg.improvement_threshold);
+  std::size_t epoch = 0, first_mb = 0;
+  double seconds_before = 0.0;
+  bool done = false;
+  if (resume != nullptr) {
+    r = resume->best;
+    r.history.clear();
+    stopping.restore(resume->patience, resume->best_so_far);
+    backend.set_params(resume->wt, resume->b);
+    epoch = resume->epoch - 1;
+    first_mb = resume->next_minibatch;
+    seconds_before = resume->train_seconds;
+    done = resume->finished;
+    if (done) epoch = resume->best.epochs;
+  }
+  r.interrupted = false;
   r.valid_rows = data.valid.count;
   r.test_rows = data.test.count;
   r.valid_counted = reference_rows(r.valid_rows, batch);
@@ -106,31 +165,53 @@ TrainResult train(runtime::Backend& backend, const TrainData& data, const TrainC
     freq = cfg.early_stopping ? std::min(n_train_batches, cfg.patience / 2) : n_train_batches;
     freq = std::max<std::size_t>(freq, 1);
   }
-  EarlyStopping stopping(cfg.patience, cfg.patience_increase, cfg.improvement_threshold);
-
   r.best_model.image_rows = data.train.image_rows;
   r.best_model.image_cols = data.train.image_cols;
   r.best_model.classes = data.classes;
   r.best_model.pixel_divisor = cfg.pixel_divisor;
 
+  const std::uint64_t fingerprint = hooks.on_state ? data_fingerprint(data) : 0;
   const auto start = std::chrono::steady_clock::now();
-  std::size_t epoch = 0;
-  bool done = false;
+  auto elapsed = [&] {
+    return seconds_before +
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  // The state after minibatch mb of `epoch` has run (and any validation and stop check after it).
+  auto emit_state = [&](std::size_t mb) {
+    TrainState st;
+    st.config = cfg;
+    st.data_fingerprint = fingerprint;
+    st.epoch = mb + 1 < n_train_batches ? epoch : epoch + 1;
+    st.next_minibatch = mb + 1 < n_train_batches ? mb + 1 : 0;
+    st.iterations = r.iterations;
+    st.finished = done;
+    st.patience = stopping.patience();
+    st.best_so_far = stopping.best();
+    st.train_seconds = elapsed();
+    backend.get_params(st.wt, st.b);
+    st.best = r;
+    st.best.epochs = epoch;
+    st.best.history.clear();
+    hooks.on_state(st);
+  };
+
   while (epoch < cfg.max_epochs && !done) {
     ++epoch;
     if (cfg.shuffle) backend.set_order(train_id, shuffled_order(data.train.count, cfg.seed, epoch));
-    for (std::size_t mb = 0; mb < n_train_batches; ++mb) {
+    for (std::size_t mb = first_mb; mb < n_train_batches; ++mb) {
       backend.sgd_step(train_id, mb * batch, batch, static_cast<float>(cfg.learning_rate));
       const std::size_t iter = (epoch - 1) * n_train_batches + mb;
       r.iterations = iter + 1;
       const bool last_step = cfg.max_steps != 0 && iter + 1 >= cfg.max_steps;
-      if ((iter + 1) % freq == 0 || last_step) {
+      const bool validate = (iter + 1) % freq == 0 || last_step;
+      if (validate) {
         ValidationRecord v;
         v.epoch = epoch;
         v.minibatch = mb + 1;
         v.iteration = iter;
         const runtime::EvalCounts ev = backend.evaluate(valid_id, r.valid_counted);
-        v.train_loss = backend.train_loss(train_id, 0, (mb + 1) * batch);
+        // This epoch's minibatches run by this process (a resumed epoch starts at first_mb).
+        v.train_loss = backend.train_loss(train_id, first_mb * batch, (mb + 1 - first_mb) * batch);
         v.validation_error = static_cast<double>(ev.errors_counted) / static_cast<double>(r.valid_counted);
         v.validation_loss = ev.nll_sum_all / static_cast<double>(r.valid_rows);
         if (!std::isfinite(v.validation_loss) || !std::isfinite(v.train_loss)) {
@@ -163,16 +244,26 @@ TrainResult train(runtime::Backend& backend, const TrainData& data, const TrainC
           if (hooks.on_best) hooks.on_best(r.best_model);
         }
         r.history.push_back(v);
-        if (hooks.on_validation && !hooks.on_validation(v)) done = true;
+        if (hooks.on_validation) hooks.on_validation(v);
       }
-      if ((cfg.early_stopping && stopping.should_stop(iter)) || last_step || done) {
-        done = true;
-        break;
+      if ((cfg.early_stopping && stopping.should_stop(iter)) || last_step) done = true;
+      const bool interrupt = !done && hooks.interrupted && hooks.interrupted();
+      if (hooks.on_state && (validate || done || interrupt)) emit_state(mb);
+      if (interrupt) {
+        r.interrupted = true;
+        r.epochs = epoch;
+        backend.finish();
+        r.train_seconds = elapsed();
+        print(log, "Interrupted after epoch %zu, minibatch %zu/%zu.", epoch, mb + 1,
+              n_train_batches);
+        return r;
       }
+      if (done) break;
     }
+    first_mb = 0;
   }
   backend.finish();
-  r.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.train_seconds = elapsed();
   r.epochs = epoch;
   print(log,
         "Optimization complete with best validation score of %f %%, with test performance %f %%",

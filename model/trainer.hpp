@@ -26,13 +26,14 @@ std::size_t reference_rows(std::size_t rows, std::size_t batch_size);
 
 struct ValidationRecord {
   std::size_t epoch = 0, minibatch = 0, iteration = 0;
-  double train_loss = 0.0;        // mean NLL of this epoch's minibatches so far
+  double train_loss = 0.0;        // mean NLL of this epoch's minibatches so far (since a resume)
   double validation_error = 0.0;  // reference protocol
   double validation_loss = 0.0;   // mean NLL over every validation sample
   double test_error = -1.0;       // reference protocol, when this was a new best; else -1
 };
 
 struct TrainResult {
+  bool interrupted = false;  // stopped by TrainHooks::interrupted; the last state was emitted
   std::size_t epochs = 0, iterations = 0;
   std::size_t best_epoch = 0, best_iteration = 0;
   double best_validation_error = 1.0, test_error = 1.0;          // reference protocol
@@ -43,16 +44,41 @@ struct TrainResult {
   std::vector<ValidationRecord> history;
 };
 
+// Everything needed to continue a run exactly where it stopped: saved by checkpoints.
+struct TrainState {
+  TrainConfig config;
+  std::uint64_t data_fingerprint = 0;
+  std::size_t epoch = 1;           // the epoch to continue (1-based)
+  std::size_t next_minibatch = 0;  // the minibatch of that epoch to run next
+  std::size_t iterations = 0;      // minibatches run so far
+  bool finished = false;           // early stopping (or max steps) has ended the run
+  std::size_t patience = 0;
+  double best_so_far = 0.0;        // early stopping's best validation error (inf: none yet)
+  double train_seconds = 0.0;      // spent before this state
+  std::vector<float> wt, b;        // current parameters, wt [classes x features]
+  TrainResult best;                // the best so far: errors, epoch, iteration and model
+};
+
 struct TrainHooks {
   // Called with each new best model (the tutorial saves it there).
   std::function<void(const SoftmaxModel&)> on_best;
-  // Called after every validation; return false to stop training early (e.g. on a signal).
-  std::function<bool(const ValidationRecord&)> on_validation;
+  // Called after every validation.
+  std::function<void(const ValidationRecord&)> on_validation;
+  // Polled after every minibatch; true stops training there (e.g. on SIGINT).
+  std::function<bool()> interrupted;
+  // Called with the full state after every validation and when interrupted.
+  std::function<void(const TrainState&)> on_state;
 };
 
-// Trains on `backend` (configured here). Throws DivergenceError if the loss stops being finite.
+// Trains on `backend` (configured here), from scratch or from `resume`. Throws DivergenceError if
+// the loss stops being finite, DataError if `resume` was made on other data or settings.
 TrainResult train(runtime::Backend& backend, const TrainData& data, const TrainConfig& config,
-                  std::ostream& log, const TrainHooks& hooks = {});
+                  std::ostream& log, const TrainHooks& hooks = {},
+                  const TrainState* resume = nullptr);
+
+// CRC-32 of every image and label of the three sets, with their sizes: a checkpoint only resumes
+// on the data it was made on.
+std::uint64_t data_fingerprint(const TrainData& data);
 
 // Fisher-Yates shuffle driven by mt19937_64 with an explicit bounded draw, so the order is the same
 // with every C++ standard library.

@@ -161,6 +161,9 @@ DatasetId OpenClBackend::upload(const DatasetView& data) {
       }
     }
     q.enqueueWriteBuffer(d.labels, CL_TRUE, 0, data.rows, data.labels);
+    // Losses and error flags start at zero, as on the host: nothing reads uninitialised memory.
+    q.enqueueFillBuffer(d.loss, 0.0f, 0, data.rows * sizeof(float));
+    q.enqueueFillBuffer(d.wrong, cl_uchar{0}, 0, data.rows);
     std::vector<std::uint32_t> identity(data.rows);
     std::iota(identity.begin(), identity.end(), 0u);
     q.enqueueWriteBuffer(d.order, CL_TRUE, 0, data.rows * 4, identity.data());
