@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian 12 machine: installs what is missing, builds, fetches
-# MNIST, lints the kernels and runs every CTest test. Device tests must run on PoCL here: a
-# missing OpenCL device or dataset fails them instead of skipping.
+# MNIST, lints the kernels and runs every CTest test; then the device tests under oclgrind, the
+# suite built with ASan + UBSan, and a time-boxed fuzzing run (FUZZ_SECONDS, default 60 per
+# target). Device tests must run on PoCL here: a missing device or dataset fails them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ci/install-deps.sh
@@ -14,5 +15,17 @@ export POCL_CACHE_DIR=$PWD/build/pocl-cache
 mkdir -p "$POCL_CACHE_DIR"
 echo "OpenCL devices seen by the tests:"
 build/apps/clmnist devices
-cd build
-ctest --output-on-failure -j "$(nproc)" --timeout 1500
+(cd build && ctest --output-on-failure -j "$(nproc)" --timeout 1500) | tee build/ctest.log
+summary=$(grep -E "tests passed, [0-9]+ tests failed out of" build/ctest.log | tail -n 1)
+
+echo "=== device tests under oclgrind ==="
+ci/test-oclgrind.sh
+echo "=== AddressSanitizer + UndefinedBehaviorSanitizer ==="
+ci/test-sanitizers.sh
+echo "=== fuzzing ==="
+ci/fuzz.sh
+echo "ci/test.sh: all checks passed (kernel lint, CTest, oclgrind, ASan + UBSan, fuzzing)"
+# The main CTest run, as a plain closing line: "N passed, N failed".
+total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$summary")
+failed=$(sed -E 's/.*passed, ([0-9]+) tests failed.*/\1/' <<<"$summary")
+echo "ctest: $((total - failed)) passed, $failed failed"

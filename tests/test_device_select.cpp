@@ -90,7 +90,7 @@ TEST_CASE("a request that matches nothing lists every device", "[device]") {
   CHECK_THROWS_WITH(select_device(host_only, "cpu"), Catch::Contains("--device host"));
 }
 
-TEST_CASE("all selects every device; the flag beats CLMNIST_DEVICE", "[device]") {
+TEST_CASE("all selects every device and the flag beats CLMNIST_DEVICE", "[device]") {
   const auto devs = workstation();
   CHECK(select_devices(devs, "all").size() == devs.size());
   CHECK(select_devices(devs, "gpu").size() == 1);

@@ -86,7 +86,7 @@ TEST_CASE("bad IDX files give an error naming the file and the problem", "[idx]"
   }
 }
 
-TEST_CASE("image and label files must agree; labels must be below the class count", "[idx]") {
+TEST_CASE("image and label files must agree and labels must be below the class count", "[idx]") {
   const std::string dir = temp_dir("idx-pair");
   write_idx(dir + "/img", {3, 2, 2}, std::vector<std::uint8_t>(12, 5));
   write_idx(dir + "/lab", {4}, {0, 1, 2, 1});

@@ -76,8 +76,8 @@ std::vector<std::uint32_t> reversed_order(std::size_t n) {
 
 TEST_CASE("softmax.cl kernels match the host in double", "[device][kernels]") {
   Device dev;
-  for (std::size_t k : {2u, 10u, 13u}) {
-    for (std::size_t rows : {1u, 7u, 33u, 1000u}) {
+  for (std::size_t k : clmnist::test::sizes({2, 10, 13}, 10)) {
+    for (std::size_t rows : clmnist::test::sizes({1, 7, 33, 1000}, 33)) {
       const std::uint32_t seed = static_cast<std::uint32_t>(k * 7919 + rows);
       INFO("classes " << k << ", rows " << rows << ", seed " << seed);
       const auto logits = clmnist::test::random_floats(rows * k, seed, -30.0f, 30.0f);
@@ -149,7 +149,7 @@ TEST_CASE("softmax.cl kernels match the host in double", "[device][kernels]") {
 TEST_CASE("prepare.cl converts and gathers uint8 rows", "[device][kernels]") {
   Device dev;
   for (std::size_t rows : {1u, 7u, 33u}) {
-    for (std::size_t features : {1u, 17u, 784u}) {
+    for (std::size_t features : clmnist::test::sizes({1, 17, 784}, 17)) {
       INFO("rows " << rows << ", features " << features);
       const auto x = clmnist::test::random_bytes((rows + 2) * features, 99);
       const auto order = reversed_order(rows + 2);
@@ -170,9 +170,9 @@ TEST_CASE("prepare.cl converts and gathers uint8 rows", "[device][kernels]") {
 TEST_CASE("fused.cl kernels match the host in double", "[device][kernels]") {
   Device dev;
   const unsigned vec = dev.vec();
-  for (std::size_t k : {2u, 10u, 13u}) {
-    for (std::size_t features : {1u, 17u, 784u}) {
-      for (std::size_t rows : {1u, 7u, 33u, 1000u}) {
+  for (std::size_t k : clmnist::test::sizes({2, 10, 13}, 10)) {
+    for (std::size_t features : clmnist::test::sizes({1, 17, 784}, 17)) {
+      for (std::size_t rows : clmnist::test::sizes({1, 7, 33, 1000}, 33)) {
         if (features == 784 && k == 13 && rows == 1000) continue;  // covered by smaller cases
         const std::uint32_t seed = static_cast<std::uint32_t>(k * 131 + features * 7 + rows);
         INFO("classes " << k << ", features " << features << ", rows " << rows << ", seed " << seed);

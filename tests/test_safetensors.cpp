@@ -1,5 +1,8 @@
 // safetensors round trip, atomic save, and rejected files.
+#include <sys/resource.h>
+
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 
@@ -117,4 +120,35 @@ TEST_CASE("saving keeps the previous file when the write cannot happen", "[safet
   std::size_t files = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir)) files += e.is_regular_file();
   CHECK(files == 1);  // no temporary file left behind
+}
+
+TEST_CASE("a disk that fills up while saving leaves the previous file intact", "[safetensors]") {
+  // RLIMIT_FSIZE makes write() fail part-way (EFBIG) exactly as a full disk (ENOSPC) would.
+  const std::string dir = clmnist::test::temp_dir("st-full");
+  const std::string p = dir + "/m.safetensors";
+  save_model(p, small_model());
+  const std::string before = clmnist::test::read_bytes(p);
+  SoftmaxModel big = small_model();
+  big.image_rows = 100;
+  big.image_cols = 100;
+  big.w.assign(100 * 100 * 4, 0.5f);  // 160 kB, over the limit below
+  rlimit old{};
+  getrlimit(RLIMIT_FSIZE, &old);
+  auto* previous = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit small = old;
+  small.rlim_cur = 64 * 1024;
+  REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
+  std::string error;
+  try {
+    save_model(p, big);
+  } catch (const clmnist::Error& e) {
+    error = e.what();
+  }
+  setrlimit(RLIMIT_FSIZE, &old);
+  std::signal(SIGXFSZ, previous);
+  CHECK(error.find("previous file") != std::string::npos);
+  CHECK(clmnist::test::read_bytes(p) == before);
+  std::size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) files += e.is_regular_file();
+  CHECK(files == 1);
 }

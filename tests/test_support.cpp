@@ -96,6 +96,19 @@ void write_idx(const std::string& path, const std::vector<std::uint32_t>& dims,
   gzclose(f);
 }
 
+bool small_mode() {
+  const char* v = std::getenv("CLMNIST_TEST_SMALL");
+  return v != nullptr && std::string(v) == "1";
+}
+
+std::vector<std::size_t> sizes(std::initializer_list<std::size_t> all, std::size_t small_limit) {
+  std::vector<std::size_t> out;
+  for (std::size_t n : all) {
+    if (!small_mode() || n <= small_limit) out.push_back(n);
+  }
+  return out;
+}
+
 bool find_test_device(runtime::DeviceDesc& out) {
   const std::vector<runtime::DeviceDesc> devices = runtime::list_devices();
   const char* spec = std::getenv("CLMNIST_TEST_DEVICE");

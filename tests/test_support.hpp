@@ -46,6 +46,11 @@ void write_idx(const std::string& path, const std::vector<std::uint32_t>& dims,
 void write_bytes(const std::string& path, const std::string& bytes);
 std::string read_bytes(const std::string& path);
 
+// CLMNIST_TEST_SMALL=1 (set when the tests run under oclgrind, which simulates every work-item):
+// the size lists below, cut to their small members.
+bool small_mode();
+std::vector<std::size_t> sizes(std::initializer_list<std::size_t> all, std::size_t small_limit);
+
 // The OpenCL device the device tests use: CLMNIST_TEST_DEVICE (a --device spec) if set, else the
 // first OpenCL device. Returns false if there is none.
 bool find_test_device(runtime::DeviceDesc& out);

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Builds the project with AddressSanitizer and UndefinedBehaviorSanitizer in build-asan and runs
+# the unit, device and command tests there (the MNIST reference run is left to the main build:
+# it is the same code, 10x slower instrumented). Any sanitizer report fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ci/build.sh build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLMNIST_SANITIZE=ON
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1:detect_stack_use_after_return=1
+export LSAN_OPTIONS=suppressions=$PWD/ci/lsan.supp:print_suppressions=0
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export CLMNIST_REQUIRE_DEVICE=1
+export POCL_CACHE_DIR=$PWD/build-asan/pocl-cache
+mkdir -p "$POCL_CACHE_DIR"
+cd build-asan
+ctest --output-on-failure -j "$(nproc)" -LE mnist --timeout 1500
