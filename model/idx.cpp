@@ -45,6 +45,18 @@ std::size_t gz_read(gzFile f, std::uint8_t* out, std::size_t n, const std::strin
   return done;
 }
 
+// The bytes after the header must be exactly the payload the header announces.
+void check_payload_size(const std::string& name, std::uint64_t have, const IdxHeader& h) {
+  if (have < h.payload_bytes) {
+    fail(name, "truncated: the header announces " + std::to_string(h.payload_bytes) +
+                   " data bytes but the file holds " + std::to_string(have));
+  }
+  if (have > h.payload_bytes) {
+    fail(name, std::to_string(have - h.payload_bytes) +
+                   " trailing bytes after the data the header announces");
+  }
+}
+
 }  // namespace
 
 IdxHeader parse_idx_header(const std::uint8_t* bytes, std::size_t size, unsigned expected_ndims,
@@ -92,15 +104,7 @@ IdxHeader parse_idx_header(const std::uint8_t* bytes, std::size_t size, unsigned
 IdxArray parse_idx(const std::uint8_t* bytes, std::size_t size, unsigned expected_ndims,
                    const std::string& name) {
   const IdxHeader h = parse_idx_header(bytes, size, expected_ndims, name);
-  const std::uint64_t have = size - h.header_bytes;
-  if (have < h.payload_bytes) {
-    fail(name, "truncated: the header announces " + std::to_string(h.payload_bytes) +
-                   " data bytes but the file holds " + std::to_string(have));
-  }
-  if (have > h.payload_bytes) {
-    fail(name, std::to_string(have - h.payload_bytes) +
-                   " trailing bytes after the data the header announces");
-  }
+  check_payload_size(name, size - h.header_bytes, h);
   IdxArray a;
   a.dims = h.dims;
   a.data.assign(bytes + h.header_bytes, bytes + size);
@@ -134,15 +138,7 @@ IdxArray read_idx(const std::string& path, unsigned expected_ndims) {
   const IdxHeader h = parse_idx_header(head, head_len, expected_ndims, path);
 
   if (!gzipped) {
-    const std::uint64_t have = file_size - h.header_bytes;
-    if (have < h.payload_bytes) {
-      fail(path, "truncated: the header announces " + std::to_string(h.payload_bytes) +
-                     " data bytes but the file holds " + std::to_string(have));
-    }
-    if (have > h.payload_bytes) {
-      fail(path, std::to_string(have - h.payload_bytes) +
-                     " trailing bytes after the data the header announces");
-    }
+    check_payload_size(path, file_size - h.header_bytes, h);
   } else {
     // The gzip trailer's ISIZE is the uncompressed length mod 2^32: check it before allocating.
     std::ifstream tail(path, std::ios::binary);
