@@ -145,6 +145,12 @@ case $case in
       --save-model "$scratch/m.st" >"$scratch/out2" || fail "resume exit $?"
     grep -q "Resuming" "$scratch/out2" || fail "did not resume"
     cmp "$scratch/ref.st" "$scratch/m.st" || fail "SIGINT + resume: model differs from the uninterrupted run"
+    interrupt TERM "$scratch/ckt" "$scratch/mt.st"; rc=$?
+    [ $rc -eq 143 ] || fail "SIGTERM: exit $rc, expected 143"
+    grep -q "Stopped by SIGTERM" "$scratch/out" || fail "SIGTERM not reported"
+    "$bin" train --resume "$scratch/ckt" --device host --data-dir "$scratch/tiny" \
+      --save-model "$scratch/mt.st" >/dev/null || fail "resume after SIGTERM exit $?"
+    cmp "$scratch/ref.st" "$scratch/mt.st" || fail "SIGTERM + resume: model differs"
     # kill -9 at an arbitrary moment: the last checkpoint is loadable and resumes to the same end.
     interrupt KILL "$scratch/ck9" "$scratch/m9.st"; rc=$?
     [ $rc -eq 137 ] || fail "kill -9: exit $rc"
