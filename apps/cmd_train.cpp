@@ -6,10 +6,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "checkpoint.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "mnist.hpp"
+#include "progress.hpp"
 #include "safetensors.hpp"
 #include "trainer.hpp"
 
@@ -53,6 +56,26 @@ const char* const kRunSettings[] = {"preset", "learning-rate", "batch-size", "ma
                                     "improvement-threshold", "validation-frequency", "seed",
                                     "shuffle", "pixel-divisor", "validation-size"};
 
+// Forwards to stdout, erasing the progress line before anything is written in its place.
+class LogBuf : public std::streambuf {
+ public:
+  explicit LogBuf(ProgressLine& p) : progress_(p) {}
+
+ protected:
+  int overflow(int c) override {
+    progress_.clear();
+    return c == traits_type::eof() ? traits_type::not_eof(c) : std::cout.rdbuf()->sputc(static_cast<char>(c));
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    progress_.clear();
+    return std::cout.rdbuf()->sputn(s, n);
+  }
+  int sync() override { return std::cout.rdbuf()->pubsync(); }
+
+ private:
+  ProgressLine& progress_;
+};
+
 std::string format_g(double v) {
   char b[64];
   std::snprintf(b, sizeof b, "%.9g", v);
@@ -64,6 +87,7 @@ std::string format_g(double v) {
 int run_train(int argc, char** argv) {
   std::string data_dir, preset = "theano", save_model = "best_model.safetensors", summary_json;
   std::string checkpoint, resume;
+  bool quiet = false, verbose = false;
   DeviceOptions dev;
   po::options_description desc("Options");
   desc.add_options()                                                                       //
@@ -75,6 +99,9 @@ int run_train(int argc, char** argv) {
       ("save-model", po::value(&save_model)->default_value("best_model.safetensors"),
        "where the best model goes (safetensors); empty: do not save")                      //
       ("summary-json", po::value(&summary_json), "write a JSON summary of the run here")    //
+      ("quiet,q", po::bool_switch(&quiet), "print only errors and the final results")      //
+      ("verbose,v", po::bool_switch(&verbose),
+       "also print the training and validation loss at every validation")                //
       ("checkpoint", po::value(&checkpoint),
        "keep the full training state in FILE, updated atomically at every validation and on "
        "SIGINT/SIGTERM")                                                                   //
@@ -103,6 +130,7 @@ int run_train(int argc, char** argv) {
   po::variables_map vm;
   if (!parse_command_line(argc, argv, desc, kTrainUsage, vm)) return 0;
 
+  if (quiet && verbose) throw UsageError("--quiet and --verbose conflict; give one");
   model::TrainConfig cfg;
   std::unique_ptr<model::TrainState> resume_state;
   if (!resume.empty()) {
@@ -159,11 +187,13 @@ int run_train(int argc, char** argv) {
     throw UsageError("--save-model and --summary-json name the same file '" + save_model + "'");
   }
 
-  OpenedBackend opened = open_backend(dev, std::cout);
+  std::ostringstream discard;
+  std::ostream& out = quiet ? static_cast<std::ostream&>(discard) : std::cout;
+  OpenedBackend opened = open_backend(dev, out);
   const runtime::BackendInfo& info = opened.backend->info();
   if (data_dir.empty()) data_dir = model::default_data_dir();
-  std::cout << "Settings: " << model::describe(cfg) << "\n";
-  std::cout << "Loading MNIST from " << data_dir << " ...\n" << std::flush;
+  out << "Settings: " << model::describe(cfg) << "\n";
+  out << "Loading MNIST from " << data_dir << " ...\n" << std::flush;
   const model::MnistFiles files = model::find_mnist_files(data_dir);
   const model::LabeledImages train_file =
       model::load_labeled_images(files.train_images, files.train_labels);
@@ -174,12 +204,12 @@ int run_train(int argc, char** argv) {
                      " is larger than the training set (" + std::to_string(data.train.count) +
                      " images); use 1 to " + std::to_string(data.train.count));
   }
-  std::cout << "train " << data.train.count << ", validation " << data.valid.count << ", test "
+  out << "train " << data.train.count << ", validation " << data.valid.count << ", test "
             << data.test.count << " images of " << data.train.image_rows << "x"
             << data.train.image_cols << ", " << data.classes << " classes\n";
 
-  std::cout << "Building kernels and uploading the data (" << info.gemm_path << " path) ...\n"
-            << std::flush;
+  out << "Building kernels and uploading the data (" << info.gemm_path << " path) ...\n"
+      << std::flush;
 
   model::TrainHooks hooks;
   if (!save_model.empty()) {
@@ -203,12 +233,35 @@ int run_train(int argc, char** argv) {
   hooks.interrupted = [] { return g_signal != 0; };
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
+  ProgressLine progress(!quiet && ::isatty(STDOUT_FILENO) == 1, cfg.batch_size);
+  hooks.on_minibatch = [&](const model::Progress& p) { progress.update(p); };
+  if (verbose) {
+    hooks.on_validation = [&](const model::ValidationRecord& v) {
+      progress.clear();
+      std::printf("     training loss %f (this epoch), validation loss %f (every sample)\n",
+                  v.train_loss, v.validation_loss);
+    };
+  }
+  LogBuf log_buf(progress);
+  std::ostream tty_log(&log_buf);
+  std::ostringstream quiet_log;
+  std::ostream& log = quiet ? static_cast<std::ostream&>(quiet_log) : tty_log;
   if (resume_state) {
-    std::cout << "Resuming " << resume << " at epoch " << resume_state->epoch << ", minibatch "
+    out << "Resuming " << resume << " at epoch " << resume_state->epoch << ", minibatch "
               << resume_state->next_minibatch + 1 << "\n";
   }
   const model::TrainResult r =
-      model::train(*opened.backend, data, cfg, std::cout, hooks, resume_state.get());
+      model::train(*opened.backend, data, cfg, log, hooks, resume_state.get());
+  progress.clear();
+  if (quiet) {  // the result lines only
+    std::istringstream lines(quiet_log.str());
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("Optimization complete", 0) == 0 || line.rfind("The code run", 0) == 0 ||
+          line.rfind("Over every sample", 0) == 0 || line.rfind("Interrupted", 0) == 0) {
+        std::cout << line << "\n";
+      }
+    }
+  }
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
   if (r.interrupted) {
@@ -228,10 +281,12 @@ int run_train(int argc, char** argv) {
     }
     return 128 + sig;
   }
-  if (!save_model.empty()) std::cout << "Best model saved to " << save_model << "\n";
+  if (!save_model.empty()) out << "Best model saved to " << save_model << "\n";
   if (opened.backend->device_bytes() != 0) {
-    std::printf("Device memory: %.1f MB (datasets resident as uint8)\n",
-                static_cast<double>(opened.backend->device_bytes()) / 1e6);
+    char mem[96];
+    std::snprintf(mem, sizeof mem, "Device memory: %.1f MB (datasets resident as uint8)\n",
+                  static_cast<double>(opened.backend->device_bytes()) / 1e6);
+    out << mem;
   }
 
   if (!summary_json.empty()) {

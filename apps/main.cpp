@@ -5,8 +5,13 @@
 #include <iostream>
 #include <string>
 
+#include <boost/version.hpp>
+#include <nlohmann/json.hpp>
+#include <zlib.h>
+
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "library_versions.hpp"
 #include "version.hpp"
 
 namespace {
@@ -40,6 +45,14 @@ int main(int argc, char** argv) {
   }
   if (std::strcmp(argv[1], "--version") == 0) {
     std::cout << "clmnist " << CLMNIST_VERSION_STRING << "\n";
+    for (const auto& [name, version] : runtime::library_versions()) {
+      std::cout << "  " << name << ": " << version << "\n";
+    }
+    std::cout << "  Boost: " << BOOST_VERSION / 100000 << "." << BOOST_VERSION / 100 % 1000 << "."
+              << BOOST_VERSION % 100 << "\n"
+              << "  zlib: " << zlibVersion() << "\n"
+              << "  nlohmann-json: " << NLOHMANN_JSON_VERSION_MAJOR << "."
+              << NLOHMANN_JSON_VERSION_MINOR << "." << NLOHMANN_JSON_VERSION_PATCH << "\n";
     return 0;
   }
   const std::string command = argv[1];

@@ -247,6 +247,22 @@ TrainResult train(runtime::Backend& backend, const TrainData& data, const TrainC
         if (hooks.on_validation) hooks.on_validation(v);
       }
       if ((cfg.early_stopping && stopping.should_stop(iter)) || last_step) done = true;
+      if (hooks.on_minibatch) {
+        Progress p;
+        p.epoch = epoch;
+        p.minibatch = mb + 1;
+        p.minibatches = n_train_batches;
+        p.iteration = iter;
+        p.patience = cfg.early_stopping ? stopping.patience() : 0;
+        p.max_iterations = cfg.max_epochs * n_train_batches;
+        if (cfg.max_steps != 0) p.max_iterations = std::min(p.max_iterations, cfg.max_steps);
+        p.last_validation_error = r.history.empty() ? -1.0 : r.history.back().validation_error;
+        const std::size_t from = first_mb;
+        p.loss = [&backend, train_id, from, mb, batch] {
+          return backend.train_loss(train_id, from * batch, (mb + 1 - from) * batch);
+        };
+        hooks.on_minibatch(p);
+      }
       const bool interrupt = !done && hooks.interrupted && hooks.interrupted();
       if (hooks.on_state && (validate || done || interrupt)) emit_state(mb);
       if (interrupt) {

@@ -59,11 +59,22 @@ struct TrainState {
   TrainResult best;                // the best so far: errors, epoch, iteration and model
 };
 
+// Where training is, after each minibatch. loss() synchronises with the device: call it rarely.
+struct Progress {
+  std::size_t epoch = 0, minibatch = 0, minibatches = 0, iteration = 0;
+  std::size_t patience = 0;        // early stopping ends the run at this iteration, at the latest
+  std::size_t max_iterations = 0;  // max epochs or max steps, whichever is fewer
+  double last_validation_error = -1.0;
+  std::function<double()> loss;    // mean NLL of this epoch's minibatches so far
+};
+
 struct TrainHooks {
   // Called with each new best model (the tutorial saves it there).
   std::function<void(const SoftmaxModel&)> on_best;
   // Called after every validation.
   std::function<void(const ValidationRecord&)> on_validation;
+  // Called after every minibatch (keep it cheap).
+  std::function<void(const Progress&)> on_minibatch;
   // Polled after every minibatch; true stops training there (e.g. on SIGINT).
   std::function<bool()> interrupted;
   // Called with the full state after every validation and when interrupted.

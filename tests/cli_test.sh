@@ -162,6 +162,20 @@ case $case in
       >/dev/null 2>&1; rc=$?
     [ $rc -eq 2 ] || fail "--resume with --learning-rate: exit $rc, expected 2"
     ;;
+  quiet_verbose_and_pipes)
+    /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny"
+    args=(train --device host --data-dir "$scratch/tiny" --validation-size 200 --batch-size 50
+          --max-epochs 3 --save-model "")
+    out=$("$bin" "${args[@]}") || fail "exit $?"
+    grep -q $'\r' <<<"$out" && fail "progress line written to a pipe"
+    grep -q "^epoch 3, minibatch 20/20, validation error" <<<"$out" || fail "no log lines on a pipe"
+    out=$("$bin" "${args[@]}" --quiet) || fail "quiet exit $?"
+    echo "$out"
+    [ "$(wc -l <<<"$out")" -eq 3 ] || fail "--quiet printed more than the 3 result lines"
+    grep -q "^Optimization complete" <<<"$out" || fail "--quiet lost the result"
+    out=$("$bin" "${args[@]}" --verbose) || fail "verbose exit $?"
+    [ "$(grep -c "training loss .* validation loss" <<<"$out")" -eq 3 ] || fail "--verbose: no losses"
+    ;;
   *) fail "unknown case" ;;
 esac
 echo "PASS ($case)"
