@@ -5,6 +5,13 @@ set -u
 bin=$1 case=$2 scratch=$3
 mkdir -p "$scratch"
 fail() { echo "FAIL ($case): $*"; exit 1; }
+# Cases that need MNIST are skipped without it (exit 77), unless CI requires it.
+need_mnist() {
+  if ! ls "${CLMNIST_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/clmnist/mnist}"/train-images-idx3-ubyte* >/dev/null 2>&1; then
+    [ "${CLMNIST_REQUIRE_DEVICE:-}" = 1 ] && fail "MNIST not found"
+    echo "no MNIST data"; exit 77
+  fi
+}
 
 case $case in
   devices_lists_opencl_and_host)
@@ -70,11 +77,7 @@ case $case in
     done
     ;;
   bench_follows_schema)
-    # Needs MNIST: skipped without it, unless CI requires it.
-    if ! "$bin" train --help >/dev/null || ! ls "${CLMNIST_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/clmnist/mnist}"/train-images-idx3-ubyte* >/dev/null 2>&1; then
-      [ "${CLMNIST_REQUIRE_DEVICE:-}" = 1 ] && fail "MNIST not found"
-      echo "no MNIST data"; exit 77
-    fi
+    need_mnist
     n=$("$bin" devices | tail -n +2 | wc -l)
     "$bin" bench --quick --runs 1 --json "$scratch/b.json" --csv "$scratch/b.csv" || fail "bench exit $?"
     /usr/bin/python3 "$(dirname "$0")/check_bench_output.py" "$scratch/b.json" "$scratch/b.csv" "$n" \
@@ -175,6 +178,14 @@ case $case in
     grep -q "^Optimization complete" <<<"$out" || fail "--quiet lost the result"
     out=$("$bin" "${args[@]}" --verbose) || fail "verbose exit $?"
     [ "$(grep -c "training loss .* validation loss" <<<"$out")" -eq 3 ] || fail "--verbose: no losses"
+    ;;
+  numpy_interop)
+    need_mnist
+    data=${CLMNIST_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/clmnist/mnist}
+    "$bin" train --device host --data-dir "$data" --max-epochs 3 --quiet \
+      --save-model "$scratch/m.safetensors" >/dev/null || fail "train exit $?"
+    /usr/bin/python3 "$(dirname "$0")/interop/check_numpy_interop.py" "$bin" \
+      "$scratch/m.safetensors" "$data" || fail "numpy predictions differ"
     ;;
   *) fail "unknown case" ;;
 esac
