@@ -18,13 +18,15 @@ build/apps/clmnist devices
 (cd build && ctest --output-on-failure -j "$(nproc)" --timeout 1500) | tee build/ctest.log
 summary=$(grep -E "tests passed, [0-9]+ tests failed out of" build/ctest.log | tail -n 1)
 
+echo "=== cmake --install and a program built against the installed package ==="
+ci/test-install.sh
 echo "=== device tests under oclgrind ==="
 ci/test-oclgrind.sh
 echo "=== AddressSanitizer + UndefinedBehaviorSanitizer ==="
 ci/test-sanitizers.sh
 echo "=== fuzzing ==="
 ci/fuzz.sh
-echo "ci/test.sh: all checks passed (kernel lint, CTest, oclgrind, ASan + UBSan, fuzzing)"
+echo "ci/test.sh: all checks passed (kernel lint, CTest, install, oclgrind, ASan + UBSan, fuzzing)"
 # The main CTest run, as a plain closing line: "N passed, N failed".
 total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$summary")
 failed=$(sed -E 's/.*passed, ([0-9]+) tests failed.*/\1/' <<<"$summary")

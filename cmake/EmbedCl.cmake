@@ -23,5 +23,5 @@ function(clmnist_embed_cl target)
     COMMENT "Embedding OpenCL kernels"
     VERBATIM)
   add_library(${target} STATIC ${out})
-  target_include_directories(${target} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+  target_include_directories(${target} PUBLIC $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}>)
 endfunction()
