@@ -3,7 +3,9 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <cmath>
+#include <fstream>
 #include <filesystem>
 #include <iostream>
 
@@ -15,15 +17,44 @@ namespace clmnist::apps {
 bool parse_command_line(int argc, char** argv, const po::options_description& options,
                         const std::string& usage, po::variables_map& vm,
                         const po::positional_options_description* positional) {
+  std::string config;
+  po::options_description all;
+  all.add(options);
+  all.add_options()("config", po::value(&config),
+                    "read options from FILE (lines 'name = value', names as the long options "
+                    "without --); precedence: command line > CLMNIST_* environment > FILE > "
+                    "preset and defaults");
   try {
     po::command_line_parser parser(argc, argv);
-    parser.options(options);
+    parser.options(all);
     const po::positional_options_description none;  // stray words are errors
     parser.positional(positional != nullptr ? *positional : none);
     po::store(parser.run(), vm);
     if (vm.count("help") != 0U) {
-      std::cout << usage << "\n" << options << "\n";
+      std::cout << usage << "\n" << all << "\n";
       return false;
+    }
+    // CLMNIST_LEARNING_RATE=0.05 sets --learning-rate, and so on for every option of the command;
+    // variables that name no option (CLMNIST_FAULT, CLMNIST_VEC, ...) are not options, and
+    // CLMNIST_DATA_DIR stays the default data location (a missing one says how to fetch MNIST).
+    po::store(po::parse_environment(all,
+                                    [&all](const std::string& var) -> std::string {
+                                      if (var == "CLMNIST_DATA_DIR") return "";
+                                      if (var.rfind("CLMNIST_", 0) != 0 || var == "CLMNIST_CONFIG") {
+                                        return var == "CLMNIST_CONFIG" ? "config" : "";
+                                      }
+                                      std::string name = var.substr(8);
+                                      for (char& c : name) {
+                                        c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
+                                      }
+                                      return all.find_nothrow(name, false) != nullptr ? name : "";
+                                    }),
+              vm);
+    if (vm.count("config") != 0U) {
+      const std::string path = vm["config"].as<std::string>();
+      std::ifstream in(path);
+      if (!in) throw UsageError("--config '" + path + "' cannot be read");
+      po::store(po::parse_config_file(in, all, false), vm);
     }
     po::notify(vm);
   } catch (const po::error& e) {

@@ -187,6 +187,25 @@ case $case in
     /usr/bin/python3 "$(dirname "$0")/interop/check_numpy_interop.py" "$bin" \
       "$scratch/m.safetensors" "$data" || fail "numpy predictions differ"
     ;;
+  config_and_environment)
+    /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny"
+    printf 'learning-rate = 0.05\nbatch-size = 50\nvalidation-size = 200\n' > "$scratch/c.cfg"
+    run() { env "$@" "$bin" train --config "$scratch/c.cfg" --device host --data-dir "$scratch/tiny" \
+              --max-epochs 1 --save-model "" 2>&1 | grep -o "learning rate [0-9.]*, batch size [0-9]*"; }
+    [ "$(run)" = "learning rate 0.05, batch size 50" ] || fail "config file not applied: $(run)"
+    [ "$(run CLMNIST_LEARNING_RATE=0.07)" = "learning rate 0.07, batch size 50" ] \
+      || fail "environment does not beat the config file"
+    got=$(env CLMNIST_LEARNING_RATE=0.07 "$bin" train --config "$scratch/c.cfg" --device host \
+          --data-dir "$scratch/tiny" --max-epochs 1 --save-model "" --learning-rate 0.09 2>&1 \
+          | grep -o "learning rate [0-9.]*")
+    [ "$got" = "learning rate 0.09" ] || fail "the flag does not beat the environment: $got"
+    # --config beats CLMNIST_CONFIG (its learning rate is used); the environment beats the file.
+    [ "$(run CLMNIST_CONFIG=/dev/null CLMNIST_BATCH_SIZE=25)" = "learning rate 0.05, batch size 25" ] \
+      || fail "CLMNIST_CONFIG / CLMNIST_BATCH_SIZE: $(run CLMNIST_CONFIG=/dev/null CLMNIST_BATCH_SIZE=25)"
+    printf 'learning-rat = 0.05\n' > "$scratch/typo.cfg"
+    "$bin" train --config "$scratch/typo.cfg" >/dev/null 2>&1; rc=$?
+    [ $rc -eq 2 ] || fail "a typo in the config file: exit $rc, expected 2"
+    ;;
   *) fail "unknown case" ;;
 esac
 echo "PASS ($case)"
