@@ -9,5 +9,6 @@ int run_train(int argc, char** argv);
 int run_eval(int argc, char** argv);
 int run_predict(int argc, char** argv);
 int run_bench(int argc, char** argv);
+int run_export(int argc, char** argv);
 
 }  // namespace clmnist::apps

@@ -28,6 +28,7 @@ const char* kUsage =
     "  eval      error of a saved model on the test set\n"
     "  predict   predicted and true labels of the first test images\n"
     "  bench     benchmark devices on the same training work\n"
+    "  export    a saved model as numpy arrays or ONNX\n"
     "\n"
     "Examples:\n"
     "  clmnist devices\n"
@@ -62,8 +63,9 @@ int main(int argc, char** argv) {
     if (command == "eval") return apps::run_eval(argc - 1, argv + 1);
     if (command == "predict") return apps::run_predict(argc - 1, argv + 1);
     if (command == "bench") return apps::run_bench(argc - 1, argv + 1);
+    if (command == "export") return apps::run_export(argc - 1, argv + 1);
     std::cerr << "clmnist: unknown command '" << command
-              << "' (commands: devices, train, eval, predict, bench; see clmnist --help)\n";
+              << "' (commands: devices, train, eval, predict, bench, export; see clmnist --help)\n";
     return 2;
   } catch (const apps::UsageError& e) {
     std::cerr << "clmnist " << command << ": " << e.what() << "\n(see clmnist " << command

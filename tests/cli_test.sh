@@ -72,7 +72,7 @@ case $case in
     grep -q "fetch-mnist.sh" <<<"$out" || fail "default location: no fetch hint"
     ;;
   help_for_every_command)
-    for c in devices train eval predict bench; do
+    for c in devices train eval predict bench export; do
       "$bin" $c --help | grep -q "Usage: clmnist $c" || fail "$c --help"
     done
     ;;
@@ -186,6 +186,14 @@ case $case in
       --save-model "$scratch/m.safetensors" >/dev/null || fail "train exit $?"
     /usr/bin/python3 "$(dirname "$0")/interop/check_numpy_interop.py" "$bin" \
       "$scratch/m.safetensors" "$data" || fail "numpy predictions differ"
+    "$bin" export --model "$scratch/m.safetensors" --format npy --output "$scratch/npy" \
+      || fail "export npy exit $?"
+    "$bin" export --model "$scratch/m.safetensors" --format onnx --output "$scratch/m.onnx" \
+      || fail "export onnx exit $?"
+    /usr/bin/python3 "$(dirname "$0")/interop/check_exports.py" "$scratch/m.safetensors" \
+      "$scratch/npy" "$scratch/m.onnx" "$data" || fail "exports"
+    "$bin" export --model "$scratch/m.safetensors" --format tflite --output x >/dev/null 2>&1
+    [ $? -eq 2 ] || fail "an unknown export format is not a usage error"
     ;;
   config_and_environment)
     /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny"
