@@ -1,9 +1,14 @@
 // `clmnist eval` and `clmnist predict`: a saved model on the MNIST test set.
+#include <algorithm>
 #include <cstdio>
+#include <sstream>
 #include <iostream>
+
+#include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "gray_image.hpp"
 #include "mnist.hpp"
 #include "softmax_model.hpp"
 #include "trainer.hpp"
@@ -92,23 +97,92 @@ int run_eval(int argc, char** argv) {
   return 0;
 }
 
+namespace {
+
+// Predicts the user's own digit images: each prepared as MNIST digits are, then classified.
+int predict_images(const std::vector<std::string>& images, const std::string& model_path,
+                   const DeviceOptions& dev, bool json) {
+  for (const std::string& p : images) require_readable_file("image", p);
+  const model::SoftmaxModel m = model::load_model(model_path);
+  model::LabeledImages set;
+  set.image_rows = m.image_rows;
+  set.image_cols = m.image_cols;
+  for (const std::string& p : images) {
+    model::GrayImage digit;
+    try {
+      digit = model::prepare_digit(model::read_image(p), m.image_rows, m.image_cols,
+                                   m.image_rows * 20 / 28);
+    } catch (const DataError& e) {
+      const std::string what = e.what();
+      throw DataError(what.rfind(p, 0) == 0 ? what : p + ": " + what);
+    }
+    set.images.insert(set.images.end(), digit.pixels.begin(), digit.pixels.end());
+    set.labels.push_back(0);
+  }
+  set.count = images.size();
+  std::ostringstream quiet;
+  OpenedBackend opened = open_backend(dev, json ? quiet : std::cerr);
+  opened.backend->configure(m.features(), m.classes, std::min<std::size_t>(set.count, 4096),
+                            static_cast<float>(1.0 / m.pixel_divisor));
+  opened.backend->set_params(m.wt(), m.b);
+  const runtime::DatasetId id = opened.backend->upload(set.view());
+  const std::vector<float> probs = opened.backend->predict(id, 0, set.count);
+  for (std::size_t i = 0; i < set.count; ++i) {
+    const float* p = probs.data() + i * m.classes;
+    const std::size_t best = static_cast<std::size_t>(std::max_element(p, p + m.classes) - p);
+    if (json) {
+      nlohmann::ordered_json j;
+      j["image"] = images[i];
+      j["label"] = best;
+      j["probabilities"] = std::vector<float>(p, p + m.classes);
+      std::cout << j.dump() << "\n";
+      continue;
+    }
+    std::printf("%s: %zu (p = %.3f)\n ", images[i].c_str(), best, static_cast<double>(p[best]));
+    for (std::size_t c = 0; c < m.classes; ++c) std::printf(" %zu: %.3f", c, static_cast<double>(p[c]));
+    std::printf("\n");
+  }
+  return 0;
+}
+
+}  // namespace
+
 int run_predict(int argc, char** argv) {
   std::string model_path, data_dir;
   std::size_t count = 10;
+  bool json = false;
+  std::vector<std::string> images;
   DeviceOptions dev;
   po::options_description desc("Options");
   add_common(desc, model_path, data_dir);
   desc.add_options()("count,n", po::value(&count)->default_value(10),
-                     "how many test images, from the first");
+                     "without images: how many test images, from the first")  //
+      ("json", po::bool_switch(&json),
+       "with images: one JSON object per line: image, label, probabilities")  //
+      ("image", po::value(&images)->composing(), "PNG or PGM images (positional)");
   add_device_options(desc, dev, false);
+  po::positional_options_description positional;
+  positional.add("image", -1);
   po::variables_map vm;
   if (!parse_command_line(argc, argv, desc,
-                          "Usage: clmnist predict [--model FILE] [--count N] [options]\n\nPrints "
-                          "the predicted and the true labels of the first N test images, as the "
-                          "tutorial's predict() does.\n\nExample:\n  clmnist predict --count 20",
-                          vm)) {
+                          "Usage: clmnist predict [--model FILE] [--json] IMAGE...\n"
+                          "       clmnist predict [--model FILE] [--count N]\n\n"
+                          "With images (PNG or PGM, any size, gray or colour, dark digit on light "
+                          "or the reverse: detected from the border), prepares each as MNIST digits "
+                          "are (longer side scaled to 20 pixels, centre of mass at the centre of "
+                          "28x28) and prints the predicted digit and every class's probability.\n"
+                          "Without images, prints the predicted and the true labels of the first N "
+                          "test images, as the tutorial's predict() does.\n\nExamples:\n"
+                          "  clmnist predict my-seven.png scan.pgm\n"
+                          "  clmnist predict --json digits/*.png\n  clmnist predict --count 20",
+                          vm, &positional)) {
     return 0;
   }
+  if (!images.empty()) {
+    require_readable_file("model", model_path);
+    return predict_images(images, model_path, dev, json);
+  }
+  if (json) throw UsageError("--json applies to predictions of images given on the command line");
   require_at_least("count", count, 1);
   Loaded l = load_for_inference(model_path, data_dir, dev, std::min<std::size_t>(count, 4096),
                                 std::cerr);

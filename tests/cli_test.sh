@@ -214,6 +214,29 @@ case $case in
     "$bin" train --config "$scratch/typo.cfg" >/dev/null 2>&1; rc=$?
     [ $rc -eq 2 ] || fail "a typo in the config file: exit $rc, expected 2"
     ;;
+  predict_own_digits)
+    need_mnist
+    data=${CLMNIST_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/clmnist/mnist}
+    "$bin" train --device host --data-dir "$data" --max-epochs 5 --quiet \
+      --save-model "$scratch/m.safetensors" >/dev/null || fail "train exit $?"
+    /usr/bin/python3 "$(dirname "$0")/interop/make_digit_images.py" "$data" "$scratch/img" 20 >/dev/null
+    # The model's own predictions for the original test digits 0..19.
+    direct=$("$bin" predict --model "$scratch/m.safetensors" --data-dir "$data" --count 20 \
+             --device host 2>/dev/null | sed -n 2p | tr -d '[]')
+    for ext in pgm png; do
+      files=(); for i in $(seq 0 19); do files+=("$scratch/img/digit$i.$ext"); done
+      got=$("$bin" predict --model "$scratch/m.safetensors" --json --device host "${files[@]}" \
+            | /usr/bin/python3 -c 'import sys, json; print(" ".join(str(json.loads(l)["label"]) for l in sys.stdin))')
+      same=0; read -ra a <<<"$direct"; read -ra b <<<"$got"
+      for i in $(seq 0 19); do [ "${a[$i]}" = "${b[$i]}" ] && same=$((same + 1)); done
+      echo "$ext: $same of 20 as the originals ($got vs $direct)"
+      [ $same -ge 18 ] || fail "$ext: prepared digits predicted unlike the originals"
+    done
+    "$bin" predict --model "$scratch/m.safetensors" --device host "$scratch/img/blank.png" \
+      >"$scratch/out" 2>&1; rc=$?
+    [ $rc -eq 1 ] || fail "blank image: exit $rc"
+    grep -q "blank.png: no digit" "$scratch/out" || fail "blank image: unclear error"
+    ;;
   *) fail "unknown case" ;;
 esac
 echo "PASS ($case)"

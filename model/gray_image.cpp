@@ -1,0 +1,239 @@
+// Image reading and writing (libpng's simplified API; PGM by hand: a header and raw samples) and
+// the MNIST preparation of a digit: polarity, crop, area-averaged scaling, centre of mass.
+#include "gray_image.hpp"
+
+#include <png.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "errors.hpp"
+#include "safetensors.hpp"
+
+namespace clmnist::model {
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& problem) {
+  throw DataError(path + ": " + problem);
+}
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, "cannot open the image");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+GrayImage read_png(const std::string& path, const std::string& bytes) {
+  png_image img;
+  std::memset(&img, 0, sizeof img);
+  img.version = PNG_IMAGE_VERSION;
+  if (!png_image_begin_read_from_memory(&img, bytes.data(), bytes.size())) {
+    fail(path, std::string("not a readable PNG (") + img.message + ")");
+  }
+  if (img.width == 0 || img.height == 0 || img.width > kMaxImageSide || img.height > kMaxImageSide) {
+    png_image_free(&img);
+    fail(path, "image size " + std::to_string(img.width) + "x" + std::to_string(img.height) +
+                   " is outside 1.." + std::to_string(kMaxImageSide));
+  }
+  img.format = PNG_FORMAT_GA;  // gray + alpha: colour converted by libpng
+  std::vector<std::uint8_t> ga(PNG_IMAGE_SIZE(img));
+  if (!png_image_finish_read(&img, nullptr, ga.data(), 0, nullptr)) {
+    fail(path, std::string("corrupt PNG (") + img.message + ")");
+  }
+  GrayImage out;
+  out.width = img.width;
+  out.height = img.height;
+  out.pixels.resize(out.width * out.height);
+  for (std::size_t i = 0; i < out.pixels.size(); ++i) {
+    const unsigned g = ga[2 * i], a = ga[2 * i + 1];
+    out.pixels[i] = static_cast<std::uint8_t>((g * a + 255u * (255u - a) + 127u) / 255u);  // onto white
+  }
+  return out;
+}
+
+GrayImage read_pgm(const std::string& path, const std::string& bytes) {
+  std::istringstream in(bytes);
+  std::string magic;
+  in >> magic;
+  auto next_number = [&](const char* what, bool may_be_zero = false) {
+    for (;;) {
+      in >> std::ws;
+      if (in.peek() == '#') {
+        std::string comment;
+        std::getline(in, comment);
+        continue;
+      }
+      long long v = -1;
+      if (!(in >> v) || v < 0 || (v == 0 && !may_be_zero)) {
+        fail(path, std::string("PGM: bad ") + what);
+      }
+      return static_cast<std::size_t>(v);
+    }
+  };
+  const std::size_t w = next_number("width"), h = next_number("height");
+  const std::size_t maxval = next_number("maximum value");
+  if (w > kMaxImageSide || h > kMaxImageSide) fail(path, "image larger than 16384 pixels a side");
+  if (maxval > 65535) fail(path, "PGM maximum value over 65535");
+  GrayImage out;
+  out.width = w;
+  out.height = h;
+  out.pixels.resize(w * h);
+  const auto scale = [&](std::size_t v) {
+    if (v > maxval) fail(path, "PGM sample above the maximum value");
+    return static_cast<std::uint8_t>((v * 255 + maxval / 2) / maxval);
+  };
+  if (magic == "P2") {
+    for (auto& p : out.pixels) p = scale(next_number("sample", true));
+    return out;
+  }
+  if (magic != "P5") fail(path, "not a PNG or PGM (P2/P5) image");
+  in.get();  // the single whitespace after maxval
+  const std::size_t bps = maxval > 255 ? 2 : 1;
+  std::string raw(w * h * bps, '\0');
+  if (!in.read(raw.data(), static_cast<std::streamsize>(raw.size()))) fail(path, "PGM data truncated");
+  for (std::size_t i = 0; i < w * h; ++i) {
+    const auto* b = reinterpret_cast<const unsigned char*>(raw.data() + i * bps);
+    out.pixels[i] = scale(bps == 2 ? (std::size_t{b[0]} << 8 | b[1]) : b[0]);
+  }
+  return out;
+}
+
+}  // namespace
+
+GrayImage read_image(const std::string& path) {
+  const std::string bytes = read_all(path);
+  if (bytes.size() >= 8 && png_sig_cmp(reinterpret_cast<png_const_bytep>(bytes.data()), 0, 8) == 0) {
+    return read_png(path, bytes);
+  }
+  if (bytes.size() >= 2 && bytes[0] == 'P' && (bytes[1] == '2' || bytes[1] == '5')) {
+    return read_pgm(path, bytes);
+  }
+  fail(path, "not a PNG or PGM image");
+}
+
+namespace {
+
+void write_png_format(const std::string& path, std::size_t w, std::size_t h, png_uint_32 format,
+                      const std::vector<std::uint8_t>& data) {
+  png_image img;
+  std::memset(&img, 0, sizeof img);
+  img.version = PNG_IMAGE_VERSION;
+  img.width = static_cast<png_uint_32>(w);
+  img.height = static_cast<png_uint_32>(h);
+  img.format = format;
+  png_alloc_size_t size = 0;
+  if (!png_image_write_to_memory(&img, nullptr, &size, 0, data.data(), 0, nullptr)) {
+    throw Error(path + ": cannot encode PNG (" + img.message + ")");
+  }
+  std::string out(size, '\0');
+  if (!png_image_write_to_memory(&img, out.data(), &size, 0, data.data(), 0, nullptr)) {
+    throw Error(path + ": cannot encode PNG (" + img.message + ")");
+  }
+  out.resize(size);
+  write_file_atomic(path, out);
+}
+
+}  // namespace
+
+void write_png(const std::string& path, const GrayImage& image) {
+  write_png_format(path, image.width, image.height, PNG_FORMAT_GRAY, image.pixels);
+}
+
+void write_png_rgb(const std::string& path, std::size_t width, std::size_t height,
+                   const std::vector<std::uint8_t>& rgb) {
+  write_png_format(path, width, height, PNG_FORMAT_RGB, rgb);
+}
+
+GrayImage prepare_digit(const GrayImage& in, std::size_t rows, std::size_t cols, std::size_t box) {
+  const std::size_t w = in.width, h = in.height;
+  // Polarity: MNIST digits are light on dark. A light border means a dark digit: invert.
+  std::vector<std::uint8_t> border;
+  for (std::size_t x = 0; x < w; ++x) {
+    border.push_back(in.pixels[x]);
+    border.push_back(in.pixels[(h - 1) * w + x]);
+  }
+  for (std::size_t y = 0; y < h; ++y) {
+    border.push_back(in.pixels[y * w]);
+    border.push_back(in.pixels[y * w + w - 1]);
+  }
+  std::nth_element(border.begin(), border.begin() + static_cast<std::ptrdiff_t>(border.size() / 2), border.end());
+  const int background = border[border.size() / 2];
+  const bool invert = background > 127;
+  std::vector<float> ink(w * h);
+  for (std::size_t i = 0; i < w * h; ++i) {
+    const int v = invert ? 255 - in.pixels[i] : in.pixels[i];
+    const int bg = invert ? 255 - background : background;
+    ink[i] = static_cast<float>(std::max(0, v - bg));  // background removed
+  }
+  const float peak = *std::max_element(ink.begin(), ink.end());
+  if (peak < 32.0f) throw DataError("no digit found: the image has no ink against its background");
+  // Crop to the pixels with at least a tenth of the peak ink.
+  std::size_t x0 = w, x1 = 0, y0 = h, y1 = 0;
+  for (std::size_t y = 0; y < h; ++y) {
+    for (std::size_t x = 0; x < w; ++x) {
+      if (ink[y * w + x] >= 0.1f * peak) {
+        x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
+      }
+    }
+  }
+  const std::size_t cw = x1 - x0 + 1, ch = y1 - y0 + 1;
+  // Scale the longer side to `box` by area averaging (each output pixel the mean of its source
+  // area), keeping the aspect ratio. Coordinates in doubles: source pixel x covers [x, x + 1).
+  const double dcw = static_cast<double>(cw), dch = static_cast<double>(ch);
+  const double s = static_cast<double>(box) / std::max(dcw, dch);
+  const auto ow = static_cast<std::size_t>(std::max(1.0, std::round(dcw * s)));
+  const auto oh = static_cast<std::size_t>(std::max(1.0, std::round(dch * s)));
+  std::vector<double> small(ow * oh, 0.0);
+  for (std::size_t oy = 0; oy < oh; ++oy) {
+    const double sy0 = static_cast<double>(oy) / s, sy1 = std::min(dch, static_cast<double>(oy + 1) / s);
+    for (std::size_t ox = 0; ox < ow; ++ox) {
+      const double sx0 = static_cast<double>(ox) / s;
+      const double sx1 = std::min(dcw, static_cast<double>(ox + 1) / s);
+      double sum = 0.0, area = 0.0;
+      for (double y = std::floor(sy0); y < sy1; y += 1.0) {
+        const double fy = std::min(y + 1.0, sy1) - std::max(y, sy0);
+        for (double x = std::floor(sx0); x < sx1; x += 1.0) {
+          const double f = fy * (std::min(x + 1.0, sx1) - std::max(x, sx0));
+          const std::size_t iy = y0 + static_cast<std::size_t>(y), ix = x0 + static_cast<std::size_t>(x);
+          sum += f * static_cast<double>(ink[iy * w + ix]);
+          area += f;
+        }
+      }
+      small[oy * ow + ox] = area > 0 ? sum / area : 0.0;
+    }
+  }
+  // Normalise to 0..255 and place by centre of mass at the frame's centre.
+  const double top = *std::max_element(small.begin(), small.end());
+  double mx = 0, my = 0, mass = 0;
+  for (std::size_t y = 0; y < oh; ++y) {
+    for (std::size_t x = 0; x < ow; ++x) {
+      const double v = small[y * ow + x] / top * 255.0;
+      small[y * ow + x] = v;
+      mx += v * (static_cast<double>(x) + 0.5);
+      my += v * (static_cast<double>(y) + 0.5);
+      mass += v;
+    }
+  }
+  const long dx = std::lround(static_cast<double>(cols) / 2.0 - mx / mass);
+  const long dy = std::lround(static_cast<double>(rows) / 2.0 - my / mass);
+  GrayImage out;
+  out.width = cols;
+  out.height = rows;
+  out.pixels.assign(rows * cols, 0);
+  for (std::size_t y = 0; y < oh; ++y) {
+    for (std::size_t x = 0; x < ow; ++x) {
+      const long tx = static_cast<long>(x) + dx, ty = static_cast<long>(y) + dy;
+      if (tx < 0 || ty < 0 || tx >= static_cast<long>(cols) || ty >= static_cast<long>(rows)) continue;
+      out.pixels[static_cast<std::size_t>(ty) * cols + static_cast<std::size_t>(tx)] =
+          static_cast<std::uint8_t>(std::lround(small[y * ow + x]));
+    }
+  }
+  return out;
+}
+
+}  // namespace clmnist::model
