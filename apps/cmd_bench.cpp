@@ -6,13 +6,14 @@
 #include "commands.hpp"
 #include "device_select.hpp"
 #include "mnist.hpp"
+#include "pictures.hpp"
 #include "platforms.hpp"
 #include "safetensors.hpp"
 
 namespace clmnist::apps {
 
 int run_bench(int argc, char** argv) {
-  std::string data_dir, json_path, csv_path, device_spec, gemm = "auto";
+  std::string data_dir, json_path, csv_path, device_spec, gemm = "auto", plot_dir;
   BenchOptions opt;
   bool quick = false;
   po::options_description desc("Options");
@@ -24,6 +25,8 @@ int run_bench(int argc, char** argv) {
       ("data-dir", po::value(&data_dir), "MNIST directory (default as for clmnist train)")  //
       ("json", po::value(&json_path), "write results as JSON (schema: docs/PERFORMANCE.md)")  //
       ("csv", po::value(&csv_path), "write one CSV row per device")                   //
+      ("plot-dir", po::value(&plot_dir),
+       "write a device comparison picture (devices.svg and devices.png) into DIR")    //
       ("runs", po::value(&opt.runs)->default_value(5), "timed epochs per GEMM path")  //
       ("gemm", po::value(&gemm)->default_value("auto"),
        "path for the headline figures: auto, fused or clblast (every path is timed anyway)")  //
@@ -78,6 +81,7 @@ int run_bench(int argc, char** argv) {
   print_bench_table(results, std::cout);
   if (!json_path.empty()) model::write_file_atomic(json_path, bench_json(results, opt));
   if (!csv_path.empty()) model::write_file_atomic(csv_path, bench_csv(results));
+  if (!plot_dir.empty()) write_bench_pictures(plot_dir, results);
   for (const DeviceBench& r : results) {
     if (!r.passed) return 1;
   }

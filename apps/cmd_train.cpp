@@ -1,4 +1,5 @@
 // `clmnist train`: minibatch SGD on MNIST with the tutorial's early stopping and log lines.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "mnist.hpp"
+#include "pictures.hpp"
 #include "progress.hpp"
 #include "safetensors.hpp"
 #include "trainer.hpp"
@@ -86,7 +88,7 @@ std::string format_g(double v) {
 
 int run_train(int argc, char** argv) {
   std::string data_dir, preset = "theano", save_model = "best_model.safetensors", summary_json;
-  std::string checkpoint, resume;
+  std::string checkpoint, resume, plot_dir;
   bool quiet = false, verbose = false;
   DeviceOptions dev;
   po::options_description desc("Options");
@@ -99,6 +101,8 @@ int run_train(int argc, char** argv) {
       ("save-model", po::value(&save_model)->default_value("best_model.safetensors"),
        "where the best model goes (safetensors); empty: do not save")                      //
       ("summary-json", po::value(&summary_json), "write a JSON summary of the run here")    //
+      ("plot-dir", po::value(&plot_dir),
+       "write learning_curves, weights and confusion pictures (SVG and PNG) into DIR")    //
       ("quiet,q", po::bool_switch(&quiet), "print only errors and the final results")      //
       ("verbose,v", po::bool_switch(&verbose),
        "also print the training and validation loss at every validation")                //
@@ -282,6 +286,24 @@ int run_train(int argc, char** argv) {
     return 128 + sig;
   }
   if (!save_model.empty()) out << "Best model saved to " << save_model << "\n";
+  if (!plot_dir.empty()) {
+    // The best model's test-set confusion matrix, then the pictures.
+    const std::size_t k = data.classes;
+    opened.backend->set_params(r.best_model.wt(), r.best_model.b);
+    const runtime::DatasetId test_id = opened.backend->upload(data.test.view());
+    std::vector<std::size_t> confusion(k * k, 0);
+    for (std::size_t first = 0; first < data.test.count; first += cfg.batch_size) {
+      const std::size_t n = std::min(cfg.batch_size, data.test.count - first);
+      const std::vector<float> probs = opened.backend->predict(test_id, first, n);
+      for (std::size_t i = 0; i < n; ++i) {
+        const float* p = probs.data() + i * k;
+        const auto predicted = static_cast<std::size_t>(std::max_element(p, p + k) - p);
+        ++confusion[std::size_t{data.test.labels[first + i]} * k + predicted];
+      }
+    }
+    write_training_pictures(plot_dir, r, confusion);
+    out << "Pictures written to " << plot_dir << " (learning_curves, weights, confusion; .svg and .png)\n";
+  }
   if (opened.backend->device_bytes() != 0) {
     char mem[96];
     std::snprintf(mem, sizeof mem, "Device memory: %.1f MB (datasets resident as uint8)\n",

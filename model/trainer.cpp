@@ -208,6 +208,7 @@ TrainResult train(runtime::Backend& backend, const TrainData& data, const TrainC
         ValidationRecord v;
         v.epoch = epoch;
         v.minibatch = mb + 1;
+        v.minibatches = n_train_batches;
         v.iteration = iter;
         const runtime::EvalCounts ev = backend.evaluate(valid_id, r.valid_counted);
         // This epoch's minibatches run by this process (a resumed epoch starts at first_mb).

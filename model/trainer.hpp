@@ -26,6 +26,7 @@ std::size_t reference_rows(std::size_t rows, std::size_t batch_size);
 
 struct ValidationRecord {
   std::size_t epoch = 0, minibatch = 0, iteration = 0;
+  std::size_t minibatches = 0;    // in an epoch
   double train_loss = 0.0;        // mean NLL of this epoch's minibatches so far (since a resume)
   double validation_error = 0.0;  // reference protocol
   double validation_loss = 0.0;   // mean NLL over every validation sample

@@ -237,6 +237,25 @@ case $case in
     [ $rc -eq 1 ] || fail "blank image: exit $rc"
     grep -q "blank.png: no digit" "$scratch/out" || fail "blank image: unclear error"
     ;;
+  pictures)
+    need_mnist
+    /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny"
+    "$bin" train --device host --data-dir "$scratch/tiny" --validation-size 200 --batch-size 50 \
+      --max-epochs 8 --save-model "" --quiet --plot-dir "$scratch/train" >/dev/null || fail "train exit $?"
+    "$bin" bench --device host --quick --runs 1 --plot-dir "$scratch/bench" >/dev/null 2>&1 \
+      || fail "bench exit $?"
+    specs=()
+    for ext in png svg; do
+      specs+=("$scratch/train/learning_curves.$ext:900:720" "$scratch/train/weights.$ext:900:200"
+              "$scratch/train/confusion.$ext:640:660" "$scratch/bench/devices.$ext:1000:100")
+    done
+    /usr/bin/python3 "$(dirname "$0")/check_pictures.py" "${specs[@]}" || fail "pictures"
+    # A blank picture must fail the check.
+    /usr/bin/python3 "$(dirname "$0")/interop/make_digit_images.py" "${CLMNIST_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/clmnist/mnist}" "$scratch/img" 1 >/dev/null
+    /usr/bin/python3 "$(dirname "$0")/check_pictures.py" "$scratch/img/blank.png:10:10" >/dev/null \
+      && fail "a blank picture passed the check"
+    true
+    ;;
   *) fail "unknown case" ;;
 esac
 echo "PASS ($case)"

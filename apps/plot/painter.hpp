@@ -1,0 +1,65 @@
+// Drawing primitives with two back ends: SVG text and a PNG raster (libpng to encode,
+// stb_truetype with DejaVu Sans for text). Charts draw once and get both formats.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace clmnist::apps {
+
+struct Color {
+  std::uint8_t r = 0, g = 0, b = 0;
+};
+enum class Anchor { kStart, kMiddle, kEnd };
+
+class Painter {
+ public:
+  virtual ~Painter() = default;
+  virtual void rect(double x, double y, double w, double h, Color fill) = 0;
+  virtual void line(double x0, double y0, double x1, double y1, Color c, double width) = 0;
+  // Text with its baseline at y.
+  virtual void text(double x, double y, const std::string& s, double size, Color c, Anchor a) = 0;
+};
+
+class SvgPainter final : public Painter {
+ public:
+  SvgPainter(int width, int height);
+  void rect(double x, double y, double w, double h, Color fill) override;
+  void line(double x0, double y0, double x1, double y1, Color c, double width) override;
+  void text(double x, double y, const std::string& s, double size, Color c, Anchor a) override;
+  std::string finish();
+
+ private:
+  std::ostringstream out_;
+};
+
+class PngPainter final : public Painter {
+ public:
+  PngPainter(int width, int height);  // throws Error if the font cannot be loaded
+  ~PngPainter() override;
+  void rect(double x, double y, double w, double h, Color fill) override;
+  void line(double x0, double y0, double x1, double y1, Color c, double width) override;
+  void text(double x, double y, const std::string& s, double size, Color c, Anchor a) override;
+  void save(const std::string& path) const;
+
+ private:
+  void blend(int x, int y, Color c, double alpha);
+  struct Font;
+  int width_, height_;
+  std::vector<std::uint8_t> rgb_;
+  std::unique_ptr<Font> font_;
+};
+
+// The font PngPainter uses: CLMNIST_FONT, else DejaVu Sans (Debian's fonts-dejavu-core).
+std::string default_font_path();
+
+// Draws with `draw` into WIDTH x HEIGHT and writes BASE.svg and BASE.png.
+template <class F>
+void write_both(const std::string& base, int width, int height, F&& draw);
+
+}  // namespace clmnist::apps
+
+#include "painter_inl.hpp"

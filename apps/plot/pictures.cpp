@@ -1,0 +1,90 @@
+// Training and benchmark pictures.
+#include "pictures.hpp"
+
+#include <cstdio>
+#include <filesystem>
+
+#include "charts.hpp"
+#include "errors.hpp"
+
+namespace clmnist::apps {
+namespace {
+
+void ensure_dir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (!std::filesystem::is_directory(dir, ec)) throw Error("cannot create --plot-dir '" + dir + "'");
+}
+
+}  // namespace
+
+void write_training_pictures(const std::string& dir, const model::TrainResult& r,
+                             const std::vector<std::size_t>& confusion) {
+  ensure_dir(dir);
+  // x: the epoch, or a fraction of it when validations come more often than once an epoch.
+  Series train_loss{"training loss", {}, {}, palette(0)}, valid_loss{"validation loss", {}, {}, palette(1)};
+  Series valid_err{"validation error", {}, {}, palette(1)};
+  Series test_err{"test error of best model", {}, {}, palette(2), true};
+  for (const model::ValidationRecord& v : r.history) {
+    const double x = static_cast<double>(v.epoch - 1) +
+                     static_cast<double>(v.minibatch) / static_cast<double>(std::max<std::size_t>(1, v.minibatches));
+    train_loss.x.push_back(x), train_loss.y.push_back(v.train_loss);
+    valid_loss.x.push_back(x), valid_loss.y.push_back(v.validation_loss);
+    valid_err.x.push_back(x), valid_err.y.push_back(100.0 * v.validation_error);
+    if (v.test_error >= 0) test_err.x.push_back(x), test_err.y.push_back(100.0 * v.test_error);
+  }
+  write_both(dir + "/learning_curves", 900, 720, [&](Painter& p) {
+    draw_line_chart(p, 0, 0, 900, 360, {"Loss (mean negative log-likelihood)", "epoch", "loss",
+                                        {train_loss, valid_loss}});
+    draw_line_chart(p, 0, 360, 900, 360, {"Error (reference protocol)", "epoch", "error %",
+                                          {valid_err, test_err}});
+  });
+  const model::SoftmaxModel& m = r.best_model;
+  const std::size_t per_row = std::min<std::size_t>(m.classes, 5);
+  const double width = 900, tile = width / static_cast<double>(per_row);
+  const int height = static_cast<int>(60 + (tile + 18) * static_cast<double>((m.classes + per_row - 1) / per_row));
+  write_both(dir + "/weights", 900, height, [&](Painter& p) {
+    p.text(450, 24, "Learned weights per class (red: pixel argues for the class, blue: against)",
+           15, {40, 40, 40}, Anchor::kMiddle);
+    draw_templates(p, 10, 45, width - 20, m.w, m.image_rows, m.image_cols, m.classes);
+  });
+  const std::size_t k = m.classes;
+  write_both(dir + "/confusion", 640, 660, [&](Painter& p) {
+    std::size_t wrong = 0, total = 0;
+    for (std::size_t t = 0; t < k; ++t) {
+      for (std::size_t q = 0; q < k; ++q) (t == q ? total : wrong) += confusion[t * k + q];
+    }
+    total += wrong;
+    char title[96];
+    std::snprintf(title, sizeof title, "Test set confusion matrix (%zu of %zu wrong)", wrong, total);
+    p.text(320, 24, title, 15, {40, 40, 40}, Anchor::kMiddle);
+    draw_confusion(p, 60, 80, 540, confusion, k);
+  });
+}
+
+void write_bench_pictures(const std::string& dir, const std::vector<DeviceBench>& results) {
+  ensure_dir(dir);
+  BarChart speed{"Steady-state training (theano protocol, batch 600)", "samples/s", {}};
+  BarChart kernels{"Mean time per kernel launch (one profiled epoch)", "us", {}};
+  std::size_t colour = 0;
+  for (const DeviceBench& r : results) {
+    if (!r.passed) continue;
+    const std::string name = r.device.name.substr(0, 24);
+    for (const PathTiming& t : r.paths) {
+      speed.bars.push_back({name + " (" + t.path + ")", t.samples_per_second, palette(colour)});
+    }
+    for (const runtime::KernelTime& k : r.kernels) {
+      kernels.bars.push_back({name.substr(0, 12) + ": " + k.kernel.substr(0, 22),
+                              k.total_seconds * 1e6 / static_cast<double>(k.calls), palette(colour)});
+    }
+    ++colour;
+  }
+  const double h1 = 70 + 34.0 * static_cast<double>(speed.bars.size());
+  const double h2 = 70 + 34.0 * static_cast<double>(std::max<std::size_t>(1, kernels.bars.size()));
+  write_both(dir + "/devices", 1000, static_cast<int>(h1 + h2), [&](Painter& p) {
+    draw_bar_chart(p, 0, 0, 1000, h1, speed);
+    draw_bar_chart(p, 0, h1, 1000, h2, kernels);
+  });
+}
+
+}  // namespace clmnist::apps
