@@ -8,7 +8,7 @@ packages=(
   ocl-icd-opencl-dev opencl-headers opencl-clhpp-headers pocl-opencl-icd clinfo
   libclblast-dev libboost-program-options-dev catch2 zlib1g-dev nlohmann-json3-dev
   clang-14 libclang-rt-14-dev oclgrind python3 python3-numpy libopenblas0-pthread
-  libonnx-dev libprotobuf-dev python3-onnx libpng-dev libstb-dev fonts-dejavu-core
+  libonnx-dev libprotobuf-dev python3-onnx libpng-dev libstb-dev fonts-dejavu-core python3-torch
 )
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 

@@ -186,6 +186,8 @@ case $case in
       --save-model "$scratch/m.safetensors" >/dev/null || fail "train exit $?"
     /usr/bin/python3 "$(dirname "$0")/interop/check_numpy_interop.py" "$bin" \
       "$scratch/m.safetensors" "$data" || fail "numpy predictions differ"
+    /usr/bin/python3 "$(dirname "$0")/interop/check_torch_interop.py" "$bin" \
+      "$scratch/m.safetensors" "$data" || fail "PyTorch predictions differ"
     "$bin" export --model "$scratch/m.safetensors" --format npy --output "$scratch/npy" \
       || fail "export npy exit $?"
     "$bin" export --model "$scratch/m.safetensors" --format onnx --output "$scratch/m.onnx" \
