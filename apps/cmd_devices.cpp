@@ -15,7 +15,8 @@ int run_devices(int argc, char** argv) {
                           "Usage: clmnist devices\n\nLists every OpenCL platform and device (flat "
                           "index, P:D address, type, compute units, global memory, OpenCL C "
                           "version, fp64, name, vendor, platform, driver) and the built-in host "
-                          "backend. Use the index, P:D or part of the name with --device.",
+                          "backend. Use the index, P:D or part of the name with --device.\n\n"
+                          "Example:\n  clmnist devices\n  clmnist train --device 0:0",
                           vm)) {
     return 0;
   }

@@ -74,6 +74,11 @@ case $case in
   help_for_every_command)
     for c in devices train eval predict bench export; do
       "$bin" $c --help | grep -q "Usage: clmnist $c" || fail "$c --help"
+      "$bin" $c --help | grep -q "Example" || fail "$c --help has no example"
+    done
+    out=$("$bin" --version) || fail "--version exit $?"
+    for lib in "OpenCL ICD loader" CLBlast Boost zlib; do
+      grep -q "$lib: " <<<"$out" || fail "--version lacks $lib"
     done
     ;;
   bench_follows_schema)
@@ -178,6 +183,13 @@ case $case in
     grep -q "^Optimization complete" <<<"$out" || fail "--quiet lost the result"
     out=$("$bin" "${args[@]}" --verbose) || fail "verbose exit $?"
     [ "$(grep -c "training loss .* validation loss" <<<"$out")" -eq 3 ] || fail "--verbose: no losses"
+    # On a terminal (a pseudo-terminal from util-linux script), the live progress line appears.
+    tty_args=(train --device host --data-dir "$scratch/tiny" --validation-size 200 --batch-size 10
+              --max-epochs 40 --save-model "")
+    script -qec "$(printf '%q ' "$bin" "${tty_args[@]}")" /dev/null >"$scratch/tty.out" 2>&1 \
+      || fail "train on a terminal exit $?"
+    grep -aq "samples/s, at most .* s left" "$scratch/tty.out" || fail "no progress line on a terminal"
+    grep -aq $'\r' "$scratch/tty.out" || fail "the progress line is not redrawn in place"
     ;;
   numpy_interop)
     need_mnist
