@@ -7,6 +7,7 @@
 
 #include "errors.hpp"
 #include "idx.hpp"
+#include "user_dirs.hpp"
 
 namespace clmnist::model {
 
@@ -61,14 +62,8 @@ MnistFiles find_mnist_files(const std::string& dir) {
 }
 
 std::string default_data_dir() {
-  if (const char* d = std::getenv("CLMNIST_DATA_DIR"); d != nullptr && *d != '\0') return d;
-  if (const char* x = std::getenv("XDG_DATA_HOME"); x != nullptr && *x != '\0') {
-    return std::string(x) + "/clmnist/mnist";
-  }
-  if (const char* h = std::getenv("HOME"); h != nullptr && *h != '\0') {
-    return std::string(h) + "/.local/share/clmnist/mnist";
-  }
-  return "data/mnist";
+  const std::string dir = runtime::user_dir("CLMNIST_DATA_DIR", "XDG_DATA_HOME", ".local/share", "mnist");
+  return dir.empty() ? "data/mnist" : dir;
 }
 
 std::size_t count_classes(const LabeledImages& train,

@@ -28,7 +28,6 @@ class Context {
   const cl::Device& device() const { return device_; }
   const cl::Context& context() const { return context_; }
   cl::CommandQueue& queue() { return queue_; }
-  bool profiling() const { return profiling_; }
 
   // "-cl-std=CL1.2" when the device's OpenCL C is 1.2 or newer, plus `defines`.
   std::string build_options(const std::string& defines) const;

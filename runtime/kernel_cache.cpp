@@ -2,6 +2,8 @@
 // length, binary; all little-endian as written by this machine.
 #include "kernel_cache.hpp"
 
+#include "user_dirs.hpp"
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -28,14 +30,7 @@ std::uint64_t fnv1a(const std::string& s) {
 }  // namespace
 
 std::string KernelCache::default_dir() {
-  if (const char* d = std::getenv("CLMNIST_CACHE_DIR"); d != nullptr && *d != '\0') return d;
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x != nullptr && *x != '\0') {
-    return std::string(x) + "/clmnist/kernels";
-  }
-  if (const char* h = std::getenv("HOME"); h != nullptr && *h != '\0') {
-    return std::string(h) + "/.cache/clmnist/kernels";
-  }
-  return "";
+  return user_dir("CLMNIST_CACHE_DIR", "XDG_CACHE_HOME", ".cache", "kernels");
 }
 
 std::string KernelCache::path_for(const std::string& key) const {

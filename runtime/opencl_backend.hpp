@@ -44,9 +44,6 @@ class OpenClBackend final : public Backend {
   std::size_t device_bytes() const override { return device_bytes_; }
   Ceilings measure_ceilings() override;
 
-  Context& context() { return ctx_; }
-  GemmPath gemm_path() const { return path_; }
-
  private:
   struct Dataset {
     cl::Buffer x;         // [rows x stride] uint8
