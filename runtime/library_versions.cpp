@@ -15,6 +15,7 @@
 #endif
 
 namespace clmnist::runtime {
+#ifdef CLMNIST_WITH_OPENCL
 namespace {
 
 // The resolved file of the library holding `symbol`, led by the version in its name (x.y.z) when
@@ -31,6 +32,7 @@ std::string describe(const void* symbol, bool name_has_release) {
 }
 
 }  // namespace
+#endif
 
 std::vector<std::pair<std::string, std::string>> library_versions() {
   std::vector<std::pair<std::string, std::string>> out;
