@@ -27,7 +27,7 @@ struct Spread {
 };
 
 struct PathTiming {
-  std::string path;        // "fused", "clblast" or "host"
+  std::string path;  // "fused", "clblast" or "host"
   Spread us_per_iteration;
   double samples_per_second = 0.0;
   double epochs_per_second = 0.0;
@@ -53,8 +53,8 @@ struct DeviceBench {
 
   std::size_t batch_size = 600;
   std::size_t iterations_per_epoch = 0;
-  PathTiming train;                 // the path auto picks (or --gemm)
-  std::vector<PathTiming> paths;    // every GEMM path this device has
+  PathTiming train;               // the path auto picks (or --gemm)
+  std::vector<PathTiming> paths;  // every GEMM path this device has
   std::string auto_path;
   double eval_samples_per_second = 0.0;
 

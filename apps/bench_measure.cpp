@@ -1,13 +1,13 @@
 // Benchmark measurements: correctness against the host, builds, per-kernel times, steady-state
 // training per GEMM path, evaluation, time to accuracy, batch sweep and ceilings.
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <ostream>
 #include <sstream>
-
-#include <unistd.h>
 
 #include "bench.hpp"
 #include "kernel_cache.hpp"
@@ -92,8 +92,8 @@ void check_against_host(const runtime::DeviceDesc& d, const model::TrainData& da
   runtime::EvalCounts ev[2];
   const runtime::DeviceDesc devices[2] = {d, runtime::host_device_desc(0)};
   for (int i = 0; i < 2; ++i) {
-    Session s = open_session(devices[i], options_for(runtime::GemmPath::kAuto, false), data,
-                             batch, scale);
+    Session s =
+        open_session(devices[i], options_for(runtime::GemmPath::kAuto, false), data, batch, scale);
     run_steps(s, 10, batch, data.train.count / batch, lr);
     s.backend->get_params(wt[i], b[i]);
     ev[i] = s.backend->evaluate(s.valid, data.valid.count);
@@ -108,13 +108,15 @@ void check_against_host(const runtime::DeviceDesc& d, const model::TrainData& da
   out.max_abs_error = err;
   // Weights after 10 steps are of order 1e-2; float rounding differences stay near 1e-7.
   const double kTolerance = 1e-4;
-  const auto diff = static_cast<long long>(ev[0].errors_all) - static_cast<long long>(ev[1].errors_all);
+  const auto diff =
+      static_cast<long long>(ev[0].errors_all) - static_cast<long long>(ev[1].errors_all);
   if (!(err <= kTolerance)) {
     out.failure = "parameters differ from the host backend by " + std::to_string(err) +
                   " after 10 minibatches (tolerance 1e-4)";
   } else if (std::llabs(diff) > 2) {
     out.failure = "validation errors differ from the host backend (" +
-                  std::to_string(ev[0].errors_all) + " vs " + std::to_string(ev[1].errors_all) + ")";
+                  std::to_string(ev[0].errors_all) + " vs " + std::to_string(ev[1].errors_all) +
+                  ")";
   }
   out.passed = out.failure.empty();
 }
@@ -145,7 +147,8 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
     log << "[" << d.name << "] program builds, cold and warm ...\n" << std::flush;
     {
       const std::string cache = (std::filesystem::temp_directory_path() /
-                                 ("clmnist-bench-cache-" + std::to_string(::getpid()))).string();
+                                 ("clmnist-bench-cache-" + std::to_string(::getpid())))
+                                    .string();
       std::filesystem::remove_all(cache);
       for (int warm = 0; warm < 2; ++warm) {
         auto be = runtime::make_backend(d, options_for(headline, false, cache));
@@ -172,17 +175,21 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
       r.eval_samples_per_second = 3.0 * static_cast<double>(data.valid.count) / since(t0);
     }
 
-    log << "[" << d.name << "] steady-state training, " << opt.runs << " timed epochs per path ...\n"
+    log << "[" << d.name << "] steady-state training, " << opt.runs
+        << " timed epochs per path ...\n"
         << std::flush;
-    r.auto_path = runtime::make_backend(d, options_for(runtime::GemmPath::kAuto, false))->info().gemm_path;
+    r.auto_path =
+        runtime::make_backend(d, options_for(runtime::GemmPath::kAuto, false))->info().gemm_path;
     const std::vector<runtime::GemmPath> paths =
         d.is_host() ? std::vector<runtime::GemmPath>{runtime::GemmPath::kAuto}
-                    : std::vector<runtime::GemmPath>{runtime::GemmPath::kFused, runtime::GemmPath::kClblast};
+                    : std::vector<runtime::GemmPath>{runtime::GemmPath::kFused,
+                                                     runtime::GemmPath::kClblast};
     for (runtime::GemmPath p : paths) {
       r.paths.push_back(time_path(d, p, data, opt, scale, lr, batch));
     }
-    const std::string want = headline == runtime::GemmPath::kAuto ? r.auto_path
-                             : headline == runtime::GemmPath::kFused ? "fused" : "clblast";
+    const std::string want = headline == runtime::GemmPath::kAuto    ? r.auto_path
+                             : headline == runtime::GemmPath::kFused ? "fused"
+                                                                     : "clblast";
     for (const PathTiming& t : r.paths) {
       if (t.path == want) r.train = t;
     }
@@ -200,7 +207,8 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
         const std::size_t per_epoch = data.train.count / bs;
         run_steps(s, std::min<std::size_t>(per_epoch, 20), bs, per_epoch, lr);
         // About 50,000 samples or 2,000 steps, whichever is fewer, and at least 10 steps.
-        const std::size_t steps = std::max<std::size_t>(10, std::min<std::size_t>(2000, 50000 / bs));
+        const std::size_t steps =
+            std::max<std::size_t>(10, std::min<std::size_t>(2000, 50000 / bs));
         const auto t0 = clock_type::now();
         run_steps(s, steps, bs, per_epoch, lr);
         const double us = since(t0) * 1e6 / static_cast<double>(steps);
@@ -209,12 +217,14 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
     }
 
     if (opt.time_to_accuracy) {
-      log << "[" << d.name << "] time to accuracy (theano preset, from start-up) ...\n" << std::flush;
+      log << "[" << d.name << "] time to accuracy (theano preset, from start-up) ...\n"
+          << std::flush;
       const auto t0 = clock_type::now();
       auto be = runtime::make_backend(d, options_for(headline, false));
       model::TrainHooks hooks;
       hooks.on_validation = [&](const model::ValidationRecord& v) {
-        if (r.tta_target_seconds < 0 && v.validation_error <= 0.075) r.tta_target_seconds = since(t0);
+        if (r.tta_target_seconds < 0 && v.validation_error <= 0.075)
+          r.tta_target_seconds = since(t0);
       };
       std::ostringstream quiet;
       const model::TrainResult tr = model::train(*be, data, cfg, quiet, hooks);
@@ -226,7 +236,8 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
     }
 
     log << "[" << d.name << "] device ceilings ...\n" << std::flush;
-    r.ceilings = runtime::make_backend(d, options_for(runtime::GemmPath::kAuto, false))->measure_ceilings();
+    r.ceilings =
+        runtime::make_backend(d, options_for(runtime::GemmPath::kAuto, false))->measure_ceilings();
   } catch (const std::exception& e) {
     r.passed = false;
     r.failure = e.what();

@@ -20,29 +20,32 @@ std::string fmt(const char* f, double v) {
 void print_bench_table(const std::vector<DeviceBench>& results, std::ostream& out) {
   char line[512];
   std::snprintf(line, sizeof line, "%-34s %-7s %-7s %9s %10s %8s %8s %9s %9s %7s %7s\n", "device",
-                "check", "path", "us/iter", "samples/s", "epochs/s", "eval k/s", "to 7.5%", "to stop",
-                "%FMA", "%BW");
+                "check", "path", "us/iter", "samples/s", "epochs/s", "eval k/s", "to 7.5%",
+                "to stop", "%FMA", "%BW");
   out << line;
   for (const DeviceBench& r : results) {
     const std::string name = r.device.name.substr(0, 34);
     if (!r.passed) {
-      std::snprintf(line, sizeof line, "%-34s %-7s %s\n", name.c_str(), "FAILED", r.failure.c_str());
+      std::snprintf(line, sizeof line, "%-34s %-7s %s\n", name.c_str(), "FAILED",
+                    r.failure.c_str());
       out << line;
       continue;
     }
-    std::snprintf(line, sizeof line, "%-34s %-7s %-7s %9.1f %10.0f %8.2f %8.0f %9s %9s %7.1f %7.1f\n",
-                  name.c_str(), "ok", r.train.path.c_str(), r.train.us_per_iteration.median,
-                  r.train.samples_per_second, r.train.epochs_per_second,
-                  r.eval_samples_per_second / 1000.0,
-                  r.tta_measured && r.tta_target_seconds >= 0 ? fmt("%.2f s", r.tta_target_seconds).c_str() : "-",
-                  r.tta_measured ? fmt("%.2f s", r.tta_total_seconds).c_str() : "-",
-                  100.0 * r.train_gflop_s / r.ceilings.fma_gflop_s,
-                  100.0 * r.train_gb_s / r.ceilings.bandwidth_gb_s);
+    std::snprintf(
+        line, sizeof line, "%-34s %-7s %-7s %9.1f %10.0f %8.2f %8.0f %9s %9s %7.1f %7.1f\n",
+        name.c_str(), "ok", r.train.path.c_str(), r.train.us_per_iteration.median,
+        r.train.samples_per_second, r.train.epochs_per_second, r.eval_samples_per_second / 1000.0,
+        r.tta_measured && r.tta_target_seconds >= 0 ? fmt("%.2f s", r.tta_target_seconds).c_str()
+                                                    : "-",
+        r.tta_measured ? fmt("%.2f s", r.tta_total_seconds).c_str() : "-",
+        100.0 * r.train_gflop_s / r.ceilings.fma_gflop_s,
+        100.0 * r.train_gb_s / r.ceilings.bandwidth_gb_s);
     out << line;
   }
   for (const DeviceBench& r : results) {
     if (!r.passed) continue;
-    out << "\n" << r.device.name << " [" << r.device.address() << "]: max |device - host| "
+    out << "\n"
+        << r.device.name << " [" << r.device.address() << "]: max |device - host| "
         << fmt("%.3g", r.max_abs_error) << " after 10 minibatches; device memory "
         << fmt("%.1f MB", static_cast<double>(r.device_bytes) / 1e6) << "\n";
     out << "  builds: cold " << fmt("%.3f s", r.build_cold_seconds) << ", warm (binary cache) "
@@ -50,7 +53,8 @@ void print_bench_table(const std::vector<DeviceBench>& results, std::ostream& ou
     out << "  steady-state training, median of runs (min..max) per GEMM path; auto picks "
         << r.auto_path << ":\n";
     for (const PathTiming& p : r.paths) {
-      std::snprintf(line, sizeof line, "    %-8s %9.1f us/iter (%.1f..%.1f)  %10.0f samples/s  %7.2f epochs/s\n",
+      std::snprintf(line, sizeof line,
+                    "    %-8s %9.1f us/iter (%.1f..%.1f)  %10.0f samples/s  %7.2f epochs/s\n",
                     p.path.c_str(), p.us_per_iteration.median, p.us_per_iteration.min,
                     p.us_per_iteration.max, p.samples_per_second, p.epochs_per_second);
       out << line;
@@ -76,9 +80,10 @@ void print_bench_table(const std::vector<DeviceBench>& results, std::ostream& ou
         << fmt("%.1f", r.train_gflop_s) << " GFLOP/s and " << fmt("%.2f", r.train_gb_s)
         << " GB/s of pixels\n";
     if (r.tta_measured) {
-      out << "  time to accuracy: " << fmt("%.2f s", r.tta_target_seconds) << " to 7.5 % validation error, "
-          << fmt("%.2f s", r.tta_total_seconds) << " to the end of early stopping (" << r.tta_epochs
-          << " epochs, best " << fmt("%f %%", r.tta_best_validation_error * 100) << ", test "
+      out << "  time to accuracy: " << fmt("%.2f s", r.tta_target_seconds)
+          << " to 7.5 % validation error, " << fmt("%.2f s", r.tta_total_seconds)
+          << " to the end of early stopping (" << r.tta_epochs << " epochs, best "
+          << fmt("%f %%", r.tta_best_validation_error * 100) << ", test "
           << fmt("%f %%", r.tta_test_error * 100) << ")\n";
     }
   }
@@ -92,11 +97,14 @@ std::string bench_json(const std::vector<DeviceBench>& results, const BenchOptio
   j["devices"] = ordered_json::array();
   for (const DeviceBench& r : results) {
     ordered_json d;
-    d["device"] = {{"name", r.device.name},       {"vendor", r.device.vendor},
-                   {"platform", r.device.platform}, {"type", runtime::to_string(r.device.type)},
-                   {"driver", r.device.driver_version}, {"address", r.device.address()}};
-    d["correctness"] = {{"passed", r.passed}, {"max_abs_error", r.max_abs_error},
-                        {"failure", r.failure}};
+    d["device"] = {{"name", r.device.name},
+                   {"vendor", r.device.vendor},
+                   {"platform", r.device.platform},
+                   {"type", runtime::to_string(r.device.type)},
+                   {"driver", r.device.driver_version},
+                   {"address", r.device.address()}};
+    d["correctness"] = {
+        {"passed", r.passed}, {"max_abs_error", r.max_abs_error}, {"failure", r.failure}};
     if (r.passed) {
       auto timing = [](const PathTiming& p) {
         return ordered_json{{"path", p.path},
@@ -157,14 +165,15 @@ std::string bench_csv(const std::vector<DeviceBench>& results) {
     return q + "\"";
   };
   for (const DeviceBench& r : results) {
-    o << kBenchSchemaVersion << "," << quoted(r.device.name) << "," << quoted(r.device.vendor) << ","
-      << quoted(r.device.platform) << "," << runtime::to_string(r.device.type) << ","
+    o << kBenchSchemaVersion << "," << quoted(r.device.name) << "," << quoted(r.device.vendor)
+      << "," << quoted(r.device.platform) << "," << runtime::to_string(r.device.type) << ","
       << quoted(r.device.driver_version) << "," << (r.passed ? "true" : "false") << ","
       << r.max_abs_error << "," << r.train.path << "," << r.train.us_per_iteration.median << ","
       << r.train.samples_per_second << "," << r.train.epochs_per_second << ","
       << r.eval_samples_per_second << "," << r.build_cold_seconds << "," << r.build_warm_seconds
       << "," << r.tta_target_seconds << "," << r.tta_total_seconds << ","
-      << r.ceilings.bandwidth_gb_s << "," << r.ceilings.fma_gflop_s << "," << r.train_gflop_s << "\n";
+      << r.ceilings.bandwidth_gb_s << "," << r.ceilings.fma_gflop_s << "," << r.train_gflop_s
+      << "\n";
   }
   return o.str();
 }

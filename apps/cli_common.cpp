@@ -5,8 +5,8 @@
 
 #include <cctype>
 #include <cmath>
-#include <fstream>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "device_select.hpp"
@@ -37,19 +37,20 @@ bool parse_command_line(int argc, char** argv, const po::options_description& op
     // CLMNIST_LEARNING_RATE=0.05 sets --learning-rate, and so on for every option of the command;
     // variables that name no option (CLMNIST_FAULT, CLMNIST_VEC, ...) are not options, and
     // CLMNIST_DATA_DIR stays the default data location (a missing one says how to fetch MNIST).
-    po::store(po::parse_environment(all,
-                                    [&all](const std::string& var) -> std::string {
-                                      if (var == "CLMNIST_DATA_DIR") return "";
-                                      if (var.rfind("CLMNIST_", 0) != 0 || var == "CLMNIST_CONFIG") {
-                                        return var == "CLMNIST_CONFIG" ? "config" : "";
-                                      }
-                                      std::string name = var.substr(8);
-                                      for (char& c : name) {
-                                        c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
-                                      }
-                                      return all.find_nothrow(name, false) != nullptr ? name : "";
-                                    }),
-              vm);
+    po::store(
+        po::parse_environment(all,
+                              [&all](const std::string& var) -> std::string {
+                                if (var == "CLMNIST_DATA_DIR") return "";
+                                if (var.rfind("CLMNIST_", 0) != 0 || var == "CLMNIST_CONFIG") {
+                                  return var == "CLMNIST_CONFIG" ? "config" : "";
+                                }
+                                std::string name = var.substr(8);
+                                for (char& c : name) {
+                                  c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
+                                }
+                                return all.find_nothrow(name, false) != nullptr ? name : "";
+                              }),
+        vm);
     if (vm.count("config") != 0U) {
       const std::string path = vm["config"].as<std::string>();
       std::ifstream in(path);
@@ -65,18 +66,19 @@ bool parse_command_line(int argc, char** argv, const po::options_description& op
 
 void add_device_options(po::options_description& desc, DeviceOptions& opts, bool allow_all) {
   const std::string device_help =
-      std::string("device: auto (default; discrete GPU > GPU > accelerator > OpenCL CPU > host), "
-                  "host, cpu, gpu, accelerator, P:D, an index from `clmnist devices`, or part of a "
-                  "name or vendor (nvidia, intel, pocl)") +
+      std::string(
+          "device: auto (default; discrete GPU > GPU > accelerator > OpenCL CPU > host), "
+          "host, cpu, gpu, accelerator, P:D, an index from `clmnist devices`, or part of a "
+          "name or vendor (nvidia, intel, pocl)") +
       (allow_all ? "; all = every device" : "") + ". Default: $CLMNIST_DEVICE, else " +
       (allow_all ? "all" : "auto");
-  desc.add_options()                                                              //
-      ("device,d", po::value(&opts.device), device_help.c_str())                  //
+  desc.add_options()                                              //
+      ("device,d", po::value(&opts.device), device_help.c_str())  //
       ("gemm", po::value(&opts.gemm)->default_value("auto"),
        "GEMM path on OpenCL devices: auto (fused kernels on CPUs, CLBlast on GPUs), fused, "
-       "clblast")                                                                 //
+       "clblast")  //
       ("no-kernel-cache", po::bool_switch(&opts.no_kernel_cache),
-       "compile kernels from source, bypassing the on-disk binary cache")          //
+       "compile kernels from source, bypassing the on-disk binary cache")  //
       ("kernel-cache-dir", po::value(&opts.kernel_cache_dir),
        "kernel binary cache directory (default: $CLMNIST_CACHE_DIR, else "
        "$XDG_CACHE_HOME/clmnist/kernels, else ~/.cache/clmnist/kernels)");

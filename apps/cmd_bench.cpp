@@ -17,14 +17,14 @@ int run_bench(int argc, char** argv) {
   BenchOptions opt;
   bool quick = false;
   po::options_description desc("Options");
-  desc.add_options()                                                                  //
-      ("help,h", "show this help")                                                    //
+  desc.add_options()                //
+      ("help,h", "show this help")  //
       ("device,d", po::value(&device_spec),
        "all (default: every OpenCL device and the host backend), or one device as for clmnist "
-       "train (auto, host, cpu, gpu, P:D, index, name)")                              //
-      ("data-dir", po::value(&data_dir), "MNIST directory (default as for clmnist train)")  //
+       "train (auto, host, cpu, gpu, P:D, index, name)")                                      //
+      ("data-dir", po::value(&data_dir), "MNIST directory (default as for clmnist train)")    //
       ("json", po::value(&json_path), "write results as JSON (schema: docs/PERFORMANCE.md)")  //
-      ("csv", po::value(&csv_path), "write one CSV row per device")                   //
+      ("csv", po::value(&csv_path), "write one CSV row per device")                           //
       ("plot-dir", po::value(&plot_dir),
        "write a device comparison picture (devices.svg and devices.png) into DIR")    //
       ("runs", po::value(&opt.runs)->default_value(5), "timed epochs per GEMM path")  //

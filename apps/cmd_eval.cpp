@@ -1,10 +1,9 @@
 // `clmnist eval` and `clmnist predict`: a saved model on the MNIST test set.
 #include <algorithm>
 #include <cstdio>
-#include <sstream>
 #include <iostream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli_common.hpp"
 #include "commands.hpp"
@@ -88,10 +87,11 @@ int run_eval(int argc, char** argv) {
   std::printf("test error %f %% over every sample (%llu of %zu wrong)\n",
               100.0 * static_cast<double>(ev.errors_all) / static_cast<double>(l.test.count),
               static_cast<unsigned long long>(ev.errors_all), l.test.count);
-  std::printf("test error %f %% over the first %zu samples (whole minibatches of %zu, as the "
-              "tutorial)\n",
-              100.0 * static_cast<double>(ev.errors_counted) / static_cast<double>(counted),
-              counted, batch);
+  std::printf(
+      "test error %f %% over the first %zu samples (whole minibatches of %zu, as the "
+      "tutorial)\n",
+      100.0 * static_cast<double>(ev.errors_counted) / static_cast<double>(counted), counted,
+      batch);
   std::printf("mean negative log-likelihood %f\n",
               ev.nll_sum_all / static_cast<double>(l.test.count));
   return 0;
@@ -139,7 +139,8 @@ int predict_images(const std::vector<std::string>& images, const std::string& mo
       continue;
     }
     std::printf("%s: %zu (p = %.3f)\n ", images[i].c_str(), best, static_cast<double>(p[best]));
-    for (std::size_t c = 0; c < m.classes; ++c) std::printf(" %zu: %.3f", c, static_cast<double>(p[c]));
+    for (std::size_t c = 0; c < m.classes; ++c)
+      std::printf(" %zu: %.3f", c, static_cast<double>(p[c]));
     std::printf("\n");
   }
   return 0;
@@ -164,18 +165,19 @@ int run_predict(int argc, char** argv) {
   po::positional_options_description positional;
   positional.add("image", -1);
   po::variables_map vm;
-  if (!parse_command_line(argc, argv, desc,
-                          "Usage: clmnist predict [--model FILE] [--json] IMAGE...\n"
-                          "       clmnist predict [--model FILE] [--count N]\n\n"
-                          "With images (PNG or PGM, any size, gray or colour, dark digit on light "
-                          "or the reverse: detected from the border), prepares each as MNIST digits "
-                          "are (longer side scaled to 20 pixels, centre of mass at the centre of "
-                          "28x28) and prints the predicted digit and every class's probability.\n"
-                          "Without images, prints the predicted and the true labels of the first N "
-                          "test images, as the tutorial's predict() does.\n\nExamples:\n"
-                          "  clmnist predict my-seven.png scan.pgm\n"
-                          "  clmnist predict --json digits/*.png\n  clmnist predict --count 20",
-                          vm, &positional)) {
+  if (!parse_command_line(
+          argc, argv, desc,
+          "Usage: clmnist predict [--model FILE] [--json] IMAGE...\n"
+          "       clmnist predict [--model FILE] [--count N]\n\n"
+          "With images (PNG or PGM, any size, gray or colour, dark digit on light "
+          "or the reverse: detected from the border), prepares each as MNIST digits "
+          "are (longer side scaled to 20 pixels, centre of mass at the centre of "
+          "28x28) and prints the predicted digit and every class's probability.\n"
+          "Without images, prints the predicted and the true labels of the first N "
+          "test images, as the tutorial's predict() does.\n\nExamples:\n"
+          "  clmnist predict my-seven.png scan.pgm\n"
+          "  clmnist predict --json digits/*.png\n  clmnist predict --count 20",
+          vm, &positional)) {
     return 0;
   }
   if (!images.empty()) {
@@ -184,8 +186,8 @@ int run_predict(int argc, char** argv) {
   }
   if (json) throw UsageError("--json applies to predictions of images given on the command line");
   require_at_least("count", count, 1);
-  Loaded l = load_for_inference(model_path, data_dir, dev, std::min<std::size_t>(count, 4096),
-                                std::cerr);
+  Loaded l =
+      load_for_inference(model_path, data_dir, dev, std::min<std::size_t>(count, 4096), std::cerr);
   if (count > l.test.count) {
     throw UsageError("--count " + std::to_string(count) + " is more than the " +
                      std::to_string(l.test.count) + " test images");

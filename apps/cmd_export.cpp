@@ -11,10 +11,10 @@ namespace clmnist::apps {
 int run_export(int argc, char** argv) {
   std::string model_path, format, output;
   po::options_description desc("Options");
-  desc.add_options()("help,h", "show this help")                                      //
+  desc.add_options()("help,h", "show this help")  //
       ("model,m", po::value(&model_path)->default_value("best_model.safetensors"),
-       "model file written by clmnist train")                                         //
-      ("format,f", po::value(&format)->required(), "npy or onnx")                      //
+       "model file written by clmnist train")                      //
+      ("format,f", po::value(&format)->required(), "npy or onnx")  //
       ("output,o", po::value(&output)->required(),
        "npy: a directory (W.npy and b.npy are written into it); onnx: the .onnx file");
   po::variables_map vm;
@@ -22,7 +22,8 @@ int run_export(int argc, char** argv) {
           argc, argv, desc,
           "Usage: clmnist export --model FILE --format npy|onnx --output PATH\n\n"
           "npy writes W.npy [784 x 10] and b.npy [10] (logits = x @ W + b); onnx writes a graph\n"
-          "input 'pixels' [N x 784] -> Gemm(W, b) -> Softmax -> 'probabilities' [N x 10], with the\n"
+          "input 'pixels' [N x 784] -> Gemm(W, b) -> Softmax -> 'probabilities' [N x 10], with "
+          "the\n"
           "pixel divisor (input = pixel / divisor) in its metadata.\n\nExamples:\n"
           "  clmnist export --format onnx --output model.onnx\n"
           "  clmnist export --model best_model.safetensors --format npy --output arrays/",

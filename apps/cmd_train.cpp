@@ -1,4 +1,6 @@
 // `clmnist train`: minibatch SGD on MNIST with the tutorial's early stopping and log lines.
+#include <unistd.h>
+
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
@@ -6,8 +8,6 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
-
-#include <unistd.h>
 
 #include "checkpoint.hpp"
 #include "cli_common.hpp"
@@ -53,10 +53,19 @@ extern "C" void on_stop_signal(int sig) {
 }
 
 // The options that fix a run; --resume takes them from the checkpoint instead.
-const char* const kRunSettings[] = {"preset", "learning-rate", "batch-size", "max-epochs",
-                                    "max-steps", "patience", "patience-increase",
-                                    "improvement-threshold", "validation-frequency", "seed",
-                                    "shuffle", "pixel-divisor", "validation-size"};
+const char* const kRunSettings[] = {"preset",
+                                    "learning-rate",
+                                    "batch-size",
+                                    "max-epochs",
+                                    "max-steps",
+                                    "patience",
+                                    "patience-increase",
+                                    "improvement-threshold",
+                                    "validation-frequency",
+                                    "seed",
+                                    "shuffle",
+                                    "pixel-divisor",
+                                    "validation-size"};
 
 // Forwards to stdout, erasing the progress line before anything is written in its place.
 class LogBuf : public std::streambuf {
@@ -66,7 +75,8 @@ class LogBuf : public std::streambuf {
  protected:
   int overflow(int c) override {
     progress_.clear();
-    return c == traits_type::eof() ? traits_type::not_eof(c) : std::cout.rdbuf()->sputc(static_cast<char>(c));
+    return c == traits_type::eof() ? traits_type::not_eof(c)
+                                   : std::cout.rdbuf()->sputc(static_cast<char>(c));
   }
   std::streamsize xsputn(const char* s, std::streamsize n) override {
     progress_.clear();
@@ -92,42 +102,42 @@ int run_train(int argc, char** argv) {
   bool quiet = false, verbose = false;
   DeviceOptions dev;
   po::options_description desc("Options");
-  desc.add_options()                                                                       //
-      ("help,h", "show this help")                                                         //
+  desc.add_options()                //
+      ("help,h", "show this help")  //
       ("data-dir", po::value(&data_dir),
        "directory with the four MNIST IDX files, raw or .gz (default: $CLMNIST_DATA_DIR, else "
-       "$XDG_DATA_HOME/clmnist/mnist, else ~/.local/share/clmnist/mnist)")                  //
-      ("preset", po::value(&preset)->default_value("theano"), "theano or tensorflow")        //
+       "$XDG_DATA_HOME/clmnist/mnist, else ~/.local/share/clmnist/mnist)")             //
+      ("preset", po::value(&preset)->default_value("theano"), "theano or tensorflow")  //
       ("save-model", po::value(&save_model)->default_value("best_model.safetensors"),
-       "where the best model goes (safetensors); empty: do not save")                      //
-      ("summary-json", po::value(&summary_json), "write a JSON summary of the run here")    //
+       "where the best model goes (safetensors); empty: do not save")                     //
+      ("summary-json", po::value(&summary_json), "write a JSON summary of the run here")  //
       ("plot-dir", po::value(&plot_dir),
-       "write learning_curves, weights and confusion pictures (SVG and PNG) into DIR")    //
-      ("quiet,q", po::bool_switch(&quiet), "print only errors and the final results")      //
+       "write learning_curves, weights and confusion pictures (SVG and PNG) into DIR")  //
+      ("quiet,q", po::bool_switch(&quiet), "print only errors and the final results")   //
       ("verbose,v", po::bool_switch(&verbose),
-       "also print the training and validation loss at every validation")                //
+       "also print the training and validation loss at every validation")  //
       ("checkpoint", po::value(&checkpoint),
        "keep the full training state in FILE, updated atomically at every validation and on "
-       "SIGINT/SIGTERM")                                                                   //
+       "SIGINT/SIGTERM")  //
       ("resume", po::value(&resume),
        "continue the run saved in checkpoint FILE (its settings; with --checkpoint defaulting "
-       "to FILE)")                                                                         //
-      ("learning-rate", po::value<double>(), "SGD step size (theano 0.13, tensorflow 0.5)")  //
+       "to FILE)")                                                                             //
+      ("learning-rate", po::value<double>(), "SGD step size (theano 0.13, tensorflow 0.5)")    //
       ("batch-size", po::value<std::size_t>(), "minibatch size (theano 600, tensorflow 100)")  //
-      ("max-epochs", po::value<std::size_t>(), "at most this many epochs (default 1000)")    //
+      ("max-epochs", po::value<std::size_t>(), "at most this many epochs (default 1000)")      //
       ("max-steps", po::value<std::size_t>(),
-       "stop after this many minibatches; 0 = no limit (tensorflow 1000)")                 //
-      ("patience", po::value<std::size_t>(), "early stopping: initial patience (5000)")      //
-      ("patience-increase", po::value<std::size_t>(), "early stopping: factor (2)")          //
+       "stop after this many minibatches; 0 = no limit (tensorflow 1000)")               //
+      ("patience", po::value<std::size_t>(), "early stopping: initial patience (5000)")  //
+      ("patience-increase", po::value<std::size_t>(), "early stopping: factor (2)")      //
       ("improvement-threshold", po::value<double>(),
-       "early stopping: relative improvement that extends patience (0.995)")               //
+       "early stopping: relative improvement that extends patience (0.995)")  //
       ("validation-frequency", po::value<std::size_t>(),
-       "validate every N minibatches (default: min(minibatches per epoch, patience / 2))")  //
-      ("seed", po::value<std::uint64_t>(), "shuffling seed (tensorflow preset)")            //
+       "validate every N minibatches (default: min(minibatches per epoch, patience / 2))")    //
+      ("seed", po::value<std::uint64_t>(), "shuffling seed (tensorflow preset)")              //
       ("shuffle", po::value<bool>(), "reshuffle the training rows every epoch (true/false)")  //
       ("validation-size", po::value<std::size_t>(),
        "validation images taken from the training file (theano 10000, the last; tensorflow "
-       "5000, the first)")                                                                 //
+       "5000, the first)")  //
       ("pixel-divisor", po::value<double>(),
        "input = pixel / this (theano 256, the tutorial's mnist.pkl.gz grid; tensorflow 255)");
   add_device_options(desc, dev, false);
@@ -141,7 +151,8 @@ int run_train(int argc, char** argv) {
     require_readable_file("resume", resume);
     for (const char* opt : kRunSettings) {
       if (vm.count(opt) != 0U && !vm[opt].defaulted()) {
-        throw UsageError("--" + std::string(opt) + " conflicts with --resume: a resumed run keeps "
+        throw UsageError("--" + std::string(opt) +
+                         " conflicts with --resume: a resumed run keeps "
                          "the settings saved in its checkpoint");
       }
     }
@@ -159,7 +170,8 @@ int run_train(int argc, char** argv) {
   if (vm.count("max-epochs")) cfg.max_epochs = vm["max-epochs"].as<std::size_t>();
   if (vm.count("max-steps")) cfg.max_steps = vm["max-steps"].as<std::size_t>();
   if (vm.count("patience")) cfg.patience = vm["patience"].as<std::size_t>();
-  if (vm.count("patience-increase")) cfg.patience_increase = vm["patience-increase"].as<std::size_t>();
+  if (vm.count("patience-increase"))
+    cfg.patience_increase = vm["patience-increase"].as<std::size_t>();
   if (vm.count("improvement-threshold")) {
     cfg.improvement_threshold = vm["improvement-threshold"].as<double>();
   }
@@ -209,8 +221,8 @@ int run_train(int argc, char** argv) {
                      " images); use 1 to " + std::to_string(data.train.count));
   }
   out << "train " << data.train.count << ", validation " << data.valid.count << ", test "
-            << data.test.count << " images of " << data.train.image_rows << "x"
-            << data.train.image_cols << ", " << data.classes << " classes\n";
+      << data.test.count << " images of " << data.train.image_rows << "x" << data.train.image_cols
+      << ", " << data.classes << " classes\n";
 
   out << "Building kernels and uploading the data (" << info.gemm_path << " path) ...\n"
       << std::flush;
@@ -252,7 +264,7 @@ int run_train(int argc, char** argv) {
   std::ostream& log = quiet ? static_cast<std::ostream&>(quiet_log) : tty_log;
   if (resume_state) {
     out << "Resuming " << resume << " at epoch " << resume_state->epoch << ", minibatch "
-              << resume_state->next_minibatch + 1 << "\n";
+        << resume_state->next_minibatch + 1 << "\n";
   }
   const model::TrainResult r =
       model::train(*opened.backend, data, cfg, log, hooks, resume_state.get());
@@ -270,14 +282,16 @@ int run_train(int argc, char** argv) {
   std::signal(SIGTERM, SIG_DFL);
   if (r.interrupted) {
     const int sig = g_signal;
-    std::cout << "Stopped by " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << " after the current minibatch. ";
+    std::cout << "Stopped by " << (sig == SIGINT ? "SIGINT" : "SIGTERM")
+              << " after the current minibatch. ";
     if (checkpoint.empty()) {
       std::cout << "No --checkpoint was given, so the run cannot be resumed";
       if (!save_model.empty()) std::cout << "; the best model so far is in " << save_model;
       std::cout << ".\n";
     } else {
-      std::cout << "Checkpoint saved to " << checkpoint << "; continue with:\n  clmnist train --resume "
-                << checkpoint << (data_dir != model::default_data_dir() ? " --data-dir " + data_dir : "")
+      std::cout << "Checkpoint saved to " << checkpoint
+                << "; continue with:\n  clmnist train --resume " << checkpoint
+                << (data_dir != model::default_data_dir() ? " --data-dir " + data_dir : "")
                 << (save_model == "best_model.safetensors" ? std::string()
                     : save_model.empty()                   ? std::string(" --save-model \"\"")
                                                            : " --save-model " + save_model)
@@ -302,7 +316,8 @@ int run_train(int argc, char** argv) {
       }
     }
     write_training_pictures(plot_dir, r, confusion);
-    out << "Pictures written to " << plot_dir << " (learning_curves, weights, confusion; .svg and .png)\n";
+    out << "Pictures written to " << plot_dir
+        << " (learning_curves, weights, confusion; .svg and .png)\n";
   }
   if (opened.backend->device_bytes() != 0) {
     char mem[96];
@@ -313,8 +328,8 @@ int run_train(int argc, char** argv) {
 
   if (!summary_json.empty()) {
     nlohmann::ordered_json j;
-    j["device"] = {{"backend", info.backend}, {"name", info.name},   {"vendor", info.vendor},
-                   {"platform", info.platform}, {"type", info.type}, {"driver", info.driver},
+    j["device"] = {{"backend", info.backend},    {"name", info.name}, {"vendor", info.vendor},
+                   {"platform", info.platform},  {"type", info.type}, {"driver", info.driver},
                    {"gemm_path", info.gemm_path}};
     j["preset"] = cfg.preset;
     j["settings"] = {{"learning_rate", cfg.learning_rate},

@@ -77,7 +77,8 @@ void export_onnx(const model::SoftmaxModel& m, const std::string& path) {
     for (std::int64_t d : dims) t->add_dims(d);
     t->set_raw_data(std::string(reinterpret_cast<const char*>(data.data()), data.size() * 4));
   };
-  initializer("W", m.w, {static_cast<std::int64_t>(m.features()), static_cast<std::int64_t>(m.classes)});
+  initializer("W", m.w,
+              {static_cast<std::int64_t>(m.features()), static_cast<std::int64_t>(m.classes)});
   initializer("b", m.b, {static_cast<std::int64_t>(m.classes)});
   onnx::NodeProto* gemm = g->add_node();
   gemm->set_op_type("Gemm");
@@ -101,8 +102,9 @@ void export_onnx(const model::SoftmaxModel& m, const std::string& path) {
 }
 #else
 void export_onnx(const model::SoftmaxModel&, const std::string&) {
-  throw Error("this clmnist was built without ONNX support (install libonnx-dev and "
-              "libprotobuf-dev, then rebuild)");
+  throw Error(
+      "this clmnist was built without ONNX support (install libonnx-dev and "
+      "libprotobuf-dev, then rebuild)");
 }
 #endif
 

@@ -1,13 +1,13 @@
 // clmnist: softmax regression on MNIST with minibatch SGD on any OpenCL device, and a
 // vendor-neutral benchmark. The only place that chooses exit codes:
 // 0 success, 1 runtime error, 2 usage error.
-#include <cstring>
-#include <iostream>
-#include <string>
+#include <zlib.h>
 
 #include <boost/version.hpp>
+#include <cstring>
+#include <iostream>
 #include <nlohmann/json.hpp>
-#include <zlib.h>
+#include <string>
 
 #include "cli_common.hpp"
 #include "commands.hpp"

@@ -18,14 +18,15 @@ void ProgressLine::update(const model::Progress& p) {
   // Early stopping ends the run by `patience` at the latest; max epochs or steps cap it too.
   std::size_t end = p.max_iterations;
   if (p.patience != 0) end = std::min(end, p.patience);
-  const double left = rate > 0 && end > p.iteration
-                          ? static_cast<double>(end - p.iteration - 1) * static_cast<double>(batch_) / rate
-                          : 0.0;
+  const double left = rate > 0 && end > p.iteration ? static_cast<double>(end - p.iteration - 1) *
+                                                          static_cast<double>(batch_) / rate
+                                                    : 0.0;
   char valid[32] = "-";
   if (p.last_validation_error >= 0) {
     std::snprintf(valid, sizeof valid, "%.4f %%", p.last_validation_error * 100.0);
   }
-  std::fprintf(stdout, "\r\033[Kepoch %zu, minibatch %zu/%zu, loss %.5f, validation %s, %.0f samples/s, "
+  std::fprintf(stdout,
+               "\r\033[Kepoch %zu, minibatch %zu/%zu, loss %.5f, validation %s, %.0f samples/s, "
                "at most %.0f s left",
                p.epoch, p.minibatch, p.minibatches, p.loss ? p.loss() : 0.0, valid, rate, left);
   std::fflush(stdout);

@@ -23,7 +23,8 @@ std::string num(double v) {
 
 class Reader {
  public:
-  Reader(const std::map<std::string, std::string>& m, std::string path) : m_(m), path_(std::move(path)) {}
+  Reader(const std::map<std::string, std::string>& m, std::string path)
+      : m_(m), path_(std::move(path)) {}
   const std::string& text(const std::string& key) const {
     auto it = m_.find(key);
     if (it == m_.end()) throw DataError(path_ + ": checkpoint metadata lacks '" + key + "'");
@@ -48,12 +49,14 @@ class Reader {
       if (used == t.size() && t[0] != '-') return v;
     } catch (const std::exception&) {
     }
-    throw DataError(path_ + ": checkpoint metadata '" + key + "' = '" + t + "' is not a whole number");
+    throw DataError(path_ + ": checkpoint metadata '" + key + "' = '" + t +
+                    "' is not a whole number");
   }
   bool flag(const std::string& key) const {
     const std::string& t = text(key);
     if (t != "true" && t != "false") {
-      throw DataError(path_ + ": checkpoint metadata '" + key + "' = '" + t + "' is not true/false");
+      throw DataError(path_ + ": checkpoint metadata '" + key + "' = '" + t +
+                      "' is not true/false");
     }
     return t == "true";
   }

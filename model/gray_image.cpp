@@ -35,7 +35,8 @@ GrayImage read_png(const std::string& path, const std::string& bytes) {
   if (!png_image_begin_read_from_memory(&img, bytes.data(), bytes.size())) {
     fail(path, std::string("not a readable PNG (") + img.message + ")");
   }
-  if (img.width == 0 || img.height == 0 || img.width > kMaxImageSide || img.height > kMaxImageSide) {
+  if (img.width == 0 || img.height == 0 || img.width > kMaxImageSide ||
+      img.height > kMaxImageSide) {
     png_image_free(&img);
     fail(path, "image size " + std::to_string(img.width) + "x" + std::to_string(img.height) +
                    " is outside 1.." + std::to_string(kMaxImageSide));
@@ -51,7 +52,8 @@ GrayImage read_png(const std::string& path, const std::string& bytes) {
   out.pixels.resize(out.width * out.height);
   for (std::size_t i = 0; i < out.pixels.size(); ++i) {
     const unsigned g = ga[2 * i], a = ga[2 * i + 1];
-    out.pixels[i] = static_cast<std::uint8_t>((g * a + 255u * (255u - a) + 127u) / 255u);  // onto white
+    out.pixels[i] =
+        static_cast<std::uint8_t>((g * a + 255u * (255u - a) + 127u) / 255u);  // onto white
   }
   return out;
 }
@@ -95,7 +97,8 @@ GrayImage read_pgm(const std::string& path, const std::string& bytes) {
   in.get();  // the single whitespace after maxval
   const std::size_t bps = maxval > 255 ? 2 : 1;
   std::string raw(w * h * bps, '\0');
-  if (!in.read(raw.data(), static_cast<std::streamsize>(raw.size()))) fail(path, "PGM data truncated");
+  if (!in.read(raw.data(), static_cast<std::streamsize>(raw.size())))
+    fail(path, "PGM data truncated");
   for (std::size_t i = 0; i < w * h; ++i) {
     const auto* b = reinterpret_cast<const unsigned char*>(raw.data() + i * bps);
     out.pixels[i] = scale(bps == 2 ? (std::size_t{b[0]} << 8 | b[1]) : b[0]);
@@ -107,7 +110,8 @@ GrayImage read_pgm(const std::string& path, const std::string& bytes) {
 
 GrayImage read_image(const std::string& path) {
   const std::string bytes = read_all(path);
-  if (bytes.size() >= 8 && png_sig_cmp(reinterpret_cast<png_const_bytep>(bytes.data()), 0, 8) == 0) {
+  if (bytes.size() >= 8 &&
+      png_sig_cmp(reinterpret_cast<png_const_bytep>(bytes.data()), 0, 8) == 0) {
     return read_png(path, bytes);
   }
   if (bytes.size() >= 2 && bytes[0] == 'P' && (bytes[1] == '2' || bytes[1] == '5')) {
@@ -161,7 +165,8 @@ GrayImage prepare_digit(const GrayImage& in, std::size_t rows, std::size_t cols,
     border.push_back(in.pixels[y * w]);
     border.push_back(in.pixels[y * w + w - 1]);
   }
-  std::nth_element(border.begin(), border.begin() + static_cast<std::ptrdiff_t>(border.size() / 2), border.end());
+  std::nth_element(border.begin(), border.begin() + static_cast<std::ptrdiff_t>(border.size() / 2),
+                   border.end());
   const int background = border[border.size() / 2];
   const bool invert = background > 127;
   std::vector<float> ink(w * h);
@@ -190,7 +195,8 @@ GrayImage prepare_digit(const GrayImage& in, std::size_t rows, std::size_t cols,
   const auto oh = static_cast<std::size_t>(std::max(1.0, std::round(dch * s)));
   std::vector<double> small(ow * oh, 0.0);
   for (std::size_t oy = 0; oy < oh; ++oy) {
-    const double sy0 = static_cast<double>(oy) / s, sy1 = std::min(dch, static_cast<double>(oy + 1) / s);
+    const double sy0 = static_cast<double>(oy) / s,
+                 sy1 = std::min(dch, static_cast<double>(oy + 1) / s);
     for (std::size_t ox = 0; ox < ow; ++ox) {
       const double sx0 = static_cast<double>(ox) / s;
       const double sx1 = std::min(dcw, static_cast<double>(ox + 1) / s);
@@ -199,7 +205,8 @@ GrayImage prepare_digit(const GrayImage& in, std::size_t rows, std::size_t cols,
         const double fy = std::min(y + 1.0, sy1) - std::max(y, sy0);
         for (double x = std::floor(sx0); x < sx1; x += 1.0) {
           const double f = fy * (std::min(x + 1.0, sx1) - std::max(x, sx0));
-          const std::size_t iy = y0 + static_cast<std::size_t>(y), ix = x0 + static_cast<std::size_t>(x);
+          const std::size_t iy = y0 + static_cast<std::size_t>(y),
+                            ix = x0 + static_cast<std::size_t>(x);
           sum += f * static_cast<double>(ink[iy * w + ix]);
           area += f;
         }
@@ -228,7 +235,8 @@ GrayImage prepare_digit(const GrayImage& in, std::size_t rows, std::size_t cols,
   for (std::size_t y = 0; y < oh; ++y) {
     for (std::size_t x = 0; x < ow; ++x) {
       const long tx = static_cast<long>(x) + dx, ty = static_cast<long>(y) + dy;
-      if (tx < 0 || ty < 0 || tx >= static_cast<long>(cols) || ty >= static_cast<long>(rows)) continue;
+      if (tx < 0 || ty < 0 || tx >= static_cast<long>(cols) || ty >= static_cast<long>(rows))
+        continue;
       out.pixels[static_cast<std::size_t>(ty) * cols + static_cast<std::size_t>(tx)] =
           static_cast<std::uint8_t>(std::lround(small[y * ow + x]));
     }

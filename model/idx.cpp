@@ -62,7 +62,8 @@ void check_payload_size(const std::string& name, std::uint64_t have, const IdxHe
 IdxHeader parse_idx_header(const std::uint8_t* bytes, std::size_t size, unsigned expected_ndims,
                            const std::string& name) {
   if (size == 0) fail(name, "the file is empty; expected an IDX file");
-  if (size < 4) fail(name, "the file is " + std::to_string(size) + " bytes, shorter than an IDX header");
+  if (size < 4)
+    fail(name, "the file is " + std::to_string(size) + " bytes, shorter than an IDX header");
   if (bytes[0] == 0x1f && bytes[1] == 0x8b) {
     fail(name, "the data is still gzip-compressed inside (compressed twice?); gunzip it once");
   }
@@ -70,9 +71,9 @@ IdxHeader parse_idx_header(const std::uint8_t* bytes, std::size_t size, unsigned
     fail(name, "wrong magic number: the first two bytes are not zero, so this is not an IDX file");
   }
   if (bytes[2] != 0x08) {
-    fail(name, "unsupported IDX data type 0x" +
-                   std::string(1, "0123456789abcdef"[bytes[2] >> 4]) +
-                   std::string(1, "0123456789abcdef"[bytes[2] & 15]) + "; only uint8 (0x08) is read");
+    fail(name, "unsupported IDX data type 0x" + std::string(1, "0123456789abcdef"[bytes[2] >> 4]) +
+                   std::string(1, "0123456789abcdef"[bytes[2] & 15]) +
+                   "; only uint8 (0x08) is read");
   }
   const unsigned ndims = bytes[3];
   if (ndims != expected_ndims) {
@@ -145,9 +146,9 @@ IdxArray read_idx(const std::string& path, unsigned expected_ndims) {
     tail.seekg(-4, std::ios::end);
     unsigned char isize_bytes[4] = {0, 0, 0, 0};
     tail.read(reinterpret_cast<char*>(isize_bytes), 4);
-    const std::uint32_t isize = std::uint32_t{isize_bytes[0]} | (std::uint32_t{isize_bytes[1]} << 8) |
-                                (std::uint32_t{isize_bytes[2]} << 16) |
-                                (std::uint32_t{isize_bytes[3]} << 24);
+    const std::uint32_t isize =
+        std::uint32_t{isize_bytes[0]} | (std::uint32_t{isize_bytes[1]} << 8) |
+        (std::uint32_t{isize_bytes[2]} << 16) | (std::uint32_t{isize_bytes[3]} << 24);
     const std::uint32_t expected = static_cast<std::uint32_t>(h.header_bytes + h.payload_bytes);
     if (!tail || isize != expected) {
       fail(path, "the gzip stream is truncated or its size (" + std::to_string(isize) +

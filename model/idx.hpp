@@ -11,7 +11,7 @@ namespace clmnist::model {
 
 struct IdxHeader {
   std::vector<std::uint32_t> dims;
-  std::size_t header_bytes = 0;   // 4 + 4 * dims
+  std::size_t header_bytes = 0;     // 4 + 4 * dims
   std::uint64_t payload_bytes = 0;  // product of dims, overflow-checked
 };
 

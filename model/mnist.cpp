@@ -53,16 +53,18 @@ MnistFiles find_mnist_files(const std::string& dir) {
       std::error_code ec;
       if (std::filesystem::exists(p, ec)) return p;
     }
-    throw DataError("MNIST file " + std::string(base) + "[.gz] not found in '" + dir +
-                    "'. Fetch the dataset with `ci/fetch-mnist.sh " + dir +
-                    "` (or point --data-dir at a directory holding the four IDX files, raw or .gz).");
+    throw DataError(
+        "MNIST file " + std::string(base) + "[.gz] not found in '" + dir +
+        "'. Fetch the dataset with `ci/fetch-mnist.sh " + dir +
+        "` (or point --data-dir at a directory holding the four IDX files, raw or .gz).");
   };
   return {find("train-images-idx3-ubyte"), find("train-labels-idx1-ubyte"),
           find("t10k-images-idx3-ubyte"), find("t10k-labels-idx1-ubyte")};
 }
 
 std::string default_data_dir() {
-  const std::string dir = runtime::user_dir("CLMNIST_DATA_DIR", "XDG_DATA_HOME", ".local/share", "mnist");
+  const std::string dir =
+      runtime::user_dir("CLMNIST_DATA_DIR", "XDG_DATA_HOME", ".local/share", "mnist");
   return dir.empty() ? "data/mnist" : dir;
 }
 

@@ -39,6 +39,7 @@ std::string default_data_dir();
 
 // Number of classes: one more than the largest training label. Throws DataError if any label of
 // `others` is at or above it.
-std::size_t count_classes(const LabeledImages& train, const std::vector<const LabeledImages*>& others);
+std::size_t count_classes(const LabeledImages& train,
+                          const std::vector<const LabeledImages*>& others);
 
 }  // namespace clmnist::model

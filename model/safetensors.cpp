@@ -34,7 +34,8 @@ std::string encode_safetensors(const SafeTensors& st) {
   std::uint64_t offset = 0;
   for (const auto& [name, t] : st.tensors) {
     const std::uint64_t bytes = t.data.size() * sizeof(float);
-    header[name] = {{"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
+    header[name] = {
+        {"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
   if (!st.metadata.empty()) header["__metadata__"] = st.metadata;
@@ -42,7 +43,8 @@ std::string encode_safetensors(const SafeTensors& st) {
   while (text.size() % 8 != 0) text.push_back(' ');
   std::string out(8, '\0');
   const std::uint64_t n = text.size();
-  for (int i = 0; i < 8; ++i) out[static_cast<std::size_t>(i)] = static_cast<char>((n >> (8 * i)) & 0xff);
+  for (int i = 0; i < 8; ++i)
+    out[static_cast<std::size_t>(i)] = static_cast<char>((n >> (8 * i)) & 0xff);
   out += text;
   for (const auto& [name, t] : st.tensors) {
     out.append(reinterpret_cast<const char*>(t.data.data()), t.data.size() * sizeof(float));
@@ -51,9 +53,11 @@ std::string encode_safetensors(const SafeTensors& st) {
 }
 
 SafeTensors decode_safetensors(const std::string& bytes, const std::string& name) {
-  if (bytes.size() < 8) fail(name, "the file is " + std::to_string(bytes.size()) + " bytes, under 8");
+  if (bytes.size() < 8)
+    fail(name, "the file is " + std::to_string(bytes.size()) + " bytes, under 8");
   std::uint64_t n = 0;
-  for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]);
+  for (int i = 7; i >= 0; --i)
+    n = (n << 8) | static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]);
   if (n > kMaxSafetensorsHeader) {
     fail(name, "header length " + std::to_string(n) + " is over the limit of " +
                    std::to_string(kMaxSafetensorsHeader));
@@ -64,7 +68,8 @@ SafeTensors decode_safetensors(const std::string& bytes, const std::string& name
   }
   nlohmann::json header;
   try {
-    header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
+    header = nlohmann::json::parse(bytes.begin() + 8,
+                                   bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
   } catch (const nlohmann::json::exception& e) {
     fail(name, std::string("the header is not valid JSON (") + e.what() + ")");
   }
@@ -84,12 +89,14 @@ SafeTensors decode_safetensors(const std::string& bytes, const std::string& name
     if (key == "__metadata__") {
       if (!v.is_object()) fail(name, "__metadata__ is not an object");
       for (auto m = v.begin(); m != v.end(); ++m) {
-        if (!m.value().is_string()) fail(name, "__metadata__ value '" + m.key() + "' is not a string");
+        if (!m.value().is_string())
+          fail(name, "__metadata__ value '" + m.key() + "' is not a string");
         st.metadata[m.key()] = m.value().get<std::string>();
       }
       continue;
     }
-    if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets")) {
+    if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") ||
+        !v.contains("data_offsets")) {
       fail(name, "tensor '" + key + "' lacks dtype, shape or data_offsets");
     }
     if (!v["dtype"].is_string() || v["dtype"].get<std::string>() != "F32") {
@@ -135,9 +142,10 @@ SafeTensors decode_safetensors(const std::string& bytes, const std::string& name
   std::uint64_t cursor = 0;
   for (const Range& r : ranges) {
     if (r.begin != cursor) {
-      fail(name, "tensor '" + r.name + "' starts at byte " + std::to_string(r.begin) +
-                     (r.begin < cursor ? ", overlapping the tensor before it" : ", leaving a hole") +
-                     " (expected " + std::to_string(cursor) + ")");
+      fail(name,
+           "tensor '" + r.name + "' starts at byte " + std::to_string(r.begin) +
+               (r.begin < cursor ? ", overlapping the tensor before it" : ", leaving a hole") +
+               " (expected " + std::to_string(cursor) + ")");
     }
     cursor = r.end;
   }
@@ -149,7 +157,8 @@ SafeTensors decode_safetensors(const std::string& bytes, const std::string& name
 
 SafeTensors read_safetensors(const std::string& path) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw DataError(path + ": is a directory, not a model file");
+  if (std::filesystem::is_directory(path, ec))
+    throw DataError(path + ": is a directory, not a model file");
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw DataError(path + ": cannot open the model file (" + std::strerror(errno) +

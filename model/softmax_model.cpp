@@ -78,7 +78,8 @@ SoftmaxModel load_model(const std::string& path) {
   if (w == st.tensors.end() || b == st.tensors.end()) {
     throw DataError(path + ": the model needs tensors 'W' and 'b'");
   }
-  if (st.tensors.size() != 2) throw DataError(path + ": the model holds tensors other than W and b");
+  if (st.tensors.size() != 2)
+    throw DataError(path + ": the model holds tensors other than W and b");
   SoftmaxModel m;
   m.image_rows = parse_size(st.metadata, "image_rows", path);
   m.image_cols = parse_size(st.metadata, "image_cols", path);

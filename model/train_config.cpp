@@ -45,9 +45,10 @@ std::string describe(const TrainConfig& c) {
   o << ", validation every "
     << (c.validation_frequency == 0 ? std::string("min(minibatches per epoch, patience / 2)")
                                     : std::to_string(c.validation_frequency))
-    << " minibatches, " << (c.shuffle ? "shuffled (seed " + std::to_string(c.seed) + ")" : "in order")
-    << ", pixels / " << c.pixel_divisor << ", validation = " << (c.valid_first ? "first " : "last ")
-    << c.valid_size << " training images";
+    << " minibatches, "
+    << (c.shuffle ? "shuffled (seed " + std::to_string(c.seed) + ")" : "in order") << ", pixels / "
+    << c.pixel_divisor << ", validation = " << (c.valid_first ? "first " : "last ") << c.valid_size
+    << " training images";
   return o.str();
 }
 

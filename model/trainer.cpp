@@ -1,16 +1,16 @@
 // The training loop of logistic_sgd.py, over a Backend.
 #include "trainer.hpp"
 
+#include <zlib.h>
+
 #include <chrono>
-#include <cstdarg>
-#include <limits>
 #include <cmath>
+#include <cstdarg>
 #include <cstdio>
+#include <limits>
 #include <numeric>
 #include <ostream>
 #include <random>
-
-#include <zlib.h>
 
 #include "early_stopping.hpp"
 #include "errors.hpp"
@@ -30,8 +30,8 @@ void print(std::ostream& log, const char* fmt, ...) {
 
 std::uint64_t bounded(std::mt19937_64& rng, std::uint64_t n) {
   // Rejection sampling: uniform in [0, n).
-  const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() -
-                              std::numeric_limits<std::uint64_t>::max() % n;
+  const std::uint64_t limit =
+      std::numeric_limits<std::uint64_t>::max() - std::numeric_limits<std::uint64_t>::max() % n;
   std::uint64_t x;
   do {
     x = rng();
@@ -103,8 +103,9 @@ namespace {
 // A resume must continue the same run: same data, same settings.
 void check_resumable(const TrainState& s, const TrainData& data, const TrainConfig& cfg) {
   if (s.data_fingerprint != data_fingerprint(data)) {
-    throw DataError("the checkpoint was made on other data (fingerprint differs); resume with "
-                    "the --data-dir and settings of the interrupted run");
+    throw DataError(
+        "the checkpoint was made on other data (fingerprint differs); resume with "
+        "the --data-dir and settings of the interrupted run");
   }
   const TrainConfig& c = s.config;
   const bool same = c.learning_rate == cfg.learning_rate && c.batch_size == cfg.batch_size &&
@@ -112,9 +113,10 @@ void check_resumable(const TrainState& s, const TrainData& data, const TrainConf
                     c.early_stopping == cfg.early_stopping && c.patience == cfg.patience &&
                     c.patience_increase == cfg.patience_increase &&
                     c.improvement_threshold == cfg.improvement_threshold &&
-                    c.validation_frequency == cfg.validation_frequency && c.shuffle == cfg.shuffle &&
-                    c.seed == cfg.seed && c.pixel_divisor == cfg.pixel_divisor &&
-                    c.valid_first == cfg.valid_first && c.valid_size == cfg.valid_size;
+                    c.validation_frequency == cfg.validation_frequency &&
+                    c.shuffle == cfg.shuffle && c.seed == cfg.seed &&
+                    c.pixel_divisor == cfg.pixel_divisor && c.valid_first == cfg.valid_first &&
+                    c.valid_size == cfg.valid_size;
   if (!same) throw DataError("the checkpoint's settings differ from this run's");
   const std::size_t n = data.classes * data.train.features();
   if (s.wt.size() != n || s.b.size() != data.classes) {
@@ -213,7 +215,8 @@ TrainResult train(runtime::Backend& backend, const TrainData& data, const TrainC
         const runtime::EvalCounts ev = backend.evaluate(valid_id, r.valid_counted);
         // This epoch's minibatches run by this process (a resumed epoch starts at first_mb).
         v.train_loss = backend.train_loss(train_id, first_mb * batch, (mb + 1 - first_mb) * batch);
-        v.validation_error = static_cast<double>(ev.errors_counted) / static_cast<double>(r.valid_counted);
+        v.validation_error =
+            static_cast<double>(ev.errors_counted) / static_cast<double>(r.valid_counted);
         v.validation_loss = ev.nll_sum_all / static_cast<double>(r.valid_rows);
         if (!std::isfinite(v.validation_loss) || !std::isfinite(v.train_loss)) {
           char lr[32];
@@ -231,7 +234,8 @@ TrainResult train(runtime::Backend& backend, const TrainData& data, const TrainC
           r.best_validation_error = v.validation_error;
           r.best_validation_error_all =
               static_cast<double>(ev.errors_all) / static_cast<double>(r.valid_rows);
-          r.test_error = static_cast<double>(te.errors_counted) / static_cast<double>(r.test_counted);
+          r.test_error =
+              static_cast<double>(te.errors_counted) / static_cast<double>(r.test_counted);
           r.test_error_all = static_cast<double>(te.errors_all) / static_cast<double>(r.test_rows);
           r.best_epoch = epoch;
           r.best_iteration = iter;

@@ -54,10 +54,10 @@ struct TrainState {
   std::size_t iterations = 0;      // minibatches run so far
   bool finished = false;           // early stopping (or max steps) has ended the run
   std::size_t patience = 0;
-  double best_so_far = 0.0;        // early stopping's best validation error (inf: none yet)
-  double train_seconds = 0.0;      // spent before this state
-  std::vector<float> wt, b;        // current parameters, wt [classes x features]
-  TrainResult best;                // the best so far: errors, epoch, iteration and model
+  double best_so_far = 0.0;    // early stopping's best validation error (inf: none yet)
+  double train_seconds = 0.0;  // spent before this state
+  std::vector<float> wt, b;    // current parameters, wt [classes x features]
+  TrainResult best;            // the best so far: errors, epoch, iteration and model
 };
 
 // Where training is, after each minibatch. loss() synchronises with the device: call it rarely.
@@ -66,7 +66,7 @@ struct Progress {
   std::size_t patience = 0;        // early stopping ends the run at this iteration, at the latest
   std::size_t max_iterations = 0;  // max epochs or max steps, whichever is fewer
   double last_validation_error = -1.0;
-  std::function<double()> loss;    // mean NLL of this epoch's minibatches so far
+  std::function<double()> loss;  // mean NLL of this epoch's minibatches so far
 };
 
 struct TrainHooks {

@@ -115,9 +115,9 @@ enum class GemmPath { kAuto, kFused, kClblast };
 
 struct BackendOptions {
   GemmPath gemm = GemmPath::kAuto;
-  bool profiling = false;       // OpenCL profiling events (the benchmark's per-kernel times)
-  bool kernel_cache = true;     // persistent program-binary cache
-  std::string cache_dir;        // empty: the default (see kernel_cache.hpp)
+  bool profiling = false;    // OpenCL profiling events (the benchmark's per-kernel times)
+  bool kernel_cache = true;  // persistent program-binary cache
+  std::string cache_dir;     // empty: the default (see kernel_cache.hpp)
 };
 
 // The backend for a listed device: the host backend or an OpenCL one.

@@ -16,7 +16,8 @@ namespace {
 cl::Device find_device(const DeviceDesc& desc) {
   std::vector<cl::Platform> platforms;
   cl::Platform::get(&platforms);
-  if (desc.platform_index < 0 || static_cast<std::size_t>(desc.platform_index) >= platforms.size()) {
+  if (desc.platform_index < 0 ||
+      static_cast<std::size_t>(desc.platform_index) >= platforms.size()) {
     throw DeviceNotFound("OpenCL platform " + std::to_string(desc.platform_index) +
                          " has gone away; run `clmnist devices` again");
   }
@@ -96,8 +97,8 @@ cl::Program Context::program(const std::string& name, const std::string& defines
   bool from_cache = false;
   if (auto binary = cache_.load(key)) {
     try {
-      program = cl::Program(context_, std::vector<cl::Device>{device_},
-                            cl::Program::Binaries{*binary});
+      program =
+          cl::Program(context_, std::vector<cl::Device>{device_}, cl::Program::Binaries{*binary});
       program.build(std::vector<cl::Device>{device_}, options.c_str());
       from_cache = true;
     } catch (const cl::Error&) {
@@ -142,8 +143,7 @@ std::vector<KernelTime> Context::take_kernel_times() {
 }
 
 Launch1d plan_launch(const cl::Kernel& kernel, const Context& ctx, std::size_t n) {
-  const std::size_t kernel_max =
-      kernel.getWorkGroupInfo<CL_KERNEL_WORK_GROUP_SIZE>(ctx.device());
+  const std::size_t kernel_max = kernel.getWorkGroupInfo<CL_KERNEL_WORK_GROUP_SIZE>(ctx.device());
   // GPUs: 64 work-items (two warps, one wavefront). CPUs: 4. PoCL runs each work-group as one
   // task on a worker thread; the kernels vectorise inside each work-item, so larger groups buy no
   // SIMD and leave too few tasks to balance (600 rows at 64 made 10 tasks for the threads and ran

@@ -8,11 +8,16 @@ namespace clmnist::runtime {
 
 const char* to_string(DeviceType type) {
   switch (type) {
-    case DeviceType::kGpu: return "GPU";
-    case DeviceType::kAccelerator: return "accelerator";
-    case DeviceType::kCpu: return "CPU";
-    case DeviceType::kHost: return "host";
-    case DeviceType::kOther: break;
+    case DeviceType::kGpu:
+      return "GPU";
+    case DeviceType::kAccelerator:
+      return "accelerator";
+    case DeviceType::kCpu:
+      return "CPU";
+    case DeviceType::kHost:
+      return "host";
+    case DeviceType::kOther:
+      break;
   }
   return "other";
 }

@@ -37,10 +37,14 @@ Selection select_auto(const std::vector<DeviceDesc>& devices) {
       case DeviceType::kGpu:
         return d.unified_memory ? Rank{1, "a GPU (integrated; no discrete GPU found)"}
                                 : Rank{0, "a discrete GPU"};
-      case DeviceType::kAccelerator: return {2, "an accelerator (no GPU found)"};
-      case DeviceType::kCpu: return {3, "an OpenCL CPU device (no GPU or accelerator found)"};
-      case DeviceType::kOther: return {4, "an OpenCL device of another type"};
-      case DeviceType::kHost: return {5, "the host backend (no OpenCL device found)"};
+      case DeviceType::kAccelerator:
+        return {2, "an accelerator (no GPU found)"};
+      case DeviceType::kCpu:
+        return {3, "an OpenCL CPU device (no GPU or accelerator found)"};
+      case DeviceType::kOther:
+        return {4, "an OpenCL device of another type"};
+      case DeviceType::kHost:
+        return {5, "the host backend (no OpenCL device found)"};
     }
     return {6, ""};
   };

@@ -1,5 +1,6 @@
 // The --device grammar: auto, host, cpu, gpu, accelerator, all, P:D, a flat index, or a
-// case-insensitive substring of a device's name, vendor, platform or version strings. Pure logic over a device list.
+// case-insensitive substring of a device's name, vendor, platform or version strings. Pure logic
+// over a device list.
 #pragma once
 
 #include <string>

@@ -94,9 +94,9 @@ void nll_rows(const T* logits, const T* b, const std::uint8_t* labels, std::size
 // dlogits: [rows x k] = (softmax(logits + b) - onehot(label)) * inv_rows, the gradient of the
 // mean NLL; loss[first + i] = that row's NLL. Labels are gathered as labels[order[first + i]].
 template <class T>
-void xent_grad(const T* logits, const T* b, const std::uint8_t* labels,
-               const std::uint32_t* order, std::size_t first, std::size_t rows, std::size_t k,
-               T inv_rows, T* dlogits, T* loss) {
+void xent_grad(const T* logits, const T* b, const std::uint8_t* labels, const std::uint32_t* order,
+               std::size_t first, std::size_t rows, std::size_t k, T inv_rows, T* dlogits,
+               T* loss) {
   std::vector<T> z(k), e(k);
   for (std::size_t i = 0; i < rows; ++i) {
     for (std::size_t c = 0; c < k; ++c) z[c] = logits[i * k + c] + b[c];
@@ -127,7 +127,8 @@ void u8_to_float(const std::uint8_t* x, const std::uint32_t* order, std::size_t 
                  std::size_t count, std::size_t features, T scale, T* out) {
   for (std::size_t i = 0; i < count; ++i) {
     const std::uint8_t* row = x + static_cast<std::size_t>(order[first + i]) * features;
-    for (std::size_t j = 0; j < features; ++j) out[i * features + j] = static_cast<T>(row[j]) * scale;
+    for (std::size_t j = 0; j < features; ++j)
+      out[i * features + j] = static_cast<T>(row[j]) * scale;
   }
 }
 

@@ -2,14 +2,14 @@
 // length, binary; all little-endian as written by this machine.
 #include "kernel_cache.hpp"
 
-#include "user_dirs.hpp"
-
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
+
+#include "user_dirs.hpp"
 
 namespace clmnist::runtime {
 namespace {

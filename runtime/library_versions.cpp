@@ -24,10 +24,12 @@ std::string describe(const void* symbol, bool name_has_release) {
   Dl_info info{};
   if (dladdr(symbol, &info) == 0 || info.dli_fname == nullptr) return "unknown";
   char resolved[PATH_MAX];
-  const std::string file = realpath(info.dli_fname, resolved) != nullptr ? resolved : info.dli_fname;
+  const std::string file =
+      realpath(info.dli_fname, resolved) != nullptr ? resolved : info.dli_fname;
   static const std::regex kVersion(R"(\.so\.(\d+\.\d+(\.\d+)?)$)");
   std::smatch m;
-  if (name_has_release && std::regex_search(file, m, kVersion)) return m[1].str() + " (" + file + ")";
+  if (name_has_release && std::regex_search(file, m, kVersion))
+    return m[1].str() + " (" + file + ")";
   return file;
 }
 
@@ -37,7 +39,8 @@ std::string describe(const void* symbol, bool name_has_release) {
 std::vector<std::pair<std::string, std::string>> library_versions() {
   std::vector<std::pair<std::string, std::string>> out;
 #ifdef CLMNIST_WITH_OPENCL
-  out.emplace_back("OpenCL ICD loader", describe(reinterpret_cast<const void*>(&clGetPlatformIDs), false));
+  out.emplace_back("OpenCL ICD loader",
+                   describe(reinterpret_cast<const void*>(&clGetPlatformIDs), false));
   out.emplace_back("CLBlast", describe(reinterpret_cast<const void*>(&clblast::ClearCache), true));
 #else
   out.emplace_back("OpenCL", "not built in (CLMNIST_WITH_OPENCL=OFF)");

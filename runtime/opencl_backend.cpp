@@ -53,7 +53,9 @@ FusedTuning fused_tuning(const DeviceDesc& device) {
   FusedTuning t;
   if (device.type == DeviceType::kCpu) {
     // Measured on PoCL/AVX-512 (docs/PERFORMANCE.md): 16 lanes and 2 rows per work-item.
-    t.vec = device.preferred_float_vector >= 16 ? 16u : device.preferred_float_vector >= 8 ? 8u : 4u;
+    t.vec = device.preferred_float_vector >= 16  ? 16u
+            : device.preferred_float_vector >= 8 ? 8u
+                                                 : 4u;
     t.rows = 2;
   }
   t.vec = env_choice("CLMNIST_VEC", t.vec, {2, 4, 8, 16});
@@ -67,11 +69,11 @@ std::string fused_defines(std::size_t classes, const FusedTuning& t) {
 }
 
 OpenClBackend::OpenClBackend(const DeviceDesc& device, const BackendOptions& options)
-    : ctx_(device, options.profiling,
-           KernelCache(options.kernel_cache
-                           ? (options.cache_dir.empty() ? KernelCache::default_dir()
-                                                        : options.cache_dir)
-                           : std::string())),
+    : ctx_(
+          device, options.profiling,
+          KernelCache(options.kernel_cache ? (options.cache_dir.empty() ? KernelCache::default_dir()
+                                                                        : options.cache_dir)
+                                           : std::string())),
       options_(options),
       path_(resolve_path(options.gemm, device)),
       tune_(fused_tuning(device)) {
@@ -360,9 +362,11 @@ Ceilings OpenClBackend::measure_ceilings() {
     Ceilings c;
     // Bandwidth: float4 copy of 64 MiB (or a quarter of the largest allocation), best of 5.
     std::size_t bytes = std::size_t{64} << 20;
-    if (ctx_.desc().max_allocation != 0) bytes = std::min<std::size_t>(bytes, ctx_.desc().max_allocation / 4);
+    if (ctx_.desc().max_allocation != 0)
+      bytes = std::min<std::size_t>(bytes, ctx_.desc().max_allocation / 4);
     const std::size_t n4 = bytes / 16;
-    cl::Buffer in(ctx_.context(), CL_MEM_READ_WRITE, n4 * 16), out(ctx_.context(), CL_MEM_READ_WRITE, n4 * 16);
+    cl::Buffer in(ctx_.context(), CL_MEM_READ_WRITE, n4 * 16),
+        out(ctx_.context(), CL_MEM_READ_WRITE, n4 * 16);
     q.enqueueFillBuffer(in, 1.0f, 0, n4 * 16);
     cl::Kernel copy(ctx_.program("ceilings", ""), "bandwidth_copy");
     set_args(copy, in, out, static_cast<cl_uint>(n4));
@@ -378,9 +382,10 @@ Ceilings OpenClBackend::measure_ceilings() {
     // FMA rate: enough work-items to fill every compute unit, each 8 chains of float4 mad.
     const int iters = 4096;
     cl::Kernel fma(ctx_.program("ceilings", "-DFMA_ITERS=" + std::to_string(iters) +
-                                             " -DVEC=" + std::to_string(tune_.vec)),
+                                                " -DVEC=" + std::to_string(tune_.vec)),
                    "fma_rate");
-    const std::size_t items = std::max<std::size_t>(4096, std::size_t{ctx_.desc().compute_units} * 2048);
+    const std::size_t items =
+        std::max<std::size_t>(4096, std::size_t{ctx_.desc().compute_units} * 2048);
     cl::Buffer sink(ctx_.context(), CL_MEM_WRITE_ONLY, items * sizeof(float));
     set_args(fma, 0.5f, sink);
     best = 1e30;

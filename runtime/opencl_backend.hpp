@@ -72,12 +72,10 @@ class OpenClBackend final : public Backend {
   cl::Buffer wt_, b_, logits_, dlogits_, probs_, xf_;
   struct Kernels {
     cl::Kernel forward_backward, weight_update, evaluate, logits;  // fused.cl
-    cl::Kernel softmax, xent_grad, count_errors, nll;             // softmax.cl
+    cl::Kernel softmax, xent_grad, count_errors, nll;              // softmax.cl
     cl::Kernel u8_to_f32;                                          // prepare.cl
     cl::Kernel bias_update;                                        // sgd.cl
   } k_;
 };
-
-
 
 }  // namespace clmnist::runtime

@@ -85,7 +85,8 @@ TEST_CASE("one SGD step, evaluation and prediction match the host in double", "[
   // Oracle in double.
   std::vector<double> wt(wtf.begin(), wtf.end()), b(bf.begin(), bf.end());
   std::vector<double> logits(batch * k), dl(batch * k), loss(rows), grad;
-  runtime::host::linear_dots(x.data(), order.data(), first, batch, features, k, scale, wt.data(), logits.data());
+  runtime::host::linear_dots(x.data(), order.data(), first, batch, features, k, scale, wt.data(),
+                             logits.data());
   runtime::host::xent_grad(logits.data(), b.data(), labels.data(), order.data(), first, batch, k,
                            1.0 / batch, dl.data(), loss.data());
   runtime::host::weight_grad_update(x.data(), order.data(), first, batch, features, k, scale, lr,
@@ -93,7 +94,8 @@ TEST_CASE("one SGD step, evaluation and prediction match the host in double", "[
   std::vector<double> elogits(rows * k), probs(rows * k);
   std::vector<std::uint32_t> identity(rows);
   std::iota(identity.begin(), identity.end(), 0u);
-  runtime::host::linear_dots(x.data(), identity.data(), 0, rows, features, k, scale, wt.data(), elogits.data());
+  runtime::host::linear_dots(x.data(), identity.data(), 0, rows, features, k, scale, wt.data(),
+                             elogits.data());
   std::vector<std::uint8_t> wrong(rows);
   runtime::host::count_errors(elogits.data(), b.data(), labels.data(), rows, k, wrong.data());
   runtime::host::softmax_rows(elogits.data(), b.data(), rows, k, probs.data());
@@ -178,7 +180,8 @@ TEST_CASE("the shuffled order is a permutation fixed by the seed", "[train]") {
   CHECK(a != iota);
 }
 
-TEST_CASE("a corrupt kernel cache entry is rebuilt from source, a good one is used", "[device][kernel_cache]") {
+TEST_CASE("a corrupt kernel cache entry is rebuilt from source, a good one is used",
+          "[device][kernel_cache]") {
   namespace fs = std::filesystem;
   const std::string dir = test::temp_dir("kcache-device");
   runtime::BackendOptions o;

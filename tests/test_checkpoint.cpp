@@ -88,7 +88,7 @@ TEST_CASE("a run interrupted anywhere and resumed ends byte-identical", "[device
   cfg.learning_rate = 0.02;
   cfg.batch_size = 50;  // 24 minibatches an epoch
   cfg.max_epochs = 200;
-  cfg.patience = 100;   // early stopping ends the run well before 200 epochs
+  cfg.patience = 100;  // early stopping ends the run well before 200 epochs
   cfg.validation_frequency = 10;
   cfg.shuffle = true;
   cfg.seed = 5;
@@ -99,12 +99,13 @@ TEST_CASE("a run interrupted anywhere and resumed ends byte-identical", "[device
     INFO("backend " << which);
     const Outcome plain = run(which, data, cfg, {}, path);
     REQUIRE(plain.result.epochs < cfg.max_epochs);  // stopped by early stopping
-    REQUIRE(plain.result.iterations > 99);           // so every stop below lies inside the run
+    REQUIRE(plain.result.iterations > 99);          // so every stop below lies inside the run
     // Mid-epoch, right after a validation (10), an epoch boundary (24), two in a row (31, 32),
     // and late in the run.
     const std::vector<std::vector<std::size_t>> cases = {{1}, {10}, {24}, {31, 32}, {57, 99}};
     for (const auto& stops : cases) {
-      INFO("interrupted after minibatches " << stops.front() << (stops.size() > 1 ? " and more" : ""));
+      INFO("interrupted after minibatches " << stops.front()
+                                            << (stops.size() > 1 ? " and more" : ""));
       const Outcome resumed = run(which, data, cfg, stops, path);
       CHECK(resumed.best_model == plain.best_model);
       CHECK(resumed.wt == plain.wt);

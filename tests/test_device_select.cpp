@@ -29,8 +29,7 @@ DeviceDesc fake(std::size_t index, int p, int d, DeviceType type, const std::str
 std::vector<DeviceDesc> workstation() {
   return {fake(0, 0, 0, DeviceType::kGpu, "Intel(R) UHD Graphics 770", "Intel(R) Corporation"),
           fake(1, 1, 0, DeviceType::kGpu, "NVIDIA GeForce RTX 4090", "NVIDIA Corporation", false),
-          fake(2, 2, 0, DeviceType::kCpu, "pthread-skylake", "AuthenticAMD"),
-          host_device_desc(3)};
+          fake(2, 2, 0, DeviceType::kCpu, "pthread-skylake", "AuthenticAMD"), host_device_desc(3)};
 }
 
 }  // namespace

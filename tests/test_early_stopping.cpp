@@ -1,6 +1,5 @@
 // The tutorial's early stopping on scripted error sequences.
 #include <catch2/catch.hpp>
-
 #include <vector>
 
 #include "early_stopping.hpp"

@@ -34,12 +34,13 @@ TEST_CASE("a digit is inverted, scaled to 20 pixels and centred by mass", "[imag
   for (std::size_t y = 0; y < 28; ++y) {
     for (std::size_t x = 0; x < 28; ++x) {
       const double v = d.pixels[y * 28 + x];
-      if (v > 0) x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
+      if (v > 0)
+        x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
       mx += v * (x + 0.5), my += v * (y + 0.5), mass += v;
     }
   }
-  CHECK(y1 - y0 + 1 == 20);             // the longer side is 20 pixels
-  CHECK(x1 - x0 + 1 == 4);              // 6 x 30 keeps its aspect: 4 x 20
+  CHECK(y1 - y0 + 1 == 20);  // the longer side is 20 pixels
+  CHECK(x1 - x0 + 1 == 4);   // 6 x 30 keeps its aspect: 4 x 20
   CHECK(std::fabs(mx / mass - 14.0) <= 0.5);
   CHECK(std::fabs(my / mass - 14.0) <= 0.5);
   CHECK(d.pixels[14 * 28 + 14] == 255);  // light ink on dark, as MNIST

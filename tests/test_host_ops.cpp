@@ -16,8 +16,7 @@ double mean_nll(const std::vector<std::uint8_t>& x, const std::vector<std::uint8
   std::vector<std::uint32_t> order(rows);
   std::iota(order.begin(), order.end(), 0u);
   std::vector<double> logits(rows * k), loss(rows);
-  host::linear_dots(x.data(), order.data(), 0, rows, features, k, scale, wt.data(),
-                    logits.data());
+  host::linear_dots(x.data(), order.data(), 0, rows, features, k, scale, wt.data(), logits.data());
   host::nll_rows(logits.data(), b.data(), labels.data(), rows, k, loss.data());
   return std::accumulate(loss.begin(), loss.end(), 0.0) / static_cast<double>(rows);
 }
@@ -39,13 +38,12 @@ TEST_CASE("analytic gradient of the mean NLL matches central differences", "[hos
   std::vector<std::uint32_t> order(rows);
   std::iota(order.begin(), order.end(), 0u);
   std::vector<double> logits(rows * k), dlogits(rows * k), loss(rows), grad;
-  host::linear_dots(x.data(), order.data(), 0, rows, features, k, scale, wt.data(),
-                    logits.data());
-  host::xent_grad(logits.data(), b.data(), labels.data(), order.data(), 0, rows, k,
-                  1.0 / rows, dlogits.data(), loss.data());
+  host::linear_dots(x.data(), order.data(), 0, rows, features, k, scale, wt.data(), logits.data());
+  host::xent_grad(logits.data(), b.data(), labels.data(), order.data(), 0, rows, k, 1.0 / rows,
+                  dlogits.data(), loss.data());
   std::vector<double> wt_after = wt, b_after = b;
-  host::weight_grad_update(x.data(), order.data(), 0, rows, features, k, scale, 1.0,
-                           dlogits.data(), wt_after.data(), b_after.data(), grad);
+  host::weight_grad_update(x.data(), order.data(), 0, rows, features, k, scale, 1.0, dlogits.data(),
+                           wt_after.data(), b_after.data(), grad);
 
   const double h = 1e-6;
   for (std::size_t n = 0; n < wt.size(); ++n) {

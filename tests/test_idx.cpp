@@ -1,7 +1,7 @@
 // IDX files good and bad, written by the test itself.
-#include <catch2/catch.hpp>
 #include <zlib.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <functional>
 
@@ -40,28 +40,57 @@ TEST_CASE("bad IDX files give an error naming the file and the problem", "[idx]"
   const std::vector<Case> cases = {
       {"wrong magic", [&] { write_bytes(p, std::string("\x01\x02\x08\x03", 4)); }, "magic"},
       {"wrong type", [&] { write_bytes(p, std::string("\0\0\x0d\x03", 4)); }, "data type"},
-      {"wrong ndims", [&] { write_idx(p, {2, 4}, std::vector<std::uint8_t>(8)); }, "dimensions"},
-      {"zero dim", [&] { write_idx(p, {0, 2, 2}, {}); }, "is zero"},
-      {"huge dims", [&] { write_idx(p, {0xffffffff, 0xffffffff, 0xffffffff}, {}); }, "GiB"},
-      {"size beyond file", [&] { write_idx(p, {1000, 28, 28}, ok); }, "truncated"},
-      {"trailing bytes", [&] { write_idx(p, {1, 2, 2}, ok); }, "trailing"},
+      {"wrong ndims",
+       [&] {
+         write_idx(p, {2, 4}, std::vector<std::uint8_t>(8));
+       },
+       "dimensions"},
+      {"zero dim",
+       [&] {
+         write_idx(p, {0, 2, 2}, {});
+       },
+       "is zero"},
+      {"huge dims",
+       [&] {
+         write_idx(p, {0xffffffff, 0xffffffff, 0xffffffff}, {});
+       },
+       "GiB"},
+      {"size beyond file",
+       [&] {
+         write_idx(p, {1000, 28, 28}, ok);
+       },
+       "truncated"},
+      {"trailing bytes",
+       [&] {
+         write_idx(p, {1, 2, 2}, ok);
+       },
+       "trailing"},
       {"header cut short", [&] { write_bytes(p, std::string("\0\0\x08\x03\0\0", 6)); }, "header"},
       {"empty file", [&] { write_bytes(p, ""); }, "empty"},
-      {"directory", [&] { std::filesystem::remove(p); std::filesystem::create_directory(p); },
+      {"directory",
+       [&] {
+         std::filesystem::remove(p);
+         std::filesystem::create_directory(p);
+       },
        "directory"},
-      {"corrupt gzip", [&] {
+      {"corrupt gzip",
+       [&] {
          std::filesystem::remove_all(p);
          write_idx(p, {2, 2, 2}, ok, true);
          std::string b = clmnist::test::read_bytes(p);
          for (std::size_t i = 12; i < b.size() - 8; ++i) b[i] = static_cast<char>(b[i] ^ 0x5a);
          write_bytes(p, b);
-       }, "gzip"},
-      {"truncated gzip", [&] {
+       },
+       "gzip"},
+      {"truncated gzip",
+       [&] {
          write_idx(p, {200, 28, 28}, clmnist::test::random_bytes(200 * 784, 3), true);
          std::string b = clmnist::test::read_bytes(p);
          write_bytes(p, b.substr(0, b.size() / 2));
-       }, "gzip"},
-      {"double-compressed", [&] {
+       },
+       "gzip"},
+      {"double-compressed",
+       [&] {
          write_idx(p, {2, 2, 2}, ok, true);
          const std::string inner = clmnist::test::read_bytes(p);
          write_bytes(p, inner);
@@ -69,7 +98,8 @@ TEST_CASE("bad IDX files give an error naming the file and the problem", "[idx]"
          gzFile f = gzopen(p.c_str(), "wb");
          gzwrite(f, inner.data(), static_cast<unsigned>(inner.size()));
          gzclose(f);
-       }, "compressed"},
+       },
+       "compressed"},
   };
   for (const Case& c : cases) {
     INFO(c.what);

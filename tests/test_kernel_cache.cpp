@@ -43,7 +43,8 @@ TEST_CASE("corrupt, truncated or stale cache entries are ignored", "[kernel_cach
   CHECK_FALSE(cache.load("source v1\ndriver 3.2").has_value());
 }
 
-TEST_CASE("an empty directory disables the cache and an unwritable one fails softly", "[kernel_cache]") {
+TEST_CASE("an empty directory disables the cache and an unwritable one fails softly",
+          "[kernel_cache]") {
   const KernelCache off("");
   CHECK_FALSE(off.enabled());
   CHECK_FALSE(off.store("k", {1}));

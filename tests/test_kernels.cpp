@@ -82,9 +82,11 @@ TEST_CASE("softmax.cl kernels match the host in double", "[device][kernels]") {
       INFO("classes " << k << ", rows " << rows << ", seed " << seed);
       const auto logits = clmnist::test::random_floats(rows * k, seed, -30.0f, 30.0f);
       const auto b = clmnist::test::random_floats(k, seed + 1, -2.0f, 2.0f);
-      const auto labels = clmnist::test::random_bytes(rows + 3, seed + 2, static_cast<unsigned>(k - 1));
+      const auto labels =
+          clmnist::test::random_bytes(rows + 3, seed + 2, static_cast<unsigned>(k - 1));
       const auto ld = to_double(logits), bd = to_double(b);
-      const cl::Buffer logits_b = dev.buffer(logits), b_b = dev.buffer(b), labels_b = dev.buffer(labels);
+      const cl::Buffer logits_b = dev.buffer(logits), b_b = dev.buffer(b),
+                       labels_b = dev.buffer(labels);
 
       std::vector<double> probs(rows * k);
       clmnist::runtime::host::softmax_rows(ld.data(), bd.data(), rows, k, probs.data());
@@ -97,7 +99,8 @@ TEST_CASE("softmax.cl kernels match the host in double", "[device][kernels]") {
       // nll_rows and count_errors on dataset rows first .. first + rows (first = 3).
       const cl_uint first = 3;
       std::vector<double> loss(rows);
-      clmnist::runtime::host::nll_rows(ld.data(), bd.data(), labels.data() + first, rows, k, loss.data());
+      clmnist::runtime::host::nll_rows(ld.data(), bd.data(), labels.data() + first, rows, k,
+                                       loss.data());
       cl::Buffer loss_b = dev.buffer(std::vector<float>(rows + first));
       cl::Kernel nll = dev.kernel("softmax", "nll_rows", k);
       set_args(nll, logits_b, b_b, labels_b, first, static_cast<cl_uint>(rows), loss_b);
@@ -106,7 +109,8 @@ TEST_CASE("softmax.cl kernels match the host in double", "[device][kernels]") {
       check_close(std::vector<float>(loss_dev.begin() + first, loss_dev.end()), loss, "nll");
 
       std::vector<std::uint8_t> wrong(rows);
-      clmnist::runtime::host::count_errors(ld.data(), bd.data(), labels.data() + first, rows, k, wrong.data());
+      clmnist::runtime::host::count_errors(ld.data(), bd.data(), labels.data() + first, rows, k,
+                                           wrong.data());
       cl::Buffer wrong_b = dev.buffer(std::vector<std::uint8_t>(rows + first));
       cl::Kernel ce = dev.kernel("softmax", "count_errors", k);
       set_args(ce, logits_b, b_b, labels_b, first, static_cast<cl_uint>(rows), wrong_b);
@@ -155,7 +159,8 @@ TEST_CASE("prepare.cl converts and gathers uint8 rows", "[device][kernels]") {
       const auto order = reversed_order(rows + 2);
       const double scale = 1.0 / 255.0;
       std::vector<double> ref(rows * features);
-      clmnist::runtime::host::u8_to_float(x.data(), order.data(), 2, rows, features, scale, ref.data());
+      clmnist::runtime::host::u8_to_float(x.data(), order.data(), 2, rows, features, scale,
+                                          ref.data());
       cl::Buffer out = dev.buffer(std::vector<float>(rows * features));
       cl::Kernel k = dev.kernel("prepare", "u8_to_f32", 10);
       const cl::Buffer x_b = dev.buffer(x), order_b = dev.buffer(order);
@@ -175,7 +180,8 @@ TEST_CASE("fused.cl kernels match the host in double", "[device][kernels]") {
       for (std::size_t rows : clmnist::test::sizes({1, 7, 33, 1000}, 33)) {
         if (features == 784 && k == 13 && rows == 1000) continue;  // covered by smaller cases
         const std::uint32_t seed = static_cast<std::uint32_t>(k * 131 + features * 7 + rows);
-        INFO("classes " << k << ", features " << features << ", rows " << rows << ", seed " << seed);
+        INFO("classes " << k << ", features " << features << ", rows " << rows << ", seed "
+                        << seed);
         const std::size_t stride = (features + vec - 1) / vec * vec;
         const std::size_t total = rows + 5;
         const auto xs = clmnist::test::random_bytes(total * features, seed);
@@ -183,7 +189,8 @@ TEST_CASE("fused.cl kernels match the host in double", "[device][kernels]") {
         for (std::size_t r = 0; r < total; ++r) {
           std::copy_n(xs.data() + r * features, features, xpad.data() + r * stride);
         }
-        const auto labels = clmnist::test::random_bytes(total, seed + 1, static_cast<unsigned>(k - 1));
+        const auto labels =
+            clmnist::test::random_bytes(total, seed + 1, static_cast<unsigned>(k - 1));
         const auto wtf = clmnist::test::random_floats(k * features, seed + 2, -0.05f, 0.05f);
         std::vector<float> wtpad(k * stride, 0.0f);
         for (std::size_t c = 0; c < k; ++c) {
@@ -209,14 +216,16 @@ TEST_CASE("fused.cl kernels match the host in double", "[device][kernels]") {
         cl::Buffer loss_b = dev.buffer(std::vector<float>(total));
         cl::Kernel fb = dev.kernel("fused", "fused_forward_backward", k);
         set_args(fb, x_b, labels_b, order_b, static_cast<cl_uint>(first),
-                 static_cast<cl_uint>(rows), static_cast<cl_uint>(stride), static_cast<float>(scale),
-                 1.0f / static_cast<float>(rows), wt_b, b_b, dl_b, loss_b);
+                 static_cast<cl_uint>(rows), static_cast<cl_uint>(stride),
+                 static_cast<float>(scale), 1.0f / static_cast<float>(rows), wt_b, b_b, dl_b,
+                 loss_b);
         dev.run(fb, dev.items(rows));
         const auto dl_dev = dev.read<float>(dl_b, rows * k);
         check_close(dl_dev, dl, "fused dlogits");
         const auto loss_dev = dev.read<float>(loss_b, total);
         check_close(std::vector<float>(loss_dev.begin() + first, loss_dev.begin() + first + rows),
-                    std::vector<double>(loss.begin() + first, loss.begin() + first + rows), "fused loss");
+                    std::vector<double>(loss.begin() + first, loss.begin() + first + rows),
+                    "fused loss");
 
         // The update from the device's own dlogits, so only the update is under test.
         const auto dl_used = to_double(dl_dev);
@@ -240,15 +249,18 @@ TEST_CASE("fused.cl kernels match the host in double", "[device][kernels]") {
 
         // Evaluation over all rows in storage order, with the updated parameters.
         const std::vector<float> b_now = dev.read<float>(b_b, k);
-        std::vector<double> wt_now(wt_unpadded.begin(), wt_unpadded.end()), bd_now(b_now.begin(), b_now.end());
+        std::vector<double> wt_now(wt_unpadded.begin(), wt_unpadded.end()),
+            bd_now(b_now.begin(), b_now.end());
         std::vector<std::uint32_t> identity(total);
         std::iota(identity.begin(), identity.end(), 0u);
         std::vector<double> elogits(total * k), eloss(total);
         std::vector<std::uint8_t> ewrong(total);
         clmnist::runtime::host::linear_dots(xs.data(), identity.data(), 0, total, features, k,
                                             scale, wt_now.data(), elogits.data());
-        clmnist::runtime::host::count_errors(elogits.data(), bd_now.data(), labels.data(), total, k, ewrong.data());
-        clmnist::runtime::host::nll_rows(elogits.data(), bd_now.data(), labels.data(), total, k, eloss.data());
+        clmnist::runtime::host::count_errors(elogits.data(), bd_now.data(), labels.data(), total, k,
+                                             ewrong.data());
+        clmnist::runtime::host::nll_rows(elogits.data(), bd_now.data(), labels.data(), total, k,
+                                         eloss.data());
         cl::Buffer wrong_b = dev.buffer(std::vector<std::uint8_t>(total));
         cl::Buffer eloss_b = dev.buffer(std::vector<float>(total));
         cl::Kernel ev = dev.kernel("fused", "fused_evaluate", k);
@@ -263,9 +275,10 @@ TEST_CASE("fused.cl kernels match the host in double", "[device][kernels]") {
         set_args(lg, x_b, static_cast<cl_uint>(first), static_cast<cl_uint>(rows),
                  static_cast<cl_uint>(stride), static_cast<float>(scale), wt_b, lg_b);
         dev.run(lg, dev.items(rows));
-        check_close(dev.read<float>(lg_b, rows * k),
-                    std::vector<double>(elogits.begin() + first * k, elogits.begin() + (first + rows) * k),
-                    "fused logits");
+        check_close(
+            dev.read<float>(lg_b, rows * k),
+            std::vector<double>(elogits.begin() + first * k, elogits.begin() + (first + rows) * k),
+            "fused logits");
       }
     }
   }

@@ -61,9 +61,9 @@ TEST_CASE("models round-trip through safetensors with metadata", "[safetensors]"
 }
 
 TEST_CASE("invalid safetensors files are rejected with a reason", "[safetensors]") {
-  const std::string good = encode_safetensors({{{"W", {{6, 4}, std::vector<float>(24, 1.0f)}},
-                                                {"b", {{4}, std::vector<float>(4, 0.0f)}}},
-                                               {{"image_rows", "2"}, {"image_cols", "3"}}});
+  const std::string good = encode_safetensors(
+      {{{"W", {{6, 4}, std::vector<float>(24, 1.0f)}}, {"b", {{4}, std::vector<float>(4, 0.0f)}}},
+       {{"image_rows", "2"}, {"image_cols", "3"}}});
   const std::string w = R"("W":{"dtype":"F32","shape":[6,4],"data_offsets":[0,96]})";
   const std::string b = R"("b":{"dtype":"F32","shape":[4],"data_offsets":[96,112]})";
   const std::string meta = R"("__metadata__":{"image_rows":"2","image_cols":"3"})";
@@ -79,12 +79,25 @@ TEST_CASE("invalid safetensors files are rejected with a reason", "[safetensors]
       {"header past end", good.substr(0, 20), "past the end"},
       {"absurd header", huge, "over the limit"},
       {"invalid JSON", with_header(good, "{\"W\": [1,"), "not valid JSON"},
-      {"unknown dtype", with_header(good, "{" + meta + "," + b + R"(,"W":{"dtype":"F16","shape":[6,4],"data_offsets":[0,96]}})"), "dtype"},
-      {"shape disagrees", with_header(good, "{" + meta + "," + b + R"(,"W":{"dtype":"F32","shape":[6,5],"data_offsets":[0,96]}})"), "elements"},
-      {"out of range", with_header(good, "{" + meta + "," + w + R"(,"b":{"dtype":"F32","shape":[4],"data_offsets":[96,128]}})"), "outside"},
-      {"overlap", with_header(good, "{" + meta + "," + w + R"(,"b":{"dtype":"F32","shape":[4],"data_offsets":[80,96]}})"), "overlapping"},
+      {"unknown dtype",
+       with_header(good, "{" + meta + "," + b +
+                             R"(,"W":{"dtype":"F16","shape":[6,4],"data_offsets":[0,96]}})"),
+       "dtype"},
+      {"shape disagrees",
+       with_header(good, "{" + meta + "," + b +
+                             R"(,"W":{"dtype":"F32","shape":[6,5],"data_offsets":[0,96]}})"),
+       "elements"},
+      {"out of range",
+       with_header(good, "{" + meta + "," + w +
+                             R"(,"b":{"dtype":"F32","shape":[4],"data_offsets":[96,128]}})"),
+       "outside"},
+      {"overlap",
+       with_header(good, "{" + meta + "," + w +
+                             R"(,"b":{"dtype":"F32","shape":[4],"data_offsets":[80,96]}})"),
+       "overlapping"},
       {"uncovered bytes", good + std::string(8, '\0'), "not covered"},
-      {"metadata not strings", with_header(good, "{" + w + "," + b + R"(,"__metadata__":{"x":1}})"), "not a string"},
+      {"metadata not strings", with_header(good, "{" + w + "," + b + R"(,"__metadata__":{"x":1}})"),
+       "not a string"},
   };
   for (const Case& c : cases) {
     INFO(c.what);

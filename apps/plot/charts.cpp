@@ -37,11 +37,15 @@ std::vector<double> nice_ticks(double& lo, double& hi, int target) {
   if (!(hi > lo)) hi = lo + 1;
   const double raw = (hi - lo) / target;
   const double mag = std::pow(10.0, std::floor(std::log10(raw)));
-  const double step = raw / mag < 1.5 ? mag : raw / mag < 3.5 ? 2 * mag : raw / mag < 7.5 ? 5 * mag : 10 * mag;
+  const double step = raw / mag < 1.5   ? mag
+                      : raw / mag < 3.5 ? 2 * mag
+                      : raw / mag < 7.5 ? 5 * mag
+                                        : 10 * mag;
   lo = std::floor(lo / step) * step;
   hi = std::ceil(hi / step) * step;
   std::vector<double> t;
-  for (double v = lo; v <= hi + step / 2; v += step) t.push_back(std::fabs(v) < step * 1e-9 ? 0 : v);
+  for (double v = lo; v <= hi + step / 2; v += step)
+    t.push_back(std::fabs(v) < step * 1e-9 ? 0 : v);
   return t;
 }
 
@@ -55,7 +59,7 @@ Color mix(Color a, Color b, double t) {
 }  // namespace
 
 Color palette(std::size_t i) {
-  static const Color c[] = {{31, 119, 180}, {214, 39, 40}, {44, 160, 44}, {255, 127, 14},
+  static const Color c[] = {{31, 119, 180},  {214, 39, 40}, {44, 160, 44},   {255, 127, 14},
                             {148, 103, 189}, {140, 86, 75}, {227, 119, 194}, {127, 127, 127}};
   return c[i % 8];
 }
@@ -132,7 +136,8 @@ void draw_confusion(Painter& p, double x, double y, double size,
   for (std::size_t t = 0; t < k; ++t) {
     for (std::size_t q = 0; q < k; ++q) {
       const std::size_t n = counts[t * k + q];
-      const double frac = row_sum[t] ? static_cast<double>(n) / static_cast<double>(row_sum[t]) : 0.0;
+      const double frac =
+          row_sum[t] ? static_cast<double>(n) / static_cast<double>(row_sum[t]) : 0.0;
       const Color fill = t == q ? mix({255, 255, 255}, {31, 119, 180}, frac)
                                 : mix({255, 255, 255}, {214, 39, 40}, std::min(1.0, frac * 5));
       const double cx = x + cell * static_cast<double>(q), cy = y + cell * static_cast<double>(t);
@@ -140,8 +145,10 @@ void draw_confusion(Painter& p, double x, double y, double size,
       p.text(cx + cell / 2, cy + cell / 2 + 4, std::to_string(n), std::min(12.0, cell / 3),
              frac > 0.6 ? Color{255, 255, 255} : kInk, Anchor::kMiddle);
     }
-    p.text(x - 8, y + cell * (static_cast<double>(t) + 0.5) + 4, std::to_string(t), 12, kInk, Anchor::kEnd);
-    p.text(x + cell * (static_cast<double>(t) + 0.5), y - 8, std::to_string(t), 12, kInk, Anchor::kMiddle);
+    p.text(x - 8, y + cell * (static_cast<double>(t) + 0.5) + 4, std::to_string(t), 12, kInk,
+           Anchor::kEnd);
+    p.text(x + cell * (static_cast<double>(t) + 0.5), y - 8, std::to_string(t), 12, kInk,
+           Anchor::kMiddle);
   }
   p.text(x + size / 2, y - 26, "predicted class", 12, kInk, Anchor::kMiddle);
   p.text(x - 8, y + size + 18, "true class (rows)", 12, kInk, Anchor::kStart);
@@ -160,8 +167,10 @@ double draw_templates(Painter& p, double x, double y, double width, const std::v
     for (std::size_t r = 0; r < rows; ++r) {
       for (std::size_t q = 0; q < cols; ++q) {
         const double v = w[(r * cols + q) * classes + c] / m;
-        const Color col = v >= 0 ? mix({255, 255, 255}, {200, 30, 30}, v) : mix({255, 255, 255}, {30, 60, 200}, -v);
-        p.rect(tx + static_cast<double>(q) * px, ty + static_cast<double>(r) * px, px + 0.6, px + 0.6, col);
+        const Color col = v >= 0 ? mix({255, 255, 255}, {200, 30, 30}, v)
+                                 : mix({255, 255, 255}, {30, 60, 200}, -v);
+        p.rect(tx + static_cast<double>(q) * px, ty + static_cast<double>(r) * px, px + 0.6,
+               px + 0.6, col);
       }
     }
     p.text(tx + static_cast<double>(cols) * px / 2, ty + static_cast<double>(rows) * px + 15,

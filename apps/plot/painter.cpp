@@ -25,10 +25,14 @@ std::string hex(Color c) {
 std::string escape(const std::string& s) {
   std::string o;
   for (char ch : s) {
-    if (ch == '<') o += "&lt;";
-    else if (ch == '>') o += "&gt;";
-    else if (ch == '&') o += "&amp;";
-    else o += ch;
+    if (ch == '<')
+      o += "&lt;";
+    else if (ch == '>')
+      o += "&gt;";
+    else if (ch == '&')
+      o += "&amp;";
+    else
+      o += ch;
   }
   return o;
 }
@@ -41,8 +45,8 @@ std::string default_font_path() {
 }
 
 SvgPainter::SvgPainter(int width, int height) {
-  out_ << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\""
-       << height << "\" viewBox=\"0 0 " << width << " " << height
+  out_ << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
+       << "\" viewBox=\"0 0 " << width << " " << height
        << "\" font-family=\"DejaVu Sans, sans-serif\">\n";
 }
 
@@ -53,13 +57,14 @@ void SvgPainter::rect(double x, double y, double w, double h, Color fill) {
 
 void SvgPainter::line(double x0, double y0, double x1, double y1, Color c, double width) {
   out_ << "<line x1=\"" << x0 << "\" y1=\"" << y0 << "\" x2=\"" << x1 << "\" y2=\"" << y1
-       << "\" stroke=\"" << hex(c) << "\" stroke-width=\"" << width << "\" stroke-linecap=\"round\"/>\n";
+       << "\" stroke=\"" << hex(c) << "\" stroke-width=\"" << width
+       << "\" stroke-linecap=\"round\"/>\n";
 }
 
 void SvgPainter::text(double x, double y, const std::string& s, double size, Color c, Anchor a) {
   const char* anchor = a == Anchor::kStart ? "start" : a == Anchor::kMiddle ? "middle" : "end";
-  out_ << "<text x=\"" << x << "\" y=\"" << y << "\" font-size=\"" << size << "\" fill=\""
-       << hex(c) << "\" text-anchor=\"" << anchor << "\">" << escape(s) << "</text>\n";
+  out_ << "<text x=\"" << x << "\" y=\"" << y << "\" font-size=\"" << size << "\" fill=\"" << hex(c)
+       << "\" text-anchor=\"" << anchor << "\">" << escape(s) << "</text>\n";
 }
 
 std::string SvgPainter::finish() { return out_.str() + "</svg>\n"; }
@@ -70,14 +75,18 @@ struct PngPainter::Font {
 };
 
 PngPainter::PngPainter(int width, int height)
-    : width_(width), height_(height), rgb_(static_cast<std::size_t>(width * height) * 3, 255),
+    : width_(width),
+      height_(height),
+      rgb_(static_cast<std::size_t>(width * height) * 3, 255),
       font_(std::make_unique<Font>()) {
   const std::string path = default_font_path();
   std::ifstream in(path, std::ios::binary);
   font_->data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   if (font_->data.empty() ||
-      stbtt_InitFont(&font_->info, font_->data.data(), stbtt_GetFontOffsetForIndex(font_->data.data(), 0)) == 0) {
-    throw Error("cannot load the font '" + path + "' for PNG pictures (install fonts-dejavu-core "
+      stbtt_InitFont(&font_->info, font_->data.data(),
+                     stbtt_GetFontOffsetForIndex(font_->data.data(), 0)) == 0) {
+    throw Error("cannot load the font '" + path +
+                "' for PNG pictures (install fonts-dejavu-core "
                 "or set CLMNIST_FONT to a TrueType file)");
   }
 }
@@ -87,7 +96,9 @@ PngPainter::~PngPainter() = default;
 void PngPainter::blend(int x, int y, Color c, double alpha) {
   if (x < 0 || y < 0 || x >= width_ || y >= height_ || alpha <= 0) return;
   alpha = std::min(alpha, 1.0);
-  std::uint8_t* p = &rgb_[(static_cast<std::size_t>(y) * static_cast<std::size_t>(width_) + static_cast<std::size_t>(x)) * 3];
+  std::uint8_t* p = &rgb_[(static_cast<std::size_t>(y) * static_cast<std::size_t>(width_) +
+                           static_cast<std::size_t>(x)) *
+                          3];
   const std::uint8_t src[3] = {c.r, c.g, c.b};
   for (int k = 0; k < 3; ++k) {
     p[k] = static_cast<std::uint8_t>(std::lround(p[k] * (1.0 - alpha) + src[k] * alpha));
@@ -132,8 +143,10 @@ void PngPainter::text(double x, double y, const std::string& s, double size, Col
   double pen = a == Anchor::kStart ? x : a == Anchor::kMiddle ? x - advance / 2 : x - advance;
   for (unsigned char ch : s) {
     int w = 0, h = 0, xoff = 0, yoff = 0;
-    unsigned char* bitmap = stbtt_GetCodepointBitmap(&font_->info, 0, scale, ch, &w, &h, &xoff, &yoff);
-    const int ox = static_cast<int>(std::lround(pen)) + xoff, oy = static_cast<int>(std::lround(y)) + yoff;
+    unsigned char* bitmap =
+        stbtt_GetCodepointBitmap(&font_->info, 0, scale, ch, &w, &h, &xoff, &yoff);
+    const int ox = static_cast<int>(std::lround(pen)) + xoff,
+              oy = static_cast<int>(std::lround(y)) + yoff;
     for (int j = 0; j < h; ++j) {
       for (int i = 0; i < w; ++i) blend(ox + i, oy + j, c, bitmap[j * w + i] / 255.0);
     }
@@ -145,7 +158,8 @@ void PngPainter::text(double x, double y, const std::string& s, double size, Col
 }
 
 void PngPainter::save(const std::string& path) const {
-  model::write_png_rgb(path, static_cast<std::size_t>(width_), static_cast<std::size_t>(height_), rgb_);
+  model::write_png_rgb(path, static_cast<std::size_t>(width_), static_cast<std::size_t>(height_),
+                       rgb_);
 }
 
 }  // namespace clmnist::apps

@@ -13,7 +13,8 @@ namespace {
 void ensure_dir(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (!std::filesystem::is_directory(dir, ec)) throw Error("cannot create --plot-dir '" + dir + "'");
+  if (!std::filesystem::is_directory(dir, ec))
+    throw Error("cannot create --plot-dir '" + dir + "'");
 }
 
 }  // namespace
@@ -22,27 +23,31 @@ void write_training_pictures(const std::string& dir, const model::TrainResult& r
                              const std::vector<std::size_t>& confusion) {
   ensure_dir(dir);
   // x: the epoch, or a fraction of it when validations come more often than once an epoch.
-  Series train_loss{"training loss", {}, {}, palette(0)}, valid_loss{"validation loss", {}, {}, palette(1)};
+  Series train_loss{"training loss", {}, {}, palette(0)},
+      valid_loss{"validation loss", {}, {}, palette(1)};
   Series valid_err{"validation error", {}, {}, palette(1)};
   Series test_err{"test error of best model", {}, {}, palette(2), true};
   for (const model::ValidationRecord& v : r.history) {
     const double x = static_cast<double>(v.epoch - 1) +
-                     static_cast<double>(v.minibatch) / static_cast<double>(std::max<std::size_t>(1, v.minibatches));
+                     static_cast<double>(v.minibatch) /
+                         static_cast<double>(std::max<std::size_t>(1, v.minibatches));
     train_loss.x.push_back(x), train_loss.y.push_back(v.train_loss);
     valid_loss.x.push_back(x), valid_loss.y.push_back(v.validation_loss);
     valid_err.x.push_back(x), valid_err.y.push_back(100.0 * v.validation_error);
     if (v.test_error >= 0) test_err.x.push_back(x), test_err.y.push_back(100.0 * v.test_error);
   }
   write_both(dir + "/learning_curves", 900, 720, [&](Painter& p) {
-    draw_line_chart(p, 0, 0, 900, 360, {"Loss (mean negative log-likelihood)", "epoch", "loss",
-                                        {train_loss, valid_loss}});
-    draw_line_chart(p, 0, 360, 900, 360, {"Error (reference protocol)", "epoch", "error %",
-                                          {valid_err, test_err}});
+    draw_line_chart(
+        p, 0, 0, 900, 360,
+        {"Loss (mean negative log-likelihood)", "epoch", "loss", {train_loss, valid_loss}});
+    draw_line_chart(p, 0, 360, 900, 360,
+                    {"Error (reference protocol)", "epoch", "error %", {valid_err, test_err}});
   });
   const model::SoftmaxModel& m = r.best_model;
   const std::size_t per_row = std::min<std::size_t>(m.classes, 5);
   const double width = 900, tile = width / static_cast<double>(per_row);
-  const int height = static_cast<int>(60 + (tile + 18) * static_cast<double>((m.classes + per_row - 1) / per_row));
+  const int height =
+      static_cast<int>(60 + (tile + 18) * static_cast<double>((m.classes + per_row - 1) / per_row));
   write_both(dir + "/weights", 900, height, [&](Painter& p) {
     p.text(450, 24, "Learned weights per class (red: pixel argues for the class, blue: against)",
            15, {40, 40, 40}, Anchor::kMiddle);
@@ -56,7 +61,8 @@ void write_training_pictures(const std::string& dir, const model::TrainResult& r
     }
     total += wrong;
     char title[96];
-    std::snprintf(title, sizeof title, "Test set confusion matrix (%zu of %zu wrong)", wrong, total);
+    std::snprintf(title, sizeof title, "Test set confusion matrix (%zu of %zu wrong)", wrong,
+                  total);
     p.text(320, 24, title, 15, {40, 40, 40}, Anchor::kMiddle);
     draw_confusion(p, 60, 80, 540, confusion, k);
   });
@@ -75,7 +81,8 @@ void write_bench_pictures(const std::string& dir, const std::vector<DeviceBench>
     }
     for (const runtime::KernelTime& k : r.kernels) {
       kernels.bars.push_back({name.substr(0, 12) + ": " + k.kernel.substr(0, 22),
-                              k.total_seconds * 1e6 / static_cast<double>(k.calls), palette(colour)});
+                              k.total_seconds * 1e6 / static_cast<double>(k.calls),
+                              palette(colour)});
     }
     ++colour;
   }

@@ -19,7 +19,8 @@ namespace {
 std::string as_file(const std::uint8_t* data, std::size_t size) {
   if (size == 0 || data[0] != '{') return std::string(reinterpret_cast<const char*>(data), size);
   std::string out(8, '\0');
-  for (int i = 0; i < 8; ++i) out[static_cast<std::size_t>(i)] = static_cast<char>((size >> (8 * i)) & 0xff);
+  for (int i = 0; i < 8; ++i)
+    out[static_cast<std::size_t>(i)] = static_cast<char>((size >> (8 * i)) & 0xff);
   out.append(reinterpret_cast<const char*>(data), size);
   out.append(std::string(64, '\x01'));
   return out;
@@ -32,7 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const auto st = clmnist::model::decode_safetensors(bytes, "fuzz");
     // A decoded file re-encodes to a file that decodes to the same tensors.
-    const auto again = clmnist::model::decode_safetensors(clmnist::model::encode_safetensors(st), "re");
+    const auto again =
+        clmnist::model::decode_safetensors(clmnist::model::encode_safetensors(st), "re");
     if (again.tensors.size() != st.tensors.size()) __builtin_trap();
   } catch (const clmnist::DataError&) {
   }
