@@ -12,4 +12,11 @@ for f in cl/*.cl; do
     status=1
   fi
 done
+# Variants behind -D switches that are off by default.
+if "$clang" -x cl -cl-std=CL1.2 -Xclang -finclude-default-header -fsyntax-only -Werror -I cl \
+     -DPREFETCH=1 cl/fused.cl; then
+  echo "lint-kernels: cl/fused.cl -DPREFETCH=1 ok"
+else
+  status=1
+fi
 exit $status

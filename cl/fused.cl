@@ -44,11 +44,23 @@ inline float hsum(floatV v) {
 #define ROWS 1
 #endif
 
+// PREFETCH=1 (set for PoCL's CPU devices, whose compiler is clang): each forward work-item
+// prefetches, one cache line per 64 columns, the rows of the work-item PREFETCH_AHEAD places
+// later, so the pixels stream from memory while it multiplies. PoCL compiles OpenCL's own
+// prefetch() to nothing; clang's __builtin_prefetch becomes prefetcht0.
+#ifndef PREFETCH
+#define PREFETCH 0
+#endif
+#ifndef PREFETCH_AHEAD
+#define PREFETCH_AHEAD 2
+#endif
+
 // Each work-item computes the logits of ROWS rows, so every weight vector it loads feeds ROWS
 // multiply-adds. rows[r] are row indices into x; z[r][c] = scale * dot(x[rows[r], :], wt[c, :]),
 // the logits before the bias.
 inline void rows_dots(__global const uchar* x, const size_t* rows, __global const float* wt,
-                      uint stride, float scale, float z[ROWS][NUM_CLASSES]) {
+                      uint stride, float scale, float z[ROWS][NUM_CLASSES],
+                      __global const uchar* ahead) {
   floatV acc[ROWS][NUM_CLASSES];
   CLMNIST_UNROLL
   for (int r = 0; r < ROWS; ++r) {
@@ -59,6 +71,12 @@ inline void rows_dots(__global const uchar* x, const size_t* rows, __global cons
     floatV xv[ROWS];
     CLMNIST_UNROLL
     for (int r = 0; r < ROWS; ++r) xv[r] = convert_floatV(vloadV(0, x + rows[r] * stride + j));
+#if PREFETCH
+    if (ahead != 0 && (j & 63) == 0) {
+      CLMNIST_UNROLL
+      for (int r = 0; r < ROWS; ++r) __builtin_prefetch(ahead + (size_t)r * stride + j);
+    }
+#endif
     CLMNIST_UNROLL
     for (int c = 0; c < NUM_CLASSES; ++c) {
       const floatV w = vloadV(0, wt + (size_t)c * stride + j);
@@ -99,7 +117,9 @@ __kernel void fused_forward_backward(__global const uchar* x, __global const uch
   size_t rows[ROWS];
   const int valid = item_rows(g, count, order, first, rows);
   float z[ROWS][NUM_CLASSES];
-  rows_dots(x, rows, wt, stride, scale, z);
+  const size_t next = (g + PREFETCH_AHEAD) * ROWS;
+  rows_dots(x, rows, wt, stride, scale, z,
+            next + ROWS <= count ? x + (size_t)order[first + next] * stride : 0);
   for (int r = 0; r < valid; ++r) {
     const size_t i = g * ROWS + r;
     float e[NUM_CLASSES];
@@ -162,7 +182,7 @@ __kernel void fused_evaluate(__global const uchar* x, __global const uchar* labe
   size_t idx[ROWS];
   const int valid = item_rows(g, rows, 0, 0, idx);
   float z[ROWS][NUM_CLASSES];
-  rows_dots(x, idx, wt, stride, scale, z);
+  rows_dots(x, idx, wt, stride, scale, z, 0);
   for (int r = 0; r < valid; ++r) {
     CLMNIST_UNROLL
     for (int c = 0; c < NUM_CLASSES; ++c) z[r][c] += b[c];
@@ -181,7 +201,7 @@ __kernel void fused_logits(__global const uchar* x, uint first, uint count, uint
   size_t idx[ROWS];
   const int valid = item_rows(g, count, 0, first, idx);
   float z[ROWS][NUM_CLASSES];
-  rows_dots(x, idx, wt, stride, scale, z);
+  rows_dots(x, idx, wt, stride, scale, z, 0);
   for (int r = 0; r < valid; ++r) {
     CLMNIST_UNROLL
     for (int c = 0; c < NUM_CLASSES; ++c) logits[(g * ROWS + r) * NUM_CLASSES + c] = z[r][c];

@@ -2,6 +2,7 @@
 #include "opencl_backend.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <numeric>
@@ -60,12 +61,13 @@ FusedTuning fused_tuning(const DeviceDesc& device) {
   }
   t.vec = env_choice("CLMNIST_VEC", t.vec, {2, 4, 8, 16});
   t.rows = env_choice("CLMNIST_ROWS", t.rows, {1, 2, 3, 4});
+  t.prefetch = env_choice("CLMNIST_PREFETCH", t.prefetch ? 1u : 0u, {0, 1}) == 1;
   return t;
 }
 
 std::string fused_defines(std::size_t classes, const FusedTuning& t) {
   return "-DNUM_CLASSES=" + std::to_string(classes) + " -DVEC=" + std::to_string(t.vec) +
-         " -DROWS=" + std::to_string(t.rows);
+         " -DROWS=" + std::to_string(t.rows) + " -DPREFETCH=" + (t.prefetch ? "1" : "0");
 }
 
 OpenClBackend::OpenClBackend(const DeviceDesc& device, const BackendOptions& options)

@@ -14,13 +14,15 @@ namespace clmnist::runtime {
 
 // Tunables of the fused kernels on a device: VEC, the float vector width of each work-item's
 // dot products, and ROWS, the minibatch rows each forward work-item computes (so each weight
-// vector loaded feeds ROWS multiply-adds). CLMNIST_VEC and CLMNIST_ROWS override them.
+// vector loaded feeds ROWS multiply-adds), and PREFETCH. CLMNIST_VEC, CLMNIST_ROWS and
+// CLMNIST_PREFETCH (0 or 1) override them.
 struct FusedTuning {
   unsigned vec = 4;
   unsigned rows = 1;
+  bool prefetch = false;  // PREFETCH: clang's __builtin_prefetch in the forward (PoCL CPU devices)
 };
 FusedTuning fused_tuning(const DeviceDesc& device);
-// "-DNUM_CLASSES=k -DVEC=v -DROWS=r"
+// "-DNUM_CLASSES=k -DVEC=v -DROWS=r -DPREFETCH=p"
 std::string fused_defines(std::size_t classes, const FusedTuning& t);
 
 class OpenClBackend final : public Backend {
