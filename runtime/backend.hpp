@@ -111,6 +111,11 @@ class Backend {
   virtual Ceilings measure_ceilings() = 0;
 };
 
+// Argument checks every backend makes (std::invalid_argument: a caller's mistake, not bad data).
+void check_dataset_shape(const DatasetView& data, std::size_t features);
+void check_param_shape(const std::vector<float>& wt, const std::vector<float>& b,
+                       std::size_t features, std::size_t classes);
+
 enum class GemmPath { kAuto, kFused, kClblast };
 
 struct BackendOptions {

@@ -1,12 +1,36 @@
-// make_backend: the host backend for the host entry, an OpenCL backend for any other device.
+// make_backend (the host backend for the host entry, an OpenCL backend for any other device) and
+// the argument checks every backend shares.
 #include "backend.hpp"
 #include "host_backend.hpp"
 #ifdef CLMNIST_WITH_OPENCL
 #include "opencl_backend.hpp"
 #endif
+#include <stdexcept>
+#include <string>
+
 #include "errors.hpp"
 
 namespace clmnist::runtime {
+
+void check_dataset_shape(const DatasetView& data, std::size_t features) {
+  if (data.features != features) {
+    throw std::invalid_argument("dataset has " + std::to_string(data.features) +
+                                " features, the backend was configured for " +
+                                std::to_string(features));
+  }
+}
+
+void check_param_shape(const std::vector<float>& wt, const std::vector<float>& b,
+                       std::size_t features, std::size_t classes) {
+  if (wt.size() != classes * features || b.size() != classes) {
+    throw std::invalid_argument("parameters of " + std::to_string(wt.size()) + " and " +
+                                std::to_string(b.size()) +
+                                " values, the backend was configured "
+                                "for " +
+                                std::to_string(classes) + " x " + std::to_string(features) +
+                                " and " + std::to_string(classes));
+  }
+}
 
 std::unique_ptr<Backend> make_backend(const DeviceDesc& device, const BackendOptions& options) {
   if (device.is_host()) return std::make_unique<HostBackend>();

@@ -142,24 +142,25 @@ std::vector<KernelTime> Context::take_kernel_times() {
   return out;
 }
 
-Launch1d plan_launch(const cl::Kernel& kernel, const Context& ctx, std::size_t n) {
-  const std::size_t kernel_max = kernel.getWorkGroupInfo<CL_KERNEL_WORK_GROUP_SIZE>(ctx.device());
+KernelHandle::KernelHandle(Context& ctx, const std::string& program, const std::string& defines,
+                           const char* name)
+    : kernel_(ctx.program(program, defines), name),
+      name_(name),
+      num_args_(kernel_.getInfo<CL_KERNEL_NUM_ARGS>()) {
+  const std::size_t kernel_max = kernel_.getWorkGroupInfo<CL_KERNEL_WORK_GROUP_SIZE>(ctx.device());
   // GPUs: 64 work-items (two warps, one wavefront). CPUs: 4. PoCL runs each work-group as one
   // task on a worker thread; the kernels vectorise inside each work-item, so larger groups buy no
   // SIMD and leave too few tasks to balance (600 rows at 64 made 10 tasks for the threads and ran
   // 1.3-1.5x slower than at 4; docs/PERFORMANCE.md).
   const std::size_t preferred = ctx.desc().type == DeviceType::kCpu ? 4 : 64;
-  std::size_t local = std::min<std::size_t>({preferred, kernel_max, ctx.desc().max_work_group});
-  local = std::max<std::size_t>(local, 1);
-  const std::size_t global = (std::max<std::size_t>(n, 1) + local - 1) / local * local;
-  return {global, local};
+  local_ = std::max<std::size_t>(
+      1, std::min<std::size_t>({preferred, kernel_max, ctx.desc().max_work_group}));
 }
 
-void enqueue_1d(Context& ctx, cl::Kernel& kernel, std::size_t n) {
-  const Launch1d l = plan_launch(kernel, ctx, n);
-  ctx.queue().enqueueNDRangeKernel(kernel, cl::NullRange, cl::NDRange(l.global),
-                                   cl::NDRange(l.local), nullptr,
-                                   ctx.next_event(kernel.getInfo<CL_KERNEL_FUNCTION_NAME>()));
+void enqueue_1d(Context& ctx, KernelHandle& k, std::size_t n) {
+  const std::size_t global = (std::max<std::size_t>(n, 1) + k.local() - 1) / k.local() * k.local();
+  ctx.queue().enqueueNDRangeKernel(k.kernel(), cl::NullRange, cl::NDRange(global),
+                                   cl::NDRange(k.local()), nullptr, ctx.next_event(k.name()));
 }
 
 }  // namespace clmnist::runtime

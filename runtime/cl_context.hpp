@@ -58,28 +58,40 @@ class Context {
   std::vector<KernelEvent> events_;
 };
 
-// Global and local sizes for a 1-D launch of n work-items: an explicit local size within the
-// kernel's and device's limits (PoCL runs simple kernels ~2x slower when left to choose).
-struct Launch1d {
-  std::size_t global;
-  std::size_t local;
+// A kernel ready to launch: its name, argument count and local size are asked of the driver once,
+// here, not on every launch.
+class KernelHandle {
+ public:
+  KernelHandle() = default;
+  // cl/<program>.cl's kernel `name`, built with `defines`. The local size is explicit and within
+  // the kernel's and device's limits (PoCL runs simple kernels ~2x slower when left to choose).
+  KernelHandle(Context& ctx, const std::string& program, const std::string& defines,
+               const char* name);
+
+  cl::Kernel& kernel() { return kernel_; }
+  const std::string& name() const { return name_; }
+  cl_uint num_args() const { return num_args_; }
+  std::size_t local() const { return local_; }
+
+ private:
+  cl::Kernel kernel_;
+  std::string name_;
+  cl_uint num_args_ = 0;
+  std::size_t local_ = 1;
 };
-Launch1d plan_launch(const cl::Kernel& kernel, const Context& ctx, std::size_t n);
 
 // Sets every argument of a kernel, checking the count against the kernel's own.
 template <class... Args>
-void set_args(cl::Kernel& kernel, const Args&... args) {
-  const cl_uint expected = kernel.getInfo<CL_KERNEL_NUM_ARGS>();
-  if (expected != sizeof...(Args)) {
-    throw std::logic_error("kernel " + kernel.getInfo<CL_KERNEL_FUNCTION_NAME>() + " takes " +
-                           std::to_string(expected) + " arguments, given " +
-                           std::to_string(sizeof...(Args)));
+void set_args(KernelHandle& k, const Args&... args) {
+  if (k.num_args() != sizeof...(Args)) {
+    throw std::logic_error("kernel " + k.name() + " takes " + std::to_string(k.num_args()) +
+                           " arguments, given " + std::to_string(sizeof...(Args)));
   }
   cl_uint index = 0;
-  (kernel.setArg(index++, args), ...);
+  (k.kernel().setArg(index++, args), ...);
 }
 
-// Enqueues a 1-D launch over n work-items (the kernel guards n itself).
-void enqueue_1d(Context& ctx, cl::Kernel& kernel, std::size_t n);
+// Enqueues a 1-D launch over n work-items, rounded up to the local size (kernels guard n).
+void enqueue_1d(Context& ctx, KernelHandle& k, std::size_t n);
 
 }  // namespace clmnist::runtime

@@ -36,11 +36,7 @@ void HostBackend::configure(std::size_t features, std::size_t classes, std::size
 }
 
 DatasetId HostBackend::upload(const DatasetView& data) {
-  if (data.features != features_) {
-    throw std::invalid_argument("dataset has " + std::to_string(data.features) +
-                                " features, the backend was configured for " +
-                                std::to_string(features_));
-  }
+  check_dataset_shape(data, features_);
   Dataset d;
   d.images.assign(data.images, data.images + data.rows * data.features);
   d.labels.assign(data.labels, data.labels + data.rows);
@@ -64,9 +60,7 @@ void HostBackend::set_order(DatasetId id, const std::vector<std::uint32_t>& orde
 }
 
 void HostBackend::set_params(const std::vector<float>& wt, const std::vector<float>& b) {
-  if (wt.size() != classes_ * features_ || b.size() != classes_) {
-    throw std::invalid_argument("parameter sizes differ from the configured shape");
-  }
+  check_param_shape(wt, b, features_, classes_);
   wt_ = wt;
   b_ = b;
 }

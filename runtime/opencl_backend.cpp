@@ -100,8 +100,8 @@ cl::Buffer OpenClBackend::make_buffer(cl_mem_flags flags, std::size_t bytes, con
   return cl::Buffer(ctx_.context(), flags, std::max<std::size_t>(bytes, 1));
 }
 
-cl::Kernel OpenClBackend::kernel(const std::string& program, const char* name) {
-  return cl::Kernel(ctx_.program(program, fused_defines(classes_, tune_)), name);
+KernelHandle OpenClBackend::kernel(const std::string& program, const char* name) {
+  return KernelHandle(ctx_, program, fused_defines(classes_, tune_), name);
 }
 
 void OpenClBackend::configure(std::size_t features, std::size_t classes, std::size_t max_batch,
@@ -137,11 +137,7 @@ void OpenClBackend::configure(std::size_t features, std::size_t classes, std::si
 
 DatasetId OpenClBackend::upload(const DatasetView& data) {
   return guarded("uploading a dataset", [&] {
-    if (data.features != features_) {
-      throw std::invalid_argument("dataset has " + std::to_string(data.features) +
-                                  " features, the backend was configured for " +
-                                  std::to_string(features_));
-    }
+    check_dataset_shape(data, features_);
     Dataset d;
     d.rows = data.rows;
     d.x = make_buffer(CL_MEM_READ_ONLY, data.rows * stride_, "images");
@@ -192,9 +188,7 @@ void OpenClBackend::set_order(DatasetId id, const std::vector<std::uint32_t>& or
 
 void OpenClBackend::set_params(const std::vector<float>& wt, const std::vector<float>& b) {
   guarded("writing parameters", [&] {
-    if (wt.size() != classes_ * features_ || b.size() != classes_) {
-      throw std::invalid_argument("parameter sizes differ from the configured shape");
-    }
+    check_param_shape(wt, b, features_, classes_);
     std::vector<float> padded(classes_ * stride_, 0.0f);
     for (std::size_t c = 0; c < classes_; ++c) {
       std::copy_n(wt.data() + c * features_, features_, padded.data() + c * stride_);
@@ -370,7 +364,7 @@ Ceilings OpenClBackend::measure_ceilings() {
     cl::Buffer in(ctx_.context(), CL_MEM_READ_WRITE, n4 * 16),
         out(ctx_.context(), CL_MEM_READ_WRITE, n4 * 16);
     q.enqueueFillBuffer(in, 1.0f, 0, n4 * 16);
-    cl::Kernel copy(ctx_.program("ceilings", ""), "bandwidth_copy");
+    KernelHandle copy(ctx_, "ceilings", "", "bandwidth_copy");
     set_args(copy, in, out, static_cast<cl_uint>(n4));
     double best = 1e30;
     for (int r = 0; r < 6; ++r) {
@@ -383,9 +377,9 @@ Ceilings OpenClBackend::measure_ceilings() {
     c.bandwidth_gb_s = 2.0 * static_cast<double>(n4 * 16) / best * 1e-9;
     // FMA rate: enough work-items to fill every compute unit, each 8 chains of float4 mad.
     const int iters = 4096;
-    cl::Kernel fma(ctx_.program("ceilings", "-DFMA_ITERS=" + std::to_string(iters) +
-                                                " -DVEC=" + std::to_string(tune_.vec)),
-                   "fma_rate");
+    KernelHandle fma(ctx_, "ceilings",
+                     "-DFMA_ITERS=" + std::to_string(iters) + " -DVEC=" + std::to_string(tune_.vec),
+                     "fma_rate");
     const std::size_t items =
         std::max<std::size_t>(4096, std::size_t{ctx_.desc().compute_units} * 2048);
     cl::Buffer sink(ctx_.context(), CL_MEM_WRITE_ONLY, items * sizeof(float));

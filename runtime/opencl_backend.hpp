@@ -58,7 +58,7 @@ class OpenClBackend final : public Backend {
   };
   Dataset& dataset(DatasetId id);
   cl::Buffer make_buffer(cl_mem_flags flags, std::size_t bytes, const char* what);
-  cl::Kernel kernel(const std::string& program, const char* name);
+  KernelHandle kernel(const std::string& program, const char* name);
   // Logits without bias of rows [first, first + count) (count <= max_batch) into logits_.
   void logits_rows(Dataset& d, const cl::Buffer& order, std::size_t first, std::size_t count);
 
@@ -73,10 +73,10 @@ class OpenClBackend final : public Backend {
   std::vector<Dataset> datasets_;
   cl::Buffer wt_, b_, logits_, dlogits_, probs_, xf_;
   struct Kernels {
-    cl::Kernel forward_backward, weight_update, evaluate, logits;  // fused.cl
-    cl::Kernel softmax, xent_grad, count_errors, nll;              // softmax.cl
-    cl::Kernel u8_to_f32;                                          // prepare.cl
-    cl::Kernel bias_update;                                        // sgd.cl
+    KernelHandle forward_backward, weight_update, evaluate, logits;  // fused.cl
+    KernelHandle softmax, xent_grad, count_errors, nll;              // softmax.cl
+    KernelHandle u8_to_f32;                                          // prepare.cl
+    KernelHandle bias_update;                                        // sgd.cl
   } k_;
 };
 

@@ -21,8 +21,8 @@ class Device {
     ctx_ = std::make_unique<Context>(desc_, false, KernelCache(""));
     tune_ = fused_tuning(desc_);
   }
-  cl::Kernel kernel(const char* program, const char* name, std::size_t classes) {
-    return cl::Kernel(ctx_->program(program, fused_defines(classes, tune_)), name);
+  KernelHandle kernel(const char* program, const char* name, std::size_t classes) {
+    return KernelHandle(*ctx_, program, fused_defines(classes, tune_), name);
   }
   template <class T>
   cl::Buffer buffer(const std::vector<T>& v) {
@@ -36,7 +36,7 @@ class Device {
     ctx_->queue().enqueueReadBuffer(b, CL_TRUE, 0, n * sizeof(T), out.data());
     return out;
   }
-  void run(cl::Kernel& k, std::size_t n) {
+  void run(KernelHandle& k, std::size_t n) {
     enqueue_1d(*ctx_, k, n);
     ctx_->queue().finish();
   }
@@ -91,7 +91,7 @@ TEST_CASE("softmax.cl kernels match the host in double", "[device][kernels]") {
       std::vector<double> probs(rows * k);
       clmnist::runtime::host::softmax_rows(ld.data(), bd.data(), rows, k, probs.data());
       cl::Buffer probs_b = dev.buffer(std::vector<float>(rows * k));
-      cl::Kernel sm = dev.kernel("softmax", "softmax_rows", k);
+      KernelHandle sm = dev.kernel("softmax", "softmax_rows", k);
       set_args(sm, logits_b, b_b, static_cast<cl_uint>(rows), probs_b);
       dev.run(sm, rows);
       check_close(dev.read<float>(probs_b, rows * k), probs, "softmax");
@@ -102,7 +102,7 @@ TEST_CASE("softmax.cl kernels match the host in double", "[device][kernels]") {
       clmnist::runtime::host::nll_rows(ld.data(), bd.data(), labels.data() + first, rows, k,
                                        loss.data());
       cl::Buffer loss_b = dev.buffer(std::vector<float>(rows + first));
-      cl::Kernel nll = dev.kernel("softmax", "nll_rows", k);
+      KernelHandle nll = dev.kernel("softmax", "nll_rows", k);
       set_args(nll, logits_b, b_b, labels_b, first, static_cast<cl_uint>(rows), loss_b);
       dev.run(nll, rows);
       const auto loss_dev = dev.read<float>(loss_b, rows + first);
@@ -112,7 +112,7 @@ TEST_CASE("softmax.cl kernels match the host in double", "[device][kernels]") {
       clmnist::runtime::host::count_errors(ld.data(), bd.data(), labels.data() + first, rows, k,
                                            wrong.data());
       cl::Buffer wrong_b = dev.buffer(std::vector<std::uint8_t>(rows + first));
-      cl::Kernel ce = dev.kernel("softmax", "count_errors", k);
+      KernelHandle ce = dev.kernel("softmax", "count_errors", k);
       set_args(ce, logits_b, b_b, labels_b, first, static_cast<cl_uint>(rows), wrong_b);
       dev.run(ce, rows);
       const auto wrong_dev = dev.read<std::uint8_t>(wrong_b, rows + first);
@@ -125,7 +125,7 @@ TEST_CASE("softmax.cl kernels match the host in double", "[device][kernels]") {
                                         rows, k, 1.0 / rows, dl.data(), xloss.data());
       cl::Buffer dl_b = dev.buffer(std::vector<float>(rows * k));
       cl::Buffer xloss_b = dev.buffer(std::vector<float>(rows + first));
-      cl::Kernel xg = dev.kernel("softmax", "softmax_xent_grad", k);
+      KernelHandle xg = dev.kernel("softmax", "softmax_xent_grad", k);
       const cl::Buffer order_b = dev.buffer(order);
       set_args(xg, logits_b, b_b, labels_b, order_b, first, static_cast<cl_uint>(rows),
                1.0f / static_cast<float>(rows), dl_b, xloss_b);
@@ -141,7 +141,7 @@ TEST_CASE("softmax.cl kernels match the host in double", "[device][kernels]") {
       const auto dld = to_double(dlf);
       clmnist::runtime::host::bias_grad_update(dld.data(), rows, k, 0.13, bd_after.data());
       cl::Buffer b_upd = dev.buffer(b);
-      cl::Kernel bu = dev.kernel("sgd", "bias_grad_update", k);
+      KernelHandle bu = dev.kernel("sgd", "bias_grad_update", k);
       const cl::Buffer dlf_b = dev.buffer(dlf);
       set_args(bu, dlf_b, static_cast<cl_uint>(rows), 0.13f, b_upd);
       dev.run(bu, k);
@@ -162,7 +162,7 @@ TEST_CASE("prepare.cl converts and gathers uint8 rows", "[device][kernels]") {
       clmnist::runtime::host::u8_to_float(x.data(), order.data(), 2, rows, features, scale,
                                           ref.data());
       cl::Buffer out = dev.buffer(std::vector<float>(rows * features));
-      cl::Kernel k = dev.kernel("prepare", "u8_to_f32", 10);
+      KernelHandle k = dev.kernel("prepare", "u8_to_f32", 10);
       const cl::Buffer x_b = dev.buffer(x), order_b = dev.buffer(order);
       set_args(k, x_b, order_b, cl_uint{2}, static_cast<cl_uint>(rows),
                static_cast<cl_uint>(features), static_cast<float>(scale), out);
@@ -214,7 +214,7 @@ TEST_CASE("fused.cl kernels match the host in double", "[device][kernels]") {
 
         cl::Buffer dl_b = dev.buffer(std::vector<float>(rows * k));
         cl::Buffer loss_b = dev.buffer(std::vector<float>(total));
-        cl::Kernel fb = dev.kernel("fused", "fused_forward_backward", k);
+        KernelHandle fb = dev.kernel("fused", "fused_forward_backward", k);
         set_args(fb, x_b, labels_b, order_b, static_cast<cl_uint>(first),
                  static_cast<cl_uint>(rows), static_cast<cl_uint>(stride),
                  static_cast<float>(scale), 1.0f / static_cast<float>(rows), wt_b, b_b, dl_b,
@@ -233,7 +233,7 @@ TEST_CASE("fused.cl kernels match the host in double", "[device][kernels]") {
         clmnist::runtime::host::weight_grad_update(xs.data(), order.data(), first, rows, features,
                                                    k, scale, lr, dl_used.data(), wt_after.data(),
                                                    b_after.data(), grad);
-        cl::Kernel wu = dev.kernel("fused", "fused_weight_update", k);
+        KernelHandle wu = dev.kernel("fused", "fused_weight_update", k);
         set_args(wu, x_b, order_b, static_cast<cl_uint>(first), static_cast<cl_uint>(rows),
                  static_cast<cl_uint>(stride), static_cast<float>(scale), static_cast<float>(lr),
                  dl_b, wt_b, b_b);
@@ -263,7 +263,7 @@ TEST_CASE("fused.cl kernels match the host in double", "[device][kernels]") {
                                          eloss.data());
         cl::Buffer wrong_b = dev.buffer(std::vector<std::uint8_t>(total));
         cl::Buffer eloss_b = dev.buffer(std::vector<float>(total));
-        cl::Kernel ev = dev.kernel("fused", "fused_evaluate", k);
+        KernelHandle ev = dev.kernel("fused", "fused_evaluate", k);
         set_args(ev, x_b, labels_b, static_cast<cl_uint>(total), static_cast<cl_uint>(stride),
                  static_cast<float>(scale), wt_b, b_b, wrong_b, eloss_b);
         dev.run(ev, dev.items(total));
@@ -271,7 +271,7 @@ TEST_CASE("fused.cl kernels match the host in double", "[device][kernels]") {
         check_close(dev.read<float>(eloss_b, total), eloss, "fused eval loss");
 
         cl::Buffer lg_b = dev.buffer(std::vector<float>(rows * k));
-        cl::Kernel lg = dev.kernel("fused", "fused_logits", k);
+        KernelHandle lg = dev.kernel("fused", "fused_logits", k);
         set_args(lg, x_b, static_cast<cl_uint>(first), static_cast<cl_uint>(rows),
                  static_cast<cl_uint>(stride), static_cast<float>(scale), wt_b, lg_b);
         dev.run(lg, dev.items(rows));
