@@ -5,9 +5,11 @@ set -u
 bin=$1 case=$2 scratch=$3
 mkdir -p "$scratch"
 fail() { echo "FAIL ($case): $*"; exit 1; }
-# Cases that need MNIST are skipped without it (exit 77), unless CI requires it.
+# Where clmnist looks for MNIST by default. Cases that need it are skipped without it (exit 77),
+# unless CI requires it.
+mnist_dir=${CLMNIST_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/clmnist/mnist}
 need_mnist() {
-  if ! ls "${CLMNIST_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/clmnist/mnist}"/train-images-idx3-ubyte* >/dev/null 2>&1; then
+  if ! ls "$mnist_dir"/train-images-idx3-ubyte* >/dev/null 2>&1; then
     [ "${CLMNIST_REQUIRE_DEVICE:-}" = 1 ] && fail "MNIST not found"
     echo "no MNIST data"; exit 77
   fi
@@ -193,7 +195,7 @@ case $case in
     ;;
   numpy_interop)
     need_mnist
-    data=${CLMNIST_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/clmnist/mnist}
+    data=$mnist_dir
     "$bin" train --device host --data-dir "$data" --max-epochs 3 --quiet \
       --save-model "$scratch/m.safetensors" >/dev/null || fail "train exit $?"
     /usr/bin/python3 "$(dirname "$0")/interop/check_numpy_interop.py" "$bin" \
@@ -230,7 +232,7 @@ case $case in
     ;;
   predict_own_digits)
     need_mnist
-    data=${CLMNIST_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/clmnist/mnist}
+    data=$mnist_dir
     "$bin" train --device host --data-dir "$data" --max-epochs 5 --quiet \
       --save-model "$scratch/m.safetensors" >/dev/null || fail "train exit $?"
     /usr/bin/python3 "$(dirname "$0")/interop/make_digit_images.py" "$data" "$scratch/img" 20 >/dev/null
@@ -265,7 +267,7 @@ case $case in
     done
     /usr/bin/python3 "$(dirname "$0")/check_pictures.py" "${specs[@]}" || fail "pictures"
     # A blank picture must fail the check.
-    /usr/bin/python3 "$(dirname "$0")/interop/make_digit_images.py" "${CLMNIST_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/clmnist/mnist}" "$scratch/img" 1 >/dev/null
+    /usr/bin/python3 "$(dirname "$0")/interop/make_digit_images.py" "$mnist_dir" "$scratch/img" 1 >/dev/null
     /usr/bin/python3 "$(dirname "$0")/check_pictures.py" "$scratch/img/blank.png:10:10" >/dev/null \
       && fail "a blank picture passed the check"
     true

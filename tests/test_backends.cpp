@@ -32,28 +32,7 @@ std::unique_ptr<runtime::Backend> backend_for(const std::string& which) {
   return runtime::make_backend(test_device(), o);
 }
 
-model::LabeledImages as_images(const test::Synthetic& s, std::size_t begin, std::size_t end,
-                               std::size_t image_rows) {
-  model::LabeledImages li;
-  li.count = end - begin;
-  li.image_rows = image_rows;
-  li.image_cols = s.features / image_rows;
-  li.images.assign(s.images.begin() + static_cast<std::ptrdiff_t>(begin * s.features),
-                   s.images.begin() + static_cast<std::ptrdiff_t>(end * s.features));
-  li.labels.assign(s.labels.begin() + static_cast<std::ptrdiff_t>(begin),
-                   s.labels.begin() + static_cast<std::ptrdiff_t>(end));
-  return li;
-}
-
-model::TrainData synthetic_data() {
-  const test::Synthetic s = test::make_synthetic(1800, 8 * 9, 5, 2024);  // 72: not a multiple of 16
-  model::TrainData d;
-  d.train = as_images(s, 0, 1200, 8);
-  d.valid = as_images(s, 1200, 1500, 8);
-  d.test = as_images(s, 1500, 1800, 8);
-  d.classes = 5;
-  return d;
-}
+model::TrainData synthetic_data() { return test::synthetic_train_data(1200, 300, 300, 2024); }
 
 model::TrainConfig synthetic_config() {
   model::TrainConfig c;
@@ -165,19 +144,6 @@ TEST_CASE("two runs on the same device save byte-identical models", "[device][tr
     }
     CHECK(bytes[0] == bytes[1]);
   }
-}
-
-TEST_CASE("the shuffled order is a permutation fixed by the seed", "[train]") {
-  const auto a = model::shuffled_order(1000, 42, 1);
-  auto sorted = a;
-  std::sort(sorted.begin(), sorted.end());
-  std::vector<std::uint32_t> iota(1000);
-  std::iota(iota.begin(), iota.end(), 0u);
-  CHECK(sorted == iota);
-  CHECK(a == model::shuffled_order(1000, 42, 1));
-  CHECK(a != model::shuffled_order(1000, 42, 2));
-  CHECK(a != model::shuffled_order(1000, 43, 1));
-  CHECK(a != iota);
 }
 
 TEST_CASE("a corrupt kernel cache entry is rebuilt from source, a good one is used",

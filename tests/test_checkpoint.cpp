@@ -14,18 +14,6 @@ using namespace clmnist;
 
 namespace {
 
-model::LabeledImages as_images(const test::Synthetic& s, std::size_t begin, std::size_t end) {
-  model::LabeledImages li;
-  li.count = end - begin;
-  li.image_rows = 8;
-  li.image_cols = 9;
-  li.images.assign(s.images.begin() + static_cast<std::ptrdiff_t>(begin * s.features),
-                   s.images.begin() + static_cast<std::ptrdiff_t>(end * s.features));
-  li.labels.assign(s.labels.begin() + static_cast<std::ptrdiff_t>(begin),
-                   s.labels.begin() + static_cast<std::ptrdiff_t>(end));
-  return li;
-}
-
 struct Outcome {
   std::string best_model;  // encoded safetensors of the best model
   std::vector<float> wt, b;
@@ -78,12 +66,7 @@ Outcome run(const std::string& which, const model::TrainData& data, const model:
 }  // namespace
 
 TEST_CASE("a run interrupted anywhere and resumed ends byte-identical", "[device][checkpoint]") {
-  const test::Synthetic s = test::make_synthetic(1800, 72, 5, 99);
-  model::TrainData data;
-  data.train = as_images(s, 0, 1200);
-  data.valid = as_images(s, 1200, 1500);
-  data.test = as_images(s, 1500, 1800);
-  data.classes = 5;
+  const model::TrainData data = test::synthetic_train_data(1200, 300, 300, 99);
   model::TrainConfig cfg;
   cfg.learning_rate = 0.02;
   cfg.batch_size = 50;  // 24 minibatches an epoch
@@ -127,12 +110,7 @@ TEST_CASE("a run interrupted anywhere and resumed ends byte-identical", "[device
 }
 
 TEST_CASE("a checkpoint refuses other data or settings", "[checkpoint]") {
-  const test::Synthetic s = test::make_synthetic(900, 72, 5, 3);
-  model::TrainData data;
-  data.train = as_images(s, 0, 600);
-  data.valid = as_images(s, 600, 750);
-  data.test = as_images(s, 750, 900);
-  data.classes = 5;
+  const model::TrainData data = test::synthetic_train_data(600, 150, 150, 3);
   model::TrainConfig cfg;
   cfg.batch_size = 50;
   cfg.max_epochs = 1;

@@ -56,6 +56,24 @@ Synthetic make_synthetic(std::size_t rows, std::size_t features, std::size_t cla
   return s;
 }
 
+model::TrainData synthetic_train_data(std::size_t train, std::size_t valid, std::size_t test,
+                                      std::uint32_t seed) {
+  const std::size_t rows = 8, cols = 9, classes = 5;
+  const Synthetic s = make_synthetic(train + valid + test, rows * cols, classes, seed);
+  model::LabeledImages all;
+  all.count = s.rows;
+  all.image_rows = rows;
+  all.image_cols = cols;
+  all.images = s.images;
+  all.labels = s.labels;
+  model::TrainData d;
+  d.train = all.slice(0, train);
+  d.valid = all.slice(train, train + valid);
+  d.test = all.slice(train + valid, train + valid + test);
+  d.classes = classes;
+  return d;
+}
+
 std::string temp_dir(const std::string& name) {
   namespace fs = std::filesystem;
   const char* base = std::getenv("CLMNIST_TEST_TMP");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "device_info.hpp"
+#include "trainer.hpp"
 
 namespace clmnist::test {
 
@@ -36,6 +37,11 @@ struct Synthetic {
 };
 Synthetic make_synthetic(std::size_t rows, std::size_t features, std::size_t classes,
                          std::uint32_t seed);
+
+// make_synthetic split into train, validation and test sets of 8x9 images (72 features: not a
+// multiple of the 16 vector lanes), 5 classes.
+model::TrainData synthetic_train_data(std::size_t train, std::size_t valid, std::size_t test,
+                                      std::uint32_t seed);
 
 // A fresh empty directory under the build tree's test scratch area.
 std::string temp_dir(const std::string& name);
