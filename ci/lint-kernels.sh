@@ -12,11 +12,16 @@ for f in cl/*.cl; do
     status=1
   fi
 done
-# Variants behind -D switches that are off by default.
-if "$clang" -x cl -cl-std=CL1.2 -Xclang -finclude-default-header -fsyntax-only -Werror -I cl \
-     -DPREFETCH=1 cl/fused.cl; then
-  echo "lint-kernels: cl/fused.cl -DPREFETCH=1 ok"
-else
-  status=1
-fi
+# Variants behind -D switches: the zero-block skipping (on for CPUs), each vector width, and more
+# classes than one float16 holds (the scalar softmax).
+for defs in "-DSKIP_ZERO=1 -DROWS=2" "-DSKIP_ZERO=1 -DVEC=8" "-DSKIP_ZERO=1 -DVEC=4 -DROWS=3" \
+            "-DSKIP_ZERO=1 -DVEC=2" "-DNUM_CLASSES=20"; do
+  # shellcheck disable=SC2086
+  if "$clang" -x cl -cl-std=CL1.2 -Xclang -finclude-default-header -fsyntax-only -Werror -I cl \
+       $defs cl/fused.cl; then
+    echo "lint-kernels: cl/fused.cl $defs ok"
+  else
+    status=1
+  fi
+done
 exit $status

@@ -143,7 +143,7 @@ std::vector<KernelTime> Context::take_kernel_times() {
 }
 
 KernelHandle::KernelHandle(Context& ctx, const std::string& program, const std::string& defines,
-                           const char* name)
+                           const char* name, std::size_t local)
     : kernel_(ctx.program(program, defines), name),
       name_(name),
       num_args_(kernel_.getInfo<CL_KERNEL_NUM_ARGS>()) {
@@ -152,7 +152,7 @@ KernelHandle::KernelHandle(Context& ctx, const std::string& program, const std::
   // task on a worker thread; the kernels vectorise inside each work-item, so larger groups buy no
   // SIMD and leave too few tasks to balance (600 rows at 64 made 10 tasks for the threads and ran
   // 1.3-1.5x slower than at 4; docs/PERFORMANCE.md).
-  const std::size_t preferred = ctx.desc().type == DeviceType::kCpu ? 4 : 64;
+  const std::size_t preferred = local != 0 ? local : ctx.desc().type == DeviceType::kCpu ? 4 : 64;
   local_ = std::max<std::size_t>(
       1, std::min<std::size_t>({preferred, kernel_max, ctx.desc().max_work_group}));
 }

@@ -2,7 +2,6 @@
 #include "opencl_backend.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <numeric>
@@ -53,21 +52,24 @@ unsigned env_choice(const char* name, unsigned fallback, std::initializer_list<u
 FusedTuning fused_tuning(const DeviceDesc& device) {
   FusedTuning t;
   if (device.type == DeviceType::kCpu) {
-    // Measured on PoCL/AVX-512 (docs/PERFORMANCE.md): 16 lanes and 2 rows per work-item.
+    // Measured on PoCL/AVX-512 (docs/PERFORMANCE.md): 16 lanes, 2 rows per work-item, zero blocks
+    // skipped, and one work-item per update group (the skipping makes their work uneven).
     t.vec = device.preferred_float_vector >= 16  ? 16u
             : device.preferred_float_vector >= 8 ? 8u
                                                  : 4u;
     t.rows = 2;
+    t.skip_zero = true;
+    t.update_local = 1;
   }
   t.vec = env_choice("CLMNIST_VEC", t.vec, {2, 4, 8, 16});
   t.rows = env_choice("CLMNIST_ROWS", t.rows, {1, 2, 3, 4});
-  t.prefetch = env_choice("CLMNIST_PREFETCH", t.prefetch ? 1u : 0u, {0, 1}) == 1;
+  t.skip_zero = env_choice("CLMNIST_SKIP_ZERO", t.skip_zero ? 1u : 0u, {0, 1}) == 1;
   return t;
 }
 
 std::string fused_defines(std::size_t classes, const FusedTuning& t) {
   return "-DNUM_CLASSES=" + std::to_string(classes) + " -DVEC=" + std::to_string(t.vec) +
-         " -DROWS=" + std::to_string(t.rows) + " -DPREFETCH=" + (t.prefetch ? "1" : "0");
+         " -DROWS=" + std::to_string(t.rows) + " -DSKIP_ZERO=" + (t.skip_zero ? "1" : "0");
 }
 
 OpenClBackend::OpenClBackend(const DeviceDesc& device, const BackendOptions& options)
@@ -100,8 +102,9 @@ cl::Buffer OpenClBackend::make_buffer(cl_mem_flags flags, std::size_t bytes, con
   return cl::Buffer(ctx_.context(), flags, std::max<std::size_t>(bytes, 1));
 }
 
-KernelHandle OpenClBackend::kernel(const std::string& program, const char* name) {
-  return KernelHandle(ctx_, program, fused_defines(classes_, tune_), name);
+KernelHandle OpenClBackend::kernel(const std::string& program, const char* name,
+                                   std::size_t local) {
+  return KernelHandle(ctx_, program, fused_defines(classes_, tune_), name, local);
 }
 
 void OpenClBackend::configure(std::size_t features, std::size_t classes, std::size_t max_batch,
@@ -114,7 +117,7 @@ void OpenClBackend::configure(std::size_t features, std::size_t classes, std::si
     stride_ = round_up(features, tune_.vec);
     if (path_ == GemmPath::kFused) {
       k_.forward_backward = kernel("fused", "fused_forward_backward");
-      k_.weight_update = kernel("fused", "fused_weight_update");
+      k_.weight_update = kernel("fused", "fused_weight_update", tune_.update_local);
       k_.evaluate = kernel("fused", "fused_evaluate");
       k_.logits = kernel("fused", "fused_logits");
     } else {

@@ -13,16 +13,18 @@
 namespace clmnist::runtime {
 
 // Tunables of the fused kernels on a device: VEC, the float vector width of each work-item's
-// dot products, and ROWS, the minibatch rows each forward work-item computes (so each weight
-// vector loaded feeds ROWS multiply-adds), and PREFETCH. CLMNIST_VEC, CLMNIST_ROWS and
-// CLMNIST_PREFETCH (0 or 1) override them.
+// dot products; ROWS, the minibatch rows each forward work-item computes (so each weight vector
+// loaded feeds ROWS multiply-adds); SKIP_ZERO, whether all-zero pixel blocks are left out (exact;
+// cl/fused.cl); and the update kernel's local size. CLMNIST_VEC, CLMNIST_ROWS and
+// CLMNIST_SKIP_ZERO (0 or 1) override the first three.
 struct FusedTuning {
   unsigned vec = 4;
   unsigned rows = 1;
-  bool prefetch = false;  // PREFETCH: clang's __builtin_prefetch in the forward (PoCL CPU devices)
+  bool skip_zero = false;
+  std::size_t update_local = 0;  // 0: the default local size (KernelHandle)
 };
 FusedTuning fused_tuning(const DeviceDesc& device);
-// "-DNUM_CLASSES=k -DVEC=v -DROWS=r -DPREFETCH=p"
+// "-DNUM_CLASSES=k -DVEC=v -DROWS=r -DSKIP_ZERO=s"
 std::string fused_defines(std::size_t classes, const FusedTuning& t);
 
 class OpenClBackend final : public Backend {
@@ -58,7 +60,7 @@ class OpenClBackend final : public Backend {
   };
   Dataset& dataset(DatasetId id);
   cl::Buffer make_buffer(cl_mem_flags flags, std::size_t bytes, const char* what);
-  KernelHandle kernel(const std::string& program, const char* name);
+  KernelHandle kernel(const std::string& program, const char* name, std::size_t local = 0);
   // Logits without bias of rows [first, first + count) (count <= max_batch) into logits_.
   void logits_rows(Dataset& d, const cl::Buffer& order, std::size_t first, std::size_t count);
 
