@@ -151,12 +151,17 @@ inline float sum16(float16 v) {
   const float2 c = b.lo + b.hi;
   return c.x + c.y;
 }
-inline float row_gradient(const float* z, __global const float* b, int y, float inv_count,
-                          __global float* d) {
+// z + b as one float16, lanes past NUM_CLASSES -inf.
+inline float16 row_vector(const float* z, __global const float* b) {
   float t[16];
   CLMNIST_UNROLL
   for (int c = 0; c < 16; ++c) t[c] = c < NUM_CLASSES ? z[c] + b[c] : -INFINITY;
-  const float16 zv = vload16(0, t);
+  return vload16(0, t);
+}
+inline float row_gradient(const float* z, __global const float* b, int y, float inv_count,
+                          __global float* d) {
+  float t[16];
+  const float16 zv = row_vector(z, b);
   const float m = max16(zv);
   const float16 e = exp(zv - m);
   const float s = sum16(e);
@@ -166,6 +171,21 @@ inline float row_gradient(const float* z, __global const float* b, int y, float 
   CLMNIST_UNROLL
   for (int c = 0; c < NUM_CLASSES; ++c) d[c] = t[c];
   return m + log(s) - (z[y] + b[y]);
+}
+// One row's evaluation: *wrong = (argmax(z + b) != y), the first largest logit as numpy.argmax
+// (and row_argmax: a NaN in lane 0 makes it 0, other NaN lanes are never the largest); returns
+// the NLL.
+inline float row_evaluate(const float* z, __global const float* b, int y, uchar* wrong) {
+  const float16 zv = row_vector(z, b);
+  const float m = max16(zv);
+  const int16 lane = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const int16 at = select((int16)(16), lane, zv == (float16)(m));
+  const int8 a8 = min(at.lo, at.hi);
+  const int4 a4 = min(a8.lo, a8.hi);
+  const int2 a2 = min(a4.lo, a4.hi);
+  const int best = isnan(zv.s0) ? 0 : min(a2.x, a2.y);
+  *wrong = (uchar)(best != y);
+  return m + log(sum16(exp(zv - m))) - (z[y] + b[y]);
 }
 #else
 inline float row_gradient(const float* z, __global const float* b, int y, float inv_count,
@@ -177,6 +197,12 @@ inline float row_gradient(const float* z, __global const float* b, int y, float 
   const float lse = row_exp_sum(zb, e, &s);
   for (int c = 0; c < NUM_CLASSES; ++c) d[c] = (e[c] / s - (c == y ? 1.0f : 0.0f)) * inv_count;
   return lse - zb[y];
+}
+inline float row_evaluate(const float* z, __global const float* b, int y, uchar* wrong) {
+  float zb[NUM_CLASSES];
+  for (int c = 0; c < NUM_CLASSES; ++c) zb[c] = z[c] + b[c];
+  *wrong = (uchar)(row_argmax(zb) != y);
+  return row_logsumexp(zb) - zb[y];
 }
 #endif
 
@@ -269,12 +295,13 @@ __kernel void fused_evaluate(__global const uchar* x, __global const uchar* labe
   const int valid = item_rows(g, rows, 0, 0, idx);
   float z[ROWS][NUM_CLASSES];
   rows_dots(x, idx, wt, stride, scale, z);
-  for (int r = 0; r < valid; ++r) {
-    CLMNIST_UNROLL
-    for (int c = 0; c < NUM_CLASSES; ++c) z[r][c] += b[c];
-    const int y = labels[idx[r]];
-    wrong[idx[r]] = (uchar)(row_argmax(z[r]) != y);
-    loss[idx[r]] = row_logsumexp(z[r]) - z[r][y];
+  CLMNIST_UNROLL
+  for (int r = 0; r < ROWS; ++r) {
+    if (r < valid) {
+      uchar w;
+      loss[idx[r]] = row_evaluate(z[r], b, labels[idx[r]], &w);
+      wrong[idx[r]] = w;
+    }
   }
 }
 
