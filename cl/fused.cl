@@ -1,9 +1,9 @@
 // Fused kernels for skinny softmax regression on uint8 images, for devices where a general GEMM
 // loses to launch overhead and memory traffic (CPUs through PoCL).
 // x: [rows x stride] uint8, stride a multiple of VEC (padding bytes are zero);
-// wt: [NUM_CLASSES x stride] float, the weights transposed (padding columns are zero); b: [NUM_CLASSES].
-// Pixels are x * scale: the scale is applied once per dot product, which for a power-of-two scale
-// (the theano preset's 1/256) equals scaling every pixel first.
+// wt: [NUM_CLASSES x stride] float, the weights transposed (padding columns are zero); b:
+// [NUM_CLASSES]. Pixels are x * scale: the scale is applied once per dot product, which for a
+// power-of-two scale (the theano preset's 1/256) equals scaling every pixel first.
 #include "softmax_common.clh"
 
 #ifndef VEC
@@ -48,17 +48,24 @@ inline float hsum(floatV v) {
 // approximation: each term 0 * w is +-0 for a finite w, and adding +-0 leaves an accumulator as it
 // was (an accumulator starts at +0 and, pixels being >= 0, never becomes -0), so every sum is bit
 // for bit the dense loop's. Most of an MNIST image is background: 42 % of its 16-pixel blocks are
-// zero, 31 % of those of two rows at once. The blocks (or rows) to use are first listed without
-// branches, CHUNK at a time, then multiplied; a branch per block would mispredict.
-// SKIP_ZERO=0 gives the plain dense loops (for GPUs, where lists in private memory cost more).
+// zero, 31 % of those of two rows at once. Which blocks are zero is computed once per dataset by
+// fused_block_masks; the kernels then visit the set bits (the forward) or list the rows to use
+// without branches, CHUNK at a time (the update); a branch per block would mispredict.
+// SKIP_ZERO=0 gives the plain dense loops (for GPUs) and ignores the masks.
 #ifndef SKIP_ZERO
 #define SKIP_ZERO 0
 #endif
 #ifndef CHUNK
 #define CHUNK 64
 #endif
+
+// masks: mask_words(stride) words per dataset row; bit k of word w is set where the row's block
+// w * 64 + k, columns [(w * 64 + k) * VEC, + VEC), is not all zero.
+inline uint mask_words(uint stride) { return (stride / VEC + 63) / 64; }
+inline uint lowest_bit(ulong m) { return 63 - clz(m & (~m + 1)); }  // m != 0
+
 // 1 where the VEC pixels at p are not all zero, tested as one integer.
-inline uint block_nonzero(__global const uchar* p) {
+inline ulong block_nonzero(__global const uchar* p) {
 #if VEC == 16
   const ulong2 v = as_ulong2(vload16(0, p));
   const ulong bits = v.x | v.y;
@@ -69,14 +76,30 @@ inline uint block_nonzero(__global const uchar* p) {
 #else
   const ushort bits = as_ushort(vload2(0, p));
 #endif
-  return bits != 0 ? 1u : 0u;
+  return bits != 0 ? 1ul : 0ul;
+}
+
+// The zero-block masks of rows [0, rows), one work-item per row.
+__kernel void fused_block_masks(__global const uchar* x, uint rows, uint stride,
+                                __global ulong* masks) {
+  const size_t i = get_global_id(0);
+  if (i >= rows) return;
+  const uint words = mask_words(stride), blocks = stride / VEC;
+  for (uint w = 0; w < words; ++w) {
+    ulong m = 0;
+    for (uint k = 0; k < 64 && w * 64 + k < blocks; ++k) {
+      m |= block_nonzero(x + i * stride + (w * 64 + k) * VEC) << k;
+    }
+    masks[i * words + w] = m;
+  }
 }
 
 // Each work-item computes the logits of ROWS rows, so every weight vector it loads feeds ROWS
 // multiply-adds. rows[r] are row indices into x; z[r][c] = scale * dot(x[rows[r], :], wt[c, :]),
 // the logits before the bias.
-inline void rows_dots(__global const uchar* x, const size_t* rows, __global const float* wt,
-                      uint stride, float scale, float z[ROWS][NUM_CLASSES]) {
+inline void rows_dots(__global const uchar* x, __global const ulong* masks, const size_t* rows,
+                      __global const float* wt, uint stride, float scale,
+                      float z[ROWS][NUM_CLASSES]) {
   floatV acc[ROWS][NUM_CLASSES];
   CLMNIST_UNROLL
   for (int r = 0; r < ROWS; ++r) {
@@ -84,31 +107,29 @@ inline void rows_dots(__global const uchar* x, const size_t* rows, __global cons
     for (int c = 0; c < NUM_CLASSES; ++c) acc[r][c] = (floatV)(0.0f);
   }
 // acc[r][c] += x[rows[r], j:j+VEC] * wt[c, j:j+VEC] for every row and class.
-#define CLMNIST_DOT_BLOCK(j)                                                                   \
-  {                                                                                            \
-    floatV xv[ROWS];                                                                           \
-    CLMNIST_UNROLL                                                                             \
+#define CLMNIST_DOT_BLOCK(j)                                                                      \
+  {                                                                                               \
+    floatV xv[ROWS];                                                                              \
+    CLMNIST_UNROLL                                                                                \
     for (int r = 0; r < ROWS; ++r) xv[r] = convert_floatV(vloadV(0, x + rows[r] * stride + (j))); \
-    CLMNIST_UNROLL                                                                             \
-    for (int c = 0; c < NUM_CLASSES; ++c) {                                                    \
-      const floatV w = vloadV(0, wt + (size_t)c * stride + (j));                               \
-      CLMNIST_UNROLL                                                                           \
-      for (int r = 0; r < ROWS; ++r) acc[r][c] += xv[r] * w;                                   \
-    }                                                                                          \
+    CLMNIST_UNROLL                                                                                \
+    for (int c = 0; c < NUM_CLASSES; ++c) {                                                       \
+      const floatV w = vloadV(0, wt + (size_t)c * stride + (j));                                  \
+      CLMNIST_UNROLL                                                                              \
+      for (int r = 0; r < ROWS; ++r) acc[r][c] += xv[r] * w;                                      \
+    }                                                                                             \
   }
 #if SKIP_ZERO
-  for (uint base = 0; base < stride; base += CHUNK * VEC) {
-    const uint end = min(stride, base + CHUNK * VEC);
-    uint list[CHUNK];  // the chunk's columns where some row's block is not zero
-    uint n = 0;
-    for (uint j = base; j < end; j += VEC) {
-      uint nonzero = 0;
-      CLMNIST_UNROLL
-      for (int r = 0; r < ROWS; ++r) nonzero |= block_nonzero(x + rows[r] * stride + j);
-      list[n] = j;
-      n += nonzero;
+  const uint words = mask_words(stride);
+  for (uint w = 0; w < words; ++w) {
+    ulong m = 0;  // the blocks where some row is not zero, visited in column order
+    CLMNIST_UNROLL
+    for (int r = 0; r < ROWS; ++r) m |= masks[rows[r] * words + w];
+    while (m != 0) {
+      const uint j = (w * 64 + lowest_bit(m)) * VEC;
+      m &= m - 1;
+      CLMNIST_DOT_BLOCK(j)
     }
-    for (uint k = 0; k < n; ++k) CLMNIST_DOT_BLOCK(list[k])
   }
 #else
   for (uint j = 0; j < stride; j += VEC) CLMNIST_DOT_BLOCK(j)
@@ -208,17 +229,18 @@ inline float row_evaluate(const float* z, __global const float* b, int y, uchar*
 
 // Forward and loss gradient for minibatch rows order[first .. first + count), ROWS per work-item.
 // dlogits: [count x NUM_CLASSES], the gradient of the mean NLL; loss[first + i]: that row's NLL.
-__kernel void fused_forward_backward(__global const uchar* x, __global const uchar* labels,
-                                     __global const uint* order, uint first, uint count,
-                                     uint stride, float scale, float inv_count,
-                                     __global const float* wt, __global const float* b,
-                                     __global float* dlogits, __global float* loss) {
+__kernel void fused_forward_backward(__global const uchar* x, __global const ulong* masks,
+                                     __global const uchar* labels, __global const uint* order,
+                                     uint first, uint count, uint stride, float scale,
+                                     float inv_count, __global const float* wt,
+                                     __global const float* b, __global float* dlogits,
+                                     __global float* loss) {
   const size_t g = get_global_id(0);
   if (g * ROWS >= count) return;
   size_t rows[ROWS];
   const int valid = item_rows(g, count, order, first, rows);
   float z[ROWS][NUM_CLASSES];
-  rows_dots(x, rows, wt, stride, scale, z);
+  rows_dots(x, masks, rows, wt, stride, scale, z);
   CLMNIST_UNROLL
   for (int r = 0; r < ROWS; ++r) {
     if (r < valid) {
@@ -232,10 +254,10 @@ __kernel void fused_forward_backward(__global const uchar* x, __global const uch
 // Weight gradient and SGD update: work-item g < stride / VEC owns columns [g*VEC, g*VEC + VEC) of
 // wt and applies wt[c, j] -= lr * (scale * sum_i x[row_i, j] * dlogits[i, c]); work-item
 // g == stride / VEC owns the bias: b[c] -= lr * sum_i dlogits[i, c].
-__kernel void fused_weight_update(__global const uchar* x, __global const uint* order, uint first,
-                                  uint count, uint stride, float scale, float lr,
-                                  __global const float* dlogits, __global float* wt,
-                                  __global float* b) {
+__kernel void fused_weight_update(__global const uchar* x, __global const ulong* masks,
+                                  __global const uint* order, uint first, uint count, uint stride,
+                                  float scale, float lr, __global const float* dlogits,
+                                  __global float* wt, __global float* b) {
   const size_t g = get_global_id(0);
   const size_t groups = stride / VEC;
   if (g > groups) return;
@@ -261,16 +283,17 @@ __kernel void fused_weight_update(__global const uchar* x, __global const uint* 
   {                                                                                           \
     const floatV xv = convert_floatV(vloadV(0, x + (size_t)order[first + (i)] * stride + j)); \
     CLMNIST_UNROLL                                                                            \
-    for (int c = 0; c < NUM_CLASSES; ++c) acc[c] += xv * dlogits[(i) * NUM_CLASSES + c];     \
+    for (int c = 0; c < NUM_CLASSES; ++c) acc[c] += xv * dlogits[(i)*NUM_CLASSES + c];        \
   }
 #if SKIP_ZERO
+  const uint words = mask_words(stride), word = g / 64, bit = g % 64;
   for (uint i0 = 0; i0 < count; i0 += CHUNK) {
     const uint end = min(count, i0 + CHUNK);
     uint list[CHUNK];  // the chunk's rows whose block is not zero
     uint n = 0;
     for (uint i = i0; i < end; ++i) {
       list[n] = i;
-      n += block_nonzero(x + (size_t)order[first + i] * stride + j);
+      n += (uint)(masks[(size_t)order[first + i] * words + word] >> bit) & 1u;
     }
     for (uint k = 0; k < n; ++k) CLMNIST_GRAD_ROW(list[k])
   }
@@ -285,16 +308,16 @@ __kernel void fused_weight_update(__global const uchar* x, __global const uint* 
 }
 
 // Evaluation of rows [0, rows) in storage order: wrong[i] = argmax(z_i) != label_i, loss[i] = NLL.
-__kernel void fused_evaluate(__global const uchar* x, __global const uchar* labels, uint rows,
-                             uint stride, float scale, __global const float* wt,
-                             __global const float* b, __global uchar* wrong,
-                             __global float* loss) {
+__kernel void fused_evaluate(__global const uchar* x, __global const ulong* masks,
+                             __global const uchar* labels, uint rows, uint stride, float scale,
+                             __global const float* wt, __global const float* b,
+                             __global uchar* wrong, __global float* loss) {
   const size_t g = get_global_id(0);
   if (g * ROWS >= rows) return;
   size_t idx[ROWS];
   const int valid = item_rows(g, rows, 0, 0, idx);
   float z[ROWS][NUM_CLASSES];
-  rows_dots(x, idx, wt, stride, scale, z);
+  rows_dots(x, masks, idx, wt, stride, scale, z);
   CLMNIST_UNROLL
   for (int r = 0; r < ROWS; ++r) {
     if (r < valid) {
@@ -307,14 +330,15 @@ __kernel void fused_evaluate(__global const uchar* x, __global const uchar* labe
 
 // Logits without the bias for rows [first, first + count) in storage order: [count x NUM_CLASSES].
 // softmax_rows (softmax.cl) adds the bias and normalises.
-__kernel void fused_logits(__global const uchar* x, uint first, uint count, uint stride,
-                           float scale, __global const float* wt, __global float* logits) {
+__kernel void fused_logits(__global const uchar* x, __global const ulong* masks, uint first,
+                           uint count, uint stride, float scale, __global const float* wt,
+                           __global float* logits) {
   const size_t g = get_global_id(0);
   if (g * ROWS >= count) return;
   size_t idx[ROWS];
   const int valid = item_rows(g, count, 0, first, idx);
   float z[ROWS][NUM_CLASSES];
-  rows_dots(x, idx, wt, stride, scale, z);
+  rows_dots(x, masks, idx, wt, stride, scale, z);
   for (int r = 0; r < valid; ++r) {
     CLMNIST_UNROLL
     for (int c = 0; c < NUM_CLASSES; ++c) logits[(g * ROWS + r) * NUM_CLASSES + c] = z[r][c];

@@ -52,12 +52,13 @@ unsigned env_choice(const char* name, unsigned fallback, std::initializer_list<u
 FusedTuning fused_tuning(const DeviceDesc& device) {
   FusedTuning t;
   if (device.type == DeviceType::kCpu) {
-    // Measured on PoCL/AVX-512 (docs/PERFORMANCE.md): 16 lanes, 2 rows per work-item, zero blocks
-    // skipped, and one work-item per update group (the skipping makes their work uneven).
+    // Measured on PoCL/AVX-512 (docs/PERFORMANCE.md): 16 lanes, zero blocks skipped (each row
+    // then visits only its own blocks, which beats sharing weight loads between 2 rows), and one
+    // work-item per update group (the skipping makes their work uneven).
     t.vec = device.preferred_float_vector >= 16  ? 16u
             : device.preferred_float_vector >= 8 ? 8u
                                                  : 4u;
-    t.rows = 2;
+    t.rows = 1;
     t.skip_zero = true;
     t.update_local = 1;
   }
@@ -120,6 +121,7 @@ void OpenClBackend::configure(std::size_t features, std::size_t classes, std::si
       k_.weight_update = kernel("fused", "fused_weight_update", tune_.update_local);
       k_.evaluate = kernel("fused", "fused_evaluate");
       k_.logits = kernel("fused", "fused_logits");
+      if (tune_.skip_zero) k_.block_masks = kernel("fused", "fused_block_masks");
     } else {
       k_.u8_to_f32 = kernel("prepare", "u8_to_f32");
       k_.xent_grad = kernel("softmax", "softmax_xent_grad");
@@ -171,6 +173,16 @@ DatasetId OpenClBackend::upload(const DatasetView& data) {
     std::iota(identity.begin(), identity.end(), 0u);
     q.enqueueWriteBuffer(d.order, CL_TRUE, 0, data.rows * 4, identity.data());
     q.enqueueWriteBuffer(d.identity, CL_TRUE, 0, data.rows * 4, identity.data());
+    if (path_ == GemmPath::kFused && tune_.skip_zero) {
+      // One bit per VEC-pixel block, computed once: the fused kernels skip the zero blocks.
+      const std::size_t words = (stride_ / tune_.vec + 63) / 64;
+      d.masks = make_buffer(CL_MEM_READ_WRITE, data.rows * words * 8, "zero-block masks");
+      set_args(k_.block_masks, d.x, static_cast<cl_uint>(data.rows), static_cast<cl_uint>(stride_),
+               d.masks);
+      enqueue_1d(ctx_, k_.block_masks, data.rows);
+    } else {
+      d.masks = make_buffer(CL_MEM_READ_ONLY, 8, "zero-block masks (unused)");
+    }
     datasets_.push_back(std::move(d));
     return datasets_.size() - 1;
   });
@@ -226,11 +238,11 @@ void OpenClBackend::sgd_step(DatasetId id, std::size_t first, std::size_t count,
     const float inv_count = 1.0f / static_cast<float>(count);
     fault_point("clEnqueueNDRangeKernel");
     if (path_ == GemmPath::kFused) {
-      set_args(k_.forward_backward, d.x, d.labels, d.order, first_u, count_u, stride_u, scale_,
-               inv_count, wt_, b_, dlogits_, d.loss);
+      set_args(k_.forward_backward, d.x, d.masks, d.labels, d.order, first_u, count_u, stride_u,
+               scale_, inv_count, wt_, b_, dlogits_, d.loss);
       enqueue_1d(ctx_, k_.forward_backward, (count + tune_.rows - 1) / tune_.rows);
-      set_args(k_.weight_update, d.x, d.order, first_u, count_u, stride_u, scale_, lr, dlogits_,
-               wt_, b_);
+      set_args(k_.weight_update, d.x, d.masks, d.order, first_u, count_u, stride_u, scale_, lr,
+               dlogits_, wt_, b_);
       enqueue_1d(ctx_, k_.weight_update, stride_ / tune_.vec + 1);
       return;
     }
@@ -265,7 +277,7 @@ void OpenClBackend::logits_rows(Dataset& d, const cl::Buffer& order, std::size_t
   const auto stride_u = static_cast<cl_uint>(stride_);
   if (path_ == GemmPath::kFused) {
     // fused_logits reads storage order; callers pass the identity order on this path.
-    set_args(k_.logits, d.x, first_u, count_u, stride_u, scale_, wt_, logits_);
+    set_args(k_.logits, d.x, d.masks, first_u, count_u, stride_u, scale_, wt_, logits_);
     enqueue_1d(ctx_, k_.logits, (count + tune_.rows - 1) / tune_.rows);
     return;
   }
@@ -304,8 +316,8 @@ EvalCounts OpenClBackend::evaluate(DatasetId id, std::size_t counted) {
     Dataset& d = dataset(id);
     const auto stride_u = static_cast<cl_uint>(stride_);
     if (path_ == GemmPath::kFused) {
-      set_args(k_.evaluate, d.x, d.labels, static_cast<cl_uint>(d.rows), stride_u, scale_, wt_, b_,
-               d.wrong, d.loss);
+      set_args(k_.evaluate, d.x, d.masks, d.labels, static_cast<cl_uint>(d.rows), stride_u, scale_,
+               wt_, b_, d.wrong, d.loss);
       enqueue_1d(ctx_, k_.evaluate, (d.rows + tune_.rows - 1) / tune_.rows);
     } else {
       for (std::size_t first = 0; first < d.rows; first += max_batch_) {

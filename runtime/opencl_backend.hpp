@@ -56,6 +56,8 @@ class OpenClBackend final : public Backend {
     cl::Buffer identity;  // [rows] uint32, storage order (evaluation, predict)
     cl::Buffer loss;      // [rows] float, per-row NLL
     cl::Buffer wrong;     // [rows] uint8, evaluation
+    cl::Buffer masks;     // [rows x words] uint64, zero-block masks (fused.cl; 8 bytes unused
+                          // where SKIP_ZERO is off)
     std::size_t rows = 0;
   };
   Dataset& dataset(DatasetId id);
@@ -75,10 +77,10 @@ class OpenClBackend final : public Backend {
   std::vector<Dataset> datasets_;
   cl::Buffer wt_, b_, logits_, dlogits_, probs_, xf_;
   struct Kernels {
-    KernelHandle forward_backward, weight_update, evaluate, logits;  // fused.cl
-    KernelHandle softmax, xent_grad, count_errors, nll;              // softmax.cl
-    KernelHandle u8_to_f32;                                          // prepare.cl
-    KernelHandle bias_update;                                        // sgd.cl
+    KernelHandle forward_backward, weight_update, evaluate, logits, block_masks;  // fused.cl
+    KernelHandle softmax, xent_grad, count_errors, nll;                           // softmax.cl
+    KernelHandle u8_to_f32;                                                       // prepare.cl
+    KernelHandle bias_update;                                                     // sgd.cl
   } k_;
 };
 

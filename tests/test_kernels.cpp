@@ -28,6 +28,15 @@ class Device {
     return KernelHandle(*ctx_, "fused", fused_defines(classes, t), name);
   }
   const FusedTuning& tuning() const { return tune_; }
+  // The zero-block masks of `rows` rows of x (fused_block_masks), as the backend builds them.
+  cl::Buffer masks(const cl::Buffer& x, std::size_t rows, std::size_t stride, std::size_t classes) {
+    const std::size_t words = (stride / tune_.vec + 63) / 64;
+    cl::Buffer out = buffer(std::vector<std::uint64_t>(rows * words, ~0ull));
+    KernelHandle k = kernel("fused", "fused_block_masks", classes);
+    set_args(k, x, static_cast<cl_uint>(rows), static_cast<cl_uint>(stride), out);
+    run(k, rows);
+    return out;
+  }
   template <class T>
   cl::Buffer buffer(const std::vector<T>& v) {
     std::vector<T> copy = v.empty() ? std::vector<T>(1) : v;
@@ -221,7 +230,7 @@ TEST_CASE("fused.cl kernels match the host in double", "[device][kernels]") {
         const std::size_t first = 5;
         const double scale = 1.0 / 256.0, lr = 0.13;
         const cl::Buffer x_b = dev.buffer(xpad), labels_b = dev.buffer(labels),
-                         order_b = dev.buffer(order);
+                         order_b = dev.buffer(order), masks_b = dev.masks(x_b, total, stride, k);
         cl::Buffer wt_b = dev.buffer(wtpad), b_b = dev.buffer(bf);
 
         // Host reference: forward, loss gradient, then the update.
@@ -234,7 +243,7 @@ TEST_CASE("fused.cl kernels match the host in double", "[device][kernels]") {
         cl::Buffer dl_b = dev.buffer(std::vector<float>(rows * k));
         cl::Buffer loss_b = dev.buffer(std::vector<float>(total));
         KernelHandle fb = dev.kernel("fused", "fused_forward_backward", k);
-        set_args(fb, x_b, labels_b, order_b, static_cast<cl_uint>(first),
+        set_args(fb, x_b, masks_b, labels_b, order_b, static_cast<cl_uint>(first),
                  static_cast<cl_uint>(rows), static_cast<cl_uint>(stride),
                  static_cast<float>(scale), 1.0f / static_cast<float>(rows), wt_b, b_b, dl_b,
                  loss_b);
@@ -253,7 +262,7 @@ TEST_CASE("fused.cl kernels match the host in double", "[device][kernels]") {
                                                    k, scale, lr, dl_used.data(), wt_after.data(),
                                                    b_after.data(), grad);
         KernelHandle wu = dev.kernel("fused", "fused_weight_update", k);
-        set_args(wu, x_b, order_b, static_cast<cl_uint>(first), static_cast<cl_uint>(rows),
+        set_args(wu, x_b, masks_b, order_b, static_cast<cl_uint>(first), static_cast<cl_uint>(rows),
                  static_cast<cl_uint>(stride), static_cast<float>(scale), static_cast<float>(lr),
                  dl_b, wt_b, b_b);
         dev.run(wu, stride / vec + 1);
@@ -283,15 +292,16 @@ TEST_CASE("fused.cl kernels match the host in double", "[device][kernels]") {
         cl::Buffer wrong_b = dev.buffer(std::vector<std::uint8_t>(total));
         cl::Buffer eloss_b = dev.buffer(std::vector<float>(total));
         KernelHandle ev = dev.kernel("fused", "fused_evaluate", k);
-        set_args(ev, x_b, labels_b, static_cast<cl_uint>(total), static_cast<cl_uint>(stride),
-                 static_cast<float>(scale), wt_b, b_b, wrong_b, eloss_b);
+        set_args(ev, x_b, masks_b, labels_b, static_cast<cl_uint>(total),
+                 static_cast<cl_uint>(stride), static_cast<float>(scale), wt_b, b_b, wrong_b,
+                 eloss_b);
         dev.run(ev, dev.items(total));
         CHECK(dev.read<std::uint8_t>(wrong_b, total) == ewrong);
         check_close(dev.read<float>(eloss_b, total), eloss, "fused eval loss");
 
         cl::Buffer lg_b = dev.buffer(std::vector<float>(rows * k));
         KernelHandle lg = dev.kernel("fused", "fused_logits", k);
-        set_args(lg, x_b, static_cast<cl_uint>(first), static_cast<cl_uint>(rows),
+        set_args(lg, x_b, masks_b, static_cast<cl_uint>(first), static_cast<cl_uint>(rows),
                  static_cast<cl_uint>(stride), static_cast<float>(scale), wt_b, lg_b);
         dev.run(lg, dev.items(rows));
         check_close(
@@ -321,7 +331,7 @@ TEST_CASE("skipping zero pixel blocks gives bit-identical results", "[device][ke
   const auto wt0 = clmnist::test::random_floats(k * stride, 9, -0.05f, 0.05f);
   const auto b0 = clmnist::test::random_floats(k, 10, -1.0f, 1.0f);
   const cl::Buffer x_b = dev.buffer(xpad), labels_b = dev.buffer(labels),
-                   order_b = dev.buffer(order);
+                   order_b = dev.buffer(order), masks_b = dev.masks(x_b, total, stride, k);
   // Three SGD steps with each tuning; every intermediate buffer is compared bit for bit.
   std::vector<float> dl[2], loss[2], wt[2], b[2];
   for (int t = 0; t < 2; ++t) {
@@ -332,11 +342,11 @@ TEST_CASE("skipping zero pixel blocks gives bit-identical results", "[device][ke
     KernelHandle fb = dev.kernel("fused_forward_backward", k, tune);
     KernelHandle wu = dev.kernel("fused_weight_update", k, tune);
     for (int step = 0; step < 3; ++step) {
-      set_args(fb, x_b, labels_b, order_b, cl_uint{3}, static_cast<cl_uint>(rows),
+      set_args(fb, x_b, masks_b, labels_b, order_b, cl_uint{3}, static_cast<cl_uint>(rows),
                static_cast<cl_uint>(stride), 1.0f / 256.0f, 1.0f / static_cast<float>(rows), wt_b,
                b_b, dl_b, loss_b);
       dev.run(fb, (rows + tune.rows - 1) / tune.rows);
-      set_args(wu, x_b, order_b, cl_uint{3}, static_cast<cl_uint>(rows),
+      set_args(wu, x_b, masks_b, order_b, cl_uint{3}, static_cast<cl_uint>(rows),
                static_cast<cl_uint>(stride), 1.0f / 256.0f, 0.13f, dl_b, wt_b, b_b);
       dev.run(wu, stride / vec + 1);
     }
@@ -350,4 +360,38 @@ TEST_CASE("skipping zero pixel blocks gives bit-identical results", "[device][ke
   CHECK(loss[1] == loss[0]);
   CHECK(wt[1] == wt[0]);
   CHECK(b[1] == b[0]);
+}
+
+TEST_CASE("fused_block_masks marks exactly the blocks that are not all zero", "[device][kernels]") {
+  Device dev;
+  const unsigned vec = dev.vec();
+  // 784 features: one mask word; 1100: two (more than 64 blocks at 16 lanes).
+  for (std::size_t features : {std::size_t{17}, std::size_t{784}, std::size_t{1100}}) {
+    INFO("features " << features);
+    const std::size_t rows = 37, stride = (features + vec - 1) / vec * vec;
+    const std::size_t blocks = stride / vec, words = (blocks + 63) / 64;
+    const auto xs = sparse_pixels(rows, features, vec, static_cast<std::uint32_t>(features));
+    std::vector<std::uint8_t> xpad(rows * stride, 0);
+    for (std::size_t r = 0; r < rows; ++r) {
+      std::copy_n(xs.data() + r * features, features, xpad.data() + r * stride);
+    }
+    xpad[5 * stride + stride - 1] = 1;  // a lone pixel in the last block
+    const cl::Buffer x_b = dev.buffer(xpad);
+    const auto got = dev.read<std::uint64_t>(dev.masks(x_b, rows, stride, 10), rows * words);
+    std::size_t zero_blocks = 0, bad = 0;
+    for (std::size_t r = 0; r < rows; ++r) {
+      for (std::size_t k = 0; k < blocks; ++k) {
+        bool nonzero = false;
+        for (std::size_t j = 0; j < vec; ++j) nonzero |= xpad[r * stride + k * vec + j] != 0;
+        zero_blocks += nonzero ? 0 : 1;
+        const bool bit = (got[r * words + k / 64] >> (k % 64)) & 1u;
+        if (bit != nonzero && bad++ < 5) UNSCOPED_INFO("row " << r << ", block " << k);
+      }
+      for (std::size_t k = blocks; k < words * 64; ++k) {  // no bits past the last block
+        if ((got[r * words + k / 64] >> (k % 64)) & 1u) ++bad;
+      }
+    }
+    CHECK(zero_blocks > 0);
+    CHECK(bad == 0);
+  }
 }
