@@ -90,6 +90,24 @@ case $case in
     /usr/bin/python3 "$(dirname "$0")/check_bench_output.py" "$scratch/b.json" "$scratch/b.csv" "$n" \
       || fail "schema"
     ;;
+  ab_tool_compares_two_settings)
+    need_mnist
+    ab=${CLMNIST_AB:?CLMNIST_AB names the clmnist-ab binary}
+    out=$("$ab" --device pocl --rounds 1 default CLMNIST_SKIP_ZERO=0 2>&1) || fail "exit $?: $out"
+    echo "$out"
+    grep -Eq "^A default +median +[0-9.]+ us/iter" <<<"$out" || fail "no A line"
+    grep -Eq "^B CLMNIST_SKIP_ZERO=0 +median +[0-9.]+ us/iter" <<<"$out" || fail "no B line"
+    grep -Eq "median ratio [0-9]+\.[0-9]+" <<<"$out" || fail "no ratio"
+    for bad in "default" "default FOO=1" "--rounds 0 default default" "--speed 2 default default"; do
+      # shellcheck disable=SC2086
+      out=$("$ab" $bad 2>&1); rc=$?
+      echo "$bad -> $rc: $out"
+      [ $rc = 2 ] || fail "'$bad' exit $rc, not 2"
+    done
+    out=$("$ab" --device pocl default CLMNIST_ROWS=9 2>&1); rc=$?
+    [ $rc = 1 ] || fail "CLMNIST_ROWS=9 exit $rc, not 1"
+    grep -q "CLMNIST_ROWS must be one of" <<<"$out" || fail "bad value not named: $out"
+    ;;
   faults_leave_model_intact)
     /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny"
     args=(train --device cpu --data-dir "$scratch/tiny" --validation-size 200 --batch-size 50

@@ -1,0 +1,179 @@
+// clmnist-ab: two settings of the fused kernels side by side in one process. Each setting gets
+// its own backend on the same device (its CLMNIST_* tunables applied while the backend is built);
+// they train the theano protocol one epoch each, alternately, so both see the same machine load.
+// Prints each setting's median and minimum microseconds per minibatch iteration and the median of
+// the per-round ratios B / A: below 1 means B is faster.
+//
+//   clmnist-ab [--device SPEC] [--data-dir DIR] [--rounds N] [--same-batch] A B
+//   A, B: comma-separated CLMNIST_*=VALUE settings, or "default" for none,
+//         e.g. clmnist-ab default CLMNIST_SKIP_ZERO=0,CLMNIST_ROWS=2
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "backend.hpp"
+#include "device_select.hpp"
+#include "mnist.hpp"
+#include "platforms.hpp"
+#include "train_config.hpp"
+#include "trainer.hpp"
+
+namespace {
+
+using namespace clmnist;
+using Settings = std::vector<std::pair<std::string, std::string>>;
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+Settings parse_settings(const std::string& text) {
+  Settings out;
+  if (text == "default") return out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    const auto eq = item.find('=');
+    if (item.rfind("CLMNIST_", 0) != 0 || eq == std::string::npos || eq + 1 == item.size()) {
+      throw UsageError("setting '" + item +
+                       "' is not CLMNIST_NAME=VALUE (for example CLMNIST_SKIP_ZERO=0); use "
+                       "'default' for no settings");
+    }
+    out.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+  }
+  if (out.empty()) throw UsageError("empty setting list; use 'default' for no settings");
+  return out;
+}
+
+// A backend built while `settings` are in the environment (the tunables are read at creation).
+std::unique_ptr<runtime::Backend> make_with(const runtime::DeviceDesc& device,
+                                            const Settings& settings) {
+  for (const auto& [name, value] : settings) setenv(name.c_str(), value.c_str(), 1);
+  runtime::BackendOptions o;
+  o.kernel_cache = false;
+  try {
+    auto backend = runtime::make_backend(device, o);
+    for (const auto& s : settings) unsetenv(s.first.c_str());
+    return backend;
+  } catch (...) {
+    for (const auto& s : settings) unsetenv(s.first.c_str());
+    throw;
+  }
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+int run(int argc, char** argv) {
+  std::string device_spec = "auto", data_dir, a_text, b_text;
+  int rounds = 15;
+  bool same_batch = false;
+  std::vector<std::string> positional;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw UsageError(arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--device") {
+      device_spec = value();
+    } else if (arg == "--data-dir") {
+      data_dir = value();
+    } else if (arg == "--rounds") {
+      const std::string v = value();
+      rounds = std::atoi(v.c_str());
+      if (rounds < 1 || rounds > 1000) {
+        throw UsageError("--rounds must be 1 to 1000, not '" + v + "'");
+      }
+    } else if (arg == "--same-batch") {
+      same_batch = true;
+    } else if (arg == "-h" || arg == "--help") {
+      std::cout << "Usage: clmnist-ab [--device SPEC] [--data-dir DIR] [--rounds N (15)] "
+                   "[--same-batch] A B\n\nTrains the theano protocol with two settings of the "
+                   "fused kernels in one process, one epoch each, alternately, after a warm-up "
+                   "epoch; prints each one's median and minimum us per iteration and the median "
+                   "of the per-round ratios B / A (below 1: B is faster). A and B are "
+                   "comma-separated CLMNIST_*=VALUE settings (CLMNIST_VEC, CLMNIST_ROWS, "
+                   "CLMNIST_SKIP_ZERO) or 'default'. --same-batch trains on the first minibatch "
+                   "every time, so the pixels stay in cache.\n";
+      return 0;
+    } else if (!arg.empty() && arg[0] == '-') {
+      throw UsageError("unknown option '" + arg + "'");
+    } else {
+      positional.push_back(arg);
+    }
+  }
+  if (positional.size() != 2) {
+    throw UsageError("give exactly two settings, A and B (got " +
+                     std::to_string(positional.size()) + "); see --help");
+  }
+  const Settings settings[2] = {parse_settings(positional[0]), parse_settings(positional[1])};
+
+  const std::vector<runtime::DeviceDesc> devices = runtime::list_devices();
+  const runtime::DeviceDesc& device = devices[runtime::select_device(devices, device_spec).index];
+  const model::MnistFiles files =
+      model::find_mnist_files(data_dir.empty() ? model::default_data_dir() : data_dir);
+  const model::TrainConfig cfg = model::preset_config("theano");
+  const model::TrainData data = model::split_for_training(
+      model::load_labeled_images(files.train_images, files.train_labels),
+      model::load_labeled_images(files.test_images, files.test_labels), cfg);
+  const std::size_t batch = cfg.batch_size, per_epoch = data.train.count / batch;
+  if (per_epoch == 0) throw std::runtime_error("fewer training images than one minibatch");
+
+  std::unique_ptr<runtime::Backend> backends[2];
+  runtime::DatasetId train[2] = {0, 0};
+  for (int s = 0; s < 2; ++s) {
+    backends[s] = make_with(device, settings[s]);
+    backends[s]->configure(data.train.features(), data.classes, batch,
+                           static_cast<float>(1.0 / cfg.pixel_divisor));
+    train[s] = backends[s]->upload(data.train.view());
+  }
+  std::vector<double> us[2];
+  for (int r = 0; r <= rounds; ++r) {  // round 0 warms up
+    for (int s = 0; s < 2; ++s) {
+      const auto t0 = std::chrono::steady_clock::now();
+      for (std::size_t k = 0; k < per_epoch; ++k) {
+        backends[s]->sgd_step(train[s], (same_batch ? 0 : k) * batch, batch,
+                              static_cast<float>(cfg.learning_rate));
+      }
+      backends[s]->finish();
+      const std::chrono::duration<double, std::micro> dt = std::chrono::steady_clock::now() - t0;
+      if (r > 0) us[s].push_back(dt.count() / static_cast<double>(per_epoch));
+    }
+  }
+  std::vector<double> ratios;
+  for (std::size_t k = 0; k < us[0].size(); ++k) ratios.push_back(us[1][k] / us[0][k]);
+  std::printf("device: %s; %d rounds of %zu minibatches%s\n", device.name.c_str(), rounds,
+              per_epoch, same_batch ? " (the same minibatch)" : "");
+  for (int s = 0; s < 2; ++s) {
+    std::printf("%c %-40s median %8.1f us/iter, min %8.1f\n", s == 0 ? 'A' : 'B',
+                positional[s].c_str(), median(us[s]),
+                *std::min_element(us[s].begin(), us[s].end()));
+  }
+  std::printf("B / A: median ratio %.3f\n", median(ratios));
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const UsageError& e) {
+    std::cerr << "clmnist-ab: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "clmnist-ab: " << e.what() << "\n";
+    return 1;
+  }
+}
