@@ -77,8 +77,8 @@ void print_bench_table(const std::vector<DeviceBench>& results, std::ostream& ou
     }
     out << "  ceilings: " << fmt("%.1f", r.ceilings.bandwidth_gb_s) << " GB/s copy, "
         << fmt("%.1f", r.ceilings.fma_gflop_s) << " GFLOP/s FMA; training reaches "
-        << fmt("%.1f", r.train_gflop_s) << " GFLOP/s and " << fmt("%.2f", r.train_gb_s)
-        << " GB/s of pixels\n";
+        << fmt("%.1f", r.train_gflop_s) << " GFLOP/s (counting the dense product's FLOPs) and "
+        << fmt("%.2f", r.train_gb_s) << " GB/s of pixels\n";
     if (r.tta_measured) {
       out << "  time to accuracy: " << fmt("%.2f s", r.tta_target_seconds)
           << " to 7.5 % validation error, " << fmt("%.2f s", r.tta_total_seconds)
