@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -52,18 +53,33 @@ Settings parse_settings(const std::string& text) {
   return out;
 }
 
-// A backend built while `settings` are in the environment (the tunables are read at creation).
+// A backend built while `settings` are in the environment (the tunables are read at creation);
+// the environment is then restored as it was.
 std::unique_ptr<runtime::Backend> make_with(const runtime::DeviceDesc& device,
                                             const Settings& settings) {
-  for (const auto& [name, value] : settings) setenv(name.c_str(), value.c_str(), 1);
+  std::vector<std::pair<std::string, std::optional<std::string>>> saved;
+  for (const auto& [name, value] : settings) {
+    const char* old = std::getenv(name.c_str());
+    saved.emplace_back(name, old != nullptr ? std::optional<std::string>(old) : std::nullopt);
+    setenv(name.c_str(), value.c_str(), 1);
+  }
+  auto restore = [&saved] {
+    for (const auto& [name, old] : saved) {
+      if (old) {
+        setenv(name.c_str(), old->c_str(), 1);
+      } else {
+        unsetenv(name.c_str());
+      }
+    }
+  };
   runtime::BackendOptions o;
   o.kernel_cache = false;
   try {
     auto backend = runtime::make_backend(device, o);
-    for (const auto& s : settings) unsetenv(s.first.c_str());
+    restore();
     return backend;
   } catch (...) {
-    for (const auto& s : settings) unsetenv(s.first.c_str());
+    restore();
     throw;
   }
 }
@@ -104,7 +120,8 @@ int run(int argc, char** argv) {
                    "epoch; prints each one's median and minimum us per iteration and the median "
                    "of the per-round ratios B / A (below 1: B is faster). A and B are "
                    "comma-separated CLMNIST_*=VALUE settings (CLMNIST_VEC, CLMNIST_ROWS, "
-                   "CLMNIST_SKIP_ZERO) or 'default'. --same-batch trains on the first minibatch "
+                   "CLMNIST_SKIP_ZERO) or 'default', applied on top of the environment. "
+                   "--same-batch trains on the first minibatch "
                    "every time, so the pixels stay in cache.\n";
       return 0;
     } else if (!arg.empty() && arg[0] == '-') {

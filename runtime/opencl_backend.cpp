@@ -73,6 +73,8 @@ std::string fused_defines(std::size_t classes, const FusedTuning& t) {
          " -DROWS=" + std::to_string(t.rows) + " -DSKIP_ZERO=" + (t.skip_zero ? "1" : "0");
 }
 
+std::size_t fused_mask_words(std::size_t stride, unsigned vec) { return (stride / vec + 63) / 64; }
+
 OpenClBackend::OpenClBackend(const DeviceDesc& device, const BackendOptions& options)
     : ctx_(
           device, options.profiling,
@@ -175,8 +177,8 @@ DatasetId OpenClBackend::upload(const DatasetView& data) {
     q.enqueueWriteBuffer(d.identity, CL_TRUE, 0, data.rows * 4, identity.data());
     if (path_ == GemmPath::kFused && tune_.skip_zero) {
       // One bit per VEC-pixel block, computed once: the fused kernels skip the zero blocks.
-      const std::size_t words = (stride_ / tune_.vec + 63) / 64;
-      d.masks = make_buffer(CL_MEM_READ_WRITE, data.rows * words * 8, "zero-block masks");
+      const std::size_t bytes = data.rows * fused_mask_words(stride_, tune_.vec) * 8;
+      d.masks = make_buffer(CL_MEM_READ_WRITE, bytes, "zero-block masks");
       set_args(k_.block_masks, d.x, static_cast<cl_uint>(data.rows), static_cast<cl_uint>(stride_),
                d.masks);
       enqueue_1d(ctx_, k_.block_masks, data.rows);

@@ -26,6 +26,8 @@ struct FusedTuning {
 FusedTuning fused_tuning(const DeviceDesc& device);
 // "-DNUM_CLASSES=k -DVEC=v -DROWS=r -DSKIP_ZERO=s"
 std::string fused_defines(std::size_t classes, const FusedTuning& t);
+// 64-bit words of zero-block mask per row for rows of `stride` bytes (mask_words in cl/fused.cl).
+std::size_t fused_mask_words(std::size_t stride, unsigned vec);
 
 class OpenClBackend final : public Backend {
  public:

@@ -107,6 +107,9 @@ case $case in
     out=$("$ab" --device pocl default CLMNIST_ROWS=9 2>&1); rc=$?
     [ $rc = 1 ] || fail "CLMNIST_ROWS=9 exit $rc, not 1"
     grep -q "CLMNIST_ROWS must be one of" <<<"$out" || fail "bad value not named: $out"
+    # A's settings are undone before B is built: B sees the environment's own (bad) value.
+    out=$(CLMNIST_ROWS=9 "$ab" --device pocl --rounds 1 CLMNIST_ROWS=1 default 2>&1); rc=$?
+    [ $rc = 1 ] || fail "the environment was not restored after A (exit $rc): $out"
     ;;
   faults_leave_model_intact)
     /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny"

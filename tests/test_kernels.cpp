@@ -30,7 +30,7 @@ class Device {
   const FusedTuning& tuning() const { return tune_; }
   // The zero-block masks of `rows` rows of x (fused_block_masks), as the backend builds them.
   cl::Buffer masks(const cl::Buffer& x, std::size_t rows, std::size_t stride, std::size_t classes) {
-    const std::size_t words = (stride / tune_.vec + 63) / 64;
+    const std::size_t words = fused_mask_words(stride, tune_.vec);
     cl::Buffer out = buffer(std::vector<std::uint64_t>(rows * words, ~0ull));
     KernelHandle k = kernel("fused", "fused_block_masks", classes);
     set_args(k, x, static_cast<cl_uint>(rows), static_cast<cl_uint>(stride), out);
