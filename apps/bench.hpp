@@ -19,7 +19,8 @@ struct BenchOptions {
   bool time_to_accuracy = true;
   bool sweep = true;
   std::vector<std::size_t> batch_sizes = {1, 20, 100, 600, 4096};
-  std::string gemm = "auto";  // which path the headline figures use
+  std::string preset = "theano";             // the work every device does
+  runtime::Impl impl = runtime::Impl::kAuto;  // which implementation the headline figures use
 };
 
 struct Spread {
@@ -27,7 +28,7 @@ struct Spread {
 };
 
 struct PathTiming {
-  std::string path;  // "fused", "clblast" or "host"
+  std::string path;  // the plan's implementations: "fused", "dense", "clblast" or "host"
   Spread us_per_iteration;
   double samples_per_second = 0.0;
   double epochs_per_second = 0.0;
@@ -53,13 +54,13 @@ struct DeviceBench {
 
   std::size_t batch_size = 600;
   std::size_t iterations_per_epoch = 0;
-  PathTiming train;               // the path auto picks (or --gemm)
-  std::vector<PathTiming> paths;  // every GEMM path this device has
+  PathTiming train;               // the implementation auto picks (or --impl)
+  std::vector<PathTiming> paths;  // every implementation family that runs the network here
   std::string auto_path;
   double eval_samples_per_second = 0.0;
 
   bool tta_measured = false;
-  double tta_target_seconds = -1.0;  // until the validation error first reaches 7.5 %
+  double tta_target_seconds = -1.0;  // until the validation error first reaches the target
   double tta_total_seconds = 0.0;    // until early stopping ends the run
   std::size_t tta_epochs = 0;
   double tta_best_validation_error = 0.0, tta_test_error = 0.0;

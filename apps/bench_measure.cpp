@@ -11,6 +11,7 @@
 
 #include "bench.hpp"
 #include "kernel_cache.hpp"
+#include "presets.hpp"
 
 namespace clmnist::apps {
 namespace {
@@ -31,26 +32,37 @@ Spread spread(std::vector<double> v) {
   return s;
 }
 
-runtime::BackendOptions options_for(runtime::GemmPath path, bool profiling,
-                                    const std::string& cache_dir = "") {
+runtime::BackendOptions options_for(bool profiling, const std::string& cache_dir = "") {
   runtime::BackendOptions o;
-  o.gemm = path;
   o.profiling = profiling;
   o.kernel_cache = true;
   o.cache_dir = cache_dir;
   return o;
 }
 
-// A backend ready to train on `data` with the given batch size.
+// What every measurement trains: the preset's network and SGD step.
+struct Work {
+  model::TrainConfig cfg;
+  runtime::NetworkSpec net;
+  runtime::SgdStep step;
+};
+
+// A backend with the network compiled for `batch` rows (initial parameters written) and the
+// training and validation sets resident.
 struct Session {
   std::unique_ptr<runtime::Backend> backend;
+  std::unique_ptr<runtime::Executable> exec;
   runtime::DatasetId train = 0, valid = 0;
 };
 Session open_session(const runtime::DeviceDesc& d, const runtime::BackendOptions& o,
-                     const model::TrainData& data, std::size_t batch, float scale) {
+                     runtime::Impl impl, const Work& w, const model::TrainData& data,
+                     std::size_t batch) {
   Session s;
   s.backend = runtime::make_backend(d, o);
-  s.backend->configure(data.train.features(), data.classes, batch, scale);
+  model::TrainConfig cfg = w.cfg;
+  cfg.batch_size = batch;
+  s.exec = s.backend->compile(w.net, model::compile_options(cfg, impl));
+  s.exec->write_params(model::initial_params(w.net, w.cfg.seed));
   s.train = s.backend->upload(data.train.view());
   s.valid = s.backend->upload(data.valid.view());
   return s;
@@ -58,52 +70,54 @@ Session open_session(const runtime::DeviceDesc& d, const runtime::BackendOptions
 
 // Runs `steps` minibatches from the start of the epoch, wrapping around, then waits.
 void run_steps(Session& s, std::size_t steps, std::size_t batch, std::size_t batches_per_epoch,
-               float lr) {
+               const runtime::SgdStep& step) {
   for (std::size_t i = 0; i < steps; ++i) {
-    s.backend->sgd_step(s.train, (i % batches_per_epoch) * batch, batch, lr);
+    s.exec->sgd_step(s.train, (i % batches_per_epoch) * batch, batch, step);
   }
   s.backend->finish();
 }
 
-PathTiming time_path(const runtime::DeviceDesc& d, runtime::GemmPath path,
-                     const model::TrainData& data, const BenchOptions& opt, float scale, float lr,
-                     std::size_t batch) {
-  Session s = open_session(d, options_for(path, false), data, batch, scale);
+PathTiming time_path(const runtime::DeviceDesc& d, runtime::Impl impl, const Work& w,
+                     const model::TrainData& data, const BenchOptions& opt) {
+  const std::size_t batch = w.cfg.batch_size;
+  Session s = open_session(d, options_for(false), impl, w, data, batch);
   const std::size_t per_epoch = data.train.count / batch;
-  run_steps(s, per_epoch, batch, per_epoch, lr);  // warm-up epoch
+  run_steps(s, per_epoch, batch, per_epoch, w.step);  // warm-up epoch
   std::vector<double> us;
   for (std::size_t r = 0; r < opt.runs; ++r) {
     const auto t0 = clock_type::now();
-    run_steps(s, per_epoch, batch, per_epoch, lr);
+    run_steps(s, per_epoch, batch, per_epoch, w.step);
     us.push_back(since(t0) * 1e6 / static_cast<double>(per_epoch));
   }
   PathTiming t;
-  t.path = s.backend->info().gemm_path;
+  t.path = runtime::plan_impls(s.exec->plan());
   t.us_per_iteration = spread(us);
   t.samples_per_second = static_cast<double>(batch) / (t.us_per_iteration.median * 1e-6);
   t.epochs_per_second = 1.0 / (t.us_per_iteration.median * 1e-6 * static_cast<double>(per_epoch));
   return t;
 }
 
-// Trains 10 minibatches on the device and on the host from zero; compares the parameters.
-void check_against_host(const runtime::DeviceDesc& d, const model::TrainData& data, float scale,
-                        float lr, std::size_t batch, DeviceBench& out) {
-  std::vector<float> wt[2], b[2];
+// Trains 10 minibatches on the device and on the host from the initial parameters; compares the
+// parameters and the validation errors.
+void check_against_host(const runtime::DeviceDesc& d, runtime::Impl impl, const Work& w,
+                        const model::TrainData& data, DeviceBench& out) {
+  runtime::ParamValues params[2];
   runtime::EvalCounts ev[2];
   const runtime::DeviceDesc devices[2] = {d, runtime::host_device_desc(0)};
+  const std::size_t batch = w.cfg.batch_size;
   for (int i = 0; i < 2; ++i) {
-    Session s =
-        open_session(devices[i], options_for(runtime::GemmPath::kAuto, false), data, batch, scale);
-    run_steps(s, 10, batch, data.train.count / batch, lr);
-    s.backend->get_params(wt[i], b[i]);
-    ev[i] = s.backend->evaluate(s.valid, data.valid.count);
+    Session s = open_session(devices[i], options_for(false), i == 0 ? impl : runtime::Impl::kAuto,
+                             w, data, batch);
+    run_steps(s, 10, batch, data.train.count / batch, w.step);
+    params[i] = s.exec->read_params();
+    ev[i] = s.exec->evaluate(s.valid, data.valid.count);
   }
   double err = 0.0;
-  for (std::size_t n = 0; n < wt[0].size(); ++n) {
-    err = std::max(err, static_cast<double>(std::fabs(wt[0][n] - wt[1][n])));
-  }
-  for (std::size_t n = 0; n < b[0].size(); ++n) {
-    err = std::max(err, static_cast<double>(std::fabs(b[0][n] - b[1][n])));
+  for (const auto& [name, v] : params[0]) {
+    const std::vector<float>& h = params[1].at(name);
+    for (std::size_t n = 0; n < v.size(); ++n) {
+      err = std::max(err, static_cast<double>(std::fabs(v[n] - h[n])));
+    }
   }
   out.max_abs_error = err;
   // Weights after 10 steps are of order 1e-2; float rounding differences stay near 1e-7.
@@ -127,18 +141,18 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
                          const BenchOptions& opt, std::ostream& log) {
   DeviceBench r;
   r.device = d;
-  const model::TrainConfig cfg = model::preset_config("theano");
-  const float scale = static_cast<float>(1.0 / cfg.pixel_divisor);
-  const float lr = static_cast<float>(cfg.learning_rate);
-  const std::size_t batch = cfg.batch_size;
+  Work w;
+  w.cfg = model::preset_config(opt.preset);
+  w.net = model::network_for(w.cfg, data.train.image_rows, data.train.image_cols, data.classes);
+  w.step = {static_cast<float>(w.cfg.learning_rate), static_cast<float>(w.cfg.l1),
+            static_cast<float>(w.cfg.l2)};
+  const std::size_t batch = w.cfg.batch_size;
   r.batch_size = batch;
   r.iterations_per_epoch = data.train.count / batch;
-  runtime::GemmPath headline = runtime::GemmPath::kAuto;
-  if (opt.gemm == "fused") headline = runtime::GemmPath::kFused;
-  if (opt.gemm == "clblast") headline = runtime::GemmPath::kClblast;
+  const runtime::Impl headline = d.is_host() ? runtime::Impl::kAuto : opt.impl;
   try {
     log << "[" << d.name << "] checking results against the host backend ...\n" << std::flush;
-    check_against_host(d, data, scale, lr, batch, r);
+    check_against_host(d, headline, w, data, r);
     if (!r.passed) {
       log << "[" << d.name << "] FAILED: " << r.failure << "; not timed\n";
       return r;
@@ -151,9 +165,9 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
                                     .string();
       std::filesystem::remove_all(cache);
       for (int warm = 0; warm < 2; ++warm) {
-        auto be = runtime::make_backend(d, options_for(headline, false, cache));
+        auto be = runtime::make_backend(d, options_for(false, cache));
         const auto t0 = clock_type::now();
-        be->configure(data.train.features(), data.classes, batch, scale);
+        be->compile(w.net, model::compile_options(w.cfg, headline));
         (warm ? r.build_warm_seconds : r.build_cold_seconds) = since(t0);
         (warm ? r.builds_warm : r.builds_cold) = be->builds();
       }
@@ -162,39 +176,43 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
 
     log << "[" << d.name << "] per-kernel times over one epoch ...\n" << std::flush;
     {
-      Session s = open_session(d, options_for(headline, true), data, batch, scale);
+      Session s = open_session(d, options_for(true), headline, w, data, batch);
       r.info = s.backend->info();
       r.device_bytes = s.backend->device_bytes();
-      run_steps(s, r.iterations_per_epoch, batch, r.iterations_per_epoch, lr);
+      run_steps(s, r.iterations_per_epoch, batch, r.iterations_per_epoch, w.step);
       s.backend->take_kernel_times();
-      run_steps(s, r.iterations_per_epoch, batch, r.iterations_per_epoch, lr);
+      run_steps(s, r.iterations_per_epoch, batch, r.iterations_per_epoch, w.step);
       r.kernels = s.backend->take_kernel_times();
       r.kernel_iterations = r.iterations_per_epoch;
       const auto t0 = clock_type::now();
-      for (int i = 0; i < 3; ++i) s.backend->evaluate(s.valid, data.valid.count);
+      for (int i = 0; i < 3; ++i) s.exec->evaluate(s.valid, data.valid.count);
       r.eval_samples_per_second = 3.0 * static_cast<double>(data.valid.count) / since(t0);
+      r.auto_path = runtime::plan_impls(
+          s.backend->compile(w.net, model::compile_options(w.cfg, runtime::Impl::kAuto))->plan());
     }
 
     log << "[" << d.name << "] steady-state training, " << opt.runs
-        << " timed epochs per path ...\n"
+        << " timed epochs per implementation ...\n"
         << std::flush;
-    r.auto_path =
-        runtime::make_backend(d, options_for(runtime::GemmPath::kAuto, false))->info().gemm_path;
-    const std::vector<runtime::GemmPath> paths =
-        d.is_host() ? std::vector<runtime::GemmPath>{runtime::GemmPath::kAuto}
-                    : std::vector<runtime::GemmPath>{runtime::GemmPath::kFused,
-                                                     runtime::GemmPath::kClblast};
-    for (runtime::GemmPath p : paths) {
-      r.paths.push_back(time_path(d, p, data, opt, scale, lr, batch));
+    // Every implementation family that can run the network on this device.
+    const std::vector<runtime::Impl> impls =
+        d.is_host() ? std::vector<runtime::Impl>{runtime::Impl::kAuto}
+                    : std::vector<runtime::Impl>{runtime::Impl::kFused, runtime::Impl::kDense,
+                                                 runtime::Impl::kClblast};
+    for (runtime::Impl impl : impls) {
+      try {
+        r.paths.push_back(time_path(d, impl, w, data, opt));
+      } catch (const std::invalid_argument&) {
+        // the family cannot run this network (the planner says why; bench skips it)
+      }
     }
-    const std::string want = headline == runtime::GemmPath::kAuto    ? r.auto_path
-                             : headline == runtime::GemmPath::kFused ? "fused"
-                                                                     : "clblast";
+    const std::string want = headline == runtime::Impl::kAuto ? r.auto_path
+                                                               : runtime::to_string(headline);
     for (const PathTiming& t : r.paths) {
       if (t.path == want) r.train = t;
     }
 
-    const double flop = 4.0 * static_cast<double>(batch * data.train.features() * data.classes);
+    const double flop = w.net.train_flops() * static_cast<double>(batch);
     const double bytes = static_cast<double>(batch * data.train.features());
     r.train_gflop_s = flop / (r.train.us_per_iteration.median * 1e-6) * 1e-9;
     r.train_gb_s = bytes / (r.train.us_per_iteration.median * 1e-6) * 1e-9;
@@ -203,31 +221,33 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
       log << "[" << d.name << "] batch-size sweep ...\n" << std::flush;
       for (std::size_t bs : opt.batch_sizes) {
         if (bs > data.train.count) continue;
-        Session s = open_session(d, options_for(headline, false), data, bs, scale);
+        Session s = open_session(d, options_for(false), headline, w, data, bs);
         const std::size_t per_epoch = data.train.count / bs;
-        run_steps(s, std::min<std::size_t>(per_epoch, 20), bs, per_epoch, lr);
+        run_steps(s, std::min<std::size_t>(per_epoch, 20), bs, per_epoch, w.step);
         // About 50,000 samples or 2,000 steps, whichever is fewer, and at least 10 steps.
         const std::size_t steps =
             std::max<std::size_t>(10, std::min<std::size_t>(2000, 50000 / bs));
         const auto t0 = clock_type::now();
-        run_steps(s, steps, bs, per_epoch, lr);
+        run_steps(s, steps, bs, per_epoch, w.step);
         const double us = since(t0) * 1e6 / static_cast<double>(steps);
         r.sweep.push_back({bs, us, static_cast<double>(bs) / (us * 1e-6)});
       }
     }
 
-    if (opt.time_to_accuracy) {
-      log << "[" << d.name << "] time to accuracy (theano preset, from start-up) ...\n"
+    const model::Preset& preset = model::find_preset(opt.preset);
+    if (opt.time_to_accuracy && preset.bench_time_to_accuracy) {
+      log << "[" << d.name << "] time to accuracy (" << opt.preset << " preset, from start-up) ...\n"
           << std::flush;
       const auto t0 = clock_type::now();
-      auto be = runtime::make_backend(d, options_for(headline, false));
+      auto be = runtime::make_backend(d, options_for(false));
+      auto exec = be->compile(w.net, model::compile_options(w.cfg, headline));
       model::TrainHooks hooks;
       hooks.on_validation = [&](const model::ValidationRecord& v) {
-        if (r.tta_target_seconds < 0 && v.validation_error <= 0.075)
+        if (r.tta_target_seconds < 0 && v.validation_error <= preset.target_error)
           r.tta_target_seconds = since(t0);
       };
       std::ostringstream quiet;
-      const model::TrainResult tr = model::train(*be, data, cfg, quiet, hooks);
+      const model::TrainResult tr = model::train(*be, *exec, data, w.cfg, quiet, hooks);
       r.tta_total_seconds = since(t0);
       r.tta_epochs = tr.epochs;
       r.tta_best_validation_error = tr.best_validation_error;
@@ -236,8 +256,7 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
     }
 
     log << "[" << d.name << "] device ceilings ...\n" << std::flush;
-    r.ceilings =
-        runtime::make_backend(d, options_for(runtime::GemmPath::kAuto, false))->measure_ceilings();
+    r.ceilings = runtime::make_backend(d, options_for(false))->measure_ceilings();
   } catch (const std::exception& e) {
     r.passed = false;
     r.failure = e.what();

@@ -93,7 +93,9 @@ std::string bench_json(const std::vector<DeviceBench>& results, const BenchOptio
   using nlohmann::ordered_json;
   ordered_json j;
   j["schema_version"] = kBenchSchemaVersion;
-  j["protocol"] = {{"preset", "theano"}, {"batch_size", 600}, {"timed_runs", options.runs}};
+  j["protocol"] = {{"preset", options.preset},
+                   {"batch_size", results.empty() ? 0 : results.front().batch_size},
+                   {"timed_runs", options.runs}};
   j["devices"] = ordered_json::array();
   for (const DeviceBench& r : results) {
     ordered_json d;

@@ -74,9 +74,10 @@ void add_device_options(po::options_description& desc, DeviceOptions& opts, bool
       (allow_all ? "all" : "auto");
   desc.add_options()                                              //
       ("device,d", po::value(&opts.device), device_help.c_str())  //
-      ("gemm", po::value(&opts.gemm)->default_value("auto"),
-       "GEMM path on OpenCL devices: auto (fused kernels on CPUs, CLBlast on GPUs), fused, "
-       "clblast")  //
+      ("impl", po::value(&opts.impl)->default_value("auto"),
+       "kernels on OpenCL devices: auto (the planner: for softmax regression the fused kernels "
+       "on CPUs and CLBlast on GPUs, else dense), fused, dense, clblast")  //
+      ("gemm", po::value(&opts.gemm), "the old name of --impl")         //
       ("no-kernel-cache", po::bool_switch(&opts.no_kernel_cache),
        "compile kernels from source, bypassing the on-disk binary cache")  //
       ("kernel-cache-dir", po::value(&opts.kernel_cache_dir),
@@ -84,20 +85,54 @@ void add_device_options(po::options_description& desc, DeviceOptions& opts, bool
        "$XDG_CACHE_HOME/clmnist/kernels, else ~/.cache/clmnist/kernels)");
 }
 
+runtime::Impl impl_choice(const DeviceOptions& opts) {
+  if (!opts.gemm.empty() && opts.impl != "auto" && opts.gemm != opts.impl) {
+    throw UsageError("--gemm '" + opts.gemm + "' and --impl '" + opts.impl +
+                     "' disagree; give --impl only");
+  }
+  const std::string& name = opts.gemm.empty() ? opts.impl : opts.gemm;
+  try {
+    return runtime::parse_impl(name);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--impl: ") + e.what());
+  }
+}
+
+namespace {
+
+// CLMNIST_VEC and friends: an app-level alias of the fused kernels' tunables.
+unsigned env_unsigned(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return 0;
+  const std::string s(v);
+  if (s.find_first_not_of("0123456789") != std::string::npos || s.size() > 3) {
+    throw UsageError(std::string(name) + " '" + s + "' is not a small whole number");
+  }
+  return static_cast<unsigned>(std::stoul(s));
+}
+
+}  // namespace
+
 runtime::BackendOptions backend_options(const DeviceOptions& opts) {
   runtime::BackendOptions o;
-  if (opts.gemm == "auto") {
-    o.gemm = runtime::GemmPath::kAuto;
-  } else if (opts.gemm == "fused") {
-    o.gemm = runtime::GemmPath::kFused;
-  } else if (opts.gemm == "clblast") {
-    o.gemm = runtime::GemmPath::kClblast;
-  } else {
-    throw UsageError("--gemm '" + opts.gemm + "' is not one of: auto, fused, clblast");
-  }
+  impl_choice(opts);  // rejects a bad --impl before any work
+  o.fused.vec = env_unsigned("CLMNIST_VEC");
+  o.fused.rows = env_unsigned("CLMNIST_ROWS");
+  const char* skip = std::getenv("CLMNIST_SKIP_ZERO");
+  if (skip != nullptr && *skip != '\0') o.fused.skip_zero = static_cast<int>(env_unsigned("CLMNIST_SKIP_ZERO"));
   o.kernel_cache = !opts.no_kernel_cache;
   o.cache_dir = opts.kernel_cache_dir;
   return o;
+}
+
+std::unique_ptr<runtime::Executable> compile_network(runtime::Backend& backend,
+                                                     const runtime::NetworkSpec& net,
+                                                     const runtime::CompileOptions& options) {
+  try {
+    return backend.compile(net, options);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
 }
 
 OpenedBackend open_backend(const DeviceOptions& opts, std::ostream& log) {

@@ -26,15 +26,20 @@ bool parse_command_line(int argc, char** argv, const po::options_description& op
                         const std::string& usage, po::variables_map& vm,
                         const po::positional_options_description* positional = nullptr);
 
-// --device, --gemm, --no-kernel-cache, --kernel-cache-dir
+// --device, --impl (alias --gemm), --no-kernel-cache, --kernel-cache-dir
 struct DeviceOptions {
   std::string device;
-  std::string gemm = "auto";
+  std::string impl = "auto";
+  std::string gemm;  // the old name of --impl
   bool no_kernel_cache = false;
   std::string kernel_cache_dir;
 };
 void add_device_options(po::options_description& desc, DeviceOptions& opts, bool allow_all);
+// The backend options of the flags, with the fused kernels' tunables from CLMNIST_VEC,
+// CLMNIST_ROWS and CLMNIST_SKIP_ZERO (the runtime reads no environment). Throws UsageError.
 runtime::BackendOptions backend_options(const DeviceOptions& opts);
+// --impl (or --gemm) as an implementation family. Throws UsageError.
+runtime::Impl impl_choice(const DeviceOptions& opts);
 
 // Lists the devices, selects by the spec (flag, else CLMNIST_DEVICE, else auto), says which and
 // why on `log`, and creates its backend.
@@ -43,6 +48,11 @@ struct OpenedBackend {
   std::unique_ptr<runtime::Backend> backend;
 };
 OpenedBackend open_backend(const DeviceOptions& opts, std::ostream& log);
+
+// backend.compile, with a network the forced implementation cannot run as a UsageError.
+std::unique_ptr<runtime::Executable> compile_network(runtime::Backend& backend,
+                                                     const runtime::NetworkSpec& net,
+                                                     const runtime::CompileOptions& options);
 
 // Checks a numeric option: throws UsageError naming the option, the value and what is allowed.
 void require_positive_finite(const std::string& option, double value);

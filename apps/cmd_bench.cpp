@@ -8,12 +8,13 @@
 #include "mnist.hpp"
 #include "pictures.hpp"
 #include "platforms.hpp"
+#include "presets.hpp"
 #include "safetensors.hpp"
 
 namespace clmnist::apps {
 
 int run_bench(int argc, char** argv) {
-  std::string data_dir, json_path, csv_path, device_spec, gemm = "auto", plot_dir;
+  std::string data_dir, json_path, csv_path, device_spec, impl = "auto", gemm, plot_dir;
   BenchOptions opt;
   bool quick = false;
   po::options_description desc("Options");
@@ -27,23 +28,29 @@ int run_bench(int argc, char** argv) {
       ("csv", po::value(&csv_path), "write one CSV row per device")                           //
       ("plot-dir", po::value(&plot_dir),
        "write a device comparison picture (devices.svg and devices.png) into DIR")    //
-      ("runs", po::value(&opt.runs)->default_value(5), "timed epochs per GEMM path")  //
-      ("gemm", po::value(&gemm)->default_value("auto"),
-       "path for the headline figures: auto, fused or clblast (every path is timed anyway)")  //
+      ("preset", po::value(&opt.preset)->default_value("theano"),
+       "the work: a preset of clmnist train (theano, theano-mlp, tensorflow)")  //
+      ("runs", po::value(&opt.runs)->default_value(5), "timed epochs per implementation")  //
+      ("impl", po::value(&impl)->default_value("auto"),
+       "implementation of the headline figures: auto, fused, dense or clblast (every one that "
+       "runs the network is timed anyway)")                               //
+      ("gemm", po::value(&gemm), "the old name of --impl")  //
       ("quick", po::bool_switch(&quick),
        "skip the batch sweep and time to accuracy (steady state, kernels, builds, ceilings only)");
   po::variables_map vm;
   if (!parse_command_line(
           argc, argv, desc,
           "Usage: clmnist bench [--device all|SPEC] [--json FILE] [--csv FILE] [options]\n\n"
-          "Benchmarks devices on the theano protocol (batch 600, 83 minibatches an epoch). Each "
+          "Benchmarks devices on a preset's training work (theano: batch 600, 83 minibatches an "
+          "epoch; theano-mlp: batch 20, 2,500 minibatches an epoch). Each "
           "device is first checked against the host backend on real data; a device that "
           "disagrees is reported as failed and not timed. Then: program builds cold and warm, "
           "per-kernel times from profiling events, steady-state training (median of --runs "
-          "epochs after a warm-up epoch) for every GEMM path, evaluation speed, a batch-size "
+          "epochs after a warm-up epoch) for every implementation, evaluation speed, a batch-size "
           "sweep (1, 20, 100, 600, 4096), time to 7.5 % validation error and to the end of "
-          "early stopping, and the device's own bandwidth and FMA ceilings. GFLOP/s and %FMA "
-          "count the FLOPs of the dense product (4 x batch x 784 x 10 an iteration); kernels "
+          "early stopping (not for theano-mlp), and the device's own bandwidth and FMA ceilings. "
+          "GFLOP/s and %FMA count the FLOPs of the dense products, derived from the network "
+          "(4 x batch x 784 x 10 an iteration for softmax regression); kernels "
           "that skip all-zero pixel blocks execute fewer, so on CPUs these are effective "
           "rates.\n\nExamples:\n"
           "  clmnist bench\n  clmnist bench --device pocl --quick --json pocl.json",
@@ -51,10 +58,15 @@ int run_bench(int argc, char** argv) {
     return 0;
   }
   require_at_least("runs", opt.runs, 1);
-  if (gemm != "auto" && gemm != "fused" && gemm != "clblast") {
-    throw UsageError("--gemm '" + gemm + "' is not one of: auto, fused, clblast");
+  DeviceOptions dev;
+  dev.impl = impl;
+  dev.gemm = gemm;
+  opt.impl = impl_choice(dev);
+  try {
+    model::find_preset(opt.preset);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--preset: ") + e.what());
   }
-  opt.gemm = gemm;
   if (!data_dir.empty()) require_directory("data-dir", data_dir);
   if (!json_path.empty()) require_writable_target("json", json_path);
   if (!csv_path.empty()) require_writable_target("csv", csv_path);
@@ -71,7 +83,7 @@ int run_bench(int argc, char** argv) {
 
   if (data_dir.empty()) data_dir = model::default_data_dir();
   const model::MnistFiles files = model::find_mnist_files(data_dir);
-  const model::TrainConfig cfg = model::preset_config("theano");
+  const model::TrainConfig cfg = model::preset_config(opt.preset);
   const model::TrainData data = model::split_for_training(
       model::load_labeled_images(files.train_images, files.train_labels),
       model::load_labeled_images(files.test_images, files.test_labels), cfg);

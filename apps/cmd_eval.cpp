@@ -9,18 +9,31 @@
 #include "commands.hpp"
 #include "gray_image.hpp"
 #include "mnist.hpp"
-#include "softmax_model.hpp"
+#include "network_model.hpp"
 #include "trainer.hpp"
 
 namespace clmnist::apps {
 namespace {
 
 struct Loaded {
-  model::SoftmaxModel model;
+  model::Model model;
   model::LabeledImages test;
   OpenedBackend opened;
+  std::unique_ptr<runtime::Executable> exec;
   runtime::DatasetId test_id = 0;
 };
+
+// The model compiled on the device for batches of up to `batch` rows, its parameters written.
+std::unique_ptr<runtime::Executable> compile_model(OpenedBackend& opened,
+                                                   const DeviceOptions& dev,
+                                                   const model::Model& m, std::size_t batch) {
+  runtime::CompileOptions o;
+  o.max_batch = batch;
+  o.impl = impl_choice(dev);
+  std::unique_ptr<runtime::Executable> exec = compile_network(*opened.backend, m.network, o);
+  exec->write_params(m.params);
+  return exec;
+}
 
 // Loads the model and the test set, checks they fit together, and puts both on the device.
 Loaded load_for_inference(const std::string& model_path, std::string data_dir,
@@ -32,22 +45,21 @@ Loaded load_for_inference(const std::string& model_path, std::string data_dir,
   if (data_dir.empty()) data_dir = model::default_data_dir();
   const model::MnistFiles files = model::find_mnist_files(data_dir);
   l.test = model::load_labeled_images(files.test_images, files.test_labels);
-  if (l.test.image_rows != l.model.image_rows || l.test.image_cols != l.model.image_cols) {
-    throw DataError(model_path + " was trained on " + std::to_string(l.model.image_rows) + "x" +
-                    std::to_string(l.model.image_cols) + " images, but the test images are " +
+  const runtime::NetworkSpec& net = l.model.network;
+  if (l.test.image_rows != net.image_rows || l.test.image_cols != net.image_cols) {
+    throw DataError(model_path + " was trained on " + std::to_string(net.image_rows) + "x" +
+                    std::to_string(net.image_cols) + " images, but the test images are " +
                     std::to_string(l.test.image_rows) + "x" + std::to_string(l.test.image_cols));
   }
   for (std::size_t i = 0; i < l.test.count; ++i) {
-    if (l.test.labels[i] >= l.model.classes) {
+    if (l.test.labels[i] >= net.classes()) {
       throw DataError("test label " + std::to_string(l.test.labels[i]) + " at row " +
                       std::to_string(i) + " is not below the model's " +
-                      std::to_string(l.model.classes) + " classes");
+                      std::to_string(net.classes()) + " classes");
     }
   }
   l.opened = open_backend(dev, log);
-  l.opened.backend->configure(l.model.features(), l.model.classes, batch,
-                              static_cast<float>(1.0 / l.model.pixel_divisor));
-  l.opened.backend->set_params(l.model.wt(), l.model.b);
+  l.exec = compile_model(l.opened, dev, l.model, batch);
   l.test_id = l.opened.backend->upload(l.test.view());
   return l;
 }
@@ -83,7 +95,7 @@ int run_eval(int argc, char** argv) {
   require_at_least("batch-size", batch, 1);
   Loaded l = load_for_inference(model_path, data_dir, dev, batch, std::cout);
   const std::size_t counted = model::reference_rows(l.test.count, batch);
-  const runtime::EvalCounts ev = l.opened.backend->evaluate(l.test_id, counted);
+  const runtime::EvalCounts ev = l.exec->evaluate(l.test_id, counted);
   std::printf("test error %f %% over every sample (%llu of %zu wrong)\n",
               100.0 * static_cast<double>(ev.errors_all) / static_cast<double>(l.test.count),
               static_cast<unsigned long long>(ev.errors_all), l.test.count);
@@ -103,15 +115,17 @@ namespace {
 int predict_images(const std::vector<std::string>& images, const std::string& model_path,
                    const DeviceOptions& dev, bool json) {
   for (const std::string& p : images) require_readable_file("image", p);
-  const model::SoftmaxModel m = model::load_model(model_path);
+  const model::Model m = model::load_model(model_path);
+  const runtime::NetworkSpec& net = m.network;
+  const std::size_t classes = net.classes();
   model::LabeledImages set;
-  set.image_rows = m.image_rows;
-  set.image_cols = m.image_cols;
+  set.image_rows = net.image_rows;
+  set.image_cols = net.image_cols;
   for (const std::string& p : images) {
     model::GrayImage digit;
     try {
-      digit = model::prepare_digit(model::read_image(p), m.image_rows, m.image_cols,
-                                   m.image_rows * 20 / 28);
+      digit = model::prepare_digit(model::read_image(p), net.image_rows, net.image_cols,
+                                   net.image_rows * 20 / 28);
     } catch (const DataError& e) {
       const std::string what = e.what();
       throw DataError(what.rfind(p, 0) == 0 ? what : p + ": " + what);
@@ -122,24 +136,23 @@ int predict_images(const std::vector<std::string>& images, const std::string& mo
   set.count = images.size();
   std::ostringstream quiet;
   OpenedBackend opened = open_backend(dev, json ? quiet : std::cerr);
-  opened.backend->configure(m.features(), m.classes, std::min<std::size_t>(set.count, 4096),
-                            static_cast<float>(1.0 / m.pixel_divisor));
-  opened.backend->set_params(m.wt(), m.b);
+  const std::unique_ptr<runtime::Executable> exec =
+      compile_model(opened, dev, m, std::min<std::size_t>(set.count, 4096));
   const runtime::DatasetId id = opened.backend->upload(set.view());
-  const std::vector<float> probs = opened.backend->predict(id, 0, set.count);
+  const std::vector<float> probs = exec->predict(id, 0, set.count);
   for (std::size_t i = 0; i < set.count; ++i) {
-    const float* p = probs.data() + i * m.classes;
-    const std::size_t best = static_cast<std::size_t>(std::max_element(p, p + m.classes) - p);
+    const float* p = probs.data() + i * classes;
+    const std::size_t best = static_cast<std::size_t>(std::max_element(p, p + classes) - p);
     if (json) {
       nlohmann::ordered_json j;
       j["image"] = images[i];
       j["label"] = best;
-      j["probabilities"] = std::vector<float>(p, p + m.classes);
+      j["probabilities"] = std::vector<float>(p, p + classes);
       std::cout << j.dump() << "\n";
       continue;
     }
     std::printf("%s: %zu (p = %.3f)\n ", images[i].c_str(), best, static_cast<double>(p[best]));
-    for (std::size_t c = 0; c < m.classes; ++c)
+    for (std::size_t c = 0; c < classes; ++c)
       std::printf(" %zu: %.3f", c, static_cast<double>(p[c]));
     std::printf("\n");
   }
@@ -192,8 +205,8 @@ int run_predict(int argc, char** argv) {
     throw UsageError("--count " + std::to_string(count) + " is more than the " +
                      std::to_string(l.test.count) + " test images");
   }
-  const std::vector<float> probs = l.opened.backend->predict(l.test_id, 0, count);
-  const std::size_t k = l.model.classes;
+  const std::vector<float> probs = l.exec->predict(l.test_id, 0, count);
+  const std::size_t k = l.model.network.classes();
   std::cout << "Predicted values for the first " << count << " examples in test set:\n[";
   for (std::size_t i = 0; i < count; ++i) {
     std::size_t best = 0;

@@ -4,7 +4,7 @@
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "export_formats.hpp"
-#include "softmax_model.hpp"
+#include "network_model.hpp"
 
 namespace clmnist::apps {
 
@@ -16,15 +16,16 @@ int run_export(int argc, char** argv) {
        "model file written by clmnist train")                      //
       ("format,f", po::value(&format)->required(), "npy or onnx")  //
       ("output,o", po::value(&output)->required(),
-       "npy: a directory (W.npy and b.npy are written into it); onnx: the .onnx file");
+       "npy: a directory (one NAME.npy per parameter is written into it); onnx: the .onnx file");
   po::variables_map vm;
   if (!parse_command_line(
           argc, argv, desc,
           "Usage: clmnist export --model FILE --format npy|onnx --output PATH\n\n"
-          "npy writes W.npy [784 x 10] and b.npy [10] (logits = x @ W + b); onnx writes a graph\n"
-          "input 'pixels' [N x 784] -> Gemm(W, b) -> Softmax -> 'probabilities' [N x 10], with "
-          "the\n"
-          "pixel divisor (input = pixel / divisor) in its metadata.\n\nExamples:\n"
+          "npy writes one array per parameter: W.npy [784 x 10] and b.npy [10] for softmax\n"
+          "regression (logits = x @ W + b); W1.npy [784 x 500], b1.npy, W2.npy [500 x 10], b2.npy\n"
+          "for the MLP (logits = tanh(x @ W1 + b1) @ W2 + b2). onnx writes a graph input 'pixels'\n"
+          "[N x 784] -> Gemm(W1, b1) -> Tanh -> ... -> Gemm -> Softmax -> 'probabilities' [N x 10],\n"
+          "with the pixel divisor (input = pixel / divisor) in its metadata.\n\nExamples:\n"
           "  clmnist export --format onnx --output model.onnx\n"
           "  clmnist export --model best_model.safetensors --format npy --output arrays/",
           vm)) {
@@ -35,10 +36,14 @@ int run_export(int argc, char** argv) {
   }
   require_readable_file("model", model_path);
   if (format == "onnx") require_writable_target("output", output);
-  const model::SoftmaxModel m = model::load_model(model_path);
+  const model::Model m = model::load_model(model_path);
   if (format == "npy") {
     export_npy(m, output);
-    std::cout << "Wrote " << output << "/W.npy and " << output << "/b.npy\n";
+    std::string names;
+    for (const runtime::ParamSpec& p : m.network.params()) {
+      names += (names.empty() ? "" : ", ") + p.name + ".npy";
+    }
+    std::cout << "Wrote " << names << " into " << output << "\n";
   } else {
     export_onnx(m, output);
     std::cout << "Wrote " << output << "\n";

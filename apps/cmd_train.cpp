@@ -16,6 +16,7 @@
 #include "pictures.hpp"
 #include "progress.hpp"
 #include "safetensors.hpp"
+#include "presets.hpp"
 #include "trainer.hpp"
 
 namespace clmnist::apps {
@@ -24,17 +25,20 @@ namespace {
 const char* kTrainUsage =
     "Usage: clmnist train [options]\n"
     "\n"
-    "Trains softmax regression on MNIST with minibatch SGD and prints the log lines of the Theano\n"
-    "tutorial logistic_sgd.py, then the errors over every sample. The best model (lowest\n"
-    "validation error) is saved whenever it improves.\n"
+    "Trains a network on MNIST with minibatch SGD and prints the log lines of the Theano\n"
+    "tutorial it reproduces (logistic_sgd.py or mlp.py), then the errors over every sample. The\n"
+    "best model (lowest validation error) is saved whenever it improves.\n"
     "\n"
-    "Presets: theano (default; train = first 50,000 training images, valid = last 10,000,\n"
-    "lr 0.13, batch 600, patience 5000, pixels / 256) and tensorflow (valid = first 5,000,\n"
-    "lr 0.5, batch 100, 1000 steps, shuffled, pixels / 255). Any option given overrides the\n"
-    "preset; the effective settings are printed.\n"
+    "Presets (`clmnist presets` lists what each reproduces): theano = theano-logreg (default;\n"
+    "softmax regression, lr 0.13, batch 600, patience 5000, pixels / 256), theano-mlp (784-500\n"
+    "tanh-10, lr 0.01, L2 0.0001, batch 20, patience 10000) and tensorflow (softmax regression,\n"
+    "valid = first 5,000, lr 0.5, batch 100, 1000 shuffled steps, pixels / 255). Any option given\n"
+    "overrides the preset; the effective settings are printed.\n"
     "\n"
     "Examples:\n"
     "  clmnist train\n"
+    "  clmnist train --preset theano-mlp --max-epochs 10\n"
+    "  clmnist train --preset theano-mlp --hidden 800 --activation relu\n"
     "  clmnist train --device pocl --summary-json run.json\n"
     "  clmnist train --preset tensorflow --device host\n"
     "  clmnist train --learning-rate 0.05 --batch-size 100 --save-model small-lr.safetensors\n";
@@ -51,21 +55,6 @@ extern "C" void on_stop_signal(int sig) {
   }
   g_signal = sig;
 }
-
-// The options that fix a run; --resume takes them from the checkpoint instead.
-const char* const kRunSettings[] = {"preset",
-                                    "learning-rate",
-                                    "batch-size",
-                                    "max-epochs",
-                                    "max-steps",
-                                    "patience",
-                                    "patience-increase",
-                                    "improvement-threshold",
-                                    "validation-frequency",
-                                    "seed",
-                                    "shuffle",
-                                    "pixel-divisor",
-                                    "validation-size"};
 
 // Forwards to stdout, erasing the progress line before anything is written in its place.
 class LogBuf : public std::streambuf {
@@ -88,6 +77,15 @@ class LogBuf : public std::streambuf {
   ProgressLine& progress_;
 };
 
+// Every setting of the table, typed.
+nlohmann::ordered_json settings_json(const model::TrainConfig& c) {
+  nlohmann::ordered_json j;
+  for (const model::Setting& s : model::train_settings()) {
+    std::visit([&](auto member) { j[s.key] = c.*member; }, s.field);
+  }
+  return j;
+}
+
 std::string format_g(double v) {
   char b[64];
   std::snprintf(b, sizeof b, "%.9g", v);
@@ -97,7 +95,7 @@ std::string format_g(double v) {
 }  // namespace
 
 int run_train(int argc, char** argv) {
-  std::string data_dir, preset = "theano", save_model = "best_model.safetensors", summary_json;
+  std::string data_dir, save_model = "best_model.safetensors", summary_json;
   std::string checkpoint, resume, plot_dir;
   bool quiet = false, verbose = false;
   DeviceOptions dev;
@@ -107,7 +105,6 @@ int run_train(int argc, char** argv) {
       ("data-dir", po::value(&data_dir),
        "directory with the four MNIST IDX files, raw or .gz (default: $CLMNIST_DATA_DIR, else "
        "$XDG_DATA_HOME/clmnist/mnist, else ~/.local/share/clmnist/mnist)")             //
-      ("preset", po::value(&preset)->default_value("theano"), "theano or tensorflow")  //
       ("save-model", po::value(&save_model)->default_value("best_model.safetensors"),
        "where the best model goes (safetensors); empty: do not save")                     //
       ("summary-json", po::value(&summary_json), "write a JSON summary of the run here")  //
@@ -121,77 +118,50 @@ int run_train(int argc, char** argv) {
        "SIGINT/SIGTERM")  //
       ("resume", po::value(&resume),
        "continue the run saved in checkpoint FILE (its settings; with --checkpoint defaulting "
-       "to FILE)")                                                                             //
-      ("learning-rate", po::value<double>(), "SGD step size (theano 0.13, tensorflow 0.5)")    //
-      ("batch-size", po::value<std::size_t>(), "minibatch size (theano 600, tensorflow 100)")  //
-      ("max-epochs", po::value<std::size_t>(), "at most this many epochs (default 1000)")      //
-      ("max-steps", po::value<std::size_t>(),
-       "stop after this many minibatches; 0 = no limit (tensorflow 1000)")               //
-      ("patience", po::value<std::size_t>(), "early stopping: initial patience (5000)")  //
-      ("patience-increase", po::value<std::size_t>(), "early stopping: factor (2)")      //
-      ("improvement-threshold", po::value<double>(),
-       "early stopping: relative improvement that extends patience (0.995)")  //
-      ("validation-frequency", po::value<std::size_t>(),
-       "validate every N minibatches (default: min(minibatches per epoch, patience / 2))")    //
-      ("seed", po::value<std::uint64_t>(), "shuffling seed (tensorflow preset)")              //
-      ("shuffle", po::value<bool>(), "reshuffle the training rows every epoch (true/false)")  //
-      ("validation-size", po::value<std::size_t>(),
-       "validation images taken from the training file (theano 10000, the last; tensorflow "
-       "5000, the first)")  //
-      ("pixel-divisor", po::value<double>(),
-       "input = pixel / this (theano 256, the tutorial's mnist.pkl.gz grid; tensorflow 255)");
+       "to FILE)");
+  // Every training setting, from the one table (train_config.hpp).
+  for (const model::Setting& setting : model::train_settings()) {
+    if (setting.option != nullptr) {
+      desc.add_options()(setting.option, po::value<std::string>(), setting.help);
+    }
+  }
   add_device_options(desc, dev, false);
   po::variables_map vm;
   if (!parse_command_line(argc, argv, desc, kTrainUsage, vm)) return 0;
 
   if (quiet && verbose) throw UsageError("--quiet and --verbose conflict; give one");
-  model::TrainConfig cfg;
+  auto given = [&](const char* opt) { return opt != nullptr && vm.count(opt) != 0U; };
   std::unique_ptr<model::TrainState> resume_state;
   if (!resume.empty()) {
     require_readable_file("resume", resume);
-    for (const char* opt : kRunSettings) {
-      if (vm.count(opt) != 0U && !vm[opt].defaulted()) {
-        throw UsageError("--" + std::string(opt) +
+    for (const model::Setting& setting : model::train_settings()) {
+      if (setting.fixes_run && given(setting.option)) {
+        throw UsageError("--" + std::string(setting.option) +
                          " conflicts with --resume: a resumed run keeps "
                          "the settings saved in its checkpoint");
       }
     }
     if (checkpoint.empty()) checkpoint = resume;
     resume_state = std::make_unique<model::TrainState>(model::load_checkpoint(resume));
-    preset = resume_state->config.preset;
   }
+  model::TrainConfig cfg;
   try {
-    cfg = resume_state ? resume_state->config : model::preset_config(preset);
+    cfg = resume_state ? resume_state->config
+                       : model::preset_config(given("preset") ? vm["preset"].as<std::string>()
+                                                              : std::string("theano"));
+    for (const model::Setting& setting : model::train_settings()) {
+      if (given(setting.option) && std::string(setting.option) != "preset") {
+        model::parse_setting(cfg, setting, vm[setting.option].as<std::string>());
+      }
+    }
+    model::validate(cfg);
   } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string("--preset: ") + e.what());
+    throw UsageError(e.what());
   }
-  if (vm.count("learning-rate")) cfg.learning_rate = vm["learning-rate"].as<double>();
-  if (vm.count("batch-size")) cfg.batch_size = vm["batch-size"].as<std::size_t>();
-  if (vm.count("max-epochs")) cfg.max_epochs = vm["max-epochs"].as<std::size_t>();
-  if (vm.count("max-steps")) cfg.max_steps = vm["max-steps"].as<std::size_t>();
-  if (vm.count("patience")) cfg.patience = vm["patience"].as<std::size_t>();
-  if (vm.count("patience-increase"))
-    cfg.patience_increase = vm["patience-increase"].as<std::size_t>();
-  if (vm.count("improvement-threshold")) {
-    cfg.improvement_threshold = vm["improvement-threshold"].as<double>();
+  if (cfg.validation_frequency == 0 && given("validation-frequency")) {
+    throw UsageError("--validation-frequency must be at least 1");
   }
-  if (vm.count("validation-frequency")) {
-    cfg.validation_frequency = vm["validation-frequency"].as<std::size_t>();
-    require_at_least("validation-frequency", cfg.validation_frequency, 1);
-  }
-  if (vm.count("seed")) cfg.seed = vm["seed"].as<std::uint64_t>();
-  if (vm.count("shuffle")) cfg.shuffle = vm["shuffle"].as<bool>();
-  if (vm.count("pixel-divisor")) cfg.pixel_divisor = vm["pixel-divisor"].as<double>();
-  if (vm.count("validation-size")) {
-    cfg.valid_size = vm["validation-size"].as<std::size_t>();
-    require_at_least("validation-size", cfg.valid_size, 1);
-  }
-  require_positive_finite("learning-rate", cfg.learning_rate);
-  require_positive_finite("pixel-divisor", cfg.pixel_divisor);
-  require_positive_finite("improvement-threshold", cfg.improvement_threshold);
-  require_at_least("batch-size", cfg.batch_size, 1);
-  require_at_least("max-epochs", cfg.max_epochs, 1);
-  backend_options(dev);  // rejects a bad --gemm before any work
+  backend_options(dev);  // rejects a bad --impl before any work
   if (!data_dir.empty()) require_directory("data-dir", data_dir);
   if (!save_model.empty()) require_writable_target("save-model", save_model);
   if (!summary_json.empty()) require_writable_target("summary-json", summary_json);
@@ -224,17 +194,24 @@ int run_train(int argc, char** argv) {
       << data.test.count << " images of " << data.train.image_rows << "x" << data.train.image_cols
       << ", " << data.classes << " classes\n";
 
-  out << "Building kernels and uploading the data (" << info.gemm_path << " path) ...\n"
+  const runtime::NetworkSpec net =
+      model::network_for(cfg, data.train.image_rows, data.train.image_cols, data.classes);
+  std::unique_ptr<runtime::Executable> exec = compile_network(
+      *opened.backend, net, model::compile_options(cfg, impl_choice(dev)));
+  const std::vector<runtime::PlanStep> plan = exec->plan();
+  out << "Building kernels and uploading the data (" << runtime::plan_impls(plan) << " path) ...\n"
       << std::flush;
+  if (verbose) out << "Network " << net.describe() << "; plan: " << runtime::describe(plan) << "\n";
 
   model::TrainHooks hooks;
   if (!save_model.empty()) {
-    hooks.on_best = [&](const model::SoftmaxModel& m) {
-      model::SoftmaxModel copy = m;
+    hooks.on_best = [&](const model::Model& m) {
+      model::Model copy = m;
       copy.metadata["backend"] = info.backend;
       copy.metadata["device"] = info.name;
       copy.metadata["platform"] = info.platform;
       copy.metadata["preset"] = cfg.preset;
+      copy.metadata["plan"] = runtime::describe(plan);
       copy.metadata["learning_rate"] = format_g(cfg.learning_rate);
       copy.metadata["batch_size"] = std::to_string(cfg.batch_size);
       copy.metadata["seed"] = std::to_string(cfg.seed);
@@ -267,7 +244,7 @@ int run_train(int argc, char** argv) {
         << resume_state->next_minibatch + 1 << "\n";
   }
   const model::TrainResult r =
-      model::train(*opened.backend, data, cfg, log, hooks, resume_state.get());
+      model::train(*opened.backend, *exec, data, cfg, log, hooks, resume_state.get());
   progress.clear();
   if (quiet) {  // the result lines only
     std::istringstream lines(quiet_log.str());
@@ -301,14 +278,15 @@ int run_train(int argc, char** argv) {
   }
   if (!save_model.empty()) out << "Best model saved to " << save_model << "\n";
   if (!plot_dir.empty()) {
-    // The best model's test-set confusion matrix, then the pictures.
+    // The best model's test-set confusion matrix (none before a validation), then the pictures.
     const std::size_t k = data.classes;
-    opened.backend->set_params(r.best_model.wt(), r.best_model.b);
-    const runtime::DatasetId test_id = opened.backend->upload(data.test.view());
     std::vector<std::size_t> confusion(k * k, 0);
-    for (std::size_t first = 0; first < data.test.count; first += cfg.batch_size) {
+    if (!r.best_model.empty()) exec->write_params(r.best_model.params);
+    const runtime::DatasetId test_id = opened.backend->upload(data.test.view());
+    for (std::size_t first = 0; first < data.test.count && !r.best_model.empty();
+         first += cfg.batch_size) {
       const std::size_t n = std::min(cfg.batch_size, data.test.count - first);
-      const std::vector<float> probs = opened.backend->predict(test_id, first, n);
+      const std::vector<float> probs = exec->predict(test_id, first, n);
       for (std::size_t i = 0; i < n; ++i) {
         const float* p = probs.data() + i * k;
         const auto predicted = static_cast<std::size_t>(std::max_element(p, p + k) - p);
@@ -330,17 +308,17 @@ int run_train(int argc, char** argv) {
     nlohmann::ordered_json j;
     j["device"] = {{"backend", info.backend},    {"name", info.name}, {"vendor", info.vendor},
                    {"platform", info.platform},  {"type", info.type}, {"driver", info.driver},
-                   {"gemm_path", info.gemm_path}};
+                   {"gemm_path", runtime::plan_impls(plan)}};
     j["preset"] = cfg.preset;
-    j["settings"] = {{"learning_rate", cfg.learning_rate},
-                     {"batch_size", cfg.batch_size},
-                     {"max_epochs", cfg.max_epochs},
-                     {"max_steps", cfg.max_steps},
-                     {"early_stopping", cfg.early_stopping},
-                     {"patience", cfg.patience},
-                     {"shuffle", cfg.shuffle},
-                     {"seed", cfg.seed},
-                     {"pixel_divisor", cfg.pixel_divisor}};
+    j["settings"] = settings_json(cfg);
+    j["network"] = nlohmann::ordered_json::parse(runtime::to_json(net));
+    j["plan"] = nlohmann::ordered_json::array();
+    for (const runtime::PlanStep& p : plan) {
+      j["plan"].push_back({{"first_layer", p.first_layer + 1},
+                           {"last_layer", p.last_layer + 1},
+                           {"impl", p.impl},
+                           {"options", p.options}});
+    }
     j["epochs"] = r.epochs;
     j["iterations"] = r.iterations;
     j["best_epoch"] = r.best_epoch;

@@ -31,35 +31,41 @@ std::string npy(const std::vector<float>& data, const std::string& shape) {
 
 }  // namespace
 
-void export_npy(const model::SoftmaxModel& m, const std::string& dir) {
+void export_npy(const model::Model& m, const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (!std::filesystem::is_directory(dir, ec)) {
     throw Error("cannot create the output directory '" + dir + "'");
   }
-  model::write_file_atomic(dir + "/W.npy", npy(m.w, "(" + std::to_string(m.features()) + ", " +
-                                                        std::to_string(m.classes) + ")"));
-  model::write_file_atomic(dir + "/b.npy", npy(m.b, "(" + std::to_string(m.classes) + ",)"));
+  for (const runtime::ParamSpec& p : m.network.params()) {
+    std::string shape = "(";
+    for (std::size_t d : p.shape) shape += std::to_string(d) + ", ";
+    shape = p.shape.size() == 1 ? shape.substr(0, shape.size() - 1) + ")"
+                                : shape.substr(0, shape.size() - 2) + ")";
+    model::write_file_atomic(dir + "/" + p.name + ".npy", npy(m.param(p.name), shape));
+  }
 }
 
 #ifdef CLMNIST_WITH_ONNX
-void export_onnx(const model::SoftmaxModel& m, const std::string& path) {
+void export_onnx(const model::Model& m, const std::string& path) {
+  const runtime::NetworkSpec& net = m.network;
   onnx::ModelProto model;
   model.set_ir_version(8);
   model.set_producer_name("clmnist");
   model.set_model_version(1);
-  model.set_doc_string("Softmax regression trained by clmnist; input = pixel / pixel_divisor.");
+  model.set_doc_string("Network " + net.describe() +
+                       " trained by clmnist; input = pixel / pixel_divisor.");
   auto* opset = model.add_opset_import();
   opset->set_domain("");
   opset->set_version(13);
   auto* meta = model.add_metadata_props();
   meta->set_key("pixel_divisor");
   char div[32];
-  std::snprintf(div, sizeof div, "%.17g", m.pixel_divisor);
+  std::snprintf(div, sizeof div, "%.17g", net.pixel_divisor);
   meta->set_value(div);
 
   onnx::GraphProto* g = model.mutable_graph();
-  g->set_name("clmnist_softmax_regression");
+  g->set_name(net.layers.size() == 1 ? "clmnist_softmax_regression" : "clmnist_mlp");
   auto tensor_type = [](onnx::ValueInfoProto* v, const char* name, std::size_t cols) {
     v->set_name(name);
     auto* t = v->mutable_type()->mutable_tensor_type();
@@ -67,31 +73,40 @@ void export_onnx(const model::SoftmaxModel& m, const std::string& path) {
     t->mutable_shape()->add_dim()->set_dim_param("N");
     t->mutable_shape()->add_dim()->set_dim_value(static_cast<std::int64_t>(cols));
   };
-  tensor_type(g->add_input(), "pixels", m.features());
-  tensor_type(g->add_output(), "probabilities", m.classes);
-  auto initializer = [g](const char* name, const std::vector<float>& data,
-                         std::initializer_list<std::int64_t> dims) {
-    onnx::TensorProto* t = g->add_initializer();
-    t->set_name(name);
-    t->set_data_type(onnx::TensorProto::FLOAT);
-    for (std::int64_t d : dims) t->add_dims(d);
-    t->set_raw_data(std::string(reinterpret_cast<const char*>(data.data()), data.size() * 4));
+  tensor_type(g->add_input(), "pixels", net.features());
+  tensor_type(g->add_output(), "probabilities", net.classes());
+  auto node = [g](const char* op, const std::string& name, std::vector<std::string> inputs,
+                  const std::string& output) {
+    onnx::NodeProto* n = g->add_node();
+    n->set_op_type(op);
+    n->set_name(name);
+    for (const std::string& in : inputs) n->add_input(in);
+    n->add_output(output);
+    return n;
   };
-  initializer("W", m.w,
-              {static_cast<std::int64_t>(m.features()), static_cast<std::int64_t>(m.classes)});
-  initializer("b", m.b, {static_cast<std::int64_t>(m.classes)});
-  onnx::NodeProto* gemm = g->add_node();
-  gemm->set_op_type("Gemm");
-  gemm->set_name("logits");
-  gemm->add_input("pixels");
-  gemm->add_input("W");
-  gemm->add_input("b");
-  gemm->add_output("logits");
-  onnx::NodeProto* softmax = g->add_node();
-  softmax->set_op_type("Softmax");
-  softmax->set_name("softmax");
-  softmax->add_input("logits");
-  softmax->add_output("probabilities");
+  // Gemm (and Tanh or Relu) per layer, then Softmax over the last layer's logits.
+  std::string x = "pixels";
+  for (std::size_t l = 0; l < net.layers.size(); ++l) {
+    const runtime::DenseLayer& d = net.layers[l];
+    for (const runtime::ParamSpec& p : {runtime::ParamSpec{d.weight, {d.inputs, d.outputs}, true},
+                                        runtime::ParamSpec{d.bias, {d.outputs}, false}}) {
+      onnx::TensorProto* t = g->add_initializer();
+      t->set_name(p.name);
+      t->set_data_type(onnx::TensorProto::FLOAT);
+      for (std::size_t dim : p.shape) t->add_dims(static_cast<std::int64_t>(dim));
+      const std::vector<float>& data = m.param(p.name);
+      t->set_raw_data(std::string(reinterpret_cast<const char*>(data.data()), data.size() * 4));
+    }
+    const std::string z = l + 1 == net.layers.size() ? "logits" : "z" + std::to_string(l + 1);
+    node("Gemm", "dense" + std::to_string(l + 1), {x, d.weight, d.bias}, z);
+    x = z;
+    if (d.activation != runtime::Activation::kNone) {
+      const std::string h = "h" + std::to_string(l + 1);
+      node(d.activation == runtime::Activation::kTanh ? "Tanh" : "Relu", h, {x}, h);
+      x = h;
+    }
+  }
+  onnx::NodeProto* softmax = node("Softmax", "softmax", {x}, "probabilities");
   auto* axis = softmax->add_attribute();
   axis->set_name("axis");
   axis->set_type(onnx::AttributeProto::INT);
@@ -101,7 +116,7 @@ void export_onnx(const model::SoftmaxModel& m, const std::string& path) {
   model::write_file_atomic(path, bytes);
 }
 #else
-void export_onnx(const model::SoftmaxModel&, const std::string&) {
+void export_onnx(const model::Model&, const std::string&) {
   throw Error(
       "this clmnist was built without ONNX support (install libonnx-dev and "
       "libprotobuf-dev, then rebuild)");

@@ -1,18 +1,19 @@
-// Model export formats: numpy .npy arrays and an ONNX graph (Gemm + Softmax).
+// Model export formats: numpy .npy arrays and an ONNX graph (Gemm, activation, ..., Softmax).
 #pragma once
 
 #include <string>
 
-#include "softmax_model.hpp"
+#include "network_model.hpp"
 
 namespace clmnist::apps {
 
-// Writes DIR/W.npy ([features x classes]) and DIR/b.npy ([classes]), little-endian float32.
-void export_npy(const model::SoftmaxModel& m, const std::string& dir);
+// Writes DIR/<name>.npy for every parameter (W.npy, b.npy; or W1.npy, b1.npy, W2.npy, ...),
+// little-endian float32 in the canonical layout (weights [inputs x outputs]).
+void export_npy(const model::Model& m, const std::string& dir);
 
-// Writes an ONNX model: input "pixels" float [N x features] (pixel / pixel_divisor), Gemm with
-// W and b, Softmax over classes, output "probabilities" [N x classes]. Throws Error when clmnist
-// was built without ONNX.
-void export_onnx(const model::SoftmaxModel& m, const std::string& path);
+// Writes an ONNX model: input "pixels" float [N x features] (pixel / pixel_divisor), per layer a
+// Gemm with its weight and bias and its Tanh or Relu, then Softmax over classes, output
+// "probabilities" [N x classes]. Throws Error when clmnist was built without ONNX.
+void export_onnx(const model::Model& m, const std::string& path);
 
 }  // namespace clmnist::apps

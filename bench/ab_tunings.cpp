@@ -23,6 +23,7 @@
 #include "device_select.hpp"
 #include "mnist.hpp"
 #include "platforms.hpp"
+#include "presets.hpp"
 #include "train_config.hpp"
 #include "trainer.hpp"
 
@@ -53,35 +54,29 @@ Settings parse_settings(const std::string& text) {
   return out;
 }
 
-// A backend built while `settings` are in the environment (the tunables are read at creation);
-// the environment is then restored as it was.
+// A backend with the fused kernels' tunables of `settings` (CLMNIST_VEC, CLMNIST_ROWS,
+// CLMNIST_SKIP_ZERO), each on top of the device's defaults.
 std::unique_ptr<runtime::Backend> make_with(const runtime::DeviceDesc& device,
                                             const Settings& settings) {
-  std::vector<std::pair<std::string, std::optional<std::string>>> saved;
-  for (const auto& [name, value] : settings) {
-    const char* old = std::getenv(name.c_str());
-    saved.emplace_back(name, old != nullptr ? std::optional<std::string>(old) : std::nullopt);
-    setenv(name.c_str(), value.c_str(), 1);
-  }
-  auto restore = [&saved] {
-    for (const auto& [name, old] : saved) {
-      if (old) {
-        setenv(name.c_str(), old->c_str(), 1);
-      } else {
-        unsetenv(name.c_str());
-      }
-    }
-  };
   runtime::BackendOptions o;
   o.kernel_cache = false;
-  try {
-    auto backend = runtime::make_backend(device, o);
-    restore();
-    return backend;
-  } catch (...) {
-    restore();
-    throw;
+  for (const auto& [name, value] : settings) {
+    if (value.find_first_not_of("0123456789") != std::string::npos || value.size() > 3) {
+      throw UsageError(name + "=" + value + ": the value is not a small whole number");
+    }
+    const unsigned v = static_cast<unsigned>(std::stoul(value));
+    if (name == "CLMNIST_VEC") {
+      o.fused.vec = v;
+    } else if (name == "CLMNIST_ROWS") {
+      o.fused.rows = v;
+    } else if (name == "CLMNIST_SKIP_ZERO") {
+      o.fused.skip_zero = static_cast<int>(v);
+    } else {
+      throw UsageError("unknown setting '" + name +
+                       "' (CLMNIST_VEC, CLMNIST_ROWS or CLMNIST_SKIP_ZERO)");
+    }
   }
+  return runtime::make_backend(device, o);
 }
 
 double median(std::vector<double> v) {
@@ -120,7 +115,7 @@ int run(int argc, char** argv) {
                    "epoch; prints each one's median and minimum us per iteration and the median "
                    "of the per-round ratios B / A (below 1: B is faster). A and B are "
                    "comma-separated CLMNIST_*=VALUE settings (CLMNIST_VEC, CLMNIST_ROWS, "
-                   "CLMNIST_SKIP_ZERO) or 'default', applied on top of the environment. "
+                   "CLMNIST_SKIP_ZERO) or 'default', each on top of the device's defaults. "
                    "--same-batch trains on the first minibatch "
                    "every time, so the pixels stay in cache.\n";
       return 0;
@@ -148,20 +143,22 @@ int run(int argc, char** argv) {
   if (per_epoch == 0) throw std::runtime_error("fewer training images than one minibatch");
 
   std::unique_ptr<runtime::Backend> backends[2];
+  std::unique_ptr<runtime::Executable> execs[2];
   runtime::DatasetId train[2] = {0, 0};
+  const runtime::NetworkSpec net = model::network_for(
+      cfg, data.train.image_rows, data.train.image_cols, data.classes);
   for (int s = 0; s < 2; ++s) {
     backends[s] = make_with(device, settings[s]);
-    backends[s]->configure(data.train.features(), data.classes, batch,
-                           static_cast<float>(1.0 / cfg.pixel_divisor));
+    execs[s] = backends[s]->compile(net, model::compile_options(cfg, runtime::Impl::kFused));
     train[s] = backends[s]->upload(data.train.view());
   }
+  const runtime::SgdStep step{static_cast<float>(cfg.learning_rate), 0.0f, 0.0f};
   std::vector<double> us[2];
   for (int r = 0; r <= rounds; ++r) {  // round 0 warms up
     for (int s = 0; s < 2; ++s) {
       const auto t0 = std::chrono::steady_clock::now();
       for (std::size_t k = 0; k < per_epoch; ++k) {
-        backends[s]->sgd_step(train[s], (same_batch ? 0 : k) * batch, batch,
-                              static_cast<float>(cfg.learning_rate));
+        execs[s]->sgd_step(train[s], (same_batch ? 0 : k) * batch, batch, step);
       }
       backends[s]->finish();
       const std::chrono::duration<double, std::micro> dt = std::chrono::steady_clock::now() - t0;

@@ -11,12 +11,21 @@ so that both see the same background load:
                 this script's own --numpy-train run (interpreter start, import, data load,
                 74 epochs with validations).
 
+--model mlp does the same for the tutorial's mlp.py (784-500-10 tanh, batch 20, lr 0.01, L2
+0.0001; bench/numpy_mlp.py, on one OpenBLAS thread unless OPENBLAS_NUM_THREADS says otherwise)
+against `clmnist train --preset theano-mlp` for the first --epochs epochs of the 1000, comparing
+the log lines and the seconds per epoch (validation included) that both print.
+--numpy-only leaves clmnist out.
+
 Usage: /usr/bin/python3 bench/compare_numpy.py [--clmnist build/apps/clmnist] [--device pocl] [--data-dir DIR]
-                              [--repeats 3]
+                              [--repeats 3] [--model logreg|mlp|both] [--epochs 3] [--numpy-only]
 """
 import argparse
+import gzip
 import json
 import os
+import re
+import shlex
 import statistics
 import subprocess
 import sys
@@ -34,8 +43,12 @@ def default_data_dir():
 
 
 def read_idx(path):
-    with open(path, "rb") as f:
-        data = f.read()
+    if not os.path.exists(path) and os.path.exists(path + ".gz"):
+        with gzip.open(path + ".gz", "rb") as f:
+            data = f.read()
+    else:
+        with open(path, "rb") as f:
+            data = f.read()
     ndim = data[3]
     dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
@@ -131,10 +144,139 @@ def clmnist_steady_us(binary, device, data_dir):
             return json.load(f)["devices"][0]["train"]["us_per_iteration"]
 
 
-def wall(cmd):
+def wall(cmd, env=None):
     t0 = time.perf_counter()
-    r = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    r = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
     return time.perf_counter() - t0, r.stdout
+
+
+def print_table(repeats, device, rows, numpy_only):
+    """rows: (label, format, numpy value, clmnist value or None)."""
+    print()
+    if numpy_only:
+        print("| measure (median of %d) | numpy float32 |" % repeats)
+        print("|---|---|")
+    else:
+        print("| measure (median of %d) | numpy float32 | clmnist (%s) | clmnist speed-up |" % (repeats, device))
+        print("|---|---|---|---|")
+    for label, fmt, n, c in rows:
+        if numpy_only:
+            print(("| %s | " + fmt + " |") % (label, n))
+        elif c is None:
+            print(("| %s | " + fmt + " | - | - |") % (label, n))
+        else:
+            print(("| %s | " + fmt + " | " + fmt + " | %.2fx |") % (label, n, c, n / c))
+
+
+def compare_logreg(a):
+    print("numpy %s, BLAS threads: OPENBLAS_NUM_THREADS=%s; clmnist device: %s"
+          % (np.__version__, os.environ.get("OPENBLAS_NUM_THREADS", "default"),
+             "none (--numpy-only)" if a.numpy_only else a.device))
+    data = load(a.data_dir)
+    np_steady, cl_steady, np_full, cl_full = [], [], [], []
+    for r in range(a.repeats):
+        np_steady.append(numpy_steady_us(data))
+        if not a.numpy_only:
+            cl_steady.append(clmnist_steady_us(a.clmnist, a.device, a.data_dir))
+        t, out = wall([sys.executable, __file__, "--numpy-train", "--data-dir", a.data_dir])
+        np_full.append(t)
+        last_np = out.strip().splitlines()[-2:]
+        if a.numpy_only:
+            print("repeat %d: steady %.0f us/iter, full run %.2f s (numpy)" % (r + 1, np_steady[-1], np_full[-1]))
+            continue
+        t, out = wall([a.clmnist, "train", "--device", a.device, "--data-dir", a.data_dir,
+                       "--save-model", ""])
+        cl_full.append(t)
+        last_cl = [l for l in out.splitlines() if l.startswith(("Optimization", "The code"))]
+        print("repeat %d: steady %.0f vs %.0f us/iter, full run %.2f vs %.2f s (numpy vs clmnist)"
+              % (r + 1, np_steady[-1], cl_steady[-1], np_full[-1], cl_full[-1]))
+    print("numpy  :", " | ".join(last_np))
+    if not a.numpy_only:
+        print("clmnist:", " | ".join(last_cl))
+    med = lambda v: statistics.median(v) if v else None
+    print_table(a.repeats, a.device, [
+        ("steady state, us per minibatch iteration", "%.0f", med(np_steady), med(cl_steady)),
+        ("full default run (74 epochs), wall seconds with start-up", "%.2f", med(np_full), med(cl_full))],
+        a.numpy_only)
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
+def mlp_log(out):
+    """The epoch lines and the seconds per epoch of a `The code run for N epochs, with X epochs/sec` line."""
+    rate = re.search(r"The code run for \d+ epochs, with ([0-9.eE+-]+) epochs/sec", out)
+    if not rate:
+        raise RuntimeError("no 'The code run for ...' line in:\n" + out)
+    return [l for l in out.splitlines() if re.match(r"\s*epoch \d+, minibatch", l)], 1.0 / float(rate.group(1))
+
+
+def compare_mlp(a):
+    import numpy_mlp  # for its path and the published log; it trains in a child process
+
+    env = dict(os.environ)
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    print("CPU: %s (%d logical CPUs); numpy %s, OPENBLAS_NUM_THREADS=%s; clmnist device: %s"
+          % (cpu_model(), os.cpu_count() or 0, np.__version__, env["OPENBLAS_NUM_THREADS"],
+             "none (--numpy-only)" if a.numpy_only else a.device))
+    print("mlp.py protocol, first %d epoch(s) of 2500 minibatches of 20, one validation per epoch" % a.epochs)
+    np_epoch, np_train, np_step, np_full, cl_epoch, cl_full = [], [], [], [], [], []
+    cl_log = None
+    for r in range(a.repeats):
+        with tempfile.NamedTemporaryFile(suffix=".json") as tj:
+            t, out = wall([sys.executable, numpy_mlp.__file__, "--epochs", str(a.epochs),
+                           "--data-dir", a.data_dir, "--json", tj.name], env=env)
+            with open(tj.name) as f:
+                timing = json.load(f)
+        np_full.append(t)
+        np_log, secs = mlp_log(out)
+        np_epoch.append(secs)
+        np_train.append(statistics.median(timing["epoch_train_s"]))
+        np_step.append(timing["step_us_median"])
+        if a.numpy_only:
+            print("repeat %d: %.3f s per epoch (%.3f s training only, median step %.0f us), %d-epoch run %.2f s"
+                  % (r + 1, np_epoch[-1], np_train[-1], np_step[-1], a.epochs, np_full[-1]))
+            continue
+        cmd = [a.clmnist, "train", "--preset", "theano-mlp", "--max-epochs", str(a.epochs),
+               "--save-model", "", "--device", a.device, "--data-dir", a.data_dir]
+        try:
+            t, out = wall(cmd)
+        except (OSError, subprocess.CalledProcessError) as e:
+            sys.stderr.write("%s failed: %s\n%s(--numpy-only runs the numpy side alone)\n"
+                             % (shlex.join(cmd), e, getattr(e, "stderr", "") or ""))
+            return 1
+        cl_full.append(t)
+        cl_log, secs = mlp_log(out)
+        cl_epoch.append(secs)
+        print("repeat %d: %.3f vs %.3f s per epoch, %d-epoch run %.2f vs %.2f s (numpy vs clmnist)"
+              % (r + 1, np_epoch[-1], cl_epoch[-1], a.epochs, np_full[-1], cl_full[-1]))
+    print("numpy log:")
+    print("\n".join(np_log))
+    n = min(len(np_log), len(numpy_mlp.THEANO_LOG))
+    print("numpy log %s the log of Theano's mlp.py (float32) over its first %d lines"
+          % ("matches" if np_log[:n] == numpy_mlp.THEANO_LOG[:n] else "DIFFERS FROM", n))
+    if cl_log is not None:
+        print("clmnist log %s numpy's" % ("matches" if cl_log == np_log else "DIFFERS FROM"))
+        if cl_log != np_log:
+            print("\n".join(cl_log))
+    med = lambda v: statistics.median(v) if v else None
+    print_table(a.repeats, a.device, [
+        ("seconds per epoch, validation and test included", "%.3f", med(np_epoch), med(cl_epoch)),
+        ("us per minibatch step (that epoch / 2500)", "%.0f", med(np_epoch) * 1e6 / 2500,
+         med(cl_epoch) * 1e6 / 2500 if cl_epoch else None),
+        ("seconds per epoch, training only", "%.3f", med(np_train), None),
+        ("us per training step, median", "%.0f", med(np_step), None),
+        ("%d-epoch run, wall seconds with start-up" % a.epochs, "%.2f", med(np_full), med(cl_full))],
+        a.numpy_only)
+    return 0
 
 
 def main():
@@ -143,37 +285,23 @@ def main():
     ap.add_argument("--device", default="pocl")
     ap.add_argument("--data-dir", default=default_data_dir())
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--model", choices=("logreg", "mlp", "both"), default="logreg")
+    ap.add_argument("--epochs", type=int, default=3, help="MLP epochs per run (mlp.py runs up to 1000)")
+    ap.add_argument("--numpy-only", action="store_true", help="time numpy alone, without clmnist")
     ap.add_argument("--numpy-train", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.numpy_train:
         numpy_train(a.data_dir)
         return 0
+    if a.repeats < 1 or a.epochs < 1:
+        ap.error("--repeats and --epochs must be at least 1")
 
-    print("numpy %s, BLAS threads: OPENBLAS_NUM_THREADS=%s; clmnist device: %s"
-          % (np.__version__, os.environ.get("OPENBLAS_NUM_THREADS", "default"), a.device))
-    data = load(a.data_dir)
-    np_steady, cl_steady, np_full, cl_full = [], [], [], []
-    for r in range(a.repeats):
-        np_steady.append(numpy_steady_us(data))
-        cl_steady.append(clmnist_steady_us(a.clmnist, a.device, a.data_dir))
-        t, out = wall([sys.executable, __file__, "--numpy-train", "--data-dir", a.data_dir])
-        np_full.append(t)
-        last_np = out.strip().splitlines()[-2:]
-        t, out = wall([a.clmnist, "train", "--device", a.device, "--data-dir", a.data_dir,
-                       "--save-model", ""])
-        cl_full.append(t)
-        last_cl = [l for l in out.splitlines() if l.startswith(("Optimization", "The code"))]
-        print("repeat %d: steady %.0f vs %.0f us/iter, full run %.2f vs %.2f s (numpy vs clmnist)"
-              % (r + 1, np_steady[-1], cl_steady[-1], np_full[-1], cl_full[-1]))
-    print("numpy  :", " | ".join(last_np))
-    print("clmnist:", " | ".join(last_cl))
-    ns, cs = statistics.median(np_steady), statistics.median(cl_steady)
-    nf, cf = statistics.median(np_full), statistics.median(cl_full)
-    print()
-    print("| measure (median of %d) | numpy float32 | clmnist (%s) | clmnist speed-up |" % (a.repeats, a.device))
-    print("|---|---|---|---|")
-    print("| steady state, us per minibatch iteration | %.0f | %.0f | %.2fx |" % (ns, cs, ns / cs))
-    print("| full default run (74 epochs), wall seconds with start-up | %.2f | %.2f | %.2fx |" % (nf, cf, nf / cf))
+    if a.model in ("logreg", "both"):
+        compare_logreg(a)
+    if a.model == "both":
+        print()
+    if a.model in ("mlp", "both"):
+        return compare_mlp(a)
     return 0
 
 

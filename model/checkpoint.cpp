@@ -1,4 +1,5 @@
-// Checkpoint files: tensors W, b (current), best_W, best_b; every scalar as metadata text
+// Checkpoint files: the current parameters as tensors by name, the best model's as "best." + name,
+// the network description and every setting (train_settings()) and scalar as metadata text
 // (doubles with 17 significant digits, so they read back exactly).
 #include "checkpoint.hpp"
 
@@ -12,7 +13,8 @@
 namespace clmnist::model {
 namespace {
 
-constexpr const char* kFormat = "clmnist-checkpoint-1";
+constexpr const char* kFormat = "clmnist-checkpoint-2";
+constexpr const char* kBest = "best.";
 
 std::string num(double v) {
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
@@ -70,39 +72,23 @@ class Reader {
 
 void save_checkpoint(const std::string& path, const TrainState& s) {
   SafeTensors st;
-  const SoftmaxModel& best = s.best.best_model;
-  const std::size_t classes = s.b.size();
-  const std::size_t features = classes == 0 ? 0 : s.wt.size() / classes;
-  st.tensors["W"] = {{classes, features}, s.wt};
-  st.tensors["b"] = {{classes}, s.b};
-  if (!best.w.empty()) {
-    st.tensors["best_W"] = {{best.features(), best.classes}, best.w};
-    st.tensors["best_b"] = {{best.classes}, best.b};
+  const Model& best = s.best.best_model;
+  const runtime::NetworkSpec& net = s.network;
+  runtime::check_params(net, s.params);
+  for (const runtime::ParamSpec& p : net.params()) {
+    st.tensors[p.name] = {p.shape, s.params.at(p.name)};
+    if (!best.empty()) st.tensors[kBest + p.name] = {p.shape, best.params.at(p.name)};
   }
   auto& m = st.metadata;
-  const TrainConfig& c = s.config;
   m["format"] = kFormat;
-  m["preset"] = c.preset;
-  m["learning_rate"] = num(c.learning_rate);
-  m["batch_size"] = std::to_string(c.batch_size);
-  m["max_epochs"] = std::to_string(c.max_epochs);
-  m["max_steps"] = std::to_string(c.max_steps);
-  m["early_stopping"] = c.early_stopping ? "true" : "false";
-  m["patience_initial"] = std::to_string(c.patience);
-  m["patience_increase"] = std::to_string(c.patience_increase);
-  m["improvement_threshold"] = num(c.improvement_threshold);
-  m["validation_frequency"] = std::to_string(c.validation_frequency);
-  m["shuffle"] = c.shuffle ? "true" : "false";
-  m["seed"] = std::to_string(c.seed);
-  m["pixel_divisor"] = num(c.pixel_divisor);
-  m["valid_first"] = c.valid_first ? "true" : "false";
-  m["valid_size"] = std::to_string(c.valid_size);
+  m["network"] = runtime::to_json(net);
+  for (const Setting& setting : train_settings()) m[setting.key] = setting_text(s.config, setting);
   m["data_fingerprint"] = std::to_string(s.data_fingerprint);
   m["epoch"] = std::to_string(s.epoch);
   m["next_minibatch"] = std::to_string(s.next_minibatch);
   m["iterations"] = std::to_string(s.iterations);
   m["finished"] = s.finished ? "true" : "false";
-  m["patience"] = std::to_string(s.patience);
+  m["patience_now"] = std::to_string(s.patience);
   m["best_so_far"] = num(s.best_so_far);
   m["train_seconds"] = num(s.train_seconds);
   const TrainResult& r = s.best;
@@ -113,8 +99,6 @@ void save_checkpoint(const std::string& path, const TrainState& s) {
   m["test_error"] = num(r.test_error);
   m["best_validation_error_all"] = num(r.best_validation_error_all);
   m["test_error_all"] = num(r.test_error_all);
-  m["image_rows"] = std::to_string(best.image_rows);
-  m["image_cols"] = std::to_string(best.image_cols);
   write_file_atomic(path, encode_safetensors(st));
 }
 
@@ -122,31 +106,24 @@ TrainState load_checkpoint(const std::string& path) {
   SafeTensors st = read_safetensors(path);
   const Reader m(st.metadata, path);
   if (m.text("format") != kFormat) {
-    throw DataError(path + ": not a clmnist checkpoint (format '" + m.text("format") + "')");
+    throw DataError(path + ": not a checkpoint this clmnist reads (format '" + m.text("format") +
+                    "', expected " + kFormat + "); start the run again");
   }
   TrainState s;
-  TrainConfig& c = s.config;
-  c.preset = m.text("preset");
-  c.learning_rate = m.real("learning_rate");
-  c.batch_size = m.whole("batch_size");
-  c.max_epochs = m.whole("max_epochs");
-  c.max_steps = m.whole("max_steps");
-  c.early_stopping = m.flag("early_stopping");
-  c.patience = m.whole("patience_initial");
-  c.patience_increase = m.whole("patience_increase");
-  c.improvement_threshold = m.real("improvement_threshold");
-  c.validation_frequency = m.whole("validation_frequency");
-  c.shuffle = m.flag("shuffle");
-  c.seed = m.whole("seed");
-  c.pixel_divisor = m.real("pixel_divisor");
-  c.valid_first = m.flag("valid_first");
-  c.valid_size = m.whole("valid_size");
+  try {
+    s.network = runtime::network_from_json(m.text("network"));
+    for (const Setting& setting : train_settings()) {
+      parse_setting(s.config, setting, m.text(setting.key));
+    }
+  } catch (const std::invalid_argument& e) {
+    throw DataError(path + ": " + e.what());
+  }
   s.data_fingerprint = m.whole("data_fingerprint");
   s.epoch = m.whole("epoch");
   s.next_minibatch = m.whole("next_minibatch");
   s.iterations = m.whole("iterations");
   s.finished = m.flag("finished");
-  s.patience = m.whole("patience");
+  s.patience = m.whole("patience_now");
   s.best_so_far = m.real("best_so_far");
   s.train_seconds = m.real("train_seconds");
   TrainResult& r = s.best;
@@ -158,35 +135,25 @@ TrainState load_checkpoint(const std::string& path) {
   r.test_error = m.real("test_error");
   r.best_validation_error_all = m.real("best_validation_error_all");
   r.test_error_all = m.real("test_error_all");
-  if (s.epoch == 0 || c.batch_size == 0) throw DataError(path + ": checkpoint position is invalid");
-
-  auto tensor = [&](const char* name) -> TensorF32& {
-    auto it = st.tensors.find(name);
-    if (it == st.tensors.end()) throw DataError(path + ": checkpoint lacks tensor '" + name + "'");
-    return it->second;
-  };
-  TensorF32& w = tensor("W");
-  TensorF32& b = tensor("b");
-  if (w.shape.size() != 2 || b.shape.size() != 1 || w.shape[0] != b.shape[0]) {
-    throw DataError(path + ": checkpoint tensors W and b have inconsistent shapes");
+  if (s.epoch == 0 || s.config.batch_size == 0) {
+    throw DataError(path + ": checkpoint position is invalid");
   }
-  s.wt = std::move(w.data);
-  s.b = std::move(b.data);
-  SoftmaxModel& bm = r.best_model;
-  bm.image_rows = m.whole("image_rows");
-  bm.image_cols = m.whole("image_cols");
-  bm.classes = s.b.size();
-  bm.pixel_divisor = c.pixel_divisor;
-  if (st.tensors.count("best_W") != 0) {
-    TensorF32& bw = tensor("best_W");
-    TensorF32& bb = tensor("best_b");
-    if (bw.shape.size() != 2 || bw.shape[0] != bm.features() || bw.shape[1] != bm.classes ||
-        bb.data.size() != bm.classes) {
-      throw DataError(path + ": checkpoint tensors best_W and best_b have inconsistent shapes");
+  const std::vector<runtime::ParamSpec> params = s.network.params();
+  const bool has_best = st.tensors.count(kBest + params.front().name) != 0;
+  if (st.tensors.size() != params.size() * (has_best ? 2 : 1)) {
+    throw DataError(path + ": checkpoint tensors do not match its network");
+  }
+  for (const runtime::ParamSpec& p : params) {
+    for (const std::string& name : {p.name, std::string(kBest) + p.name}) {
+      if (name != p.name && !has_best) continue;
+      auto it = st.tensors.find(name);
+      if (it == st.tensors.end() || it->second.shape != p.shape) {
+        throw DataError(path + ": checkpoint tensor '" + name + "' is missing or misshapen");
+      }
+      (name == p.name ? s.params : r.best_model.params)[p.name] = std::move(it->second.data);
     }
-    bm.w = std::move(bw.data);
-    bm.b = std::move(bb.data);
   }
+  if (has_best) r.best_model.network = s.network;
   return s;
 }
 

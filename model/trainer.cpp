@@ -1,4 +1,4 @@
-// The training loop of logistic_sgd.py, over a Backend.
+// The training loop of logistic_sgd.py and mlp.py, over an Executable.
 #include "trainer.hpp"
 
 #include <zlib.h>
@@ -14,6 +14,7 @@
 
 #include "early_stopping.hpp"
 #include "errors.hpp"
+#include "presets.hpp"
 
 namespace clmnist::model {
 namespace {
@@ -101,42 +102,56 @@ std::uint64_t data_fingerprint(const TrainData& data) {
 namespace {
 
 // A resume must continue the same run: same data, same settings.
-void check_resumable(const TrainState& s, const TrainData& data, const TrainConfig& cfg) {
+void check_resumable(const TrainState& s, const TrainData& data, const TrainConfig& cfg,
+                     const runtime::NetworkSpec& net) {
   if (s.data_fingerprint != data_fingerprint(data)) {
     throw DataError(
         "the checkpoint was made on other data (fingerprint differs); resume with "
         "the --data-dir and settings of the interrupted run");
   }
-  const TrainConfig& c = s.config;
-  const bool same = c.learning_rate == cfg.learning_rate && c.batch_size == cfg.batch_size &&
-                    c.max_epochs == cfg.max_epochs && c.max_steps == cfg.max_steps &&
-                    c.early_stopping == cfg.early_stopping && c.patience == cfg.patience &&
-                    c.patience_increase == cfg.patience_increase &&
-                    c.improvement_threshold == cfg.improvement_threshold &&
-                    c.validation_frequency == cfg.validation_frequency &&
-                    c.shuffle == cfg.shuffle && c.seed == cfg.seed &&
-                    c.pixel_divisor == cfg.pixel_divisor && c.valid_first == cfg.valid_first &&
-                    c.valid_size == cfg.valid_size;
-  if (!same) throw DataError("the checkpoint's settings differ from this run's");
-  const std::size_t n = data.classes * data.train.features();
-  if (s.wt.size() != n || s.b.size() != data.classes) {
-    throw DataError("the checkpoint's parameters do not fit the data's shape");
+  for (const Setting& setting : train_settings()) {
+    if (setting.fixes_run && !same_setting(s.config, cfg, setting)) {
+      throw DataError(std::string("the checkpoint's ") + setting.key + " (" +
+                      setting_text(s.config, setting) + ") differs from this run's (" +
+                      setting_text(cfg, setting) + ")");
+    }
+  }
+  try {
+    runtime::check_params(net, s.params);
+  } catch (const std::invalid_argument& e) {
+    throw DataError(std::string("the checkpoint's parameters do not fit the network: ") +
+                    e.what());
   }
 }
 
 }  // namespace
 
-TrainResult train(runtime::Backend& backend, const TrainData& data, const TrainConfig& cfg,
-                  std::ostream& log, const TrainHooks& hooks, const TrainState* resume) {
+runtime::CompileOptions compile_options(const TrainConfig& config, runtime::Impl impl) {
+  runtime::CompileOptions o;
+  o.max_batch = config.batch_size;
+  o.impl = impl;
+  o.weight_decay = config.l1 != 0.0 || config.l2 != 0.0;
+  return o;
+}
+
+TrainResult train(runtime::Backend& backend, runtime::Executable& exec, const TrainData& data,
+                  const TrainConfig& cfg, std::ostream& log, const TrainHooks& hooks,
+                  const TrainState* resume) {
   const std::size_t batch = cfg.batch_size;
   const std::size_t n_train_batches = data.train.count / batch;
   if (n_train_batches == 0) {
     throw DataError("batch size " + std::to_string(batch) + " is larger than the " +
                     std::to_string(data.train.count) + " training images");
   }
-  if (resume != nullptr) check_resumable(*resume, data, cfg);
-  backend.configure(data.train.features(), data.classes, batch,
-                    static_cast<float>(1.0 / cfg.pixel_divisor));
+  const runtime::NetworkSpec& net = exec.network();
+  if (net.features() != data.train.features() || net.classes() != data.classes ||
+      exec.max_batch() < batch) {
+    throw std::invalid_argument("the executable was compiled for another network or batch");
+  }
+  if (resume != nullptr) check_resumable(*resume, data, cfg, net);
+  const LogFormat format = find_preset(cfg.preset).log_format;
+  const runtime::SgdStep step{static_cast<float>(cfg.learning_rate), static_cast<float>(cfg.l1),
+                              static_cast<float>(cfg.l2)};
   const runtime::DatasetId train_id = backend.upload(data.train.view());
   const runtime::DatasetId valid_id = backend.upload(data.valid.view());
   const runtime::DatasetId test_id = backend.upload(data.test.view());
@@ -150,7 +165,7 @@ TrainResult train(runtime::Backend& backend, const TrainData& data, const TrainC
     r = resume->best;
     r.history.clear();
     stopping.restore(resume->patience, resume->best_so_far);
-    backend.set_params(resume->wt, resume->b);
+    exec.write_params(resume->params);
     epoch = resume->epoch - 1;
     first_mb = resume->next_minibatch;
     seconds_before = resume->train_seconds;
@@ -167,10 +182,7 @@ TrainResult train(runtime::Backend& backend, const TrainData& data, const TrainC
     freq = cfg.early_stopping ? std::min(n_train_batches, cfg.patience / 2) : n_train_batches;
     freq = std::max<std::size_t>(freq, 1);
   }
-  r.best_model.image_rows = data.train.image_rows;
-  r.best_model.image_cols = data.train.image_cols;
-  r.best_model.classes = data.classes;
-  r.best_model.pixel_divisor = cfg.pixel_divisor;
+  if (resume == nullptr) exec.write_params(initial_params(net, cfg.seed));
 
   const std::uint64_t fingerprint = hooks.on_state ? data_fingerprint(data) : 0;
   const auto start = std::chrono::steady_clock::now();
@@ -182,6 +194,7 @@ TrainResult train(runtime::Backend& backend, const TrainData& data, const TrainC
   auto emit_state = [&](std::size_t mb) {
     TrainState st;
     st.config = cfg;
+    st.network = net;
     st.data_fingerprint = fingerprint;
     st.epoch = mb + 1 < n_train_batches ? epoch : epoch + 1;
     st.next_minibatch = mb + 1 < n_train_batches ? mb + 1 : 0;
@@ -190,7 +203,7 @@ TrainResult train(runtime::Backend& backend, const TrainData& data, const TrainC
     st.patience = stopping.patience();
     st.best_so_far = stopping.best();
     st.train_seconds = elapsed();
-    backend.get_params(st.wt, st.b);
+    st.params = exec.read_params();
     st.best = r;
     st.best.epochs = epoch;
     st.best.history.clear();
@@ -201,7 +214,7 @@ TrainResult train(runtime::Backend& backend, const TrainData& data, const TrainC
     ++epoch;
     if (cfg.shuffle) backend.set_order(train_id, shuffled_order(data.train.count, cfg.seed, epoch));
     for (std::size_t mb = first_mb; mb < n_train_batches; ++mb) {
-      backend.sgd_step(train_id, mb * batch, batch, static_cast<float>(cfg.learning_rate));
+      exec.sgd_step(train_id, mb * batch, batch, step);
       const std::size_t iter = (epoch - 1) * n_train_batches + mb;
       r.iterations = iter + 1;
       const bool last_step = cfg.max_steps != 0 && iter + 1 >= cfg.max_steps;
@@ -212,9 +225,9 @@ TrainResult train(runtime::Backend& backend, const TrainData& data, const TrainC
         v.minibatch = mb + 1;
         v.minibatches = n_train_batches;
         v.iteration = iter;
-        const runtime::EvalCounts ev = backend.evaluate(valid_id, r.valid_counted);
+        const runtime::EvalCounts ev = exec.evaluate(valid_id, r.valid_counted);
         // This epoch's minibatches run by this process (a resumed epoch starts at first_mb).
-        v.train_loss = backend.train_loss(train_id, first_mb * batch, (mb + 1 - first_mb) * batch);
+        v.train_loss = exec.train_loss(train_id, first_mb * batch, (mb + 1 - first_mb) * batch);
         v.validation_error =
             static_cast<double>(ev.errors_counted) / static_cast<double>(r.valid_counted);
         v.validation_loss = ev.nll_sum_all / static_cast<double>(r.valid_rows);
@@ -230,7 +243,7 @@ TrainResult train(runtime::Backend& backend, const TrainData& data, const TrainC
               n_train_batches, v.validation_error * 100.0);
         const bool improved = cfg.early_stopping ? stopping.record(iter, v.validation_error) : true;
         if (improved) {
-          const runtime::EvalCounts te = backend.evaluate(test_id, r.test_counted);
+          const runtime::EvalCounts te = exec.evaluate(test_id, r.test_counted);
           r.best_validation_error = v.validation_error;
           r.best_validation_error_all =
               static_cast<double>(ev.errors_all) / static_cast<double>(r.valid_rows);
@@ -242,10 +255,8 @@ TrainResult train(runtime::Backend& backend, const TrainData& data, const TrainC
           v.test_error = r.test_error;
           print(log, "     epoch %zu, minibatch %zu/%zu, test error of best model %f %%", epoch,
                 mb + 1, n_train_batches, r.test_error * 100.0);
-          std::vector<float> wt, b;
-          backend.get_params(wt, b);
-          r.best_model.set_from_wt(wt);
-          r.best_model.b = b;
+          r.best_model.network = net;
+          r.best_model.params = exec.read_params();
           if (hooks.on_best) hooks.on_best(r.best_model);
         }
         r.history.push_back(v);
@@ -263,8 +274,8 @@ TrainResult train(runtime::Backend& backend, const TrainData& data, const TrainC
         if (cfg.max_steps != 0) p.max_iterations = std::min(p.max_iterations, cfg.max_steps);
         p.last_validation_error = r.history.empty() ? -1.0 : r.history.back().validation_error;
         const std::size_t from = first_mb;
-        p.loss = [&backend, train_id, from, mb, batch] {
-          return backend.train_loss(train_id, from * batch, (mb + 1 - from) * batch);
+        p.loss = [&exec, train_id, from, mb, batch] {
+          return exec.train_loss(train_id, from * batch, (mb + 1 - from) * batch);
         };
         hooks.on_minibatch(p);
       }
@@ -286,9 +297,16 @@ TrainResult train(runtime::Backend& backend, const TrainData& data, const TrainC
   backend.finish();
   r.train_seconds = elapsed();
   r.epochs = epoch;
-  print(log,
-        "Optimization complete with best validation score of %f %%, with test performance %f %%",
-        r.best_validation_error * 100.0, r.test_error * 100.0);
+  if (format == LogFormat::kMlp) {
+    print(log,
+          "Optimization complete. Best validation score of %f %% obtained at iteration %zu, with "
+          "test performance %f %%",
+          r.best_validation_error * 100.0, r.best_iteration + 1, r.test_error * 100.0);
+  } else {
+    print(log,
+          "Optimization complete with best validation score of %f %%, with test performance %f %%",
+          r.best_validation_error * 100.0, r.test_error * 100.0);
+  }
   print(log, "The code run for %zu epochs, with %f epochs/sec", epoch,
         static_cast<double>(epoch) / r.train_seconds);
   print(log,

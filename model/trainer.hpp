@@ -1,4 +1,4 @@
-// Minibatch SGD with the tutorial's early stopping over a Backend, printing the tutorial's log.
+// Minibatch SGD with the tutorials' early stopping over an Executable, printing their log lines.
 #pragma once
 
 #include <functional>
@@ -7,7 +7,7 @@
 
 #include "backend.hpp"
 #include "mnist.hpp"
-#include "softmax_model.hpp"
+#include "network_model.hpp"
 #include "train_config.hpp"
 
 namespace clmnist::model {
@@ -41,13 +41,14 @@ struct TrainResult {
   double best_validation_error_all = 1.0, test_error_all = 1.0;  // every sample
   std::size_t valid_counted = 0, valid_rows = 0, test_counted = 0, test_rows = 0;
   double train_seconds = 0.0;
-  SoftmaxModel best_model;
+  Model best_model;  // empty until the first validation
   std::vector<ValidationRecord> history;
 };
 
 // Everything needed to continue a run exactly where it stopped: saved by checkpoints.
 struct TrainState {
   TrainConfig config;
+  runtime::NetworkSpec network;
   std::uint64_t data_fingerprint = 0;
   std::size_t epoch = 1;           // the epoch to continue (1-based)
   std::size_t next_minibatch = 0;  // the minibatch of that epoch to run next
@@ -56,7 +57,7 @@ struct TrainState {
   std::size_t patience = 0;
   double best_so_far = 0.0;    // early stopping's best validation error (inf: none yet)
   double train_seconds = 0.0;  // spent before this state
-  std::vector<float> wt, b;    // current parameters, wt [classes x features]
+  runtime::ParamValues params;  // current parameters, by name
   TrainResult best;            // the best so far: errors, epoch, iteration and model
 };
 
@@ -71,7 +72,7 @@ struct Progress {
 
 struct TrainHooks {
   // Called with each new best model (the tutorial saves it there).
-  std::function<void(const SoftmaxModel&)> on_best;
+  std::function<void(const Model&)> on_best;
   // Called after every validation.
   std::function<void(const ValidationRecord&)> on_validation;
   // Called after every minibatch (keep it cheap).
@@ -82,11 +83,16 @@ struct TrainHooks {
   std::function<void(const TrainState&)> on_state;
 };
 
-// Trains on `backend` (configured here), from scratch or from `resume`. Throws DivergenceError if
-// the loss stops being finite, DataError if `resume` was made on other data or settings.
-TrainResult train(runtime::Backend& backend, const TrainData& data, const TrainConfig& config,
-                  std::ostream& log, const TrainHooks& hooks = {},
+// Trains `exec` (compiled on `backend` for network_for(config, ...) and batches of
+// config.batch_size) from the preset's initial parameters or from `resume`. Throws
+// DivergenceError if the loss stops being finite, DataError if `resume` was made on other data or
+// settings.
+TrainResult train(runtime::Backend& backend, runtime::Executable& exec, const TrainData& data,
+                  const TrainConfig& config, std::ostream& log, const TrainHooks& hooks = {},
                   const TrainState* resume = nullptr);
+
+// The compile options a config needs (batch, weight decay) with the implementation `impl`.
+runtime::CompileOptions compile_options(const TrainConfig& config, runtime::Impl impl);
 
 // CRC-32 of every image and label of the three sets, with their sizes: a checkpoint only resumes
 // on the data it was made on.

@@ -1,5 +1,5 @@
-// The Backend interface: the few operations softmax-regression training needs, with datasets and
-// parameters resident in the backend. model/ talks only to this; the OpenCL backend fuses freely.
+// The Backend interface: a device that holds datasets and compiles networks (network.hpp) into
+// executables (executable.hpp). model/ talks only to these.
 #pragma once
 
 #include <cstddef>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "device_info.hpp"
+#include "executable.hpp"
 
 namespace clmnist::runtime {
 
@@ -20,7 +21,6 @@ struct BackendInfo {
   std::string platform;
   std::string type;
   std::string driver;
-  std::string gemm_path;  // how the GEMMs run: "fused", "clblast" or "host"
 };
 
 // Labelled uint8 images: images [rows x features] row-major, labels [rows].
@@ -30,15 +30,6 @@ struct DatasetView {
   std::size_t rows = 0;
   std::size_t features = 0;
 };
-
-// Error counts of one evaluation pass.
-struct EvalCounts {
-  std::uint64_t errors_counted = 0;  // among the first `counted` rows (the reference protocol)
-  std::uint64_t errors_all = 0;      // among all rows
-  double nll_sum_all = 0.0;          // summed NLL over all rows
-};
-
-using DatasetId = std::size_t;
 
 // Time spent in one kernel (or library call), summed over calls, from profiling events.
 struct KernelTime {
@@ -60,6 +51,22 @@ struct Ceilings {
   double fma_gflop_s = 0.0;     // FP32 multiply-add rate, 2 FLOP per FMA
 };
 
+// Which implementation family runs the layers: the planner's choice (auto) or a forced one.
+// fused: the CPU kernels of cl/fused.cl (one dense layer + softmax head, no weight decay);
+// dense: per-layer kernels of cl/dense.cl (any network); clblast: CLBlast GEMMs with
+// cl/softmax.cl (one dense layer + softmax head, no weight decay); host: the host backend.
+enum class Impl { kAuto, kFused, kDense, kClblast };
+const char* to_string(Impl impl);
+Impl parse_impl(const std::string& name);  // throws std::invalid_argument
+
+struct CompileOptions {
+  std::size_t max_batch = 0;  // rows of the largest sgd_step
+  Impl impl = Impl::kAuto;
+  bool weight_decay = false;  // sgd_step may be given l1 or l2 != 0
+};
+
+// A backend is a device: it holds datasets, programs, caches and profiling, and compiles
+// networks into executables. Executables refer to it and must not outlive it.
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -69,33 +76,17 @@ class Backend {
 
   virtual const BackendInfo& info() const = 0;
 
-  // Fixes the layer shape and pixel scale for this session and prepares kernels and scratch
-  // buffers for minibatches of up to max_batch rows. Call once, before anything below.
-  virtual void configure(std::size_t features, std::size_t classes, std::size_t max_batch,
-                         float pixel_scale) = 0;
+  // Compiles `net` for minibatches of up to options.max_batch rows; parameters start at zero.
+  // Throws std::invalid_argument when a forced implementation cannot run the network (the
+  // message says why and what can).
+  virtual std::unique_ptr<Executable> compile(const NetworkSpec& net,
+                                              const CompileOptions& options) = 0;
 
   // Makes a dataset resident (uint8, as given). Its row order starts as the identity.
   virtual DatasetId upload(const DatasetView& data) = 0;
 
   // The order in which sgd_step visits the rows of a dataset (a permutation of 0..rows-1).
   virtual void set_order(DatasetId id, const std::vector<std::uint32_t>& order) = 0;
-
-  // Parameters: wt [classes x features] (the transpose of the tutorial's W), b [classes].
-  virtual void set_params(const std::vector<float>& wt, const std::vector<float>& b) = 0;
-  virtual void get_params(std::vector<float>& wt, std::vector<float>& b) = 0;
-
-  // One SGD step of the mean NLL over rows order[first .. first + count): queued, no host sync.
-  virtual void sgd_step(DatasetId id, std::size_t first, std::size_t count, float lr) = 0;
-
-  // Mean training NLL of the rows at order positions [first, first + count), as computed by the
-  // sgd_steps that visited them (before their update). Synchronises.
-  virtual double train_loss(DatasetId id, std::size_t first, std::size_t count) = 0;
-
-  // Errors of the current parameters over all rows in storage order. Synchronises.
-  virtual EvalCounts evaluate(DatasetId id, std::size_t counted) = 0;
-
-  // Class probabilities of rows [first, first + count) in storage order: [count x classes].
-  virtual std::vector<float> predict(DatasetId id, std::size_t first, std::size_t count) = 0;
 
   // Waits until all queued work is done.
   virtual void finish() = 0;
@@ -104,7 +95,7 @@ class Backend {
   virtual std::vector<KernelTime> take_kernel_times() { return {}; }
   // Program builds so far (OpenCL only).
   virtual std::vector<BuildRecord> builds() const { return {}; }
-  // Bytes of device memory allocated by this backend.
+  // Bytes of device memory allocated by this backend and its executables.
   virtual std::size_t device_bytes() const { return 0; }
 
   // Memory bandwidth and FMA rate of the device (takes a second or so).
@@ -113,13 +104,19 @@ class Backend {
 
 // Argument checks every backend makes (std::invalid_argument: a caller's mistake, not bad data).
 void check_dataset_shape(const DatasetView& data, std::size_t features);
-void check_param_shape(const std::vector<float>& wt, const std::vector<float>& b,
-                       std::size_t features, std::size_t classes);
+// The rows [first, first + count) of a minibatch fit the dataset and the compiled batch.
+void check_minibatch(std::size_t first, std::size_t count, std::size_t rows,
+                     std::size_t max_batch);
 
-enum class GemmPath { kAuto, kFused, kClblast };
+// Overrides of the fused kernels' tunables (0 or -1: the device's default); see fused_tuning.
+struct FusedOverrides {
+  unsigned vec = 0;     // 2, 4, 8 or 16
+  unsigned rows = 0;    // 1 to 4
+  int skip_zero = -1;   // 0 or 1
+};
 
 struct BackendOptions {
-  GemmPath gemm = GemmPath::kAuto;
+  FusedOverrides fused;
   bool profiling = false;    // OpenCL profiling events (the benchmark's per-kernel times)
   bool kernel_cache = true;  // persistent program-binary cache
   std::string cache_dir;     // empty: the default (see kernel_cache.hpp)

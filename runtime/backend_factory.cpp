@@ -20,18 +20,6 @@ void check_dataset_shape(const DatasetView& data, std::size_t features) {
   }
 }
 
-void check_param_shape(const std::vector<float>& wt, const std::vector<float>& b,
-                       std::size_t features, std::size_t classes) {
-  if (wt.size() != classes * features || b.size() != classes) {
-    throw std::invalid_argument("parameters of " + std::to_string(wt.size()) + " and " +
-                                std::to_string(b.size()) +
-                                " values, the backend was configured "
-                                "for " +
-                                std::to_string(classes) + " x " + std::to_string(features) +
-                                " and " + std::to_string(classes));
-  }
-}
-
 std::unique_ptr<Backend> make_backend(const DeviceDesc& device, const BackendOptions& options) {
   if (device.is_host()) return std::make_unique<HostBackend>();
 #ifdef CLMNIST_WITH_OPENCL

@@ -155,15 +155,18 @@ void draw_confusion(Painter& p, double x, double y, double size,
 }
 
 double draw_templates(Painter& p, double x, double y, double width, const std::vector<float>& w,
-                      std::size_t rows, std::size_t cols, std::size_t classes) {
-  const std::size_t per_row = std::min<std::size_t>(classes, 5);
+                      std::size_t rows, std::size_t cols, std::size_t classes,
+                      const TemplateLayout& layout) {
+  const std::size_t shown = std::min(classes, layout.shown == 0 ? classes : layout.shown);
+  const std::size_t per_row = std::min<std::size_t>(shown, layout.per_row);
   const double tile = width / static_cast<double>(per_row);
+  const double label = layout.label.empty() ? 4 : 18;
   const double px = (tile - 8) / static_cast<double>(std::max(rows, cols));
-  for (std::size_t c = 0; c < classes; ++c) {
+  for (std::size_t c = 0; c < shown; ++c) {
     float m = 1e-12f;
     for (std::size_t j = 0; j < rows * cols; ++j) m = std::max(m, std::fabs(w[j * classes + c]));
     const double tx = x + tile * static_cast<double>(c % per_row);
-    const double ty = y + (tile + 18) * static_cast<double>(c / per_row);
+    const double ty = y + (tile + label) * static_cast<double>(c / per_row);
     for (std::size_t r = 0; r < rows; ++r) {
       for (std::size_t q = 0; q < cols; ++q) {
         const double v = w[(r * cols + q) * classes + c] / m;
@@ -173,11 +176,13 @@ double draw_templates(Painter& p, double x, double y, double width, const std::v
                px + 0.6, col);
       }
     }
-    p.text(tx + static_cast<double>(cols) * px / 2, ty + static_cast<double>(rows) * px + 15,
-           "class " + std::to_string(c), 12, kInk, Anchor::kMiddle);
+    if (!layout.label.empty()) {
+      p.text(tx + static_cast<double>(cols) * px / 2, ty + static_cast<double>(rows) * px + 15,
+             layout.label + " " + std::to_string(c), 12, kInk, Anchor::kMiddle);
+    }
   }
-  const std::size_t lines = (classes + per_row - 1) / per_row;
-  return (tile + 18) * static_cast<double>(lines);
+  const std::size_t lines = (shown + per_row - 1) / per_row;
+  return (tile + label) * static_cast<double>(lines);
 }
 
 }  // namespace clmnist::apps

@@ -39,10 +39,17 @@ void draw_bar_chart(Painter& p, double x, double y, double w, double h, const Ba
 // counts [k x k]: row = true class, column = predicted class.
 void draw_confusion(Painter& p, double x, double y, double size,
                     const std::vector<std::size_t>& counts, std::size_t k);
-// w [features x classes] (the tutorial's layout) as one image rows x cols per class: red where
-// a pixel argues for the class, blue against, white for zero. Returns the height used.
+// w [features x classes] (the tutorial's layout) as one image rows x cols per column (a class, or
+// a hidden unit's filter): red where a pixel argues for it, blue against, white for zero. Returns
+// the height used.
+struct TemplateLayout {
+  std::size_t shown = 0;     // columns drawn, from the first; 0: all
+  std::size_t per_row = 5;   // images per line
+  std::string label = "class";  // under each image, with its index; empty: none
+};
 double draw_templates(Painter& p, double x, double y, double width, const std::vector<float>& w,
-                      std::size_t rows, std::size_t cols, std::size_t classes);
+                      std::size_t rows, std::size_t cols, std::size_t classes,
+                      const TemplateLayout& layout = {});
 
 // A palette of distinguishable colours.
 Color palette(std::size_t i);

@@ -43,17 +43,30 @@ void write_training_pictures(const std::string& dir, const model::TrainResult& r
     draw_line_chart(p, 0, 360, 900, 360,
                     {"Error (reference protocol)", "epoch", "error %", {valid_err, test_err}});
   });
-  const model::SoftmaxModel& m = r.best_model;
-  const std::size_t per_row = std::min<std::size_t>(m.classes, 5);
-  const double width = 900, tile = width / static_cast<double>(per_row);
-  const int height =
-      static_cast<int>(60 + (tile + 18) * static_cast<double>((m.classes + per_row - 1) / per_row));
-  write_both(dir + "/weights", 900, height, [&](Painter& p) {
-    p.text(450, 24, "Learned weights per class (red: pixel argues for the class, blue: against)",
-           15, {40, 40, 40}, Anchor::kMiddle);
-    draw_templates(p, 10, 45, width - 20, m.w, m.image_rows, m.image_cols, m.classes);
-  });
-  const std::size_t k = m.classes;
+  const runtime::NetworkSpec& net = r.best_model.network;
+  const std::size_t k = net.classes();
+  if (!r.best_model.empty()) {
+    // The first layer's weights: class templates of softmax regression, or the filters of the
+    // first 100 hidden units of an MLP.
+    const runtime::DenseLayer& first = net.layers.front();
+    const bool classes = net.layers.size() == 1;
+    TemplateLayout layout;
+    layout.shown = classes ? first.outputs : std::min<std::size_t>(first.outputs, 100);
+    layout.per_row = classes ? 5 : 10;
+    layout.label = classes ? "class" : "";
+    const double width = 900, tile = width / static_cast<double>(std::min(layout.shown, layout.per_row));
+    const double lines = static_cast<double>((layout.shown + layout.per_row - 1) / layout.per_row);
+    const int height = static_cast<int>(60 + (tile + (classes ? 18 : 4)) * lines);
+    write_both(dir + "/weights", 900, height, [&](Painter& p) {
+      p.text(450, 24,
+             classes ? "Learned weights per class (red: pixel argues for the class, blue: against)"
+                     : "First-layer filters of " + std::to_string(layout.shown) + " of " +
+                           std::to_string(first.outputs) + " hidden units (red +, blue -)",
+             15, {40, 40, 40}, Anchor::kMiddle);
+      draw_templates(p, 10, 45, width - 20, r.best_model.param(first.weight), net.image_rows,
+                     net.image_cols, first.outputs, layout);
+    });
+  }
   write_both(dir + "/confusion", 640, 660, [&](Painter& p) {
     std::size_t wrong = 0, total = 0;
     for (std::size_t t = 0; t < k; ++t) {

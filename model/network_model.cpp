@@ -1,0 +1,167 @@
+// Model files (both formats) and the tutorials' weight init.
+#include "network_model.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <stdexcept>
+
+#include "errors.hpp"
+#include "safetensors.hpp"
+
+namespace clmnist::model {
+namespace {
+
+constexpr const char* kFormat = "clmnist-network-2";
+constexpr const char* kFormatV1 = "clmnist-softmax-regression-1";
+
+std::size_t parse_size(const std::map<std::string, std::string>& meta, const std::string& key,
+                       const std::string& path) {
+  auto it = meta.find(key);
+  if (it == meta.end()) throw DataError(path + ": model metadata lacks '" + key + "'");
+  try {
+    std::size_t used = 0;
+    const unsigned long long v = std::stoull(it->second, &used);
+    if (used != it->second.size() || v == 0 || v > (1u << 20)) throw std::invalid_argument("");
+    return static_cast<std::size_t>(v);
+  } catch (const std::exception&) {
+    throw DataError(path + ": model metadata '" + key + "' = '" + it->second +
+                    "' is not a positive integer");
+  }
+}
+
+double parse_divisor(const std::map<std::string, std::string>& meta, const std::string& path) {
+  auto div = meta.find("pixel_divisor");
+  if (div == meta.end()) return 256.0;
+  double v = 0;
+  try {
+    v = std::stod(div->second);
+  } catch (const std::exception&) {
+  }
+  if (!(v > 0) || !std::isfinite(v)) {
+    throw DataError(path + ": pixel_divisor '" + div->second + "' is not a positive number");
+  }
+  return v;
+}
+
+// The first format: W [features x classes], b [classes], image size in the metadata.
+runtime::NetworkSpec v1_network(const SafeTensors& st, const std::string& path) {
+  auto w = st.tensors.find("W");
+  auto b = st.tensors.find("b");
+  if (w == st.tensors.end() || b == st.tensors.end()) {
+    throw DataError(path + ": the model needs tensors 'W' and 'b'");
+  }
+  if (st.tensors.size() != 2)
+    throw DataError(path + ": the model holds tensors other than W and b");
+  const std::size_t rows = parse_size(st.metadata, "image_rows", path);
+  const std::size_t cols = parse_size(st.metadata, "image_cols", path);
+  if (w->second.shape.size() != 2 || b->second.shape.size() != 1 ||
+      w->second.shape[0] != rows * cols || w->second.shape[1] != b->second.shape[0] ||
+      b->second.shape[0] < 2) {
+    throw DataError(path + ": W must be [" + std::to_string(rows * cols) +
+                    " x classes] and b [classes] with at least 2 classes");
+  }
+  return runtime::logistic_regression(rows, cols, b->second.shape[0],
+                                      parse_divisor(st.metadata, path));
+}
+
+}  // namespace
+
+bool Model::finite() const {
+  for (const auto& [name, v] : params) {
+    for (float x : v) {
+      if (!std::isfinite(x)) return false;
+    }
+  }
+  return true;
+}
+
+const std::vector<float>& Model::param(const std::string& name) const {
+  auto it = params.find(name);
+  if (it == params.end()) network.param(name);  // throws, naming the parameters
+  if (it == params.end()) throw std::invalid_argument("parameter '" + name + "' has no values");
+  return it->second;
+}
+
+void save_model(const std::string& path, const Model& model) {
+  runtime::check_params(model.network, model.params);
+  if (!model.finite()) {
+    throw DivergenceError("refusing to save a model with non-finite parameters to '" + path + "'");
+  }
+  SafeTensors st;
+  for (const runtime::ParamSpec& p : model.network.params()) {
+    st.tensors[p.name] = {p.shape, model.params.at(p.name)};
+  }
+  st.metadata = model.metadata;
+  st.metadata["format"] = kFormat;
+  st.metadata["network"] = runtime::to_json(model.network);
+  // For readers that know only the image geometry and pixel scale (docs/INTEROP.md).
+  st.metadata["image_rows"] = std::to_string(model.network.image_rows);
+  st.metadata["image_cols"] = std::to_string(model.network.image_cols);
+  char div[32];
+  std::snprintf(div, sizeof div, "%.17g", model.network.pixel_divisor);
+  st.metadata["pixel_divisor"] = div;
+  write_file_atomic(path, encode_safetensors(st));
+}
+
+Model load_model(const std::string& path) {
+  SafeTensors st = read_safetensors(path);
+  Model m;
+  auto format = st.metadata.find("format");
+  auto net = st.metadata.find("network");
+  if (net != st.metadata.end()) {
+    if (format == st.metadata.end() || format->second != kFormat) {
+      throw DataError(path + ": unknown model format '" +
+                      (format == st.metadata.end() ? std::string() : format->second) +
+                      "' (this clmnist reads " + kFormat + " and " + kFormatV1 + ")");
+    }
+    try {
+      m.network = runtime::network_from_json(net->second);
+    } catch (const std::invalid_argument& e) {
+      throw DataError(path + ": " + e.what());
+    }
+  } else {
+    m.network = v1_network(st, path);
+  }
+  const std::vector<runtime::ParamSpec> params = m.network.params();
+  if (st.tensors.size() != params.size()) {
+    throw DataError(path + ": the model holds " + std::to_string(st.tensors.size()) +
+                    " tensors, its network declares " + std::to_string(params.size()));
+  }
+  for (const runtime::ParamSpec& p : params) {
+    auto t = st.tensors.find(p.name);
+    if (t == st.tensors.end()) throw DataError(path + ": the model lacks tensor '" + p.name + "'");
+    if (t->second.shape != p.shape) {
+      std::string want;
+      for (std::size_t d : p.shape) want += (want.empty() ? "" : " x ") + std::to_string(d);
+      throw DataError(path + ": tensor '" + p.name + "' must be [" + want + "]");
+    }
+    m.params[p.name] = std::move(t->second.data);
+  }
+  m.metadata = std::move(st.metadata);
+  m.metadata.erase("network");
+  if (!m.finite()) throw DataError(path + ": the model holds NaN or infinite parameters");
+  return m;
+}
+
+runtime::ParamValues initial_params(const runtime::NetworkSpec& net, std::uint64_t seed) {
+  runtime::ParamValues out;
+  std::mt19937 rng(static_cast<std::uint32_t>(seed));
+  for (std::size_t l = 0; l < net.layers.size(); ++l) {
+    const runtime::DenseLayer& d = net.layers[l];
+    std::vector<float>& w = out[d.weight];
+    w.assign(d.inputs * d.outputs, 0.0f);
+    out[d.bias].assign(d.outputs, 0.0f);
+    if (l + 1 == net.layers.size()) continue;  // the softmax layer starts at zero
+    const double high = std::sqrt(6.0 / static_cast<double>(d.inputs + d.outputs));
+    const double low = -high;
+    for (float& v : w) {
+      const std::uint32_t a = rng() >> 5, b = rng() >> 6;
+      const double u = (a * 67108864.0 + b) / 9007199254740992.0;  // random_sample()
+      v = static_cast<float>(low + (high - low) * u);
+    }
+  }
+  return out;
+}
+
+}  // namespace clmnist::model

@@ -1,0 +1,144 @@
+// fused: softmax regression in two launches a step with the CPU-shaped kernels of cl/fused.cl,
+// their tunables per device, and the zero-block masks each dataset needs once.
+#include <map>
+#include <stdexcept>
+
+#include "fault_injection.hpp"
+#include "opencl_executables.hpp"
+#include "opencl_logreg.hpp"
+
+namespace clmnist::runtime {
+namespace {
+
+unsigned checked_choice(const char* what, unsigned value, std::initializer_list<unsigned> allowed) {
+  for (unsigned a : allowed) {
+    if (a == value) return value;
+  }
+  std::string list;
+  for (unsigned a : allowed) list += (list.empty() ? "" : ", ") + std::to_string(a);
+  throw std::invalid_argument(std::string(what) + " must be one of " + list + ", not " +
+                              std::to_string(value));
+}
+
+class FusedExecutable final : public LogRegExecutable {
+ public:
+  FusedExecutable(OpenClBackend& be, const NetworkSpec& net, const CompileOptions& options,
+                  const FusedTuning& tune)
+      : LogRegExecutable(be, net, options, fused_defines(net.classes(), tune)), tune_(tune) {
+    forward_backward_ = kernel("fused", "fused_forward_backward");
+    weight_update_ = kernel("fused", "fused_weight_update", tune_.update_local);
+    evaluate_ = kernel("fused", "fused_evaluate");
+    logits_kernel_ = kernel("fused", "fused_logits");
+    if (tune_.skip_zero) block_masks_ = kernel("fused", "fused_block_masks");
+  }
+
+  std::vector<PlanStep> plan() const override { return {{0, 0, "fused", defines_}}; }
+
+  void sgd_step(DatasetId id, std::size_t first, std::size_t count, const SgdStep& step) override {
+    guarded("running an SGD step", [&] {
+      ClDataset& d = checked(id);
+      check_minibatch(first, count, d.rows, max_batch_);
+      if (step.l1 != 0.0f || step.l2 != 0.0f) {
+        throw std::invalid_argument("the fused kernels have no weight decay (use --impl dense)");
+      }
+      const cl::Buffer& masks = masks_of(d);
+      const auto first_u = static_cast<cl_uint>(first);
+      const auto count_u = static_cast<cl_uint>(count);
+      const auto stride_u = static_cast<cl_uint>(stride_);
+      const float inv_count = 1.0f / static_cast<float>(count);
+      fault_point("clEnqueueNDRangeKernel");
+      set_args(forward_backward_, d.x, masks, d.labels, d.order, first_u, count_u, stride_u,
+               scale_, inv_count, wt_, b_, dlogits_, d.loss);
+      enqueue_1d(ctx_, forward_backward_, (count + tune_.rows - 1) / tune_.rows);
+      set_args(weight_update_, d.x, masks, d.order, first_u, count_u, stride_u, scale_, step.lr,
+               dlogits_, wt_, b_);
+      enqueue_1d(ctx_, weight_update_, stride_ / tune_.vec + 1);
+    });
+  }
+
+  EvalCounts evaluate(DatasetId id, std::size_t counted) override {
+    return guarded("evaluating", [&] {
+      ClDataset& d = checked(id);
+      if (d.rows != 0) {
+        set_args(evaluate_, d.x, masks_of(d), d.labels, static_cast<cl_uint>(d.rows),
+                 static_cast<cl_uint>(stride_), scale_, wt_, b_, d.wrong, d.loss);
+        enqueue_1d(ctx_, evaluate_, (d.rows + tune_.rows - 1) / tune_.rows);
+      }
+      return count_errors(ctx_, d, counted);
+    });
+  }
+
+ private:
+  // fused_logits reads storage order: callers pass the identity order.
+  void logits_rows(ClDataset& d, const cl::Buffer&, std::size_t first,
+                   std::size_t count) override {
+    set_args(logits_kernel_, d.x, masks_of(d), static_cast<cl_uint>(first),
+             static_cast<cl_uint>(count), static_cast<cl_uint>(stride_), scale_, wt_, logits_);
+    enqueue_1d(ctx_, logits_kernel_, (count + tune_.rows - 1) / tune_.rows);
+  }
+
+  // One bit per VEC-pixel block, computed once per dataset: the kernels skip the zero blocks.
+  const cl::Buffer& masks_of(ClDataset& d) {
+    auto it = masks_.find(d.x());
+    if (it != masks_.end()) return it->second;
+    cl::Buffer m;
+    if (tune_.skip_zero && d.rows != 0) {
+      m = be_.make_buffer(CL_MEM_READ_WRITE, d.rows * fused_mask_words(stride_, tune_.vec) * 8,
+                          "zero-block masks");
+      set_args(block_masks_, d.x, static_cast<cl_uint>(d.rows), static_cast<cl_uint>(stride_), m);
+      enqueue_1d(ctx_, block_masks_, d.rows);
+    } else {
+      m = be_.make_buffer(CL_MEM_READ_ONLY, 8, "zero-block masks (unused)");
+    }
+    return masks_.emplace(d.x(), std::move(m)).first->second;
+  }
+
+  FusedTuning tune_;
+  KernelHandle forward_backward_, weight_update_, evaluate_, logits_kernel_, block_masks_;
+  std::map<cl_mem, cl::Buffer> masks_;  // by the dataset's image buffer
+};
+
+}  // namespace
+
+FusedTuning fused_tuning(const DeviceDesc& device, const FusedOverrides& overrides) {
+  FusedTuning t;
+  if (device.type == DeviceType::kCpu) {
+    // Measured on PoCL/AVX-512 (docs/PERFORMANCE.md): 16 lanes, zero blocks skipped (each row
+    // then visits only its own blocks, which beats sharing weight loads between 2 rows), and one
+    // work-item per update group (the skipping makes their work uneven).
+    t.vec = device.preferred_float_vector >= 16  ? 16u
+            : device.preferred_float_vector >= 8 ? 8u
+                                                 : 4u;
+    t.rows = 1;
+    t.skip_zero = true;
+    t.update_local = 1;
+  }
+  if (overrides.vec != 0) t.vec = checked_choice("the fused VEC", overrides.vec, {2, 4, 8, 16});
+  if (overrides.rows != 0) t.rows = checked_choice("the fused ROWS", overrides.rows, {1, 2, 3, 4});
+  if (overrides.skip_zero >= 0) {
+    t.skip_zero = checked_choice("the fused SKIP_ZERO", static_cast<unsigned>(overrides.skip_zero),
+                                 {0, 1}) == 1;
+  }
+  return t;
+}
+
+std::string fused_defines(std::size_t classes, const FusedTuning& t) {
+  return "-DNUM_CLASSES=" + std::to_string(classes) + " -DVEC=" + std::to_string(t.vec) +
+         " -DROWS=" + std::to_string(t.rows) + " -DSKIP_ZERO=" + (t.skip_zero ? "1" : "0");
+}
+
+std::size_t fused_mask_words(std::size_t stride, unsigned vec) { return (stride / vec + 63) / 64; }
+
+std::string fused_unfit(const NetworkSpec& net, const CompileOptions& options) {
+  if (net.layers.size() != 1) return "it runs one dense layer, not " + std::to_string(net.layers.size());
+  if (options.weight_decay) return "it has no weight decay";
+  return "";
+}
+
+std::unique_ptr<Executable> make_fused_executable(OpenClBackend& be, const NetworkSpec& net,
+                                                  const CompileOptions& options) {
+  return std::make_unique<FusedExecutable>(
+      be, net, options, fused_tuning(be.context().desc(), be.options().fused));
+}
+
+}  // namespace clmnist::runtime
