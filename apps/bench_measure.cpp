@@ -12,6 +12,7 @@
 #include "bench.hpp"
 #include "kernel_cache.hpp"
 #include "presets.hpp"
+#include "user_dirs.hpp"
 
 namespace clmnist::apps {
 namespace {
@@ -32,7 +33,8 @@ Spread spread(std::vector<double> v) {
   return s;
 }
 
-runtime::BackendOptions options_for(bool profiling, const std::string& cache_dir = "") {
+runtime::BackendOptions options_for(
+    bool profiling, const std::string& cache_dir = model::default_kernel_cache_dir()) {
   runtime::BackendOptions o;
   o.profiling = profiling;
   o.kernel_cache = true;
@@ -206,8 +208,8 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
         // the family cannot run this network (the planner says why; bench skips it)
       }
     }
-    const std::string want = headline == runtime::Impl::kAuto ? r.auto_path
-                                                               : runtime::to_string(headline);
+    const std::string want =
+        headline == runtime::Impl::kAuto ? r.auto_path : runtime::to_string(headline);
     for (const PathTiming& t : r.paths) {
       if (t.path == want) r.train = t;
     }
@@ -236,7 +238,8 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
 
     const model::Preset& preset = model::find_preset(opt.preset);
     if (opt.time_to_accuracy && preset.bench_time_to_accuracy) {
-      log << "[" << d.name << "] time to accuracy (" << opt.preset << " preset, from start-up) ...\n"
+      log << "[" << d.name << "] time to accuracy (" << opt.preset
+          << " preset, from start-up) ...\n"
           << std::flush;
       const auto t0 = clock_type::now();
       auto be = runtime::make_backend(d, options_for(false));

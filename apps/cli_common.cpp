@@ -11,6 +11,7 @@
 
 #include "device_select.hpp"
 #include "platforms.hpp"
+#include "user_dirs.hpp"
 
 namespace clmnist::apps {
 
@@ -77,7 +78,7 @@ void add_device_options(po::options_description& desc, DeviceOptions& opts, bool
       ("impl", po::value(&opts.impl)->default_value("auto"),
        "kernels on OpenCL devices: auto (the planner: for softmax regression the fused kernels "
        "on CPUs and CLBlast on GPUs, else dense), fused, dense, clblast")  //
-      ("gemm", po::value(&opts.gemm), "the old name of --impl")         //
+      ("gemm", po::value(&opts.gemm), "the old name of --impl")            //
       ("no-kernel-cache", po::bool_switch(&opts.no_kernel_cache),
        "compile kernels from source, bypassing the on-disk binary cache")  //
       ("kernel-cache-dir", po::value(&opts.kernel_cache_dir),
@@ -119,9 +120,11 @@ runtime::BackendOptions backend_options(const DeviceOptions& opts) {
   o.fused.vec = env_unsigned("CLMNIST_VEC");
   o.fused.rows = env_unsigned("CLMNIST_ROWS");
   const char* skip = std::getenv("CLMNIST_SKIP_ZERO");
-  if (skip != nullptr && *skip != '\0') o.fused.skip_zero = static_cast<int>(env_unsigned("CLMNIST_SKIP_ZERO"));
+  if (skip != nullptr && *skip != '\0')
+    o.fused.skip_zero = static_cast<int>(env_unsigned("CLMNIST_SKIP_ZERO"));
   o.kernel_cache = !opts.no_kernel_cache;
-  o.cache_dir = opts.kernel_cache_dir;
+  o.cache_dir =
+      opts.kernel_cache_dir.empty() ? model::default_kernel_cache_dir() : opts.kernel_cache_dir;
   return o;
 }
 
@@ -138,8 +141,8 @@ std::unique_ptr<runtime::Executable> compile_network(runtime::Backend& backend,
 OpenedBackend open_backend(const DeviceOptions& opts, std::ostream& log) {
   const runtime::BackendOptions bo = backend_options(opts);
   const std::vector<runtime::DeviceDesc> devices = runtime::list_devices();
-  const runtime::Selection sel =
-      runtime::select_device(devices, runtime::effective_device_spec(opts.device));
+  const runtime::Selection sel = runtime::select_device(
+      devices, runtime::effective_device_spec(opts.device, std::getenv("CLMNIST_DEVICE")));
   OpenedBackend out;
   out.device = devices[sel.index];
   log << "Device #" << out.device.flat_index << " [" << out.device.address() << "] "

@@ -24,8 +24,7 @@ struct Loaded {
 };
 
 // The model compiled on the device for batches of up to `batch` rows, its parameters written.
-std::unique_ptr<runtime::Executable> compile_model(OpenedBackend& opened,
-                                                   const DeviceOptions& dev,
+std::unique_ptr<runtime::Executable> compile_model(OpenedBackend& opened, const DeviceOptions& dev,
                                                    const model::Model& m, std::size_t batch) {
   runtime::CompileOptions o;
   o.max_batch = batch;

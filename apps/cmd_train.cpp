@@ -14,9 +14,9 @@
 #include "commands.hpp"
 #include "mnist.hpp"
 #include "pictures.hpp"
+#include "presets.hpp"
 #include "progress.hpp"
 #include "safetensors.hpp"
-#include "presets.hpp"
 #include "trainer.hpp"
 
 namespace clmnist::apps {
@@ -104,7 +104,7 @@ int run_train(int argc, char** argv) {
       ("help,h", "show this help")  //
       ("data-dir", po::value(&data_dir),
        "directory with the four MNIST IDX files, raw or .gz (default: $CLMNIST_DATA_DIR, else "
-       "$XDG_DATA_HOME/clmnist/mnist, else ~/.local/share/clmnist/mnist)")             //
+       "$XDG_DATA_HOME/clmnist/mnist, else ~/.local/share/clmnist/mnist)")  //
       ("save-model", po::value(&save_model)->default_value("best_model.safetensors"),
        "where the best model goes (safetensors); empty: do not save")                     //
       ("summary-json", po::value(&summary_json), "write a JSON summary of the run here")  //
@@ -196,8 +196,8 @@ int run_train(int argc, char** argv) {
 
   const runtime::NetworkSpec net =
       model::network_for(cfg, data.train.image_rows, data.train.image_cols, data.classes);
-  std::unique_ptr<runtime::Executable> exec = compile_network(
-      *opened.backend, net, model::compile_options(cfg, impl_choice(dev)));
+  std::unique_ptr<runtime::Executable> exec =
+      compile_network(*opened.backend, net, model::compile_options(cfg, impl_choice(dev)));
   const std::vector<runtime::PlanStep> plan = exec->plan();
   out << "Building kernels and uploading the data (" << runtime::plan_impls(plan) << " path) ...\n"
       << std::flush;
@@ -306,8 +306,12 @@ int run_train(int argc, char** argv) {
 
   if (!summary_json.empty()) {
     nlohmann::ordered_json j;
-    j["device"] = {{"backend", info.backend},    {"name", info.name}, {"vendor", info.vendor},
-                   {"platform", info.platform},  {"type", info.type}, {"driver", info.driver},
+    j["device"] = {{"backend", info.backend},
+                   {"name", info.name},
+                   {"vendor", info.vendor},
+                   {"platform", info.platform},
+                   {"type", info.type},
+                   {"driver", info.driver},
                    {"gemm_path", runtime::plan_impls(plan)}};
     j["preset"] = cfg.preset;
     j["settings"] = settings_json(cfg);

@@ -10,5 +10,6 @@ int run_eval(int argc, char** argv);
 int run_predict(int argc, char** argv);
 int run_bench(int argc, char** argv);
 int run_export(int argc, char** argv);
+int run_presets(int argc, char** argv);
 
 }  // namespace clmnist::apps

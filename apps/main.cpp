@@ -1,5 +1,5 @@
-// clmnist: softmax regression on MNIST with minibatch SGD on any OpenCL device, and a
-// vendor-neutral benchmark. The only place that chooses exit codes:
+// clmnist: the Theano tutorials' models (softmax regression, the MLP) on MNIST with minibatch
+// SGD on any OpenCL device, and a vendor-neutral benchmark. The only place that chooses exit codes:
 // 0 success, 1 runtime error, 2 usage error.
 #include <zlib.h>
 
@@ -11,6 +11,7 @@
 
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "fault_injection.hpp"
 #include "library_versions.hpp"
 #include "version.hpp"
 
@@ -18,13 +19,14 @@ namespace {
 
 const char* kUsage =
     "clmnist " CLMNIST_VERSION_STRING
-    ": softmax regression on MNIST with minibatch SGD on any OpenCL device\n"
+    ": the Theano tutorials' models on MNIST with minibatch SGD on any OpenCL device\n"
     "\n"
     "Usage: clmnist <command> [options]    (clmnist <command> --help for its options)\n"
     "\n"
     "Commands:\n"
     "  devices   list every OpenCL platform and device, and the host backend\n"
     "  train     train on MNIST (default: the Theano logistic_sgd.py protocol)\n"
+    "  presets   the presets of train and bench: model, protocol, published figures\n"
     "  eval      error of a saved model on the test set\n"
     "  predict   predicted and true labels of the first test images\n"
     "  bench     benchmark devices on the same training work\n"
@@ -34,6 +36,7 @@ const char* kUsage =
     "  clmnist devices\n"
     "  clmnist train                       # theano preset on the best device found\n"
     "  clmnist train --device host --preset tensorflow\n"
+    "  clmnist train --preset theano-mlp   # Theano's mlp.py\n"
     "  clmnist eval --model best_model.safetensors\n";
 
 }  // namespace
@@ -57,6 +60,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   const std::string command = argv[1];
+  // Test-only fault injection (runtime/fault_injection.hpp); the runtime reads no environment.
+  if (const char* fault = std::getenv("CLMNIST_FAULT")) runtime::set_fault_injection(fault);
   try {
     if (command == "devices") return apps::run_devices(argc - 1, argv + 1);
     if (command == "train") return apps::run_train(argc - 1, argv + 1);
@@ -64,8 +69,9 @@ int main(int argc, char** argv) {
     if (command == "predict") return apps::run_predict(argc - 1, argv + 1);
     if (command == "bench") return apps::run_bench(argc - 1, argv + 1);
     if (command == "export") return apps::run_export(argc - 1, argv + 1);
+    if (command == "presets") return apps::run_presets(argc - 1, argv + 1);
     std::cerr << "clmnist: unknown command '" << command
-              << "' (commands: devices, train, eval, predict, bench, export; see clmnist --help)\n";
+              << "' (commands: devices, train, presets, eval, predict, bench, export; see clmnist --help)\n";
     return 2;
   } catch (const apps::UsageError& e) {
     std::cerr << "clmnist " << command << ": " << e.what() << "\n(see clmnist " << command

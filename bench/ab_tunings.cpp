@@ -65,11 +65,21 @@ std::unique_ptr<runtime::Backend> make_with(const runtime::DeviceDesc& device,
       throw UsageError(name + "=" + value + ": the value is not a small whole number");
     }
     const unsigned v = static_cast<unsigned>(std::stoul(value));
+    // The values runtime/fused_executable.cpp accepts, named as the user wrote them.
+    auto allowed = [&](std::initializer_list<unsigned> values, const char* list) {
+      for (unsigned a : values) {
+        if (a == v) return;
+      }
+      throw std::runtime_error(name + " must be one of " + list + ", not " + value);
+    };
     if (name == "CLMNIST_VEC") {
+      allowed({2, 4, 8, 16}, "2, 4, 8, 16");
       o.fused.vec = v;
     } else if (name == "CLMNIST_ROWS") {
+      allowed({1, 2, 3, 4}, "1, 2, 3, 4");
       o.fused.rows = v;
     } else if (name == "CLMNIST_SKIP_ZERO") {
+      allowed({0, 1}, "0, 1");
       o.fused.skip_zero = static_cast<int>(v);
     } else {
       throw UsageError("unknown setting '" + name +
@@ -145,8 +155,8 @@ int run(int argc, char** argv) {
   std::unique_ptr<runtime::Backend> backends[2];
   std::unique_ptr<runtime::Executable> execs[2];
   runtime::DatasetId train[2] = {0, 0};
-  const runtime::NetworkSpec net = model::network_for(
-      cfg, data.train.image_rows, data.train.image_cols, data.classes);
+  const runtime::NetworkSpec net =
+      model::network_for(cfg, data.train.image_rows, data.train.image_cols, data.classes);
   for (int s = 0; s < 2; ++s) {
     backends[s] = make_with(device, settings[s]);
     execs[s] = backends[s]->compile(net, model::compile_options(cfg, runtime::Impl::kFused));

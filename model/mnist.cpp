@@ -63,8 +63,7 @@ MnistFiles find_mnist_files(const std::string& dir) {
 }
 
 std::string default_data_dir() {
-  const std::string dir =
-      runtime::user_dir("CLMNIST_DATA_DIR", "XDG_DATA_HOME", ".local/share", "mnist");
+  const std::string dir = user_dir("CLMNIST_DATA_DIR", "XDG_DATA_HOME", ".local/share", "mnist");
   return dir.empty() ? "data/mnist" : dir;
 }
 

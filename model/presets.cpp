@@ -15,6 +15,7 @@ const std::vector<Preset>& presets() {
         "Theano logistic_sgd.py: softmax regression, lr 0.13, batch 600, patience 5000, "
         "train = first 50,000, valid = last 10,000, pixels / 256";
     logreg.published = "best validation 7.500000 %, test 7.489583 %, 74 epochs";
+    logreg.config.preset = logreg.name;
     v.push_back(logreg);
 
     Preset mlp;
@@ -86,9 +87,8 @@ TrainConfig preset_config(const std::string& name) {
 runtime::NetworkSpec network_for(const TrainConfig& c, std::size_t rows, std::size_t cols,
                                  std::size_t classes) {
   if (c.hidden == 0) return runtime::logistic_regression(rows, cols, classes, c.pixel_divisor);
-  return runtime::multilayer_perceptron(rows, cols, {c.hidden},
-                                        runtime::parse_activation(c.activation), classes,
-                                        c.pixel_divisor);
+  return runtime::multilayer_perceptron(
+      rows, cols, {c.hidden}, runtime::parse_activation(c.activation), classes, c.pixel_divisor);
 }
 
 }  // namespace clmnist::model

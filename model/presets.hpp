@@ -19,8 +19,8 @@ struct Preset {
   std::string reproduces;  // the tutorial and protocol, one line
   std::string published;   // the published figures, one line
   LogFormat log_format = LogFormat::kLogisticSgd;
-  double target_error = 0.075;          // bench: time until validation error reaches this
-  bool bench_time_to_accuracy = true;   // bench runs the whole early-stopped run (seconds)
+  double target_error = 0.075;         // bench: time until validation error reaches this
+  bool bench_time_to_accuracy = true;  // bench runs the whole early-stopped run (seconds)
   TrainConfig config;
 };
 

@@ -13,11 +13,11 @@ namespace clmnist::model {
 
 struct TrainConfig {
   std::string preset = "theano";
-  std::size_t hidden = 0;            // units of the hidden layer; 0: none (logistic regression)
-  std::string activation = "tanh";   // of the hidden layer: tanh or relu
+  std::size_t hidden = 0;           // units of the hidden layer; 0: none (logistic regression)
+  std::string activation = "tanh";  // of the hidden layer: tanh or relu
   double learning_rate = 0.13;
-  double l1 = 0.0;                   // cost += l1 * sum |W| over the weights (not the biases)
-  double l2 = 0.0;                   // cost += l2 * sum W^2 over the weights
+  double l1 = 0.0;  // cost += l1 * sum |W| over the weights (not the biases)
+  double l2 = 0.0;  // cost += l2 * sum W^2 over the weights
   std::size_t batch_size = 600;
   std::size_t max_epochs = 1000;
   std::size_t max_steps = 0;  // 0: no limit (stop by early stopping or max_epochs)

@@ -119,8 +119,7 @@ void check_resumable(const TrainState& s, const TrainData& data, const TrainConf
   try {
     runtime::check_params(net, s.params);
   } catch (const std::invalid_argument& e) {
-    throw DataError(std::string("the checkpoint's parameters do not fit the network: ") +
-                    e.what());
+    throw DataError(std::string("the checkpoint's parameters do not fit the network: ") + e.what());
   }
 }
 

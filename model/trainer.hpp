@@ -55,10 +55,10 @@ struct TrainState {
   std::size_t iterations = 0;      // minibatches run so far
   bool finished = false;           // early stopping (or max steps) has ended the run
   std::size_t patience = 0;
-  double best_so_far = 0.0;    // early stopping's best validation error (inf: none yet)
-  double train_seconds = 0.0;  // spent before this state
+  double best_so_far = 0.0;     // early stopping's best validation error (inf: none yet)
+  double train_seconds = 0.0;   // spent before this state
   runtime::ParamValues params;  // current parameters, by name
-  TrainResult best;            // the best so far: errors, epoch, iteration and model
+  TrainResult best;             // the best so far: errors, epoch, iteration and model
 };
 
 // Where training is, after each minibatch. loss() synchronises with the device: call it rarely.

@@ -105,21 +105,20 @@ class Backend {
 // Argument checks every backend makes (std::invalid_argument: a caller's mistake, not bad data).
 void check_dataset_shape(const DatasetView& data, std::size_t features);
 // The rows [first, first + count) of a minibatch fit the dataset and the compiled batch.
-void check_minibatch(std::size_t first, std::size_t count, std::size_t rows,
-                     std::size_t max_batch);
+void check_minibatch(std::size_t first, std::size_t count, std::size_t rows, std::size_t max_batch);
 
 // Overrides of the fused kernels' tunables (0 or -1: the device's default); see fused_tuning.
 struct FusedOverrides {
-  unsigned vec = 0;     // 2, 4, 8 or 16
-  unsigned rows = 0;    // 1 to 4
-  int skip_zero = -1;   // 0 or 1
+  unsigned vec = 0;    // 2, 4, 8 or 16
+  unsigned rows = 0;   // 1 to 4
+  int skip_zero = -1;  // 0 or 1
 };
 
 struct BackendOptions {
   FusedOverrides fused;
   bool profiling = false;    // OpenCL profiling events (the benchmark's per-kernel times)
   bool kernel_cache = true;  // persistent program-binary cache
-  std::string cache_dir;     // empty: the default (see kernel_cache.hpp)
+  std::string cache_dir;     // where the binaries go; empty: no persistent cache
 };
 
 // The backend for a listed device: the host backend or an OpenCL one.

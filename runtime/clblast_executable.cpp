@@ -20,8 +20,8 @@ class ClblastExecutable final : public LogRegExecutable {
     count_errors_ = kernel("softmax", "count_errors");
     nll_ = kernel("softmax", "nll_rows");
     bias_update_ = kernel("sgd", "bias_grad_update");
-    xf_ = be.make_buffer(CL_MEM_READ_WRITE, max_batch_ * stride_ * sizeof(float),
-                         "float minibatch");
+    xf_ =
+        be.make_buffer(CL_MEM_READ_WRITE, max_batch_ * stride_ * sizeof(float), "float minibatch");
   }
 
   std::vector<PlanStep> plan() const override { return {{0, 0, "clblast", defines_}}; }
@@ -70,8 +70,8 @@ class ClblastExecutable final : public LogRegExecutable {
         set_args(count_errors_, logits_, b_, d.labels, static_cast<cl_uint>(first),
                  static_cast<cl_uint>(n), d.wrong);
         enqueue_1d(ctx_, count_errors_, n);
-        set_args(nll_, logits_, b_, d.labels, static_cast<cl_uint>(first),
-                 static_cast<cl_uint>(n), d.loss);
+        set_args(nll_, logits_, b_, d.labels, static_cast<cl_uint>(first), static_cast<cl_uint>(n),
+                 d.loss);
         enqueue_1d(ctx_, nll_, n);
       }
       return count_errors(ctx_, d, counted);

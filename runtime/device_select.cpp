@@ -126,10 +126,9 @@ std::vector<Selection> select_devices(const std::vector<DeviceDesc>& devices,
   return all;
 }
 
-std::string effective_device_spec(const std::string& flag_value) {
+std::string effective_device_spec(const std::string& flag_value, const char* env_value) {
   if (!flag_value.empty()) return flag_value;
-  const char* env = std::getenv("CLMNIST_DEVICE");
-  if (env != nullptr && *env != '\0') return env;
+  if (env_value != nullptr && *env_value != '\0') return env_value;
   return "auto";
 }
 

@@ -24,6 +24,6 @@ std::vector<Selection> select_devices(const std::vector<DeviceDesc>& devices,
                                       const std::string& spec);
 
 // The spec from --device if given, else CLMNIST_DEVICE, else "auto".
-std::string effective_device_spec(const std::string& flag_value);
+std::string effective_device_spec(const std::string& flag_value, const char* env_value);
 
 }  // namespace clmnist::runtime

@@ -23,10 +23,9 @@ std::string describe(const std::vector<PlanStep>& plan) {
   std::string s;
   for (const PlanStep& p : plan) {
     if (!s.empty()) s += "; ";
-    s += p.first_layer == p.last_layer
-             ? "layer " + std::to_string(p.first_layer + 1)
-             : "layers " + std::to_string(p.first_layer + 1) + "-" +
-                   std::to_string(p.last_layer + 1);
+    s += p.first_layer == p.last_layer ? "layer " + std::to_string(p.first_layer + 1)
+                                       : "layers " + std::to_string(p.first_layer + 1) + "-" +
+                                             std::to_string(p.last_layer + 1);
     s += ": " + p.impl;
     if (!p.options.empty()) s += " (" + p.options + ")";
   }

@@ -1,4 +1,4 @@
-// CLMNIST_FAULT parsing and counting (see fault_injection.hpp).
+// Fault spec parsing and counting (see fault_injection.hpp).
 #include "fault_injection.hpp"
 
 #include <atomic>
@@ -10,9 +10,23 @@
 
 namespace clmnist::runtime {
 
+namespace {
+
+// Set once by the program before any device work, read by every fault point: a process-wide
+// test switch, like an environment variable, but owned by the program.
+std::string g_spec;
+std::atomic<bool> g_on{false};
+
+}  // namespace
+
+void set_fault_injection(const std::string& spec) {
+  g_spec = spec;
+  g_on = !spec.empty();
+}
+
 bool fault_active(const char* call) {
-  const char* spec = std::getenv("CLMNIST_FAULT");
-  if (spec == nullptr || *spec == '\0') return false;
+  if (!g_on) return false;
+  const char* spec = g_spec.c_str();
   const char* colon = std::strchr(spec, ':');
   const std::size_t name_len = colon ? static_cast<std::size_t>(colon - spec) : std::strlen(spec);
   if (std::strlen(call) != name_len || std::strncmp(spec, call, name_len) != 0) return false;
@@ -23,8 +37,7 @@ bool fault_active(const char* call) {
 
 void fault_point(const char* call) {
   if (!fault_active(call)) return;
-  const char* spec = std::getenv("CLMNIST_FAULT");
-  throw DeviceError(std::string("injected fault (CLMNIST_FAULT=") + spec + "): " + call +
+  throw DeviceError(std::string("injected fault (CLMNIST_FAULT=") + g_spec + "): " + call +
                         " returned -5 (CL_OUT_OF_RESOURCES)",
                     -5);
 }

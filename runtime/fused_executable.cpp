@@ -47,8 +47,8 @@ class FusedExecutable final : public LogRegExecutable {
       const auto stride_u = static_cast<cl_uint>(stride_);
       const float inv_count = 1.0f / static_cast<float>(count);
       fault_point("clEnqueueNDRangeKernel");
-      set_args(forward_backward_, d.x, masks, d.labels, d.order, first_u, count_u, stride_u,
-               scale_, inv_count, wt_, b_, dlogits_, d.loss);
+      set_args(forward_backward_, d.x, masks, d.labels, d.order, first_u, count_u, stride_u, scale_,
+               inv_count, wt_, b_, dlogits_, d.loss);
       enqueue_1d(ctx_, forward_backward_, (count + tune_.rows - 1) / tune_.rows);
       set_args(weight_update_, d.x, masks, d.order, first_u, count_u, stride_u, scale_, step.lr,
                dlogits_, wt_, b_);
@@ -70,8 +70,7 @@ class FusedExecutable final : public LogRegExecutable {
 
  private:
   // fused_logits reads storage order: callers pass the identity order.
-  void logits_rows(ClDataset& d, const cl::Buffer&, std::size_t first,
-                   std::size_t count) override {
+  void logits_rows(ClDataset& d, const cl::Buffer&, std::size_t first, std::size_t count) override {
     set_args(logits_kernel_, d.x, masks_of(d), static_cast<cl_uint>(first),
              static_cast<cl_uint>(count), static_cast<cl_uint>(stride_), scale_, wt_, logits_);
     enqueue_1d(ctx_, logits_kernel_, (count + tune_.rows - 1) / tune_.rows);
@@ -130,15 +129,16 @@ std::string fused_defines(std::size_t classes, const FusedTuning& t) {
 std::size_t fused_mask_words(std::size_t stride, unsigned vec) { return (stride / vec + 63) / 64; }
 
 std::string fused_unfit(const NetworkSpec& net, const CompileOptions& options) {
-  if (net.layers.size() != 1) return "it runs one dense layer, not " + std::to_string(net.layers.size());
+  if (net.layers.size() != 1)
+    return "it runs one dense layer, not " + std::to_string(net.layers.size());
   if (options.weight_decay) return "it has no weight decay";
   return "";
 }
 
 std::unique_ptr<Executable> make_fused_executable(OpenClBackend& be, const NetworkSpec& net,
                                                   const CompileOptions& options) {
-  return std::make_unique<FusedExecutable>(
-      be, net, options, fused_tuning(be.context().desc(), be.options().fused));
+  return std::make_unique<FusedExecutable>(be, net, options,
+                                           fused_tuning(be.context().desc(), be.options().fused));
 }
 
 }  // namespace clmnist::runtime

@@ -47,7 +47,8 @@ class HostExecutable final : public Executable {
       return;
     }
     for (std::size_t i = 0; i < L.inputs; ++i) {
-      for (std::size_t o = 0; o < L.outputs; ++o) wt_[l][o * L.inputs + i] = values[i * L.outputs + o];
+      for (std::size_t o = 0; o < L.outputs; ++o)
+        wt_[l][o * L.inputs + i] = values[i * L.outputs + o];
     }
   }
 
@@ -70,20 +71,19 @@ class HostExecutable final : public Executable {
     const std::size_t k = top.outputs, last = net_.layers.size() - 1;
     const float inv = 1.0f / static_cast<float>(count);
     for (std::size_t i = 0; i < count; ++i) {
-      d.loss[first + i] = host::head_gradient(act_[last].data() + i * k, b_[last].data(), k,
-                                              d.labels[d.order[first + i]], inv,
-                                              grad_[last].data() + i * k);
+      d.loss[first + i] =
+          host::head_gradient(act_[last].data() + i * k, b_[last].data(), k,
+                              d.labels[d.order[first + i]], inv, grad_[last].data() + i * k);
     }
     for (std::size_t l = last + 1; l-- > 0;) {
       const DenseLayer& L = net_.layers[l];
       if (l > 0) {  // the gradient below, from this layer's weights before their update
         host::backward_data(grad_[l].data(), count, L.outputs, L.inputs, wt_[l].data(),
-                            act_[l - 1].data(), net_.layers[l - 1].activation,
-                            grad_[l - 1].data());
+                            act_[l - 1].data(), net_.layers[l - 1].activation, grad_[l - 1].data());
         const float* a = act_[l - 1].data();
-        host::dense_update(
-            [a, &L](std::size_t i) { return a + i * L.inputs; }, count, L.inputs, L.outputs,
-            1.0f, grad_[l].data(), step, wt_[l].data(), b_[l].data(), scratch_);
+        host::dense_update([a, &L](std::size_t i) { return a + i * L.inputs; }, count, L.inputs,
+                           L.outputs, 1.0f, grad_[l].data(), step, wt_[l].data(), b_[l].data(),
+                           scratch_);
       } else {
         const std::uint8_t* x = d.images.data();
         const std::uint32_t* rows = d.order.data() + first;
@@ -172,23 +172,23 @@ class HostExecutable final : public Executable {
     for (std::size_t l = 0; l <= last; ++l) {
       const DenseLayer& L = net_.layers[l];
       if (l == 0) {
-        host::linear_dots(d.images.data(), rows, 0, count, L.inputs, L.outputs,
-                          net_.pixel_scale(), wt_[0].data(), act_[0].data());
+        host::linear_dots(d.images.data(), rows, 0, count, L.inputs, L.outputs, net_.pixel_scale(),
+                          wt_[0].data(), act_[0].data());
       } else {
         host::dense_dots(act_[l - 1].data(), count, L.inputs, L.outputs, wt_[l].data(),
                          act_[l].data());
       }
-      if (l < last) host::bias_activation(count, L.outputs, b_[l].data(), L.activation,
-                                          act_[l].data());
+      if (l < last)
+        host::bias_activation(count, L.outputs, b_[l].data(), L.activation, act_[l].data());
     }
   }
 
   HostBackend& be_;
   NetworkSpec net_;
   std::size_t max_batch_;
-  std::vector<std::vector<float>> wt_, b_;    // per layer: [outputs x inputs], [outputs]
-  std::vector<std::vector<float>> act_;       // per layer: [max_batch x outputs]
-  std::vector<std::vector<float>> grad_;      // per layer: d cost / d pre-activation
+  std::vector<std::vector<float>> wt_, b_;  // per layer: [outputs x inputs], [outputs]
+  std::vector<std::vector<float>> act_;     // per layer: [max_batch x outputs]
+  std::vector<std::vector<float>> grad_;    // per layer: d cost / d pre-activation
   std::vector<float> scratch_;
   std::vector<std::uint32_t> rows_;
 };

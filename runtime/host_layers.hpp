@@ -106,8 +106,8 @@ void backward_data(const T* g, std::size_t count, std::size_t k, std::size_t n, 
 // b[c] -= lr * sum_i g[i, c]. xrow(i) gives row i of the input (uint8 or T); zero inputs are
 // skipped, which is exact. grad: scratch of k * n.
 template <class T, class Row>
-void dense_update(Row xrow, std::size_t count, std::size_t n, std::size_t k, T scale,
-                  const T* g, const SgdStep& step, T* wt, T* b, std::vector<T>& grad) {
+void dense_update(Row xrow, std::size_t count, std::size_t n, std::size_t k, T scale, const T* g,
+                  const SgdStep& step, T* wt, T* b, std::vector<T>& grad) {
   grad.assign(k * n, T(0));
   for (std::size_t i = 0; i < count; ++i) {
     const auto* row = xrow(i);

@@ -9,7 +9,6 @@
 #include <fstream>
 #include <random>
 
-#include "user_dirs.hpp"
 
 namespace clmnist::runtime {
 namespace {
@@ -28,10 +27,6 @@ std::uint64_t fnv1a(const std::string& s) {
 }
 
 }  // namespace
-
-std::string KernelCache::default_dir() {
-  return user_dir("CLMNIST_CACHE_DIR", "XDG_CACHE_HOME", ".cache", "kernels");
-}
 
 std::string KernelCache::path_for(const std::string& key) const {
   char name[32];

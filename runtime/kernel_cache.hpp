@@ -2,8 +2,7 @@
 // An entry is keyed by the kernel source, the build options, the device name, the driver version
 // and the platform; the full key is stored in the entry and compared on load, so a stale entry
 // (new driver, edited kernel) is never used. Entries are written to a temporary file and renamed.
-// Directory: CLMNIST_CACHE_DIR, else $XDG_CACHE_HOME/clmnist/kernels, else
-// $HOME/.cache/clmnist/kernels.
+// The directory is the caller's (model::default_kernel_cache_dir() in the programs).
 #pragma once
 
 #include <optional>
@@ -16,7 +15,6 @@ class KernelCache {
  public:
   // An empty dir disables the cache.
   explicit KernelCache(std::string dir) : dir_(std::move(dir)) {}
-  static std::string default_dir();
 
   bool enabled() const { return !dir_.empty(); }
   const std::string& dir() const { return dir_; }

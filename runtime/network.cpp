@@ -47,8 +47,7 @@ ParamSpec NetworkSpec::param(const std::string& name) const {
   }
   std::string names;
   for (const ParamSpec& p : all) names += (names.empty() ? "" : ", ") + p.name;
-  throw std::invalid_argument("the network has no parameter '" + name + "' (it has " + names +
-                              ")");
+  throw std::invalid_argument("the network has no parameter '" + name + "' (it has " + names + ")");
 }
 
 std::size_t NetworkSpec::param_count() const {
@@ -152,9 +151,8 @@ NetworkSpec multilayer_perceptron(std::size_t rows, std::size_t cols,
 
 std::string to_json(const NetworkSpec& spec) {
   nlohmann::ordered_json j;
-  j["input"] = {{"rows", spec.image_rows},
-                {"cols", spec.image_cols},
-                {"pixel_divisor", spec.pixel_divisor}};
+  j["input"] = {
+      {"rows", spec.image_rows}, {"cols", spec.image_cols}, {"pixel_divisor", spec.pixel_divisor}};
   j["layers"] = nlohmann::ordered_json::array();
   for (const DenseLayer& l : spec.layers) {
     j["layers"].push_back({{"type", "dense"},
@@ -181,8 +179,7 @@ NetworkSpec network_from_json(const std::string& text) {
     }
     for (const auto& l : j.at("layers")) {
       if (l.at("type").get<std::string>() != "dense") {
-        throw std::invalid_argument("unknown layer type '" + l.at("type").get<std::string>() +
-                                    "'");
+        throw std::invalid_argument("unknown layer type '" + l.at("type").get<std::string>() + "'");
       }
       s.layers.push_back({l.at("inputs").get<std::size_t>(), l.at("outputs").get<std::size_t>(),
                           parse_activation(l.at("activation").get<std::string>()),

@@ -33,7 +33,7 @@ struct DenseLayer {
 
 struct NetworkSpec {
   std::size_t image_rows = 0, image_cols = 0;
-  double pixel_divisor = 256.0;  // input = uint8 pixel / pixel_divisor
+  double pixel_divisor = 256.0;    // input = uint8 pixel / pixel_divisor
   std::vector<DenseLayer> layers;  // the last one's outputs are the classes (softmax head)
 
   std::size_t features() const { return image_rows * image_cols; }
@@ -42,7 +42,7 @@ struct NetworkSpec {
   // Every parameter, in layer order: weight then bias.
   std::vector<ParamSpec> params() const;
   ParamSpec param(const std::string& name) const;  // throws std::invalid_argument
-  std::size_t param_count() const;                        // scalars in all parameters
+  std::size_t param_count() const;                 // scalars in all parameters
   // Multiply-adds of one sample's forward pass x 2 (dense products only).
   double forward_flops() const;
   // Forward, backward and update of one training sample (dense products only).

@@ -13,11 +13,8 @@
 namespace clmnist::runtime {
 
 OpenClBackend::OpenClBackend(const DeviceDesc& device, const BackendOptions& options)
-    : ctx_(
-          device, options.profiling,
-          KernelCache(options.kernel_cache ? (options.cache_dir.empty() ? KernelCache::default_dir()
-                                                                        : options.cache_dir)
-                                           : std::string())),
+    : ctx_(device, options.profiling,
+           KernelCache(options.kernel_cache ? options.cache_dir : std::string())),
       options_(options) {
   info_.backend = "opencl";
   info_.name = device.name;
@@ -43,35 +40,36 @@ std::unique_ptr<Executable> OpenClBackend::compile(const NetworkSpec& net,
                                                    const CompileOptions& options) {
   net.validate();
   if (options.max_batch == 0) throw std::invalid_argument("max_batch must be at least 1");
-  return guarded("compiling the network for the OpenCL device", [&]() -> std::unique_ptr<Executable> {
-    switch (options.impl) {
-      case Impl::kFused:
-        if (const std::string why = fused_unfit(net, options); !why.empty()) {
-          throw std::invalid_argument("--impl fused cannot run " + net.describe() + ": " + why +
-                                      " (use dense)");
+  return guarded(
+      "compiling the network for the OpenCL device", [&]() -> std::unique_ptr<Executable> {
+        switch (options.impl) {
+          case Impl::kFused:
+            if (const std::string why = fused_unfit(net, options); !why.empty()) {
+              throw std::invalid_argument("--impl fused cannot run " + net.describe() + ": " + why +
+                                          " (use dense)");
+            }
+            return make_fused_executable(*this, net, options);
+          case Impl::kClblast:
+            if (const std::string why = clblast_unfit(net, options); !why.empty()) {
+              throw std::invalid_argument("--impl clblast cannot run " + net.describe() + ": " +
+                                          why + " (use dense)");
+            }
+            return make_clblast_executable(*this, net, options);
+          case Impl::kDense:
+            return make_dense_executable(*this, net, options);
+          case Impl::kAuto:
+            break;
         }
-        return make_fused_executable(*this, net, options);
-      case Impl::kClblast:
-        if (const std::string why = clblast_unfit(net, options); !why.empty()) {
-          throw std::invalid_argument("--impl clblast cannot run " + net.describe() + ": " + why +
-                                      " (use dense)");
+        // Softmax regression keeps the paths measured for it (docs/PERFORMANCE.md): the fused CPU
+        // kernels on CPUs, CLBlast elsewhere. Everything else runs the per-layer dense kernels.
+        if (ctx_.desc().type == DeviceType::kCpu && fused_unfit(net, options).empty()) {
+          return make_fused_executable(*this, net, options);
         }
-        return make_clblast_executable(*this, net, options);
-      case Impl::kDense:
+        if (ctx_.desc().type != DeviceType::kCpu && clblast_unfit(net, options).empty()) {
+          return make_clblast_executable(*this, net, options);
+        }
         return make_dense_executable(*this, net, options);
-      case Impl::kAuto:
-        break;
-    }
-    // Softmax regression keeps the paths measured for it (docs/PERFORMANCE.md): the fused CPU
-    // kernels on CPUs, CLBlast elsewhere. Everything else runs the per-layer dense kernels.
-    if (ctx_.desc().type == DeviceType::kCpu && fused_unfit(net, options).empty()) {
-      return make_fused_executable(*this, net, options);
-    }
-    if (ctx_.desc().type != DeviceType::kCpu && clblast_unfit(net, options).empty()) {
-      return make_clblast_executable(*this, net, options);
-    }
-    return make_dense_executable(*this, net, options);
-  });
+      });
 }
 
 DatasetId OpenClBackend::upload(const DatasetView& data) {

@@ -21,7 +21,8 @@ LogRegExecutable::LogRegExecutable(OpenClBackend& be, const NetworkSpec& net,
   b_ = be.make_buffer(CL_MEM_READ_WRITE, classes_ * sizeof(float), "bias");
   logits_ = be.make_buffer(CL_MEM_READ_WRITE, max_batch_ * classes_ * sizeof(float), "logits");
   dlogits_ = be.make_buffer(CL_MEM_READ_WRITE, max_batch_ * classes_ * sizeof(float), "dlogits");
-  probs_ = be.make_buffer(CL_MEM_READ_WRITE, max_batch_ * classes_ * sizeof(float), "probabilities");
+  probs_ =
+      be.make_buffer(CL_MEM_READ_WRITE, max_batch_ * classes_ * sizeof(float), "probabilities");
   ctx_.queue().enqueueFillBuffer(wt_, 0.0f, 0, classes_ * stride_ * sizeof(float));
   ctx_.queue().enqueueFillBuffer(b_, 0.0f, 0, classes_ * sizeof(float));
 }
@@ -79,7 +80,8 @@ std::vector<float> LogRegExecutable::read_param(const std::string& name) {
 }
 
 double LogRegExecutable::train_loss(DatasetId id, std::size_t first, std::size_t count) {
-  return guarded("reading training losses", [&] { return mean_loss(ctx_, be_.dataset(id), first, count); });
+  return guarded("reading training losses",
+                 [&] { return mean_loss(ctx_, be_.dataset(id), first, count); });
 }
 
 std::vector<float> LogRegExecutable::predict(DatasetId id, std::size_t first, std::size_t count) {

@@ -94,9 +94,8 @@ TEST_CASE("all selects every device and the flag beats CLMNIST_DEVICE", "[device
   CHECK(select_devices(devs, "all").size() == devs.size());
   CHECK(select_devices(devs, "gpu").size() == 1);
 
-  setenv("CLMNIST_DEVICE", "host", 1);
-  CHECK(effective_device_spec("") == "host");
-  CHECK(effective_device_spec("gpu") == "gpu");
-  unsetenv("CLMNIST_DEVICE");
-  CHECK(effective_device_spec("") == "auto");
+  CHECK(effective_device_spec("", "host") == "host");
+  CHECK(effective_device_spec("gpu", "host") == "gpu");
+  CHECK(effective_device_spec("", "") == "auto");
+  CHECK(effective_device_spec("", nullptr) == "auto");
 }

@@ -43,8 +43,8 @@ void draw_confusion(Painter& p, double x, double y, double size,
 // a hidden unit's filter): red where a pixel argues for it, blue against, white for zero. Returns
 // the height used.
 struct TemplateLayout {
-  std::size_t shown = 0;     // columns drawn, from the first; 0: all
-  std::size_t per_row = 5;   // images per line
+  std::size_t shown = 0;        // columns drawn, from the first; 0: all
+  std::size_t per_row = 5;      // images per line
   std::string label = "class";  // under each image, with its index; empty: none
 };
 double draw_templates(Painter& p, double x, double y, double width, const std::vector<float>& w,

@@ -54,7 +54,8 @@ void write_training_pictures(const std::string& dir, const model::TrainResult& r
     layout.shown = classes ? first.outputs : std::min<std::size_t>(first.outputs, 100);
     layout.per_row = classes ? 5 : 10;
     layout.label = classes ? "class" : "";
-    const double width = 900, tile = width / static_cast<double>(std::min(layout.shown, layout.per_row));
+    const double width = 900,
+                 tile = width / static_cast<double>(std::min(layout.shown, layout.per_row));
     const double lines = static_cast<double>((layout.shown + layout.per_row - 1) / layout.per_row);
     const int height = static_cast<int>(60 + (tile + (classes ? 18 : 4)) * lines);
     write_both(dir + "/weights", 900, height, [&](Painter& p) {

@@ -3,7 +3,7 @@
 
 #include <cstdlib>
 
-namespace clmnist::runtime {
+namespace clmnist::model {
 
 std::string user_dir(const char* override_var, const char* xdg_var, const char* home_rel,
                      const char* sub) {
@@ -17,4 +17,8 @@ std::string user_dir(const char* override_var, const char* xdg_var, const char* 
   return "";
 }
 
-}  // namespace clmnist::runtime
+std::string default_kernel_cache_dir() {
+  return user_dir("CLMNIST_CACHE_DIR", "XDG_CACHE_HOME", ".cache", "kernels");
+}
+
+}  // namespace clmnist::model
