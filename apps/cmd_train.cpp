@@ -204,21 +204,23 @@ int run_train(int argc, char** argv) {
   if (verbose) out << "Network " << net.describe() << "; plan: " << runtime::describe(plan) << "\n";
 
   model::TrainHooks hooks;
-  if (!save_model.empty()) {
-    hooks.on_best = [&](const model::Model& m) {
-      model::Model copy = m;
-      copy.metadata["backend"] = info.backend;
-      copy.metadata["device"] = info.name;
-      copy.metadata["platform"] = info.platform;
-      copy.metadata["preset"] = cfg.preset;
-      copy.metadata["plan"] = runtime::describe(plan);
-      copy.metadata["learning_rate"] = format_g(cfg.learning_rate);
-      copy.metadata["batch_size"] = std::to_string(cfg.batch_size);
-      copy.metadata["seed"] = std::to_string(cfg.seed);
-      copy.metadata["shuffle"] = cfg.shuffle ? "true" : "false";
-      model::save_model(save_model, copy);
-    };
-  }
+  bool saved = false;  // by this process
+  auto save_best = [&](const model::Model& m) {
+    model::Model copy = m;
+    copy.metadata["backend"] = info.backend;
+    copy.metadata["device"] = info.name;
+    copy.metadata["platform"] = info.platform;
+    copy.metadata["preset"] = cfg.preset;
+    copy.metadata["plan"] = runtime::describe(plan);
+    for (const char* key : {"learning_rate", "l1", "l2", "batch_size", "seed", "shuffle"}) {
+      const model::Setting& s = model::find_setting(key);
+      copy.metadata[key] = s.key == std::string("learning_rate") ? format_g(cfg.learning_rate)
+                                                                  : model::setting_text(cfg, s);
+    }
+    model::save_model(save_model, copy);
+    saved = true;
+  };
+  if (!save_model.empty()) hooks.on_best = save_best;
   if (!checkpoint.empty()) {
     hooks.on_state = [&](const model::TrainState& st) { model::save_checkpoint(checkpoint, st); };
   }
@@ -276,7 +278,14 @@ int run_train(int argc, char** argv) {
     }
     return 128 + sig;
   }
-  if (!save_model.empty()) out << "Best model saved to " << save_model << "\n";
+  if (!save_model.empty() && !saved && !r.best_model.empty()) {
+    save_best(r.best_model);  // a resumed run that found no better model: the checkpoint's best
+  }
+  if (saved) {
+    out << "Best model saved to " << save_model << "\n";
+  } else if (!save_model.empty()) {
+    out << "No validation has run, so no model was saved to " << save_model << "\n";
+  }
   if (!plot_dir.empty()) {
     // The best model's test-set confusion matrix (none before a validation), then the pictures.
     const std::size_t k = data.classes;

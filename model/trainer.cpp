@@ -3,6 +3,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdarg>
@@ -209,6 +210,22 @@ TrainResult train(runtime::Backend& backend, runtime::Executable& exec, const Tr
     hooks.on_state(st);
   };
 
+  // Steps are queued without waiting, so a fast host can run an epoch ahead of the device. Where a
+  // signal or the progress line must follow the device, wait for it about every 50 ms: the
+  // number of steps between waits adapts to what the last ones took.
+  const bool pace = static_cast<bool>(hooks.interrupted) || static_cast<bool>(hooks.on_minibatch);
+  std::size_t pace_steps = 16, since_wait = 0;
+  auto last_wait = std::chrono::steady_clock::now();
+  auto pace_queue = [&] {
+    if (++since_wait < pace_steps) return;
+    backend.finish();
+    const auto now = std::chrono::steady_clock::now();
+    const double took = std::chrono::duration<double>(now - last_wait).count();
+    const double scaled = static_cast<double>(pace_steps) * 0.05 / std::max(took, 1e-6);
+    pace_steps = static_cast<std::size_t>(std::clamp(scaled, 1.0, 65536.0));
+    since_wait = 0;
+    last_wait = now;
+  };
   while (epoch < cfg.max_epochs && !done) {
     ++epoch;
     if (cfg.shuffle) backend.set_order(train_id, shuffled_order(data.train.count, cfg.seed, epoch));
@@ -278,6 +295,7 @@ TrainResult train(runtime::Backend& backend, runtime::Executable& exec, const Tr
         };
         hooks.on_minibatch(p);
       }
+      if (pace) pace_queue();
       const bool interrupt = !done && hooks.interrupted && hooks.interrupted();
       if (hooks.on_state && (validate || done || interrupt)) emit_state(mb);
       if (interrupt) {
