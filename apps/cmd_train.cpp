@@ -179,6 +179,12 @@ int run_train(int argc, char** argv) {
   const runtime::BackendInfo& info = opened.backend->info();
   if (data_dir.empty()) data_dir = model::default_data_dir();
   out << "Settings: " << model::describe(cfg) << "\n";
+  if (verbose) {  // every setting of the table, as a config file would give it
+    for (const model::Setting& setting : model::train_settings()) {
+      out << "  " << (setting.option != nullptr ? setting.option : setting.key) << " = "
+          << model::setting_text(cfg, setting) << "\n";
+    }
+  }
   out << "Loading MNIST from " << data_dir << " ...\n" << std::flush;
   const model::MnistFiles files = model::find_mnist_files(data_dir);
   const model::LabeledImages train_file =
@@ -215,7 +221,7 @@ int run_train(int argc, char** argv) {
     for (const char* key : {"learning_rate", "l1", "l2", "batch_size", "seed", "shuffle"}) {
       const model::Setting& s = model::find_setting(key);
       copy.metadata[key] = s.key == std::string("learning_rate") ? format_g(cfg.learning_rate)
-                                                                  : model::setting_text(cfg, s);
+                                                                 : model::setting_text(cfg, s);
     }
     model::save_model(save_model, copy);
     saved = true;

@@ -156,7 +156,8 @@ runtime::ParamValues initial_params(const runtime::NetworkSpec& net, std::uint64
     const double high = std::sqrt(6.0 / static_cast<double>(d.inputs + d.outputs));
     const double low = -high;
     for (float& v : w) {
-      const std::uint32_t a = rng() >> 5, b = rng() >> 6;
+      const std::uint32_t a = static_cast<std::uint32_t>(rng()) >> 5;
+      const std::uint32_t b = static_cast<std::uint32_t>(rng()) >> 6;
       const double u = (a * 67108864.0 + b) / 9007199254740992.0;  // random_sample()
       v = static_cast<float>(low + (high - low) * u);
     }

@@ -3,7 +3,6 @@
 #include <stdexcept>
 
 #include "clblast_gemm.hpp"
-#include "fault_injection.hpp"
 #include "opencl_executables.hpp"
 #include "opencl_logreg.hpp"
 
@@ -28,15 +27,10 @@ class ClblastExecutable final : public LogRegExecutable {
 
   void sgd_step(DatasetId id, std::size_t first, std::size_t count, const SgdStep& step) override {
     guarded("running an SGD step", [&] {
-      ClDataset& d = checked(id);
-      check_minibatch(first, count, d.rows, max_batch_);
-      if (step.l1 != 0.0f || step.l2 != 0.0f) {
-        throw std::invalid_argument("the clblast path has no weight decay (use --impl dense)");
-      }
+      ClDataset& d = step_dataset(id, first, count, step, "clblast");
       const auto first_u = static_cast<cl_uint>(first);
       const auto count_u = static_cast<cl_uint>(count);
       const float inv_count = 1.0f / static_cast<float>(count);
-      fault_point("clEnqueueNDRangeKernel");
       logits_rows(d, d.order, first, count);
       set_args(xent_grad_, logits_, b_, d.labels, d.order, first_u, count_u, inv_count, dlogits_,
                d.loss);

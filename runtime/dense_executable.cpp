@@ -159,7 +159,7 @@ class DenseExecutable final : public Executable {
             enqueue_1d(ctx_, backward_data_, spec.inputs);
           }
         }
-        const cl::Buffer& a = l > 0 ? layers_[l - 1].act : L.act;     // unused for l == 0
+        const cl::Buffer& a = l > 0 ? layers_[l - 1].act : L.act;      // unused for l == 0
         const cl::Buffer& low = l > 0 ? layers_[l - 1].grad : L.grad;  // unused for l == 0
         set_args(update_, u(l == 0 ? 1 : 0), d.x, u(d.stride), d.order, u(first), a,
                  u(l > 0 ? layers_[l - 1].ostride : 0), u(spec.inputs), u(count),
@@ -278,8 +278,8 @@ class DenseExecutable final : public Executable {
   std::string defines_;
   std::vector<Layer> layers_;
   cl::Buffer scratch_;
-  KernelHandle forward_u8_, forward_f32_, forward_head_, head_gradient_, head_evaluate_, head_probabilities_,
-      backward_data_, update_;
+  KernelHandle forward_u8_, forward_f32_, forward_head_, head_gradient_, head_evaluate_,
+      head_probabilities_, backward_data_, update_;
 };
 
 }  // namespace

@@ -3,7 +3,6 @@
 #include <map>
 #include <stdexcept>
 
-#include "fault_injection.hpp"
 #include "opencl_executables.hpp"
 #include "opencl_logreg.hpp"
 
@@ -36,17 +35,12 @@ class FusedExecutable final : public LogRegExecutable {
 
   void sgd_step(DatasetId id, std::size_t first, std::size_t count, const SgdStep& step) override {
     guarded("running an SGD step", [&] {
-      ClDataset& d = checked(id);
-      check_minibatch(first, count, d.rows, max_batch_);
-      if (step.l1 != 0.0f || step.l2 != 0.0f) {
-        throw std::invalid_argument("the fused kernels have no weight decay (use --impl dense)");
-      }
+      ClDataset& d = step_dataset(id, first, count, step, "fused");
       const cl::Buffer& masks = masks_of(d);
       const auto first_u = static_cast<cl_uint>(first);
       const auto count_u = static_cast<cl_uint>(count);
       const auto stride_u = static_cast<cl_uint>(stride_);
       const float inv_count = 1.0f / static_cast<float>(count);
-      fault_point("clEnqueueNDRangeKernel");
       set_args(forward_backward_, d.x, masks, d.labels, d.order, first_u, count_u, stride_u, scale_,
                inv_count, wt_, b_, dlogits_, d.loss);
       enqueue_1d(ctx_, forward_backward_, (count + tune_.rows - 1) / tune_.rows);

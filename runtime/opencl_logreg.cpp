@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 
+#include "fault_injection.hpp"
+
 namespace clmnist::runtime {
 
 LogRegExecutable::LogRegExecutable(OpenClBackend& be, const NetworkSpec& net,
@@ -38,6 +40,18 @@ ClDataset& LogRegExecutable::checked(DatasetId id) {
     throw std::invalid_argument("dataset has " + std::to_string(d.features) +
                                 " features, the network takes " + std::to_string(features_));
   }
+  return d;
+}
+
+ClDataset& LogRegExecutable::step_dataset(DatasetId id, std::size_t first, std::size_t count,
+                                          const SgdStep& step, const char* impl) {
+  ClDataset& d = checked(id);
+  check_minibatch(first, count, d.rows, max_batch_);
+  if (step.l1 != 0.0f || step.l2 != 0.0f) {
+    throw std::invalid_argument(std::string("the ") + impl +
+                                " kernels have no weight decay (use --impl dense)");
+  }
+  fault_point("clEnqueueNDRangeKernel");
   return d;
 }
 

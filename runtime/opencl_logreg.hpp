@@ -24,6 +24,10 @@ class LogRegExecutable : public Executable {
  protected:
   // The dataset, checked against the network's input size.
   ClDataset& checked(DatasetId id);
+  // The dataset of an sgd_step, after the checks every step makes: the rows fit, no weight decay
+  // (neither family has it; `impl` names the family in the message).
+  ClDataset& step_dataset(DatasetId id, std::size_t first, std::size_t count, const SgdStep& step,
+                          const char* impl);
   // Logits without bias of rows order[first .. first + count) (count <= max_batch) into logits_.
   virtual void logits_rows(ClDataset& d, const cl::Buffer& order, std::size_t first,
                            std::size_t count) = 0;

@@ -1,6 +1,6 @@
-// Backend-level tests: one SGD step, evaluation and prediction on every backend path against the
-// double-precision host ops; short training runs on synthetic data on the host and the device;
-// determinism of saved models.
+// Backend-level tests: one SGD step, evaluation and prediction of softmax regression on every
+// implementation against the double-precision host ops; the planner's choices; short training runs
+// on synthetic data on the host and the device; determinism of saved models; the kernel cache.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <numeric>
@@ -8,13 +8,16 @@
 
 #include "backend.hpp"
 #include "host_ops.hpp"
+#include "network_model.hpp"
 #include "opencl_backend.hpp"
+#include "opencl_executables.hpp"
+#include "presets.hpp"
 #include "safetensors.hpp"
 #include "test_support.hpp"
 #include "trainer.hpp"
 
 using namespace clmnist;
-using runtime::GemmPath;
+using runtime::Impl;
 
 namespace {
 
@@ -24,10 +27,20 @@ runtime::DeviceDesc test_device() {
   return d;
 }
 
-std::unique_ptr<runtime::Backend> backend_for(const std::string& which) {
-  if (which == "host") return runtime::make_backend(runtime::host_device_desc(0), {});
+// "host" or an implementation on the test device, with its compile option.
+struct Target {
+  const char* name;
+  bool host;
+  Impl impl;
+};
+const Target kHost{"host", true, Impl::kAuto};
+const Target kFused{"fused", false, Impl::kFused};
+const Target kDense{"dense", false, Impl::kDense};
+const Target kClblast{"clblast", false, Impl::kClblast};
+
+std::unique_ptr<runtime::Backend> backend_for(const Target& t) {
+  if (t.host) return runtime::make_backend(runtime::host_device_desc(0), {});
   runtime::BackendOptions o;
-  o.gemm = which == "fused" ? GemmPath::kFused : GemmPath::kClblast;
   o.kernel_cache = false;
   return runtime::make_backend(test_device(), o);
 }
@@ -36,7 +49,7 @@ model::TrainData synthetic_data() { return test::synthetic_train_data(1200, 300,
 
 model::TrainConfig synthetic_config() {
   model::TrainConfig c;
-  c.preset = "synthetic";
+  c.preset = "theano";  // the log's wording
   c.learning_rate = 0.05;
   c.batch_size = 50;
   c.max_epochs = 6;
@@ -46,15 +59,43 @@ model::TrainConfig synthetic_config() {
   return c;
 }
 
+// 72-16 tanh-5 with L2, as theano-mlp words its log.
+model::TrainConfig synthetic_mlp_config() {
+  model::TrainConfig c = synthetic_config();
+  c.preset = "theano-mlp";
+  c.hidden = 16;
+  c.learning_rate = 0.1;
+  c.l2 = 0.0001;
+  return c;
+}
+
+struct Trained {
+  model::TrainResult result;
+  std::string log;
+};
+
+Trained train_on(const Target& t, const model::TrainData& data, const model::TrainConfig& cfg) {
+  auto be = backend_for(t);
+  const runtime::NetworkSpec net =
+      model::network_for(cfg, data.train.image_rows, data.train.image_cols, data.classes);
+  auto exec = be->compile(net, model::compile_options(cfg, t.impl));
+  std::ostringstream log;
+  Trained out;
+  out.result = model::train(*be, *exec, data, cfg, log);
+  out.log = log.str();
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("one SGD step, evaluation and prediction match the host in double", "[device][backend]") {
-  const std::size_t rows = 37, features = 45, k = 7, batch = 33, first = 4;
+  const std::size_t rows = 37, image_rows = 5, image_cols = 9, k = 7, batch = 33, first = 4;
+  const std::size_t features = image_rows * image_cols;  // 45
   const std::uint32_t seed = 5;
   INFO("seed " << seed);
   const auto x = test::random_bytes(rows * features, seed);
   const auto labels = test::random_bytes(rows, seed + 1, k - 1);
-  const auto wtf = test::random_floats(k * features, seed + 2, -0.01f, 0.01f);
+  const auto wtf = test::random_floats(k * features, seed + 2, -0.01f, 0.01f);  // [k x features]
   const auto bf = test::random_floats(k, seed + 3, -0.1f, 0.1f);
   std::vector<std::uint32_t> order(rows);
   std::iota(order.begin(), order.end(), 0u);
@@ -80,68 +121,151 @@ TEST_CASE("one SGD step, evaluation and prediction match the host in double", "[
   runtime::host::softmax_rows(elogits.data(), b.data(), rows, k, probs.data());
   const auto errors_all = std::accumulate(wrong.begin(), wrong.end(), std::uint64_t{0});
   const auto errors_first = std::accumulate(wrong.begin(), wrong.begin() + 20, std::uint64_t{0});
+  // The canonical layouts: W [features x k] (the oracle's wt transposed), b [k].
+  std::vector<float> w_start(features * k);
+  std::vector<double> w_ref(features * k);
+  for (std::size_t j = 0; j < features; ++j) {
+    for (std::size_t c = 0; c < k; ++c) {
+      w_start[j * k + c] = wtf[c * features + j];
+      w_ref[j * k + c] = wt[c * features + j];
+    }
+  }
+  const runtime::NetworkSpec net = runtime::logistic_regression(image_rows, image_cols, k, 256.0);
 
-  for (const char* which : {"host", "fused", "clblast"}) {
-    INFO("backend " << which);
-    auto be = backend_for(which);
-    be->configure(features, k, batch, static_cast<float>(scale));
+  for (const Target& t : {kHost, kFused, kDense, kClblast}) {
+    INFO("implementation " << t.name);
+    auto be = backend_for(t);
+    runtime::CompileOptions o;
+    o.max_batch = batch;
+    o.impl = t.impl;
+    auto exec = be->compile(net, o);
     const auto id = be->upload({x.data(), labels.data(), rows, features});
     be->set_order(id, order);
-    be->set_params(wtf, bf);
-    be->sgd_step(id, first, batch, static_cast<float>(lr));
-    std::vector<float> wt_got, b_got;
-    be->get_params(wt_got, b_got);
-    for (std::size_t i = 0; i < wt.size(); ++i) {
-      INFO("W[" << i << "]");
-      CHECK(test::close(wt_got[i], wt[i]));
-    }
-    for (std::size_t c = 0; c < k; ++c) CHECK(test::close(b_got[c], b[c]));
+    exec->write_params({{"W", w_start}, {"b", bf}});
+    exec->sgd_step(id, first, batch, {static_cast<float>(lr), 0.0f, 0.0f});
+    CHECK(test::mismatches(exec->read_param("W"), w_ref, "W") == "");
+    CHECK(test::mismatches(exec->read_param("b"), b, "b") == "");
     const double mean_loss =
         std::accumulate(loss.begin() + first, loss.begin() + first + batch, 0.0) / batch;
-    CHECK(test::close(be->train_loss(id, first, batch), mean_loss));
-    const runtime::EvalCounts ev = be->evaluate(id, 20);
+    CHECK(test::close(exec->train_loss(id, first, batch), mean_loss));
+    const runtime::EvalCounts ev = exec->evaluate(id, 20);
     CHECK(ev.errors_all == errors_all);
     CHECK(ev.errors_counted == errors_first);
-    const std::vector<float> p = be->predict(id, 3, 30);
-    for (std::size_t i = 0; i < 30 * k; ++i) CHECK(test::close(p[i], probs[3 * k + i]));
+    const std::vector<float> p = exec->predict(id, 3, 30);
+    CHECK(test::mismatches(p, std::vector<double>(probs.begin() + 3 * k, probs.begin() + 33 * k),
+                           "p") == "");
   }
+}
+
+TEST_CASE("the planner runs softmax regression fused on CPUs and MLPs with dense kernels",
+          "[device][plan]") {
+  const runtime::DeviceDesc desc = test_device();
+  auto be = runtime::make_backend(desc, {});
+  const model::TrainConfig logreg_cfg = model::preset_config("theano");
+  const runtime::NetworkSpec logreg = model::network_for(logreg_cfg, 28, 28, 10);
+  auto exec = be->compile(logreg, model::compile_options(logreg_cfg, Impl::kAuto));
+  const std::vector<runtime::PlanStep> plan = exec->plan();
+  REQUIRE(plan.size() == 1);
+  CHECK(plan[0].first_layer == 0);
+  CHECK(plan[0].last_layer == 0);
+  if (desc.type == runtime::DeviceType::kCpu) {
+    CHECK(plan[0].impl == "fused");
+    CHECK(plan[0].options == runtime::fused_defines(10, runtime::fused_tuning(desc, {})));
+  } else {
+    CHECK(plan[0].impl == "clblast");
+  }
+  CHECK(runtime::plan_impls(plan) == plan[0].impl);
+
+  const model::TrainConfig mlp_cfg = model::preset_config("theano-mlp");
+  const runtime::NetworkSpec mlp = model::network_for(mlp_cfg, 28, 28, 10);
+  auto mlp_exec = be->compile(mlp, model::compile_options(mlp_cfg, Impl::kAuto));
+  const std::vector<runtime::PlanStep> mlp_plan = mlp_exec->plan();
+  REQUIRE(mlp_plan.size() == 2);
+  for (std::size_t l = 0; l < 2; ++l) {
+    INFO("layer " << l);
+    CHECK(mlp_plan[l].impl == "dense");
+    CHECK(mlp_plan[l].first_layer == l);
+    CHECK(mlp_plan[l].last_layer == l);
+  }
+  CHECK(runtime::plan_impls(mlp_plan) == "dense");
+  // Softmax regression with weight decay cannot run fused or clblast either.
+  model::TrainConfig decayed = logreg_cfg;
+  decayed.l2 = 0.001;
+  auto decayed_exec = be->compile(logreg, model::compile_options(decayed, Impl::kAuto));
+  CHECK(runtime::plan_impls(decayed_exec->plan()) == "dense");
+  // The host backend has one implementation.
+  auto host = runtime::make_backend(runtime::host_device_desc(0), {});
+  CHECK(runtime::plan_impls(
+            host->compile(mlp, model::compile_options(mlp_cfg, Impl::kAuto))->plan()) == "host");
+  CHECK_THROWS_AS(host->compile(mlp, model::compile_options(mlp_cfg, Impl::kDense)),
+                  std::invalid_argument);
 }
 
 TEST_CASE("short training on synthetic data learns on the host and the device", "[device][train]") {
   const model::TrainData data = synthetic_data();
   const model::TrainConfig cfg = synthetic_config();
-  std::vector<model::TrainResult> results;
-  for (const char* which : {"host", "fused", "clblast"}) {
-    INFO("backend " << which);
-    auto be = backend_for(which);
-    std::ostringstream log;
-    results.push_back(model::train(*be, data, cfg, log));
-    const model::TrainResult& r = results.back();
+  std::vector<Trained> runs;
+  for (const Target& t : {kHost, kFused, kDense, kClblast}) {
+    INFO("implementation " << t.name);
+    runs.push_back(train_on(t, data, cfg));
+    const model::TrainResult& r = runs.back().result;
     CHECK(r.epochs == 6);
     CHECK(r.iterations == 6 * 24);
     CHECK(r.test_error_all < 0.05);  // chance is 0.8
-    CHECK(log.str().find("Optimization complete") != std::string::npos);
+    CHECK(runs.back().log.find("Optimization complete with best") != std::string::npos);
   }
-  // Same data, same arithmetic up to rounding: the error counts agree across backends.
-  CHECK(results[0].best_validation_error == results[1].best_validation_error);
-  CHECK(results[0].test_error_all == results[1].test_error_all);
+  // Same data, same arithmetic up to rounding: the error counts agree across implementations.
+  for (std::size_t i = 1; i < runs.size(); ++i) {
+    INFO("run " << i);
+    CHECK(runs[i].result.best_validation_error == runs[0].result.best_validation_error);
+    CHECK(runs[i].result.test_error_all == runs[0].result.test_error_all);
+  }
+}
+
+TEST_CASE("short MLP training with L2 learns on the host and with dense kernels",
+          "[device][train]") {
+  const model::TrainData data = synthetic_data();
+  const model::TrainConfig cfg = synthetic_mlp_config();
+  std::vector<Trained> runs;
+  for (const Target& t : {kHost, kDense}) {
+    INFO("implementation " << t.name);
+    runs.push_back(train_on(t, data, cfg));
+    const model::TrainResult& r = runs.back().result;
+    CHECK(r.epochs == 6);
+    CHECK(r.test_error_all < 0.05);
+    CHECK(r.best_model.network.describe() == "72-16 tanh-5 softmax");
+    CHECK(runs.back().log.find("Optimization complete. Best validation score of") !=
+          std::string::npos);
+  }
+  CHECK(runs[1].result.best_validation_error == runs[0].result.best_validation_error);
+  CHECK(runs[1].result.test_error_all == runs[0].result.test_error_all);
+  for (const auto& [name, host_values] : runs[0].result.best_model.params) {
+    INFO("parameter " << name);
+    const std::vector<float>& dev = runs[1].result.best_model.param(name);
+    // Six epochs of float rounding apart: looser than one step's tolerance.
+    CHECK(test::mismatches(dev, host_values, name, 1e-4, 1e-3) == "");
+  }
 }
 
 TEST_CASE("two runs on the same device save byte-identical models", "[device][train]") {
   const model::TrainData data = synthetic_data();
-  const model::TrainConfig cfg = synthetic_config();
-  for (const char* which : {"host", "fused"}) {
-    INFO("backend " << which);
+  const std::string dir = test::temp_dir("identical-models");
+  struct Run {
+    Target target;
+    model::TrainConfig cfg;
+  };
+  for (const Run& run : {Run{kHost, synthetic_config()}, Run{kFused, synthetic_config()},
+                         Run{kDense, synthetic_config()}, Run{kHost, synthetic_mlp_config()},
+                         Run{kDense, synthetic_mlp_config()}}) {
+    INFO("implementation " << run.target.name << ", preset " << run.cfg.preset);
     std::string bytes[2];
     for (std::string& out : bytes) {
-      auto be = backend_for(which);
-      std::ostringstream log;
-      const model::TrainResult r = model::train(*be, data, cfg, log);
-      model::SafeTensors st;
-      st.tensors["W"] = {{72, 5}, r.best_model.w};
-      st.tensors["b"] = {{5}, r.best_model.b};
-      out = model::encode_safetensors(st);
+      model::Model m = train_on(run.target, data, run.cfg).result.best_model;
+      m.metadata["preset"] = run.cfg.preset;
+      model::save_model(dir + "/m.safetensors", m);
+      out = test::read_bytes(dir + "/m.safetensors");
     }
+    CHECK(bytes[0].size() > 1000);
     CHECK(bytes[0] == bytes[1]);
   }
 }
@@ -151,11 +275,14 @@ TEST_CASE("a corrupt kernel cache entry is rebuilt from source, a good one is us
   namespace fs = std::filesystem;
   const std::string dir = test::temp_dir("kcache-device");
   runtime::BackendOptions o;
-  o.gemm = GemmPath::kFused;
   o.cache_dir = dir;
+  const runtime::NetworkSpec net = runtime::logistic_regression(8, 9, 5, 255.0);
+  runtime::CompileOptions co;
+  co.max_batch = 50;
+  co.impl = Impl::kFused;
   auto build = [&] {
     auto be = runtime::make_backend(test_device(), o);
-    be->configure(72, 5, 50, 1.0f / 255.0f);
+    be->compile(net, co);
     return be->builds();
   };
   const auto cold = build();
@@ -176,9 +303,9 @@ TEST_CASE("a corrupt kernel cache entry is rebuilt from source, a good one is us
   // And the rebuilt program works: one evaluation on synthetic data.
   const model::TrainData data = synthetic_data();
   auto be = runtime::make_backend(test_device(), o);
-  be->configure(72, 5, 50, 1.0f / 255.0f);
+  auto exec = be->compile(net, co);
   const auto id = be->upload(data.valid.view());
   // Zero weights: every logit ties, argmax is class 0, so exactly the 240 other rows are wrong.
-  CHECK(be->evaluate(id, 300).errors_all == 240);
+  CHECK(exec->evaluate(id, 300).errors_all == 240);
   for (const auto& b : be->builds()) CHECK(b.from_cache);
 }

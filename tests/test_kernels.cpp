@@ -7,6 +7,7 @@
 #include "cl_context.hpp"
 #include "host_ops.hpp"
 #include "opencl_backend.hpp"
+#include "opencl_executables.hpp"
 #include "test_support.hpp"
 
 using namespace clmnist::runtime;
@@ -19,7 +20,7 @@ class Device {
   Device() {
     REQUIRE(clmnist::test::find_test_device(desc_));
     ctx_ = std::make_unique<Context>(desc_, false, KernelCache(""));
-    tune_ = fused_tuning(desc_);
+    tune_ = fused_tuning(desc_, FusedOverrides{});
   }
   KernelHandle kernel(const char* program, const char* name, std::size_t classes) {
     return KernelHandle(*ctx_, program, fused_defines(classes, tune_), name);

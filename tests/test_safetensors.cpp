@@ -5,25 +5,38 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <limits>
+#include <stdexcept>
 
 #include "errors.hpp"
+#include "network_model.hpp"
 #include "safetensors.hpp"
-#include "softmax_model.hpp"
 #include "test_support.hpp"
 
 using clmnist::DataError;
 using namespace clmnist::model;
+namespace runtime = clmnist::runtime;
 
 namespace {
 
-SoftmaxModel small_model() {
-  SoftmaxModel m;
-  m.image_rows = 2;
-  m.image_cols = 3;
-  m.classes = 4;
-  m.w = clmnist::test::random_floats(24, 5, -1.0f, 1.0f);
-  m.b = {0.1f, -0.2f, 0.3f, 0.0f};
+// Softmax regression on 2x3 images, 4 classes.
+Model small_model() {
+  Model m;
+  m.network = runtime::logistic_regression(2, 3, 4, 256.0);
+  m.params["W"] = clmnist::test::random_floats(24, 5, -1.0f, 1.0f);
+  m.params["b"] = {0.1f, -0.2f, 0.3f, 0.0f};
   m.metadata["preset"] = "theano";
+  return m;
+}
+
+// A 6-5 relu-3 tanh-4 MLP on 2x3 images with pixels / 255.
+Model small_mlp() {
+  Model m;
+  m.network = runtime::multilayer_perceptron(2, 3, {5, 3}, runtime::Activation::kRelu, 4, 255.0);
+  m.network.layers[1].activation = runtime::Activation::kTanh;
+  m.params = clmnist::test::random_params(m.network, 17, -1.0f, 1.0f);
+  m.metadata["preset"] = "theano-mlp";
+  m.metadata["note"] = "a \"quoted\" value, with unicode \u00e9";
   return m;
 }
 
@@ -43,21 +56,29 @@ std::string with_header(const std::string& file, const std::string& header) {
 
 TEST_CASE("models round-trip through safetensors with metadata", "[safetensors]") {
   const std::string dir = clmnist::test::temp_dir("st-roundtrip");
-  const SoftmaxModel m = small_model();
-  save_model(dir + "/m.safetensors", m);
-  const SoftmaxModel l = load_model(dir + "/m.safetensors");
-  CHECK(l.w == m.w);
-  CHECK(l.b == m.b);
-  CHECK(l.features() == 6);
-  CHECK(l.classes == 4);
-  CHECK(l.metadata.at("preset") == "theano");
-  const std::string bytes = clmnist::test::read_bytes(dir + "/m.safetensors");
-  std::uint64_t n = 0;
-  std::memcpy(&n, bytes.data(), 8);
-  CHECK(n % 8 == 0);
-  CHECK(bytes[8] == '{');
-  CHECK(bytes.size() == 8 + n + (24 + 4) * 4);
-  CHECK(encode_safetensors(read_safetensors(dir + "/m.safetensors")) == bytes);
+  for (const Model& m : {small_model(), small_mlp()}) {
+    INFO("network " << m.network.describe());
+    const std::string path = dir + "/m.safetensors";
+    save_model(path, m);
+    const Model l = load_model(path);
+    CHECK(l.network == m.network);
+    CHECK(l.params == m.params);
+    for (const auto& [key, value] : m.metadata) CHECK(l.metadata.at(key) == value);
+    CHECK(l.metadata.at("format") == "clmnist-network-2");
+    CHECK(l.metadata.at("image_rows") == "2");
+    CHECK(l.metadata.at("image_cols") == "3");
+    CHECK(l.metadata.count("network") == 0);  // held as l.network, not as text
+    const std::string bytes = clmnist::test::read_bytes(path);
+    std::uint64_t n = 0;
+    std::memcpy(&n, bytes.data(), 8);
+    CHECK(n % 8 == 0);
+    CHECK(bytes[8] == '{');
+    CHECK(bytes.size() == 8 + n + m.network.param_count() * 4);
+    CHECK(encode_safetensors(read_safetensors(path)) == bytes);
+    // Saving what was loaded gives the same file.
+    save_model(dir + "/again.safetensors", l);
+    CHECK(clmnist::test::read_bytes(dir + "/again.safetensors") == bytes);
+  }
 }
 
 TEST_CASE("invalid safetensors files are rejected with a reason", "[safetensors]") {
@@ -109,6 +130,7 @@ TEST_CASE("invalid safetensors files are rejected with a reason", "[safetensors]
 TEST_CASE("model files with missing or misshapen tensors are rejected", "[safetensors]") {
   const std::string dir = clmnist::test::temp_dir("st-shapes");
   const std::string p = dir + "/m.safetensors";
+  // The first format: W and b, the image size in the metadata.
   clmnist::test::write_bytes(p, encode_safetensors({{{"W", {{6, 4}, std::vector<float>(24)}}},
                                                     {{"image_rows", "2"}, {"image_cols", "3"}}}));
   CHECK_THROWS_WITH(load_model(p), Catch::Contains("'W' and 'b'"));
@@ -116,17 +138,80 @@ TEST_CASE("model files with missing or misshapen tensors are rejected", "[safete
                                                      {"b", {{4}, std::vector<float>(4)}}},
                                                     {{"image_rows", "2"}, {"image_cols", "3"}}}));
   CHECK_THROWS_WITH(load_model(p), Catch::Contains("W must be [6 x classes]"));
+  clmnist::test::write_bytes(p, encode_safetensors({{{"W", {{6, 4}, std::vector<float>(24)}},
+                                                     {"b", {{4}, std::vector<float>(4)}}},
+                                                    {{"image_rows", "2"}}}));
+  CHECK_THROWS_WITH(load_model(p), Catch::Contains("lacks 'image_cols'"));
   CHECK_THROWS_AS(load_model(dir), DataError);
   CHECK_THROWS_AS(load_model(dir + "/absent"), DataError);
+
+  // The second format: tensors by the names of the network in the metadata.
+  const Model mlp = small_mlp();
+  save_model(p, mlp);
+  const SafeTensors good = read_safetensors(p);
+  struct Case {
+    const char* what;
+    SafeTensors file;
+    const char* message;
+  };
+  std::vector<Case> cases;
+  auto add = [&](const char* what, const char* message, auto&& change) {
+    SafeTensors st = good;
+    change(st);
+    cases.push_back({what, st, message});
+  };
+  add("unknown format", "unknown model format",
+      [](SafeTensors& st) { st.metadata["format"] = "clmnist-network-9"; });
+  add("network not JSON", "network description is not valid",
+      [](SafeTensors& st) { st.metadata["network"] = "{\"input\": "; });
+  add("layers do not chain", "takes 7 inputs", [](SafeTensors& st) {
+    const std::string from = "\"inputs\":5";
+    std::string& net = st.metadata["network"];
+    net.replace(net.find(from), from.size(), "\"inputs\":7");
+  });
+  add("unknown activation", "unknown activation", [](SafeTensors& st) {
+    std::string& net = st.metadata["network"];
+    net.replace(net.find("relu"), 4, "gelu");
+  });
+  add("tensor missing", "lacks tensor 'b2'", [](SafeTensors& st) {
+    st.tensors.erase("b2");
+    st.tensors["extra"] = {{3}, std::vector<float>(3)};
+  });
+  add("tensor too many", "holds 7 tensors", [](SafeTensors& st) {
+    st.tensors["extra"] = {{3}, std::vector<float>(3)};
+  });
+  add("tensor misshapen", "tensor 'W2' must be [5 x 3]", [](SafeTensors& st) {
+    st.tensors["W2"] = {{3, 5}, std::vector<float>(15)};
+  });
+  add("NaN", "NaN",
+      [](SafeTensors& st) { st.tensors["b1"].data[2] = std::numeric_limits<float>::quiet_NaN(); });
+  for (const Case& c : cases) {
+    INFO(c.what);
+    clmnist::test::write_bytes(p, encode_safetensors(c.file));
+    CHECK_THROWS_WITH(load_model(p), Catch::Contains(c.message) && Catch::Contains(p));
+  }
+  clmnist::test::write_bytes(p, encode_safetensors(good));
+  CHECK(load_model(p).params == mlp.params);
+}
+
+TEST_CASE("saving refuses parameters that do not fit the network", "[safetensors]") {
+  const std::string dir = clmnist::test::temp_dir("st-unfit");
+  Model m = small_mlp();
+  m.params.erase("W2");
+  CHECK_THROWS_AS(save_model(dir + "/m.safetensors", m), std::invalid_argument);
+  m = small_mlp();
+  m.params["W2"].pop_back();
+  CHECK_THROWS_AS(save_model(dir + "/m.safetensors", m), std::invalid_argument);
+  CHECK_FALSE(std::filesystem::exists(dir + "/m.safetensors"));
 }
 
 TEST_CASE("saving keeps the previous file when the write cannot happen", "[safetensors]") {
   const std::string dir = clmnist::test::temp_dir("st-atomic");
   const std::string p = dir + "/m.safetensors";
-  SoftmaxModel m = small_model();
+  Model m = small_model();
   save_model(p, m);
   const std::string before = clmnist::test::read_bytes(p);
-  m.w[0] = std::numeric_limits<float>::quiet_NaN();
+  m.params["W"][0] = std::numeric_limits<float>::quiet_NaN();
   CHECK_THROWS_AS(save_model(p, m), clmnist::DivergenceError);
   CHECK(clmnist::test::read_bytes(p) == before);
   CHECK_THROWS_AS(save_model(dir + "/no/such/dir/m.safetensors", small_model()), clmnist::Error);
@@ -141,10 +226,9 @@ TEST_CASE("a disk that fills up while saving leaves the previous file intact", "
   const std::string p = dir + "/m.safetensors";
   save_model(p, small_model());
   const std::string before = clmnist::test::read_bytes(p);
-  SoftmaxModel big = small_model();
-  big.image_rows = 100;
-  big.image_cols = 100;
-  big.w.assign(100 * 100 * 4, 0.5f);  // 160 kB, over the limit below
+  Model big = small_model();
+  big.network = runtime::logistic_regression(100, 100, 4, 256.0);
+  big.params["W"].assign(100 * 100 * 4, 0.5f);  // 160 kB, over the limit below
   rlimit old{};
   getrlimit(RLIMIT_FSIZE, &old);
   auto* previous = std::signal(SIGXFSZ, SIG_IGN);

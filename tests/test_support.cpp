@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -27,6 +28,25 @@ std::vector<float> random_floats(std::size_t n, std::uint32_t seed, float lo, fl
   std::uniform_real_distribution<float> dist(lo, hi);
   std::vector<float> out(n);
   for (auto& v : out) v = dist(rng);
+  return out;
+}
+
+runtime::ParamValues random_params(const runtime::NetworkSpec& net, std::uint32_t seed, float lo,
+                                   float hi) {
+  runtime::ParamValues out;
+  for (const runtime::ParamSpec& p : net.params())
+    out[p.name] = random_floats(p.size(), seed++, lo, hi);
+  return out;
+}
+
+std::string le_bytes(const std::vector<float>& values) {
+  std::string out;
+  out.reserve(values.size() * 4);
+  for (float v : values) {
+    std::uint32_t bits = 0;
+    std::memcpy(&bits, &v, 4);
+    for (int s = 0; s < 32; s += 8) out.push_back(static_cast<char>((bits >> s) & 0xff));
+  }
   return out;
 }
 

@@ -5,10 +5,12 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "device_info.hpp"
+#include "network.hpp"
 #include "trainer.hpp"
 
 namespace clmnist::test {
@@ -21,13 +23,48 @@ namespace clmnist::test {
 constexpr double kAtol = 1e-5;
 constexpr double kRtol = 1e-4;
 
+// Analytic gradients in double against central differences with step kGradStep: the truncation
+// error is ~h^2 |f'''| ~ 1e-12 and the rounding error ~1e-16 |f| / h ~ 1e-9 for costs of order
+// 10, so 1e-7 + 1e-6 |ref| is a margin of ~100x; a wrong term (a missing factor, a transposed
+// index, the decay left out) moves a gradient by 1e-3 or more.
+constexpr double kGradStep = 1e-6;
+constexpr double kGradAtol = 1e-7;
+constexpr double kGradRtol = 1e-6;
+
 inline bool close(double got, double ref, double atol = kAtol, double rtol = kRtol) {
   return std::fabs(got - ref) <= atol + rtol * std::fabs(ref);
+}
+
+// Where `got` differs from `ref` beyond close(): "" when every entry agrees, else how many differ
+// and the first few ("W[3]: 0.1 vs 0.2"). Use as CHECK(mismatches(...) == "") so a failure
+// prints them.
+template <class A, class B>
+std::string mismatches(const std::vector<A>& got, const std::vector<B>& ref,
+                       const std::string& what, double atol = kAtol, double rtol = kRtol) {
+  std::ostringstream out;
+  if (got.size() != ref.size()) {
+    out << what << ": " << got.size() << " values, expected " << ref.size();
+    return out.str();
+  }
+  std::size_t bad = 0;
+  out.precision(9);
+  for (std::size_t i = 0; i < ref.size(); ++i) {
+    const double g = static_cast<double>(got[i]), r = static_cast<double>(ref[i]);
+    if (close(g, r, atol, rtol)) continue;
+    if (bad++ < 5) out << (bad > 1 ? "; " : "") << what << "[" << i << "]: " << g << " vs " << r;
+  }
+  if (bad == 0) return "";
+  return std::to_string(bad) + " of " + std::to_string(ref.size()) + " differ: " + out.str();
 }
 
 // Fixed seeds only; every test prints its seed through Catch's INFO on failure.
 std::vector<std::uint8_t> random_bytes(std::size_t n, std::uint32_t seed, unsigned max = 255);
 std::vector<float> random_floats(std::size_t n, std::uint32_t seed, float lo, float hi);
+// Every parameter of `net` uniform in [lo, hi) (seed, seed + 1, ... in parameter order).
+runtime::ParamValues random_params(const runtime::NetworkSpec& net, std::uint32_t seed, float lo,
+                                   float hi);
+// The values as little-endian float32 bytes (safetensors' and numpy's '<f4').
+std::string le_bytes(const std::vector<float>& values);
 
 // Synthetic, learnable classification data: each class a random prototype image plus noise.
 struct Synthetic {

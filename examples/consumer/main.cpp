@@ -1,5 +1,5 @@
 // Uses the installed clmnist libraries: lists devices, picks one as `--device auto` would, and
-// trains softmax regression for a few epochs on a small synthetic problem on the host backend.
+// trains a small MLP (16-8 tanh-2) for a few epochs on a synthetic problem on the host backend.
 #include <cstdio>
 #include <iostream>
 #include <random>
@@ -7,6 +7,7 @@
 
 #include "device_select.hpp"
 #include "platforms.hpp"
+#include "presets.hpp"
 #include "trainer.hpp"
 
 int main() {
@@ -32,13 +33,19 @@ int main() {
   }
   all.count = 400;
   model::TrainConfig cfg;
+  cfg.hidden = 8;
+  cfg.learning_rate = 0.1;
   cfg.batch_size = 20;
   cfg.max_epochs = 5;
   cfg.valid_size = 100;
   const model::TrainData data = model::split_for_training(all, all.slice(0, 100), cfg);
   auto backend = runtime::make_backend(runtime::host_device_desc(0), {});
+  const runtime::NetworkSpec net = model::network_for(cfg, 4, 4, data.classes);
+  auto exec = backend->compile(net, model::compile_options(cfg, runtime::Impl::kAuto));
   std::ostringstream log;
-  const model::TrainResult r = model::train(*backend, data, cfg, log);
+  const model::TrainResult r = model::train(*backend, *exec, data, cfg, log);
+  std::printf("network %s, plan: %s\n", net.describe().c_str(),
+              runtime::describe(exec->plan()).c_str());
   std::printf("trained %zu epochs; test error %.2f %%\n", r.epochs, 100.0 * r.test_error_all);
   return r.test_error_all < 0.05 ? 0 : 1;
 }

@@ -8,8 +8,8 @@
 
 #include "checkpoint.hpp"
 #include "errors.hpp"
+#include "network_model.hpp"
 #include "safetensors.hpp"
-#include "softmax_model.hpp"
 
 namespace {
 

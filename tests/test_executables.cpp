@@ -1,0 +1,281 @@
+// Every OpenCL implementation (fused, dense, clblast) against the host backend on the networks it
+// runs: softmax regression and MLPs with tanh and relu hidden layers, at awkward sizes (33 and 72
+// inputs, 7 and 37 hidden units, 5 classes, minibatches of 1, 7 and 33 rows), with and without
+// L1/L2 weight decay. A few SGD steps from the same random parameters on both, then every
+// parameter, the training losses, the evaluation and the predicted probabilities are compared.
+// Also: what each implementation refuses, and exact parameter round trips.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <stdexcept>
+
+#include "backend.hpp"
+#include "opencl_backend.hpp"
+#include "test_support.hpp"
+#include "trainer.hpp"
+
+using namespace clmnist;
+using runtime::Activation;
+using runtime::Impl;
+
+namespace {
+
+struct NetCase {
+  const char* what;
+  runtime::NetworkSpec net;
+};
+
+// 72 inputs (8x9) and 33 (3x11): neither a multiple of 16; hidden layers of 7 and 37 units.
+std::vector<NetCase> networks() {
+  std::vector<NetCase> all = {
+      {"logreg 72-5", runtime::logistic_regression(8, 9, 5, 256.0)},
+      {"logreg 33-5", runtime::logistic_regression(3, 11, 5, 255.0)},
+      {"tanh 33-7-5", runtime::multilayer_perceptron(3, 11, {7}, Activation::kTanh, 5, 256.0)},
+      {"relu 72-7-5", runtime::multilayer_perceptron(8, 9, {7}, Activation::kRelu, 5, 256.0)},
+      {"tanh 72-37-5", runtime::multilayer_perceptron(8, 9, {37}, Activation::kTanh, 5, 256.0)},
+      {"relu 33-37-5", runtime::multilayer_perceptron(3, 11, {37}, Activation::kRelu, 5, 255.0)},
+  };
+  if (test::small_mode()) all.resize(4);  // oclgrind simulates every work-item
+  return all;
+}
+
+struct DecayCase {
+  const char* what;
+  float l1, l2;
+};
+
+std::vector<DecayCase> decays() {
+  std::vector<DecayCase> all = {
+      {"no decay", 0.0f, 0.0f}, {"L2", 0.0f, 0.01f}, {"L1 and L2", 0.002f, 0.01f}};
+  if (test::small_mode()) all.erase(all.begin() + 1);
+  return all;
+}
+
+bool single_layer(const runtime::NetworkSpec& net) { return net.layers.size() == 1; }
+
+// The rows of a case's dataset and the three SGD steps run on it: (first, count) in order
+// positions, the middle one smaller than the compiled batch.
+struct Steps {
+  std::size_t rows;
+  std::vector<std::pair<std::size_t, std::size_t>> steps;
+};
+Steps steps_for(std::size_t batch) {
+  Steps s;
+  s.rows = 3 * batch + 6;
+  s.steps = {{0, batch}, {batch + 1, (batch + 1) / 2}, {2 * batch + 2, batch}};
+  return s;
+}
+
+struct Outcome {
+  runtime::ParamValues params;
+  std::vector<double> losses;  // train_loss of each step's rows
+  runtime::EvalCounts eval;
+  std::vector<float> probs;      // rows 2 .. rows - 2
+  std::vector<float> all_probs;  // every row
+};
+
+// Runs the case on `be` (which must compile the network) and returns what there is to compare.
+Outcome run_case(runtime::Backend& be, Impl impl, const runtime::NetworkSpec& net,
+                 const test::Synthetic& data, const std::vector<std::uint32_t>& order,
+                 std::size_t batch, const runtime::SgdStep& step,
+                 const runtime::ParamValues& start) {
+  runtime::CompileOptions o;
+  o.max_batch = batch;
+  o.impl = impl;
+  o.weight_decay = step.l1 != 0.0f || step.l2 != 0.0f;
+  auto exec = be.compile(net, o);
+  // Parameters start at zero.
+  for (const auto& [name, values] : exec->read_params()) {
+    INFO("parameter " << name);
+    CHECK(values == std::vector<float>(values.size(), 0.0f));
+  }
+  const runtime::DatasetId id =
+      be.upload({data.images.data(), data.labels.data(), data.rows, data.features});
+  be.set_order(id, order);
+  exec->write_params(start);
+  const Steps s = steps_for(batch);
+  for (const auto& [first, count] : s.steps) exec->sgd_step(id, first, count, step);
+  Outcome out;
+  out.params = exec->read_params();
+  for (const auto& [first, count] : s.steps)
+    out.losses.push_back(exec->train_loss(id, first, count));
+  out.eval = exec->evaluate(id, data.rows - 4);
+  out.probs = exec->predict(id, 2, data.rows - 3);
+  out.all_probs = exec->predict(id, 0, data.rows);
+  return out;
+}
+
+// Rows whose two most likely classes are within 1e-4 (where float rounding could swap them).
+std::size_t near_ties(const std::vector<float>& probs, std::size_t classes) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i + classes <= probs.size(); i += classes) {
+    float top = -1, second = -1;
+    for (std::size_t c = 0; c < classes; ++c) {
+      const float p = probs[i + c];
+      if (p > top) {
+        second = top;
+        top = p;
+      } else if (p > second) {
+        second = p;
+      }
+    }
+    n += top - second < 1e-4f ? 1 : 0;
+  }
+  return n;
+}
+
+std::uint64_t off_by(std::uint64_t a, std::uint64_t b) { return a > b ? a - b : b - a; }
+
+runtime::DeviceDesc test_device() {
+  runtime::DeviceDesc d;
+  REQUIRE(test::find_test_device(d));
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("every OpenCL implementation matches the host backend", "[device][backend]") {
+  const runtime::DeviceDesc desc = test_device();
+  auto host = runtime::make_backend(runtime::host_device_desc(0), {});
+  struct Device {
+    const char* name;
+    Impl impl;
+    std::unique_ptr<runtime::Backend> be;
+  };
+  std::vector<Device> devices;
+  for (const auto& [name, impl] :
+       {std::pair{"fused", Impl::kFused}, std::pair{"dense", Impl::kDense},
+        std::pair{"clblast", Impl::kClblast}}) {
+    devices.push_back({name, impl, runtime::make_backend(desc, {})});
+  }
+  std::size_t compared = 0, cases_with_ties = 0;
+  std::uint32_t seed = 1000;
+  for (const NetCase& nc : networks()) {
+    const runtime::NetworkSpec& net = nc.net;
+    for (const DecayCase& dc : decays()) {
+      for (std::size_t batch : test::sizes({1, 7, 33}, 7)) {
+        seed += 10;
+        INFO(nc.what << ", " << dc.what << ", batch " << batch << ", seed " << seed);
+        const Steps s = steps_for(batch);
+        const test::Synthetic data = test::make_synthetic(s.rows, net.features(), 5, seed);
+        const std::vector<std::uint32_t> order = model::shuffled_order(s.rows, seed, 1);
+        const runtime::ParamValues start = test::random_params(net, seed + 1, -0.3f, 0.3f);
+        const runtime::SgdStep step{0.3f, dc.l1, dc.l2};
+        const Outcome ref = run_case(*host, Impl::kAuto, net, data, order, batch, step, start);
+        // Error counts are compared exactly where every row has a clear winner on the host;
+        // a row near a tie may go either way in float (rare: counted below).
+        const std::size_t ties = near_ties(ref.all_probs, 5);
+        cases_with_ties += ties != 0 ? 1 : 0;
+        const bool decay = dc.l1 != 0.0f || dc.l2 != 0.0f;
+        for (Device& dev : devices) {
+          INFO("implementation " << dev.name);
+          const bool fits = dev.impl == Impl::kDense || (single_layer(net) && !decay);
+          if (!fits) continue;  // the refusals are checked below
+          const Outcome got = run_case(*dev.be, dev.impl, net, data, order, batch, step, start);
+          for (const runtime::ParamSpec& p : net.params()) {
+            CHECK(test::mismatches(got.params.at(p.name), ref.params.at(p.name), p.name) == "");
+          }
+          CHECK(test::mismatches(got.losses, ref.losses, "train_loss") == "");
+          INFO(ties << " rows near a tie");
+          CHECK(off_by(got.eval.errors_all, ref.eval.errors_all) <= ties);
+          CHECK(off_by(got.eval.errors_counted, ref.eval.errors_counted) <= ties);
+          CHECK(test::close(got.eval.nll_sum_all, ref.eval.nll_sum_all));
+          CHECK(test::mismatches(got.probs, ref.probs, "p") == "");
+          ++compared;
+        }
+      }
+    }
+  }
+  // The 2 single-layer networks on fused and clblast without decay; every case on dense.
+  const std::size_t nets = networks().size(), batches = test::sizes({1, 7, 33}, 7).size();
+  CHECK(compared == batches * (2 * 2 + nets * decays().size()));
+  CHECK(cases_with_ties <= 2);  // so nearly every count above was compared exactly
+}
+
+TEST_CASE("fused and clblast refuse MLPs and weight decay, dense runs them", "[device][backend]") {
+  const runtime::DeviceDesc desc = test_device();
+  auto be = runtime::make_backend(desc, {});
+  const runtime::NetworkSpec logreg = runtime::logistic_regression(8, 9, 5, 256.0);
+  const runtime::NetworkSpec mlp =
+      runtime::multilayer_perceptron(8, 9, {7}, Activation::kTanh, 5, 256.0);
+  runtime::CompileOptions plain, decayed;
+  plain.max_batch = decayed.max_batch = 7;
+  decayed.weight_decay = true;
+  for (Impl impl : {Impl::kFused, Impl::kClblast}) {
+    INFO("implementation " << runtime::to_string(impl));
+    plain.impl = decayed.impl = impl;
+    CHECK_THROWS_AS(be->compile(mlp, plain), std::invalid_argument);
+    CHECK_THROWS_WITH(be->compile(mlp, plain), Catch::Contains("one dense layer"));
+    CHECK_THROWS_AS(be->compile(logreg, decayed), std::invalid_argument);
+    CHECK_THROWS_WITH(be->compile(logreg, decayed), Catch::Contains("weight decay"));
+    // Compiled without decay, a step with decay is refused too (not silently dropped).
+    auto exec = be->compile(logreg, plain);
+    const test::Synthetic data = test::make_synthetic(10, 72, 5, 3);
+    const auto id = be->upload({data.images.data(), data.labels.data(), 10, 72});
+    CHECK_THROWS_AS(exec->sgd_step(id, 0, 7, {0.1f, 0.0f, 0.01f}), std::invalid_argument);
+    CHECK_THROWS_AS(exec->sgd_step(id, 0, 7, {0.1f, 0.01f, 0.0f}), std::invalid_argument);
+  }
+  plain.impl = decayed.impl = Impl::kDense;
+  CHECK(runtime::plan_impls(be->compile(mlp, decayed)->plan()) == "dense");
+  CHECK(runtime::plan_impls(be->compile(logreg, decayed)->plan()) == "dense");
+  // Every implementation refuses minibatches past the compiled size or the dataset.
+  for (Impl impl : {Impl::kFused, Impl::kDense, Impl::kClblast}) {
+    INFO("implementation " << runtime::to_string(impl));
+    plain.impl = impl;
+    auto exec = be->compile(logreg, plain);
+    const test::Synthetic data = test::make_synthetic(10, 72, 5, 4);
+    const auto id = be->upload({data.images.data(), data.labels.data(), 10, 72});
+    CHECK_THROWS_AS(exec->sgd_step(id, 0, 8, {0.1f, 0.0f, 0.0f}), std::out_of_range);
+    CHECK_THROWS_AS(exec->sgd_step(id, 5, 7, {0.1f, 0.0f, 0.0f}), std::out_of_range);
+    CHECK_THROWS_AS(exec->sgd_step(id, 0, 0, {0.1f, 0.0f, 0.0f}), std::out_of_range);
+  }
+}
+
+TEST_CASE("parameters round-trip exactly through every implementation", "[device][backend]") {
+  const runtime::DeviceDesc desc = test_device();
+  struct Target {
+    const char* name;
+    bool host;
+    Impl impl;
+  };
+  for (const Target& t :
+       {Target{"host", true, Impl::kAuto}, Target{"fused", false, Impl::kFused},
+        Target{"dense", false, Impl::kDense}, Target{"clblast", false, Impl::kClblast}}) {
+    auto be = runtime::make_backend(t.host ? runtime::host_device_desc(0) : desc, {});
+    for (const NetCase& nc : networks()) {
+      if (t.impl != Impl::kDense && !t.host && !single_layer(nc.net)) continue;
+      INFO("implementation " << t.name << ", " << nc.what);
+      runtime::CompileOptions o;
+      o.max_batch = 7;
+      o.impl = t.impl;
+      auto exec = be->compile(nc.net, o);
+      // Values of every magnitude, signed zeros, denormals: copied, not recomputed.
+      runtime::ParamValues values = test::random_params(nc.net, 77, -1.0f, 1.0f);
+      for (auto& [name, v] : values) {
+        v[0] = -0.0f;
+        v[v.size() - 1] = 1e-40f;
+        if (v.size() > 2) v[1] = 3.0e38f;
+      }
+      exec->write_params(values);
+      const runtime::ParamValues back = exec->read_params();
+      REQUIRE(back.size() == values.size());
+      for (const auto& [name, v] : values) {
+        INFO("parameter " << name);
+        CHECK(test::le_bytes(back.at(name)) == test::le_bytes(v));  // bit for bit
+      }
+      // One parameter at a time leaves the others alone.
+      const std::string first = nc.net.params().front().name;
+      std::vector<float> other = values.at(first);
+      for (float& v : other) v = v * 0.5f + 0.25f;
+      exec->write_param(first, other);
+      CHECK(exec->read_param(first) == other);
+      for (const auto& [name, v] : values) {
+        if (name != first) CHECK(test::le_bytes(exec->read_param(name)) == test::le_bytes(v));
+      }
+      // Wrong sizes and unknown names are refused.
+      CHECK_THROWS_AS(exec->write_param(first, std::vector<float>(other.size() + 1)),
+                      std::invalid_argument);
+      CHECK_THROWS_AS(exec->write_param("W9", other), std::invalid_argument);
+      CHECK_THROWS_AS(exec->read_param("W9"), std::invalid_argument);
+    }
+  }
+}
