@@ -8,8 +8,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 
 #include "device_select.hpp"
+#include "output_file.hpp"
 #include "platforms.hpp"
 #include "user_dirs.hpp"
 
@@ -85,6 +87,29 @@ void add_device_options(po::options_description& desc, DeviceOptions& opts, bool
        "kernel binary cache directory (default: $CLMNIST_CACHE_DIR, else "
        "$XDG_CACHE_HOME/clmnist/kernels, else ~/.cache/clmnist/kernels)");
 }
+
+void validate(boost::any& v, const std::vector<std::string>& values, Whole*, int) {
+  po::validators::check_first_occurrence(v);
+  const std::string& s = po::validators::get_single_string(values);
+  const std::string range =
+      "a whole number from 0 to " + std::to_string(std::numeric_limits<std::size_t>::max());
+  if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos) {
+    throw po::error_with_option_name("the argument ('" + s +
+                                     "') for option '%canonical_option%' "
+                                     "is not " +
+                                     range);
+  }
+  try {
+    v = Whole{static_cast<std::size_t>(std::stoull(s))};
+  } catch (const std::out_of_range&) {
+    throw po::error_with_option_name("the argument ('" + s +
+                                     "') for option '%canonical_option%' "
+                                     "is not " +
+                                     range);
+  }
+}
+
+std::ostream& operator<<(std::ostream& out, const Whole& w) { return out << w.value; }
 
 runtime::Impl impl_choice(const DeviceOptions& opts) {
   if (!opts.gemm.empty() && opts.impl != "auto" && opts.gemm != opts.impl) {
@@ -188,19 +213,8 @@ void require_readable_file(const std::string& option, const std::string& path) {
 }
 
 void require_writable_target(const std::string& option, const std::string& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) {
-    throw UsageError("--" + option + " '" + path + "' is a directory; give a file name");
-  }
-  const fs::path parent = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : ".";
-  if (!fs::is_directory(parent, ec)) {
-    throw UsageError("--" + option + " '" + path + "': directory '" + parent.string() +
-                     "' does not exist");
-  }
-  if (::access(parent.c_str(), W_OK) != 0) {
-    throw UsageError("--" + option + " '" + path + "': directory '" + parent.string() +
-                     "' is not writable");
+  if (const std::string why = model::output_problem(path); !why.empty()) {
+    throw UsageError("--" + option + " '" + path + "': " + why);
   }
 }
 

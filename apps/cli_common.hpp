@@ -21,6 +21,14 @@ class UsageError : public Error {
   using Error::Error;
 };
 
+// The value of a whole-number option: digits only, so "-3" is refused instead of wrapping to
+// 2^64 - 3 as Boost's unsigned parsing does. Use po::value<Whole>(&w).
+struct Whole {
+  std::size_t value = 0;
+};
+void validate(boost::any& v, const std::vector<std::string>& values, Whole*, int);
+std::ostream& operator<<(std::ostream& out, const Whole& w);  // default values in --help
+
 // Parses argv for one subcommand; --help prints `usage` and the options and returns false.
 bool parse_command_line(int argc, char** argv, const po::options_description& options,
                         const std::string& usage, po::variables_map& vm,

@@ -16,6 +16,7 @@ namespace clmnist::apps {
 int run_bench(int argc, char** argv) {
   std::string data_dir, json_path, csv_path, device_spec, impl = "auto", gemm, plot_dir;
   BenchOptions opt;
+  Whole runs{opt.runs};
   bool quick = false;
   po::options_description desc("Options");
   desc.add_options()                //
@@ -27,13 +28,13 @@ int run_bench(int argc, char** argv) {
       ("json", po::value(&json_path), "write results as JSON (schema: docs/PERFORMANCE.md)")  //
       ("csv", po::value(&csv_path), "write one CSV row per device")                           //
       ("plot-dir", po::value(&plot_dir),
-       "write a device comparison picture (devices.svg and devices.png) into DIR")    //
+       "write a device comparison picture (devices.svg and devices.png) into DIR")  //
       ("preset", po::value(&opt.preset)->default_value("theano"),
-       "the work: a preset of clmnist train (theano, theano-mlp, tensorflow)")  //
-      ("runs", po::value(&opt.runs)->default_value(5), "timed epochs per implementation")  //
+       "the work: a preset of clmnist train (theano, theano-mlp, tensorflow)")            //
+      ("runs", po::value(&runs)->default_value(runs), "timed epochs per implementation")  //
       ("impl", po::value(&impl)->default_value("auto"),
        "implementation of the headline figures: auto, fused, dense or clblast (every one that "
-       "runs the network is timed anyway)")                               //
+       "runs the network is timed anyway)")                 //
       ("gemm", po::value(&gemm), "the old name of --impl")  //
       ("quick", po::bool_switch(&quick),
        "skip the batch sweep and time to accuracy (steady state, kernels, builds, ceilings only)");
@@ -57,6 +58,7 @@ int run_bench(int argc, char** argv) {
           vm)) {
     return 0;
   }
+  opt.runs = runs.value;
   require_at_least("runs", opt.runs, 1);
   DeviceOptions dev;
   dev.impl = impl;

@@ -58,7 +58,9 @@ Loaded load_for_inference(const std::string& model_path, std::string data_dir,
     }
   }
   l.opened = open_backend(dev, log);
-  l.exec = compile_model(l.opened, dev, l.model, batch);
+  // Buffers for no more rows than the test set has, whatever --batch-size says.
+  l.exec = compile_model(l.opened, dev, l.model,
+                         std::min(batch, std::max<std::size_t>(l.test.count, 1)));
   l.test_id = l.opened.backend->upload(l.test.view());
   return l;
 }
@@ -75,11 +77,11 @@ void add_common(po::options_description& desc, std::string& model_path, std::str
 
 int run_eval(int argc, char** argv) {
   std::string model_path, data_dir;
-  std::size_t batch = 600;
+  Whole batch_opt{600};
   DeviceOptions dev;
   po::options_description desc("Options");
   add_common(desc, model_path, data_dir);
-  desc.add_options()("batch-size", po::value(&batch)->default_value(600),
+  desc.add_options()("batch-size", po::value(&batch_opt)->default_value(batch_opt),
                      "minibatch size of the reference protocol's count (whole minibatches)");
   add_device_options(desc, dev, false);
   po::variables_map vm;
@@ -91,6 +93,7 @@ int run_eval(int argc, char** argv) {
                           vm)) {
     return 0;
   }
+  const std::size_t batch = batch_opt.value;
   require_at_least("batch-size", batch, 1);
   Loaded l = load_for_inference(model_path, data_dir, dev, batch, std::cout);
   const std::size_t counted = model::reference_rows(l.test.count, batch);
@@ -98,11 +101,18 @@ int run_eval(int argc, char** argv) {
   std::printf("test error %f %% over every sample (%llu of %zu wrong)\n",
               100.0 * static_cast<double>(ev.errors_all) / static_cast<double>(l.test.count),
               static_cast<unsigned long long>(ev.errors_all), l.test.count);
-  std::printf(
-      "test error %f %% over the first %zu samples (whole minibatches of %zu, as the "
-      "tutorial)\n",
-      100.0 * static_cast<double>(ev.errors_counted) / static_cast<double>(counted), counted,
-      batch);
+  if (counted == l.test.count && l.test.count < batch) {
+    std::printf(
+        "(the %zu test images are fewer than one minibatch of %zu: the tutorial's count "
+        "is every sample)\n",
+        l.test.count, batch);
+  } else {
+    std::printf(
+        "test error %f %% over the first %zu samples (whole minibatches of %zu, as the "
+        "tutorial)\n",
+        100.0 * static_cast<double>(ev.errors_counted) / static_cast<double>(counted), counted,
+        batch);
+  }
   std::printf("mean negative log-likelihood %f\n",
               ev.nll_sum_all / static_cast<double>(l.test.count));
   return 0;
@@ -162,13 +172,13 @@ int predict_images(const std::vector<std::string>& images, const std::string& mo
 
 int run_predict(int argc, char** argv) {
   std::string model_path, data_dir;
-  std::size_t count = 10;
+  Whole count_opt{10};
   bool json = false;
   std::vector<std::string> images;
   DeviceOptions dev;
   po::options_description desc("Options");
   add_common(desc, model_path, data_dir);
-  desc.add_options()("count,n", po::value(&count)->default_value(10),
+  desc.add_options()("count,n", po::value(&count_opt)->default_value(count_opt),
                      "without images: how many test images, from the first")  //
       ("json", po::bool_switch(&json),
        "with images: one JSON object per line: image, label, probabilities")  //
@@ -197,6 +207,7 @@ int run_predict(int argc, char** argv) {
     return predict_images(images, model_path, dev, json);
   }
   if (json) throw UsageError("--json applies to predictions of images given on the command line");
+  const std::size_t count = count_opt.value;
   require_at_least("count", count, 1);
   Loaded l =
       load_for_inference(model_path, data_dir, dev, std::min<std::size_t>(count, 4096), std::cerr);

@@ -310,7 +310,9 @@ int run_train(int argc, char** argv) {
     }
     write_training_pictures(plot_dir, r, confusion);
     out << "Pictures written to " << plot_dir
-        << " (learning_curves, weights, confusion; .svg and .png)\n";
+        << (r.best_model.empty() ? " (learning_curves; no model for weights and confusion)"
+                                 : " (learning_curves, weights, confusion; .svg and .png)")
+        << "\n";
   }
   if (opened.backend->device_bytes() != 0) {
     char mem[96];
@@ -340,11 +342,16 @@ int run_train(int argc, char** argv) {
     }
     j["epochs"] = r.epochs;
     j["iterations"] = r.iterations;
-    j["best_epoch"] = r.best_epoch;
-    j["best_validation_error"] = r.best_validation_error;
-    j["test_error"] = r.test_error;
-    j["best_validation_error_all"] = r.best_validation_error_all;
-    j["test_error_all"] = r.test_error_all;
+    j["best_epoch"] =
+        r.has_best() ? nlohmann::ordered_json(r.best_epoch) : nlohmann::ordered_json(nullptr);
+    // null where nothing was measured (no validation ran)
+    const auto measured = [&](double v) {
+      return r.has_best() ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
+    };
+    j["best_validation_error"] = measured(r.best_validation_error);
+    j["test_error"] = measured(r.test_error);
+    j["best_validation_error_all"] = measured(r.best_validation_error_all);
+    j["test_error_all"] = measured(r.test_error_all);
     j["validation_samples_counted"] = r.valid_counted;
     j["validation_samples"] = r.valid_rows;
     j["test_samples_counted"] = r.test_counted;

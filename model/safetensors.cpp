@@ -169,49 +169,4 @@ SafeTensors read_safetensors(const std::string& path) {
   return decode_safetensors(ss.str(), path);
 }
 
-void write_file_atomic(const std::string& path, const std::string& bytes) {
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::string tmpl = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
-  const int fd = mkstemp(tmpl.data());
-  if (fd < 0) {
-    throw Error("cannot save '" + path + "': cannot create a temporary file in '" + dir.string() +
-                "' (" + std::strerror(errno) + "); choose a writable location");
-  }
-  const char* p = bytes.data();
-  std::size_t left = bytes.size();
-  int err = 0;
-  while (left > 0) {
-    const ssize_t w = ::write(fd, p, left);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      err = errno;
-      break;
-    }
-    p += w;
-    left -= static_cast<std::size_t>(w);
-  }
-  if (err == 0 && ::fsync(fd) != 0) err = errno;
-  if (::close(fd) != 0 && err == 0) err = errno;
-  // mkstemp creates 0600; give the file the usual permissions (0644 less the umask).
-  if (err == 0) {
-    const mode_t mask = ::umask(0);
-    ::umask(mask);
-    if (::chmod(tmpl.c_str(), 0666 & ~mask) != 0) err = errno;
-  }
-  if (err == 0 && std::rename(tmpl.c_str(), path.c_str()) != 0) err = errno;
-  if (err != 0) {
-    ::unlink(tmpl.c_str());
-    throw Error("cannot save '" + path + "': " + std::strerror(err) +
-                " (disk full or not writable?); the previous file, if any, is unchanged");
-  }
-  // Make the rename durable.
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-}
-
 }  // namespace clmnist::model

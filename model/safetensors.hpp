@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "output_file.hpp"
+
 namespace clmnist::model {
 
 struct TensorF32 {
@@ -28,8 +30,5 @@ std::string encode_safetensors(const SafeTensors& st);
 SafeTensors decode_safetensors(const std::string& bytes, const std::string& name);
 
 SafeTensors read_safetensors(const std::string& path);
-// Writes to a temporary file in the same directory, fsyncs and renames over `path`, so an
-// interrupted or failed write leaves any previous file intact. Throws Error on failure.
-void write_file_atomic(const std::string& path, const std::string& bytes);
 
 }  // namespace clmnist::model

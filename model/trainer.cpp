@@ -314,6 +314,16 @@ TrainResult train(runtime::Backend& backend, runtime::Executable& exec, const Tr
   backend.finish();
   r.train_seconds = elapsed();
   r.epochs = epoch;
+  if (!r.has_best()) {  // print only what was measured
+    print(log,
+          "Optimization complete after %zu minibatches, before any validation: no error was "
+          "measured and there is no best model (validate more often with "
+          "--validation-frequency)",
+          r.iterations);
+    print(log, "The code run for %zu epochs, with %f epochs/sec", epoch,
+          static_cast<double>(epoch) / r.train_seconds);
+    return r;
+  }
   if (format == LogFormat::kMlp) {
     print(log,
           "Optimization complete. Best validation score of %f %% obtained at iteration %zu, with "

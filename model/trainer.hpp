@@ -42,6 +42,8 @@ struct TrainResult {
   std::size_t valid_counted = 0, valid_rows = 0, test_counted = 0, test_rows = 0;
   double train_seconds = 0.0;
   Model best_model;  // empty until the first validation
+  // Whether a validation has found a best model (the errors above are measured only then).
+  bool has_best() const { return best_epoch != 0; }
   std::vector<ValidationRecord> history;
 };
 

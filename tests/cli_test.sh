@@ -294,6 +294,10 @@ case $case in
       && fail "a blank picture passed the check"
     true
     ;;
+  unsigned_options_refuse_negatives | special_file_outputs | no_validation_is_honest)
+    # shellcheck source=tests/cli_safety.sh
+    source "$(dirname "$0")/cli_safety.sh"
+    ;;
   mlp_workflow | v1_model_still_loads)
     # Cases of the MLP and the model files: cli_models.sh, with this file's helpers.
     # shellcheck source=tests/cli_models.sh

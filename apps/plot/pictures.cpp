@@ -68,6 +68,7 @@ void write_training_pictures(const std::string& dir, const model::TrainResult& r
                      net.image_cols, first.outputs, layout);
     });
   }
+  if (r.best_model.empty()) return;  // no model: no confusion matrix to draw
   write_both(dir + "/confusion", 640, 660, [&](Painter& p) {
     std::size_t wrong = 0, total = 0;
     for (std::size_t t = 0; t < k; ++t) {

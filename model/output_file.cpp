@@ -1,0 +1,119 @@
+// Output files: refused kinds, writes into character devices, atomic replacement of regular files.
+#include "output_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "errors.hpp"
+
+namespace clmnist::model {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The file a write to `path` lands in: symbolic links followed (to a target that may not exist).
+fs::path final_target(const std::string& path) {
+  std::error_code ec;
+  fs::path p(path);
+  for (int hops = 0; hops < 40 && fs::is_symlink(fs::symlink_status(p, ec)); ++hops) {
+    const fs::path link = fs::read_symlink(p, ec);
+    if (ec) break;
+    p = link.is_absolute() ? link : p.parent_path() / link;
+  }
+  return p;
+}
+
+bool write_all(int fd, const std::string& bytes, int& err) {
+  const char* p = bytes.data();
+  std::size_t left = bytes.size();
+  while (left > 0) {
+    const ssize_t w = ::write(fd, p, left);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      err = errno;
+      return false;
+    }
+    p += w;
+    left -= static_cast<std::size_t>(w);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string output_problem(const std::string& path) {
+  if (path.empty()) return "the path is empty";
+  const fs::path target = final_target(path);
+  struct stat st {};
+  if (::stat(target.c_str(), &st) == 0) {
+    if (S_ISCHR(st.st_mode)) return "";  // written into, as a shell redirection would
+    if (S_ISDIR(st.st_mode)) return "it is a directory; give a file name";
+    if (S_ISFIFO(st.st_mode)) return "it is a FIFO; clmnist writes regular files and /dev/null";
+    if (S_ISSOCK(st.st_mode)) return "it is a socket; clmnist writes regular files and /dev/null";
+    if (!S_ISREG(st.st_mode)) return "it is not a regular file; give a file name";
+    if (::access(target.c_str(), W_OK) != 0 || (st.st_mode & 0222) == 0) {
+      return "it is read-only; make it writable or choose another name";
+    }
+  }
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return "directory '" + dir.string() + "' does not exist";
+  if (::access(dir.c_str(), W_OK) != 0) return "directory '" + dir.string() + "' is not writable";
+  return "";
+}
+
+void write_file_atomic(const std::string& path, const std::string& bytes) {
+  if (const std::string why = output_problem(path); !why.empty()) {
+    throw Error("cannot save '" + path + "': " + why);
+  }
+  const fs::path target = final_target(path);
+  struct stat st {};
+  const bool exists = ::stat(target.c_str(), &st) == 0;
+  if (exists && S_ISCHR(st.st_mode)) {
+    const int fd = ::open(target.c_str(), O_WRONLY | O_CLOEXEC);
+    int err = fd < 0 ? errno : 0;
+    if (fd >= 0) {
+      write_all(fd, bytes, err);
+      if (::close(fd) != 0 && err == 0) err = errno;
+    }
+    if (err != 0) throw Error("cannot write '" + path + "': " + std::strerror(err));
+    return;
+  }
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::string tmpl = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
+  const int fd = mkstemp(tmpl.data());
+  if (fd < 0) {
+    throw Error("cannot save '" + path + "': cannot create a temporary file in '" + dir.string() +
+                "' (" + std::strerror(errno) + "); choose a writable location");
+  }
+  int err = 0;
+  write_all(fd, bytes, err);
+  if (err == 0 && ::fsync(fd) != 0) err = errno;
+  if (::close(fd) != 0 && err == 0) err = errno;
+  // mkstemp creates 0600: keep the old file's permission bits, or give a new file the usual ones.
+  if (err == 0) {
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    const mode_t mode = exists ? (st.st_mode & 07777) : (0666 & ~mask);
+    if (::chmod(tmpl.c_str(), mode) != 0) err = errno;
+  }
+  if (err == 0 && std::rename(tmpl.c_str(), target.c_str()) != 0) err = errno;
+  if (err != 0) {
+    ::unlink(tmpl.c_str());
+    throw Error("cannot save '" + path + "': " + std::strerror(err) +
+                " (disk full or not writable?); the previous file, if any, is unchanged");
+  }
+  // Make the rename durable.
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+}  // namespace clmnist::model

@@ -1,0 +1,22 @@
+// Writing an output file without destroying anything: what is replaced atomically, what is
+// written into, and what is refused (docs/RELIABILITY.md).
+#pragma once
+
+#include <string>
+
+namespace clmnist::model {
+
+// Why `path` cannot take an output, or empty when it can. A regular file that does not exist yet
+// or is writable is replaced atomically (through a symbolic link: its target is replaced, the
+// link stays); a character device (/dev/null, a terminal) is written into; a directory, a FIFO, a
+// socket, a block device or a read-only file is refused, and so is a path whose directory does
+// not exist or is not writable.
+std::string output_problem(const std::string& path);
+
+// Writes `bytes` as output_problem describes. A regular file is written to a temporary file in
+// the same directory, fsynced and renamed over the target with the old file's permission bits
+// (new files get 0666 less the umask), so a failure leaves the previous file intact. Throws
+// Error naming the path, the problem and the fix.
+void write_file_atomic(const std::string& path, const std::string& bytes);
+
+}  // namespace clmnist::model

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# CLI cases of bad input that must never destroy data, crash or report what did not happen,
+# sourced by cli_test.sh (which defines bin, case, scratch, fail and need_mnist).
+tiny() { /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny" >/dev/null; }
+# A short training run on the tiny data; extra arguments follow.
+short_train() {
+  "$bin" train --device cpu --data-dir "$scratch/tiny" --validation-size 200 --batch-size 50 \
+    --max-epochs 1 "$@"
+}
+case $case in
+  unsigned_options_refuse_negatives)
+    # Every whole-number option of every command: a negative value is a usage error naming the
+    # option, never a wrap to 2^64 - n.
+    for args in "train --max-epochs -3" "train --batch-size -1" "train --patience -2" \
+                "train --patience-increase -2" "train --validation-frequency -1" \
+                "train --max-steps -5" "train --seed -1" "train --hidden -1" \
+                "train --validation-size -10" "eval --batch-size -3" "predict --count -1" \
+                "bench --runs -2" "train --max-epochs 18446744073709551616"; do
+      # shellcheck disable=SC2086
+      out=$("$bin" $args 2>&1); rc=$?
+      echo "$args -> $rc: $out"
+      [ $rc = 2 ] || fail "'$args' exit $rc, not 2"
+      opt=$(awk '{print $2}' <<<"$args")
+      grep -q -- "$opt" <<<"$out" || fail "'$args': the option is not named"
+      grep -q "whole number" <<<"$out" || fail "'$args': the valid range is not said"
+    done
+    ;;
+  special_file_outputs)
+    tiny
+    d=$scratch/out; rm -rf "$d"; mkdir -p "$d"
+    # A character device is written into, never replaced (root only: mknod).
+    if [ "$(id -u)" = 0 ]; then
+      mknod "$d/null" c 1 3 && mknod "$d/null2" c 1 3 || fail "mknod"
+      short_train --save-model "$d/null" --summary-json "$d/null2" --checkpoint "$d/ck" >/dev/null \
+        || fail "writing into a character device exit $?"
+      [ -c "$d/null" ] && [ -c "$d/null2" ] || fail "a character device was replaced"
+    else
+      echo "SKIP part: not root, so no character device can be made for the test"
+    fi
+    # A FIFO, a socket-like non-file and a read-only file are refused before any work (exit 2) and
+    # stay as they were.
+    mkfifo "$d/fifo"
+    out=$(short_train --summary-json "$d/fifo" 2>&1); rc=$?
+    echo "$out" | tail -2
+    [ $rc = 2 ] || fail "a FIFO output: exit $rc, not 2"
+    grep -q "FIFO" <<<"$out" || fail "a FIFO output: no clear message"
+    [ -p "$d/fifo" ] || fail "the FIFO was replaced"
+    grep -q "Optimization complete" <<<"$out" && fail "training ran before the refusal"
+    echo keep > "$d/ro.json"; chmod 444 "$d/ro.json"
+    out=$(short_train --summary-json "$d/ro.json" 2>&1); rc=$?
+    [ $rc = 2 ] || fail "a read-only output: exit $rc, not 2"
+    grep -q "read-only" <<<"$out" || fail "a read-only output: no clear message: $out"
+    [ "$(cat "$d/ro.json")" = keep ] || fail "the read-only file was changed"
+    # A symbolic link is followed: its target is replaced, the link stays a link.
+    echo old > "$d/real.json"; ln -s real.json "$d/link.json"
+    short_train --save-model "" --summary-json "$d/link.json" >/dev/null || fail "symlink exit $?"
+    [ -L "$d/link.json" ] || fail "the symbolic link was replaced by a file"
+    grep -q '"epochs"' "$d/real.json" || fail "the link's target was not written"
+    # An existing file keeps its permission bits.
+    echo old > "$d/mode.json"; chmod 640 "$d/mode.json"
+    short_train --save-model "" --summary-json "$d/mode.json" >/dev/null || fail "mode exit $?"
+    [ "$(stat -c %a "$d/mode.json")" = 640 ] || fail "mode changed to $(stat -c %a "$d/mode.json")"
+    ;;
+  no_validation_is_honest)
+    tiny
+    # The run ends before its first validation: nothing invented, no file claimed, no crash.
+    out=$(short_train --validation-frequency 1000 --save-model "$scratch/m.st" \
+          --summary-json "$scratch/s.json" --plot-dir "$scratch/plots" 2>&1) \
+      || fail "exit $?: $out"
+    echo "$out"
+    grep -q "100.000000" <<<"$out" && fail "an invented 100 % error is printed"
+    grep -q "Best model saved" <<<"$out" && fail "a model file is claimed"
+    [ -e "$scratch/m.st" ] && fail "a model file was written without a validation"
+    grep -q "before any validation" <<<"$out" || fail "the log does not say no validation ran"
+    /usr/bin/python3 - "$scratch/s.json" <<'PY' || fail "the summary invents figures"
+import json, sys
+d = json.load(open(sys.argv[1]))
+bad = [k for k in ("best_epoch", "best_validation_error", "test_error", "best_validation_error_all",
+                   "test_error_all") if d[k] is not None]
+sys.exit(1 if bad else 0)
+PY
+    [ -s "$scratch/plots/learning_curves.png" ] || fail "no learning curves"
+    [ -e "$scratch/plots/confusion.png" ] && fail "a confusion matrix of no model was drawn"
+    ;;
+  *) fail "unknown case" ;;
+esac
