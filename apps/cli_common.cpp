@@ -9,8 +9,10 @@
 #include <fstream>
 #include <iostream>
 #include <limits>
+#include <sstream>
 
 #include "device_select.hpp"
+#include "input_file.hpp"
 #include "output_file.hpp"
 #include "platforms.hpp"
 #include "user_dirs.hpp"
@@ -56,8 +58,11 @@ bool parse_command_line(int argc, char** argv, const po::options_description& op
         vm);
     if (vm.count("config") != 0U) {
       const std::string path = vm["config"].as<std::string>();
-      std::ifstream in(path);
-      if (!in) throw UsageError("--config '" + path + "' cannot be read");
+      if (const std::string why = model::input_problem(path); !why.empty()) {
+        throw UsageError("--config '" + path + "': " + why);
+      }
+      // A config file is a few lines; a megabyte is no config file.
+      std::istringstream in(model::read_input_file(path, 1u << 20, "a config file"));
       po::store(po::parse_config_file(in, all, false), vm);
     }
     po::notify(vm);
@@ -200,15 +205,8 @@ void require_directory(const std::string& option, const std::string& path) {
 }
 
 void require_readable_file(const std::string& option, const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    throw UsageError("--" + option + " '" + path + "' does not exist");
-  }
-  if (std::filesystem::is_directory(path, ec)) {
-    throw UsageError("--" + option + " '" + path + "' is a directory, not a file");
-  }
-  if (::access(path.c_str(), R_OK) != 0) {
-    throw UsageError("--" + option + " '" + path + "' is not readable (check its permissions)");
+  if (const std::string why = model::input_problem(path); !why.empty()) {
+    throw UsageError("--" + option + " '" + path + "': " + why);
   }
 }
 

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "errors.hpp"
+#include "input_file.hpp"
 #include "safetensors.hpp"
 
 namespace clmnist::model {
@@ -20,12 +21,11 @@ namespace {
   throw DataError(path + ": " + problem);
 }
 
+// Images larger than this are not digits anyone photographed for clmnist.
+constexpr std::uint64_t kMaxImageBytes = std::uint64_t{64} << 20;
+
 std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot open the image");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return read_input_file(path, kMaxImageBytes, "an image");
 }
 
 GrayImage read_png(const std::string& path, const std::string& bytes) {

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "errors.hpp"
+#include "input_file.hpp"
 
 namespace clmnist::model {
 namespace {
@@ -114,8 +115,8 @@ IdxArray parse_idx(const std::uint8_t* bytes, std::size_t size, unsigned expecte
 
 IdxArray read_idx(const std::string& path, unsigned expected_ndims) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) fail(path, "is a directory, not an IDX file");
-  if (!std::filesystem::exists(path, ec)) fail(path, "no such file");
+  // A FIFO or device would hang gzread or read without end: regular files only.
+  if (const std::string why = input_problem(path); !why.empty()) fail(path, why);
   const std::uint64_t file_size = std::filesystem::file_size(path, ec);
   if (ec) fail(path, "cannot read its size: " + ec.message());
   if (file_size == 0) fail(path, "the file is empty; expected an IDX file");

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "errors.hpp"
+#include "input_file.hpp"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "clmnist writes float32 data as stored in memory: a little-endian host is required"
@@ -156,17 +157,14 @@ SafeTensors decode_safetensors(const std::string& bytes, const std::string& name
 }
 
 SafeTensors read_safetensors(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw DataError(path + ": is a directory, not a model file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw DataError(path + ": cannot open the model file (" + std::strerror(errno) +
-                    "); train one with `clmnist train --save-model " + path + "`");
+  // The header may be up to 100,000,000 bytes (the reference reader's limit); the tensors of the
+  // networks clmnist builds stay far below 4 GiB.
+  constexpr std::uint64_t kMaxModelBytes = std::uint64_t{4} << 30;
+  if (input_problem(path) == "no such file") {
+    throw DataError(path + ": no such model file; train one with `clmnist train --save-model " +
+                    path + "`");
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return decode_safetensors(ss.str(), path);
+  return decode_safetensors(read_input_file(path, kMaxModelBytes, "a model file"), path);
 }
 
 }  // namespace clmnist::model

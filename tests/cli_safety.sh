@@ -82,5 +82,33 @@ PY
     [ -s "$scratch/plots/learning_curves.png" ] || fail "no learning curves"
     [ -e "$scratch/plots/confusion.png" ] && fail "a confusion matrix of no model was drawn"
     ;;
+  inputs_must_be_regular_files)
+    # A FIFO or a device as any input is refused at once, never read until it hangs or fills
+    # memory. timeout turns a hang into a failure.
+    tiny
+    d=$scratch/in; rm -rf "$d"; mkdir -p "$d"
+    mkfifo "$d/fifo"; ln -s /dev/zero "$d/zero"
+    short_train --save-model "$d/m.st" --max-steps 3 >/dev/null || fail "training a model"
+    cp -r "$scratch/tiny" "$d/data"; rm "$d/data/t10k-images-idx3-ubyte"*
+    mkfifo "$d/data/t10k-images-idx3-ubyte"
+    for input in fifo zero; do
+      for args in "eval --model $d/$input --data-dir $scratch/tiny" \
+                  "predict --model $d/m.st $d/$input" "export --model $d/$input --format npy --output $d/npy" \
+                  "train --config $d/$input --data-dir $scratch/tiny" \
+                  "train --resume $d/$input --data-dir $scratch/tiny"; do
+        # shellcheck disable=SC2086
+        out=$(timeout 20 "$bin" $args 2>&1); rc=$?
+        echo "$args -> $rc: $(tail -2 <<<"$out" | head -1)"
+        [ $rc = 124 ] && fail "'$args' hangs"
+        { [ $rc = 1 ] || [ $rc = 2 ]; } || fail "'$args' exit $rc"
+        grep -qE "FIFO|device|regular file" <<<"$out" || fail "'$args': no clear message: $out"
+      done
+    done
+    out=$(timeout 20 "$bin" eval --model "$d/m.st" --data-dir "$d/data" 2>&1); rc=$?
+    echo "FIFO as a data file -> $rc: $(tail -1 <<<"$out")"
+    [ $rc = 124 ] && fail "a FIFO data file hangs"
+    [ $rc = 1 ] || fail "a FIFO data file: exit $rc"
+    grep -q "FIFO" <<<"$out" || fail "a FIFO data file: no clear message"
+    ;;
   *) fail "unknown case" ;;
 esac

@@ -294,7 +294,8 @@ case $case in
       && fail "a blank picture passed the check"
     true
     ;;
-  unsigned_options_refuse_negatives | special_file_outputs | no_validation_is_honest)
+  unsigned_options_refuse_negatives | special_file_outputs | no_validation_is_honest | \
+  inputs_must_be_regular_files)
     # shellcheck source=tests/cli_safety.sh
     source "$(dirname "$0")/cli_safety.sh"
     ;;
