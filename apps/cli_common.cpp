@@ -210,6 +210,47 @@ void require_readable_file(const std::string& option, const std::string& path) {
   }
 }
 
+namespace {
+
+bool same_file(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  std::error_code ea, eb;
+  if (fs::exists(a, ea) && fs::exists(b, eb)) return fs::equivalent(a, b, ea);
+  const fs::path ra = fs::weakly_canonical(fs::absolute(a, ea), ea);
+  const fs::path rb = fs::weakly_canonical(fs::absolute(b, eb), eb);
+  return !ea && !eb && ra == rb;
+}
+
+bool is_character_device(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::is_character_file(path, ec);
+}
+
+}  // namespace
+
+void require_distinct_files(const std::vector<NamedPath>& outputs,
+                            const std::vector<NamedPath>& inputs) {
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    const NamedPath& out = outputs[i];
+    if (out.path.empty()) continue;
+    for (const NamedPath& in : inputs) {
+      if (!in.path.empty() && same_file(out.path, in.path)) {
+        throw UsageError("--" + out.option + " '" + out.path + "' is the " + in.option + " '" +
+                         in.path +
+                         "' this command reads; writing it would destroy it. Choose "
+                         "another output");
+      }
+    }
+    if (is_character_device(out.path)) continue;
+    for (std::size_t j = i + 1; j < outputs.size(); ++j) {
+      if (!outputs[j].path.empty() && same_file(out.path, outputs[j].path)) {
+        throw UsageError("--" + out.option + " '" + out.path + "' and --" + outputs[j].option +
+                         " '" + outputs[j].path + "' are the same file; give each its own");
+      }
+    }
+  }
+}
+
 void require_writable_target(const std::string& option, const std::string& path) {
   if (const std::string why = model::output_problem(path); !why.empty()) {
     throw UsageError("--" + option + " '" + path + "': " + why);

@@ -72,4 +72,15 @@ void require_readable_file(const std::string& option, const std::string& path);
 // The file may not exist yet, but its directory must exist and be writable.
 void require_writable_target(const std::string& option, const std::string& path);
 
+// A file named on the command line: the option ("save-model") and the path.
+struct NamedPath {
+  std::string option;
+  std::string path;
+};
+// Throws UsageError when two outputs, or an output and an input, are the same file. Files are
+// compared, not spellings: "./a", "a" and a link to it are one file, also for an output that does
+// not exist yet. Character devices (/dev/null) may take several outputs. Empty paths are skipped.
+void require_distinct_files(const std::vector<NamedPath>& outputs,
+                            const std::vector<NamedPath>& inputs);
+
 }  // namespace clmnist::apps

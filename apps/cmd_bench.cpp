@@ -85,6 +85,11 @@ int run_bench(int argc, char** argv) {
 
   if (data_dir.empty()) data_dir = model::default_data_dir();
   const model::MnistFiles files = model::find_mnist_files(data_dir);
+  require_distinct_files({{"json", json_path}, {"csv", csv_path}},
+                         {{"data file", files.train_images},
+                          {"data file", files.train_labels},
+                          {"data file", files.test_images},
+                          {"data file", files.test_labels}});
   const model::TrainConfig cfg = model::preset_config(opt.preset);
   const model::TrainData data = model::split_for_training(
       model::load_labeled_images(files.train_images, files.train_labels),

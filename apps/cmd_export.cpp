@@ -24,7 +24,8 @@ int run_export(int argc, char** argv) {
           "npy writes one array per parameter: W.npy [784 x 10] and b.npy [10] for softmax\n"
           "regression (logits = x @ W + b); W1.npy [784 x 500], b1.npy, W2.npy [500 x 10], b2.npy\n"
           "for the MLP (logits = tanh(x @ W1 + b1) @ W2 + b2). onnx writes a graph input 'pixels'\n"
-          "[N x 784] -> Gemm(W1, b1) -> Tanh -> ... -> Gemm -> Softmax -> 'probabilities' [N x 10],\n"
+          "[N x 784] -> Gemm(W1, b1) -> Tanh -> ... -> Gemm -> Softmax -> 'probabilities' [N x "
+          "10],\n"
           "with the pixel divisor (input = pixel / divisor) in its metadata.\n\nExamples:\n"
           "  clmnist export --format onnx --output model.onnx\n"
           "  clmnist export --model best_model.safetensors --format npy --output arrays/",
@@ -37,6 +38,12 @@ int run_export(int argc, char** argv) {
   require_readable_file("model", model_path);
   if (format == "onnx") require_writable_target("output", output);
   const model::Model m = model::load_model(model_path);
+  std::vector<NamedPath> outputs;
+  if (format == "onnx") outputs.push_back({"output", output});
+  for (const runtime::ParamSpec& p : m.network.params()) {
+    if (format == "npy") outputs.push_back({"output", output + "/" + p.name + ".npy"});
+  }
+  require_distinct_files(outputs, {{"model", model_path}});
   if (format == "npy") {
     export_npy(m, output);
     std::string names;

@@ -166,18 +166,22 @@ int run_train(int argc, char** argv) {
   if (!save_model.empty()) require_writable_target("save-model", save_model);
   if (!summary_json.empty()) require_writable_target("summary-json", summary_json);
   if (!checkpoint.empty()) require_writable_target("checkpoint", checkpoint);
-  if (!checkpoint.empty() && (checkpoint == save_model || checkpoint == summary_json)) {
-    throw UsageError("--checkpoint '" + checkpoint + "' is also another output of this run");
-  }
-  if (!save_model.empty() && save_model == summary_json) {
-    throw UsageError("--save-model and --summary-json name the same file '" + save_model + "'");
-  }
+  if (data_dir.empty()) data_dir = model::default_data_dir();
+  const model::MnistFiles files = model::find_mnist_files(data_dir);
+  // --checkpoint defaults to the --resume file: that one is read and then rewritten on purpose.
+  require_distinct_files(
+      {{"save-model", save_model}, {"summary-json", summary_json}, {"checkpoint", checkpoint}},
+      {{"data file", files.train_images},
+       {"data file", files.train_labels},
+       {"data file", files.test_images},
+       {"data file", files.test_labels},
+       {"config", vm.count("config") != 0U ? vm["config"].as<std::string>() : ""},
+       {"resume checkpoint", resume == checkpoint ? std::string() : resume}});
 
   std::ostringstream discard;
   std::ostream& out = quiet ? static_cast<std::ostream&>(discard) : std::cout;
   OpenedBackend opened = open_backend(dev, out);
   const runtime::BackendInfo& info = opened.backend->info();
-  if (data_dir.empty()) data_dir = model::default_data_dir();
   out << "Settings: " << model::describe(cfg) << "\n";
   if (verbose) {  // every setting of the table, as a config file would give it
     for (const model::Setting& setting : model::train_settings()) {
@@ -186,7 +190,6 @@ int run_train(int argc, char** argv) {
     }
   }
   out << "Loading MNIST from " << data_dir << " ...\n" << std::flush;
-  const model::MnistFiles files = model::find_mnist_files(data_dir);
   const model::LabeledImages train_file =
       model::load_labeled_images(files.train_images, files.train_labels);
   model::TrainData data = model::split_for_training(

@@ -110,5 +110,33 @@ PY
     [ $rc = 1 ] || fail "a FIFO data file: exit $rc"
     grep -q "FIFO" <<<"$out" || fail "a FIFO data file: no clear message"
     ;;
+  outputs_never_destroy_inputs)
+    # An output that is an input or another output, however it is spelled, is refused with exit 2
+    # before any work, and every file stays as it was.
+    tiny
+    d=$scratch/io; rm -rf "$d"; mkdir -p "$d"
+    short_train --save-model "$d/m.st" --max-steps 3 >/dev/null || fail "training a model"
+    ln -s m.st "$d/link.st"
+    printf 'learning-rate = 0.1\n' > "$d/c.cfg"
+    sums() { sha256sum "$scratch/tiny"/* "$d/m.st" "$d/c.cfg" | sha256sum; }
+    before=$(sums)
+    for args in "train --device cpu --data-dir $scratch/tiny --validation-size 200 --save-model $scratch/tiny/./train-images-idx3-ubyte" \
+                "train --device cpu --data-dir $scratch/tiny --validation-size 200 --summary-json $scratch/tiny/../tiny/t10k-labels-idx1-ubyte" \
+                "train --device cpu --data-dir $scratch/tiny --validation-size 200 --config $d/c.cfg --save-model $d/./c.cfg" \
+                "train --device cpu --data-dir $scratch/tiny --validation-size 200 --save-model $d/a.st --summary-json $d/../io/a.st" \
+                "train --device cpu --data-dir $scratch/tiny --validation-size 200 --save-model $d/b.st --checkpoint $d/./b.st" \
+                "export --model $d/m.st --format onnx --output $d/link.st" \
+                "export --model $d/link.st --format onnx --output $d/./m.st" \
+                "bench --device cpu --data-dir $scratch/tiny --quick --json $scratch/tiny/train-labels-idx1-ubyte"; do
+      # shellcheck disable=SC2086
+      out=$("$bin" $args 2>&1); rc=$?
+      echo "$args -> $rc: $(tail -2 <<<"$out" | head -1)"
+      [ $rc = 2 ] || fail "'$args' exit $rc, not 2"
+      grep -qE "same file|this command reads" <<<"$out" || fail "'$args': no clear message"
+      grep -q "Optimization complete" <<<"$out" && fail "'$args' trained before refusing"
+    done
+    [ "$(sums)" = "$before" ] || fail "an input was changed"
+    [ -L "$d/link.st" ] || fail "the link was replaced"
+    ;;
   *) fail "unknown case" ;;
 esac
