@@ -167,6 +167,14 @@ void require_decay(const char* option, double v) {
 void validate(const TrainConfig& c) {
   require_positive("learning-rate", c.learning_rate, true);
   require_positive("pixel-divisor", c.pixel_divisor, true);
+  const float scale = static_cast<float>(1.0 / c.pixel_divisor);  // what the kernels multiply by
+  if (!(scale > 0) || !std::isfinite(scale)) {
+    char b[64];
+    std::snprintf(b, sizeof b, "%g", c.pixel_divisor);
+    throw std::invalid_argument(std::string("--pixel-divisor ") + b +
+                                " makes the pixel scale 1 / divisor leave the float range; use "
+                                "a divisor from 1e-38 to 1e38 (theano 256, tensorflow 255)");
+  }
   require_positive("improvement-threshold", c.improvement_threshold, false);
   require_decay("l1", c.l1);
   require_decay("l2", c.l2);

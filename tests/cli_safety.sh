@@ -138,5 +138,16 @@ PY
     [ "$(sums)" = "$before" ] || fail "an input was changed"
     [ -L "$d/link.st" ] || fail "the link was replaced"
     ;;
+  float_values_checked_as_used)
+    # Values the device uses as floats are checked as floats, and the message names the option.
+    for pair in "learning-rate 1e-60" "learning-rate 1e39" "pixel-divisor 1e300" \
+                "pixel-divisor 1e-40" "l2 1e-50" "l1 -0.1"; do
+      read -r opt value <<<"$pair"
+      out=$("$bin" train --"$opt" "$value" 2>&1); rc=$?
+      echo "--$opt $value -> $rc: $(head -1 <<<"$out")"
+      [ $rc = 2 ] || fail "--$opt $value exit $rc, not 2"
+      grep -q -- "--$opt" <<<"$out" || fail "--$opt $value: another option is blamed: $out"
+    done
+    ;;
   *) fail "unknown case" ;;
 esac

@@ -295,7 +295,7 @@ case $case in
     true
     ;;
   unsigned_options_refuse_negatives | special_file_outputs | no_validation_is_honest | \
-  inputs_must_be_regular_files | outputs_never_destroy_inputs)
+  inputs_must_be_regular_files | outputs_never_destroy_inputs | float_values_checked_as_used)
     # shellcheck source=tests/cli_safety.sh
     source "$(dirname "$0")/cli_safety.sh"
     ;;
