@@ -134,7 +134,7 @@ int predict_images(const std::vector<std::string>& images, const std::string& mo
     model::GrayImage digit;
     try {
       digit = model::prepare_digit(model::read_image(p), net.image_rows, net.image_cols,
-                                   net.image_rows * 20 / 28);
+                                   std::max<std::size_t>(1, net.image_rows * 20 / 28));
     } catch (const DataError& e) {
       const std::string what = e.what();
       throw DataError(what.rfind(p, 0) == 0 ? what : p + ": " + what);

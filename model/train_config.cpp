@@ -184,6 +184,11 @@ void validate(const TrainConfig& c) {
   if (c.batch_size == 0) throw std::invalid_argument("--batch-size must be at least 1");
   if (c.max_epochs == 0) throw std::invalid_argument("--max-epochs must be at least 1");
   if (c.valid_size == 0) throw std::invalid_argument("--validation-size must be at least 1");
+  if (c.hidden != 0 && c.seed > 0xffffffffu) {
+    throw std::invalid_argument("--seed " + std::to_string(c.seed) +
+                                " is over 4294967295: the weight init's generator (numpy's "
+                                "RandomState, MT19937) takes a 32-bit seed");
+  }
   if (c.hidden > (1u << 20)) {
     throw std::invalid_argument("--hidden " + std::to_string(c.hidden) +
                                 " is over the 1,048,576 units allowed");

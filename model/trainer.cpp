@@ -117,6 +117,10 @@ void check_resumable(const TrainState& s, const TrainData& data, const TrainConf
                       setting_text(cfg, setting) + ")");
     }
   }
+  if (!(s.network == net)) {
+    throw DataError("the checkpoint's network (" + s.network.describe() +
+                    ") differs from the one its settings build (" + net.describe() + ")");
+  }
   try {
     runtime::check_params(net, s.params);
   } catch (const std::invalid_argument& e) {

@@ -98,7 +98,9 @@ class HostExecutable final : public Executable {
   double train_loss(DatasetId id, std::size_t first, std::size_t count) override {
     HostBackend::Dataset& d = checked(id);
     if (count == 0) return 0.0;
-    if (first + count > d.rows) throw std::out_of_range("loss rows outside the dataset");
+    if (first > d.rows || count > d.rows - first) {
+      throw std::out_of_range("loss rows outside the dataset");
+    }
     double s = 0.0;
     for (std::size_t i = first; i < first + count; ++i) s += d.loss[i];
     return s / static_cast<double>(count);
@@ -125,7 +127,9 @@ class HostExecutable final : public Executable {
 
   std::vector<float> predict(DatasetId id, std::size_t first, std::size_t count) override {
     HostBackend::Dataset& d = checked(id);
-    if (first + count > d.rows) throw std::out_of_range("predict rows outside the dataset");
+    if (first > d.rows || count > d.rows - first) {
+      throw std::out_of_range("predict rows outside the dataset");
+    }
     const std::size_t k = net_.classes(), last = net_.layers.size() - 1;
     std::vector<float> probs(count * k);
     for (std::size_t done = 0; done < count; done += max_batch_) {

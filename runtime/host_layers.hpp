@@ -103,8 +103,9 @@ void backward_data(const T* g, std::size_t count, std::size_t k, std::size_t n, 
 
 // wt[c, j] -= lr * (scale * sum_i x_i[j] * g[i, c] + 2 l2 wt[c, j] + l1 sign(wt[c, j])), with the
 // decay terms left out where zero (so l1 = l2 = 0 is the plain update, bit for bit); then
-// b[c] -= lr * sum_i g[i, c]. xrow(i) gives row i of the input (uint8 or T); zero inputs are
-// skipped, which is exact. grad: scratch of k * n.
+// b[c] -= lr * sum_i g[i, c]. xrow(i) gives row i of the input (uint8 or T); every input is
+// summed, in row order, in a loop the compiler vectorises (skipping zeros would be exact too, but
+// for the 10-column softmax regression the list costs more than it saves). grad: scratch of k * n.
 template <class T, class Row>
 void dense_update(Row xrow, std::size_t count, std::size_t n, std::size_t k, T scale, const T* g,
                   const SgdStep& step, T* wt, T* b, std::vector<T>& grad) {

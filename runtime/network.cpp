@@ -1,6 +1,8 @@
 // NetworkSpec: parameters, FLOPs, validation and the JSON form kept in model files.
 #include "network.hpp"
 
+#include <cctype>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -82,9 +84,31 @@ std::string NetworkSpec::describe() const {
   return s + " softmax";
 }
 
+namespace {
+
+// A parameter name becomes a file name (export npy) and an ONNX value name: letters, digits and
+// '_', starting with a letter, and none of the names the ONNX graph gives its own values.
+bool valid_param_name(const std::string& n) {
+  if (n.empty() || n.size() > 64 || !std::isalpha(static_cast<unsigned char>(n[0]))) return false;
+  for (char c : n) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  }
+  if (n == "pixels" || n == "logits" || n == "probabilities") return false;
+  const bool graph_value = (n[0] == 'z' || n[0] == 'h') && n.size() > 1 &&
+                           n.find_first_not_of("0123456789", 1) == std::string::npos;
+  return !graph_value;
+}
+
+}  // namespace
+
 void NetworkSpec::validate() const {
   if (image_rows == 0 || image_cols == 0) throw std::invalid_argument("the image size is zero");
-  if (!(pixel_divisor > 0)) throw std::invalid_argument("the pixel divisor is not positive");
+  const float scale = pixel_scale();
+  if (!(pixel_divisor > 0) || !(scale > 0) || !std::isfinite(scale)) {
+    throw std::invalid_argument(
+        "the pixel divisor is not a positive number whose reciprocal is a "
+        "float (1e-38 to 1e38)");
+  }
   if (layers.empty()) throw std::invalid_argument("the network has no layer");
   std::size_t in = features();
   std::vector<std::string> names;
@@ -98,8 +122,15 @@ void NetworkSpec::validate() const {
     if (l.outputs == 0) {
       throw std::invalid_argument("layer " + std::to_string(i + 1) + " has no outputs");
     }
+    if (i + 1 == layers.size() && l.activation != Activation::kNone) {
+      throw std::invalid_argument("the last layer feeds the softmax head and takes no activation");
+    }
     for (const std::string& n : {l.weight, l.bias}) {
-      if (n.empty()) throw std::invalid_argument("a parameter has no name");
+      if (!valid_param_name(n)) {
+        throw std::invalid_argument("parameter name '" + n.substr(0, 64) +
+                                    "' is not letters, digits and '_' starting with a letter, or "
+                                    "is a name the ONNX graph uses");
+      }
       for (const std::string& m : names) {
         if (m == n) throw std::invalid_argument("parameter name '" + n + "' is used twice");
       }

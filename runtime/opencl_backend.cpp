@@ -142,7 +142,6 @@ ClDataset& OpenClBackend::sparse_dataset(DatasetId id) {
     if (index.size() > 0xffffffffu) throw std::invalid_argument("the dataset is too large");
     start[r + 1] = static_cast<std::uint32_t>(index.size());
   }
-  d.nonzeros = index.size();
   d.nz_start = make_buffer(CL_MEM_READ_ONLY, start.size() * 4, "sparse index");
   d.nz_index = make_buffer(CL_MEM_READ_ONLY, index.size() * 2, "sparse index");
   q.enqueueWriteBuffer(d.nz_start, CL_TRUE, 0, start.size() * 4, start.data());

@@ -25,7 +25,7 @@ struct ClDataset {
   cl::Buffer wrong;     // [rows] uint8, evaluation
   cl::Buffer nz_start;  // [rows + 1] uint32: row r's non-zero pixels are nz_index[start[r] ..
   cl::Buffer nz_index;  // start[r + 1]), as ushort column indices in increasing order
-  std::size_t rows = 0, features = 0, stride = 0, nonzeros = 0;
+  std::size_t rows = 0, features = 0, stride = 0;
 };
 
 class OpenClBackend final : public Backend {

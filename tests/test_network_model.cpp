@@ -154,3 +154,35 @@ TEST_CASE("model files of the first format load as softmax regression", "[model_
   CHECK(l.params == m.params);
   CHECK(l.metadata.at("preset") == "theano");
 }
+
+TEST_CASE("a network description from a file is checked before anything uses it", "[model_file]") {
+  const runtime::NetworkSpec good =
+      model::network_for(model::preset_config("theano-mlp"), 28, 28, 10);
+  const std::string json = runtime::to_json(good);
+  CHECK(runtime::network_from_json(json) == good);
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string s = json;
+    const std::size_t at = s.find(from);
+    REQUIRE(at != std::string::npos);
+    return s.replace(at, from.size(), to);
+  };
+  // The last layer feeds the softmax head: an activation there would be ignored by training and
+  // applied by the ONNX export.
+  CHECK_THROWS_WITH(
+      runtime::network_from_json(with(R"("activation":"none")", R"("activation":"tanh")")),
+      Catch::Contains("takes no activation"));
+  // Parameter names become file and ONNX value names.
+  for (const char* name : {"../../x", "W 1", "", "pixels", "z1", "probabilities", "_W"}) {
+    INFO(name);
+    CHECK_THROWS_WITH(runtime::network_from_json(
+                          with(R"("weight":"W1")", std::string(R"("weight":")") + name + "\"")),
+                      Catch::Contains("parameter name"));
+  }
+  // A pixel scale that leaves the float range.
+  for (const char* div : {"1e-300", "1e300", "0", "-256"}) {
+    INFO(div);
+    CHECK_THROWS_WITH(runtime::network_from_json(with(R"("pixel_divisor":256.0)",
+                                                      std::string(R"("pixel_divisor":)") + div)),
+                      Catch::Contains("pixel divisor"));
+  }
+}
