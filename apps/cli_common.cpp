@@ -83,8 +83,10 @@ void add_device_options(po::options_description& desc, DeviceOptions& opts, bool
   desc.add_options()                                              //
       ("device,d", po::value(&opts.device), device_help.c_str())  //
       ("impl", po::value(&opts.impl)->default_value("auto"),
-       "kernels on OpenCL devices: auto (the planner: for softmax regression the fused kernels "
-       "on CPUs and CLBlast on GPUs, else dense), fused, dense, clblast")  //
+       "kernels on OpenCL devices: auto (the tuned choice cached by `clmnist tune` for this "
+       "device and network, else the device class's default: cpu on CPUs, gpu elsewhere), cpu "
+       "(fused for softmax regression, else dense), gpu, clblast; or a CPU family by name: "
+       "fused, dense")  //
       ("gemm", po::value(&opts.gemm), "the old name of --impl")            //
       ("no-kernel-cache", po::bool_switch(&opts.no_kernel_cache),
        "compile kernels from source, bypassing the on-disk binary cache")  //

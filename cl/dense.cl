@@ -24,12 +24,7 @@
 #define CHUNK 32
 #endif
 
-#ifdef cl_khr_fp64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-typedef double acc_t;  // Theano's SoftmaxWithBias sums in double
-#else
-typedef float acc_t;
-#endif
+#include "softmax_sum.clh"
 
 #define CLMNIST_CAT(a, b) a##b
 #define CLMNIST_XCAT(a, b) CLMNIST_CAT(a, b)

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,17 +53,24 @@ struct Ceilings {
 };
 
 // Which implementation family runs the layers: the planner's choice (auto) or a forced one.
-// fused: the CPU kernels of cl/fused.cl (one dense layer + softmax head, no weight decay);
-// dense: per-layer kernels of cl/dense.cl (any network); clblast: CLBlast GEMMs with
-// cl/softmax.cl (one dense layer + softmax head, no weight decay); host: the host backend.
-enum class Impl { kAuto, kFused, kDense, kClblast };
+// cpu: the CPU-shaped kernels (fused where it fits, else dense); fused: cl/fused.cl (one dense
+// layer + softmax head, no weight decay); dense: per-layer kernels of cl/dense.cl (any network);
+// gpu: the GPU-shaped per-layer kernels of cl/gpu.cl (any network); clblast: CLBlast GEMMs with
+// cl/softmax.cl (one dense layer + softmax head, no weight decay).
+enum class Impl { kAuto, kCpu, kFused, kDense, kGpu, kClblast };
 const char* to_string(Impl impl);
 Impl parse_impl(const std::string& name);  // throws std::invalid_argument
+
+// Tunable settings of an implementation family by name: "fwd_wg" = 128 sets it for every layer,
+// "L2.fwd_wg" for layer 2 only (1-based). Unset ones take the built-in defaults of the device
+// class; a family refuses names it does not have.
+using Tunables = std::map<std::string, unsigned>;
 
 struct CompileOptions {
   std::size_t max_batch = 0;  // rows of the largest sgd_step
   Impl impl = Impl::kAuto;
   bool weight_decay = false;  // sgd_step may be given l1 or l2 != 0
+  Tunables tunables;          // for the family that runs (the planner's or the forced one)
 };
 
 // A backend is a device: it holds datasets, programs, caches and profiling, and compiles

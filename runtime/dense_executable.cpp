@@ -7,6 +7,7 @@
 
 #include "fault_injection.hpp"
 #include "opencl_executables.hpp"
+#include "tunables.hpp"
 
 namespace clmnist::runtime {
 namespace {
@@ -22,7 +23,8 @@ struct DenseTuning {
   std::size_t local = 0;
 };
 
-DenseTuning dense_tuning(const DeviceDesc& device) {
+DenseTuning dense_tuning(const DeviceDesc& device, std::size_t layers, const Tunables& tunables) {
+  check_tunables(tunables, "dense", dense_tunable_names(), layers);
   DenseTuning t;
   if (device.type == DeviceType::kCpu) {
     // The device's vector width, and one work-item per work-group: the kernels are vectorised by
@@ -31,6 +33,25 @@ DenseTuning dense_tuning(const DeviceDesc& device) {
     // pthread-haswell; docs/PERFORMANCE.md).
     t.vec = device.preferred_float_vector >= 16 ? 16 : 8;
     t.local = 1;
+  }
+  // One program serves every layer: these tunables have no per-layer form.
+  for (const auto& [name, value] : tunables) {
+    if (name.find('.') != std::string::npos) {
+      throw std::invalid_argument("dense tunables apply to every layer; '" + name +
+                                  "' names one (leave out the L<k>. prefix)");
+    }
+  }
+  t.vec = tunable(tunables, "vec", 0, t.vec);
+  t.tile = tunable(tunables, "tile", 0, t.tile);
+  t.blocks = tunable(tunables, "blocks", 0, t.blocks);
+  t.chunk = tunable(tunables, "chunk", 0, t.chunk);
+  t.local = tunable(tunables, "local", 0, static_cast<unsigned>(t.local));
+  if (t.vec != 4 && t.vec != 8 && t.vec != 16) {
+    throw std::invalid_argument("dense vec must be 4, 8 or 16, not " + std::to_string(t.vec));
+  }
+  if (t.tile < 1 || t.tile > 8 || t.blocks < 1 || t.blocks > 1024 || t.chunk < 1 ||
+      t.chunk > 64 || t.local > 1024) {
+    throw std::invalid_argument("dense tile must be 1-8, blocks 1-1024, chunk 1-64, local 0-1024");
   }
   return t;
 }
@@ -41,7 +62,7 @@ class DenseExecutable final : public Executable {
  public:
   DenseExecutable(OpenClBackend& be, const NetworkSpec& net, const CompileOptions& options)
       : be_(be), ctx_(be.context()), net_(net), max_batch_(options.max_batch) {
-    const DenseTuning t = dense_tuning(ctx_.desc());
+    const DenseTuning t = dense_tuning(ctx_.desc(), net.layers.size(), options.tunables);
     vec_ = t.vec;
     blocks_ = t.blocks;
     tile_ = t.tile;
@@ -85,7 +106,7 @@ class DenseExecutable final : public Executable {
 
   void write_param(const std::string& name, const std::vector<float>& values) override {
     guarded("writing parameters", [&] {
-      const auto [l, is_bias] = locate(name, values.size());
+      const auto [l, is_bias] = param_slot(net_, name, values.size());
       const DenseLayer& d = net_.layers[l];
       if (is_bias) {
         ctx_.queue().enqueueWriteBuffer(layers_[l].b, CL_TRUE, 0, d.outputs * 4, values.data());
@@ -102,7 +123,7 @@ class DenseExecutable final : public Executable {
 
   std::vector<float> read_param(const std::string& name) override {
     return guarded("reading parameters", [&] {
-      const auto [l, is_bias] = locate(name, 0);
+      const auto [l, is_bias] = param_slot(net_, name, 0);
       const DenseLayer& d = net_.layers[l];
       if (is_bias) {
         std::vector<float> out(d.outputs);
@@ -222,29 +243,7 @@ class DenseExecutable final : public Executable {
     return KernelHandle(ctx_, "dense", defines_, name, local_);
   }
 
-  ClDataset& checked(DatasetId id) {
-    ClDataset& d = be_.sparse_dataset(id);
-    if (d.features != net_.features()) {
-      throw std::invalid_argument("dataset has " + std::to_string(d.features) +
-                                  " features, the network takes " +
-                                  std::to_string(net_.features()));
-    }
-    return d;
-  }
-
-  // The layer of a parameter and whether it is the bias; checks a write's size (values != 0).
-  std::pair<std::size_t, bool> locate(const std::string& name, std::size_t values) const {
-    const ParamSpec p = net_.param(name);  // throws for an unknown name
-    if (values != 0 && values != p.size()) {
-      throw std::invalid_argument("parameter '" + name + "' needs " + std::to_string(p.size()) +
-                                  " values, not " + std::to_string(values));
-    }
-    for (std::size_t l = 0; l < net_.layers.size(); ++l) {
-      if (net_.layers[l].weight == name) return {l, false};
-      if (net_.layers[l].bias == name) return {l, true};
-    }
-    return {0, false};
-  }
+  ClDataset& checked(DatasetId id) { return network_dataset(be_, net_, id, true); }
 
   std::size_t tiles(const Layer& L) const { return (L.ostride / vec_ + tile_ - 1) / tile_; }
 
@@ -283,6 +282,10 @@ class DenseExecutable final : public Executable {
 };
 
 }  // namespace
+
+std::vector<std::string> dense_tunable_names() {
+  return {"vec", "tile", "blocks", "chunk", "local"};
+}
 
 std::unique_ptr<Executable> make_dense_executable(OpenClBackend& be, const NetworkSpec& net,
                                                   const CompileOptions& options) {

@@ -3,6 +3,7 @@
 #include "executable.hpp"
 
 #include <stdexcept>
+#include <utility>
 
 #include "backend.hpp"
 
@@ -41,27 +42,25 @@ std::string plan_impls(const std::vector<PlanStep>& plan) {
   return s;
 }
 
+namespace {
+constexpr std::pair<Impl, const char*> kImplNames[] = {
+    {Impl::kAuto, "auto"}, {Impl::kCpu, "cpu"},         {Impl::kFused, "fused"},
+    {Impl::kDense, "dense"}, {Impl::kGpu, "gpu"}, {Impl::kClblast, "clblast"}};
+}  // namespace
+
 const char* to_string(Impl impl) {
-  switch (impl) {
-    case Impl::kAuto:
-      return "auto";
-    case Impl::kFused:
-      return "fused";
-    case Impl::kDense:
-      return "dense";
-    case Impl::kClblast:
-      return "clblast";
+  for (const auto& [value, name] : kImplNames) {
+    if (value == impl) return name;
   }
   return "?";
 }
 
 Impl parse_impl(const std::string& name) {
-  if (name == "auto") return Impl::kAuto;
-  if (name == "fused") return Impl::kFused;
-  if (name == "dense") return Impl::kDense;
-  if (name == "clblast") return Impl::kClblast;
+  for (const auto& [value, known] : kImplNames) {
+    if (name == known) return value;
+  }
   throw std::invalid_argument("unknown implementation '" + name +
-                              "' (allowed: auto, fused, dense, clblast)");
+                              "' (allowed: auto, cpu, gpu, clblast; or fused, dense)");
 }
 
 void check_minibatch(std::size_t first, std::size_t count, std::size_t rows,

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "opencl_executables.hpp"
+#include "tunables.hpp"
 #include "opencl_logreg.hpp"
 
 namespace clmnist::runtime {
@@ -131,8 +132,15 @@ std::string fused_unfit(const NetworkSpec& net, const CompileOptions& options) {
 
 std::unique_ptr<Executable> make_fused_executable(OpenClBackend& be, const NetworkSpec& net,
                                                   const CompileOptions& options) {
-  return std::make_unique<FusedExecutable>(be, net, options,
-                                           fused_tuning(be.context().desc(), be.options().fused));
+  check_tunables(options.tunables, "fused", fused_tunable_names(), 1);
+  FusedOverrides o = be.options().fused;
+  o.vec = tunable(options.tunables, "vec", 0, o.vec);
+  o.rows = tunable(options.tunables, "rows", 0, o.rows);
+  o.skip_zero = static_cast<int>(
+      tunable(options.tunables, "skip_zero", 0, static_cast<unsigned>(o.skip_zero)));
+  return std::make_unique<FusedExecutable>(be, net, options, fused_tuning(be.context().desc(), o));
 }
+
+std::vector<std::string> fused_tunable_names() { return {"vec", "rows", "skip_zero"}; }
 
 }  // namespace clmnist::runtime

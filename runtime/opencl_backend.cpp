@@ -42,33 +42,39 @@ std::unique_ptr<Executable> OpenClBackend::compile(const NetworkSpec& net,
   if (options.max_batch == 0) throw std::invalid_argument("max_batch must be at least 1");
   return guarded(
       "compiling the network for the OpenCL device", [&]() -> std::unique_ptr<Executable> {
+        const auto refuse = [&](const char* family, const std::string& why) {
+          if (!why.empty()) {
+            throw std::invalid_argument(std::string("--impl ") + family + " cannot run " +
+                                        net.describe() + ": " + why + " (use dense or gpu)");
+          }
+        };
+        const bool fused_fits = fused_unfit(net, options).empty();
         switch (options.impl) {
           case Impl::kFused:
-            if (const std::string why = fused_unfit(net, options); !why.empty()) {
-              throw std::invalid_argument("--impl fused cannot run " + net.describe() + ": " + why +
-                                          " (use dense)");
-            }
+            refuse("fused", fused_unfit(net, options));
             return make_fused_executable(*this, net, options);
           case Impl::kClblast:
-            if (const std::string why = clblast_unfit(net, options); !why.empty()) {
-              throw std::invalid_argument("--impl clblast cannot run " + net.describe() + ": " +
-                                          why + " (use dense)");
-            }
+            refuse("clblast", clblast_unfit(net, options));
             return make_clblast_executable(*this, net, options);
           case Impl::kDense:
             return make_dense_executable(*this, net, options);
+          case Impl::kCpu:
+            return fused_fits ? make_fused_executable(*this, net, options)
+                              : make_dense_executable(*this, net, options);
+          case Impl::kGpu:
+            refuse("gpu", gpu_unfit(net, options));
+            return make_gpu_executable(*this, net, options);
           case Impl::kAuto:
             break;
         }
-        // Softmax regression keeps the paths measured for it (docs/PERFORMANCE.md): the fused CPU
-        // kernels on CPUs, CLBlast elsewhere. Everything else runs the per-layer dense kernels.
-        if (ctx_.desc().type == DeviceType::kCpu && fused_unfit(net, options).empty()) {
-          return make_fused_executable(*this, net, options);
+        // The built-in defaults of the device class (a tuned plan comes in as a forced family
+        // with its tunables). CPUs: the CPU family, so softmax regression keeps the fused kernels
+        // measured for it (docs/PERFORMANCE.md). Other devices: the GPU family where it fits.
+        if (ctx_.desc().type == DeviceType::kCpu || !gpu_unfit(net, options).empty()) {
+          return fused_fits ? make_fused_executable(*this, net, options)
+                            : make_dense_executable(*this, net, options);
         }
-        if (ctx_.desc().type != DeviceType::kCpu && clblast_unfit(net, options).empty()) {
-          return make_clblast_executable(*this, net, options);
-        }
-        return make_dense_executable(*this, net, options);
+        return make_gpu_executable(*this, net, options);
       });
 }
 
@@ -155,6 +161,28 @@ void OpenClBackend::set_order(DatasetId id, const std::vector<std::uint32_t>& or
     if (order.size() != d.rows) throw std::invalid_argument("order size differs from the rows");
     if (d.rows != 0) ctx_.queue().enqueueWriteBuffer(d.order, CL_TRUE, 0, d.rows * 4, order.data());
   });
+}
+
+ParamSlot param_slot(const NetworkSpec& net, const std::string& name, std::size_t values) {
+  const ParamSpec p = net.param(name);  // throws for an unknown name
+  if (values != 0 && values != p.size()) {
+    throw std::invalid_argument("parameter '" + name + "' needs " + std::to_string(p.size()) +
+                                " values, not " + std::to_string(values));
+  }
+  for (std::size_t l = 0; l < net.layers.size(); ++l) {
+    if (net.layers[l].weight == name) return {l, false};
+    if (net.layers[l].bias == name) return {l, true};
+  }
+  return {};
+}
+
+ClDataset& network_dataset(OpenClBackend& be, const NetworkSpec& net, DatasetId id, bool sparse) {
+  ClDataset& d = sparse ? be.sparse_dataset(id) : be.dataset(id);
+  if (d.features != net.features()) {
+    throw std::invalid_argument("dataset has " + std::to_string(d.features) +
+                                " features, the network takes " + std::to_string(net.features()));
+  }
+  return d;
 }
 
 double mean_loss(Context& ctx, const ClDataset& d, std::size_t first, std::size_t count) {

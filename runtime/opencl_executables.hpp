@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "opencl_backend.hpp"
 
@@ -14,6 +15,7 @@ namespace clmnist::runtime {
 std::string fused_unfit(const NetworkSpec& net, const CompileOptions& options);
 std::unique_ptr<Executable> make_fused_executable(OpenClBackend& be, const NetworkSpec& net,
                                                   const CompileOptions& options);
+std::vector<std::string> fused_tunable_names();  // vec, rows, skip_zero
 
 // clblast: CLBlast GEMMs with cl/softmax.cl, for the same networks as fused.
 std::string clblast_unfit(const NetworkSpec& net, const CompileOptions& options);
@@ -23,6 +25,33 @@ std::unique_ptr<Executable> make_clblast_executable(OpenClBackend& be, const Net
 // dense: cl/dense.cl, one forward and one update kernel per layer; any network, weight decay.
 std::unique_ptr<Executable> make_dense_executable(OpenClBackend& be, const NetworkSpec& net,
                                                   const CompileOptions& options);
+std::vector<std::string> dense_tunable_names();
+
+// gpu: cl/gpu.cl, GPU-shaped forward and update kernels per layer; any network, weight decay.
+std::string gpu_unfit(const NetworkSpec& net, const CompileOptions& options);
+std::unique_ptr<Executable> make_gpu_executable(OpenClBackend& be, const NetworkSpec& net,
+                                                const CompileOptions& options);
+// One layer's tunables of cl/gpu.cl (its header explains them).
+struct GpuTuning {
+  unsigned fwd_wg = 256, fwd_cols = 16, fwd_rows = 1, upd_wg = 256, upd_cols = 16;
+};
+std::vector<std::string> gpu_tunable_names();
+// The device class's defaults for a layer, then the tunables given; checked (invalid_argument).
+GpuTuning gpu_layer_tuning(const DeviceDesc& device, const NetworkSpec& net, std::size_t layer,
+                           const Tunables& tunables);
+// Columns per group clamped to the group sizes (after a driver lowered them).
+GpuTuning fit_gpu_tuning(GpuTuning t);
+std::string gpu_defines(const GpuTuning& t);  // "-DFWD_WG=256 -DFWD_COLS=16 ..."
+
+// The layer of a parameter and whether it is the bias; checks a write's size (values != 0).
+struct ParamSlot {
+  std::size_t layer = 0;
+  bool is_bias = false;
+};
+ParamSlot param_slot(const NetworkSpec& net, const std::string& name, std::size_t values);
+// The backend's dataset `id`, checked against the network's inputs; with its sparse index when
+// `sparse`.
+ClDataset& network_dataset(OpenClBackend& be, const NetworkSpec& net, DatasetId id, bool sparse);
 
 // Tunables of the fused kernels on a device: VEC, the float vector width of each work-item's
 // dot products; ROWS, the minibatch rows each forward work-item computes; SKIP_ZERO, whether

@@ -1,4 +1,4 @@
-// Every OpenCL implementation (fused, dense, clblast) against the host backend on the networks it
+// Every OpenCL implementation (fused, dense, gpu, clblast) against the host backend on the networks it
 // runs: softmax regression and MLPs with tanh and relu hidden layers, at awkward sizes (33 and 72
 // inputs, 7 and 37 hidden units, 5 classes, minibatches of 1, 7 and 33 rows), with and without
 // L1/L2 weight decay. A few SGD steps from the same random parameters on both, then every
@@ -7,10 +7,12 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <stdexcept>
+#include <tuple>
 
 #include "backend.hpp"
 #include "opencl_backend.hpp"
 #include "test_support.hpp"
+#include "tunables.hpp"
 #include "trainer.hpp"
 
 using namespace clmnist;
@@ -77,10 +79,11 @@ struct Outcome {
 Outcome run_case(runtime::Backend& be, Impl impl, const runtime::NetworkSpec& net,
                  const test::Synthetic& data, const std::vector<std::uint32_t>& order,
                  std::size_t batch, const runtime::SgdStep& step,
-                 const runtime::ParamValues& start) {
+                 const runtime::ParamValues& start, const runtime::Tunables& tunables = {}) {
   runtime::CompileOptions o;
   o.max_batch = batch;
   o.impl = impl;
+  o.tunables = tunables;
   o.weight_decay = step.l1 != 0.0f || step.l2 != 0.0f;
   auto exec = be.compile(net, o);
   // Parameters start at zero.
@@ -139,13 +142,21 @@ TEST_CASE("every OpenCL implementation matches the host backend", "[device][back
   struct Device {
     const char* name;
     Impl impl;
+    runtime::Tunables tunables;
     std::unique_ptr<runtime::Backend> be;
   };
   std::vector<Device> devices;
-  for (const auto& [name, impl] :
-       {std::pair{"fused", Impl::kFused}, std::pair{"dense", Impl::kDense},
-        std::pair{"clblast", Impl::kClblast}}) {
-    devices.push_back({name, impl, runtime::make_backend(desc, {})});
+  // The gpu family twice: its defaults, and small groups that split every layer's columns (so the
+  // gradient below takes its own launch) with several rows a forward group.
+  const runtime::Tunables gpu_split = runtime::parse_tunables(
+      "fwd_wg=32,upd_wg=16,fwd_cols=8,upd_cols=4,fwd_rows=3");
+  for (const auto& [name, impl, tunables] :
+       {std::tuple{"fused", Impl::kFused, runtime::Tunables{}},
+        std::tuple{"dense", Impl::kDense, runtime::Tunables{}},
+        std::tuple{"gpu", Impl::kGpu, runtime::Tunables{}},
+        std::tuple{"gpu split", Impl::kGpu, gpu_split},
+        std::tuple{"clblast", Impl::kClblast, runtime::Tunables{}}}) {
+    devices.push_back({name, impl, tunables, runtime::make_backend(desc, {})});
   }
   std::size_t compared = 0, cases_with_ties = 0;
   std::uint32_t seed = 1000;
@@ -168,9 +179,11 @@ TEST_CASE("every OpenCL implementation matches the host backend", "[device][back
         const bool decay = dc.l1 != 0.0f || dc.l2 != 0.0f;
         for (Device& dev : devices) {
           INFO("implementation " << dev.name);
-          const bool fits = dev.impl == Impl::kDense || (single_layer(net) && !decay);
+          const bool fits = dev.impl == Impl::kDense || dev.impl == Impl::kGpu ||
+                            (single_layer(net) && !decay);
           if (!fits) continue;  // the refusals are checked below
-          const Outcome got = run_case(*dev.be, dev.impl, net, data, order, batch, step, start);
+          const Outcome got =
+              run_case(*dev.be, dev.impl, net, data, order, batch, step, start, dev.tunables);
           for (const runtime::ParamSpec& p : net.params()) {
             CHECK(test::mismatches(got.params.at(p.name), ref.params.at(p.name), p.name) == "");
           }
@@ -185,9 +198,10 @@ TEST_CASE("every OpenCL implementation matches the host backend", "[device][back
       }
     }
   }
-  // The 2 single-layer networks on fused and clblast without decay; every case on dense.
+  // The 2 single-layer networks on fused and clblast without decay; every case on dense and on
+  // both gpu settings.
   const std::size_t nets = networks().size(), batches = test::sizes({1, 7, 33}, 7).size();
-  CHECK(compared == batches * (2 * 2 + nets * decays().size()));
+  CHECK(compared == batches * (2 * 2 + 3 * nets * decays().size()));
   CHECK(cases_with_ties <= 2);  // so nearly every count above was compared exactly
 }
 
@@ -218,7 +232,7 @@ TEST_CASE("fused and clblast refuse MLPs and weight decay, dense runs them", "[d
   CHECK(runtime::plan_impls(be->compile(mlp, decayed)->plan()) == "dense");
   CHECK(runtime::plan_impls(be->compile(logreg, decayed)->plan()) == "dense");
   // Every implementation refuses minibatches past the compiled size or the dataset.
-  for (Impl impl : {Impl::kFused, Impl::kDense, Impl::kClblast}) {
+  for (Impl impl : {Impl::kFused, Impl::kDense, Impl::kGpu, Impl::kClblast}) {
     INFO("implementation " << runtime::to_string(impl));
     plain.impl = impl;
     auto exec = be->compile(logreg, plain);
@@ -239,10 +253,12 @@ TEST_CASE("parameters round-trip exactly through every implementation", "[device
   };
   for (const Target& t :
        {Target{"host", true, Impl::kAuto}, Target{"fused", false, Impl::kFused},
-        Target{"dense", false, Impl::kDense}, Target{"clblast", false, Impl::kClblast}}) {
+        Target{"dense", false, Impl::kDense}, Target{"gpu", false, Impl::kGpu},
+        Target{"clblast", false, Impl::kClblast}}) {
     auto be = runtime::make_backend(t.host ? runtime::host_device_desc(0) : desc, {});
     for (const NetCase& nc : networks()) {
-      if (t.impl != Impl::kDense && !t.host && !single_layer(nc.net)) continue;
+      if (t.impl != Impl::kDense && t.impl != Impl::kGpu && !t.host && !single_layer(nc.net))
+        continue;
       INFO("implementation " << t.name << ", " << nc.what);
       runtime::CompileOptions o;
       o.max_batch = 7;
