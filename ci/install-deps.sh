@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages clmnist needs to build, test and fetch MNIST. Safe to re-run:
-# installs only what is missing. Uses sudo when not root.
+# Installs the Debian 12 packages clmnist needs to build, test, lint its kernels and fetch MNIST.
+# Safe to re-run: installs only what is missing. Uses sudo when not root.
 set -euo pipefail
 
 packages=(
@@ -9,6 +9,10 @@ packages=(
   libclblast-dev libboost-program-options-dev catch2 zlib1g-dev nlohmann-json3-dev
   clang-14 libclang-rt-14-dev oclgrind python3 python3-numpy libopenblas0-pthread
   libonnx-dev libprotobuf-dev python3-onnx libpng-dev libstb-dev fonts-dejavu-core python3-torch
+  # The kernel compile matrix (ci/lint-kernels.sh): clang-15 for nvptx, amdgcn and spir64 with
+  # libclc-15's built-ins, Intel's compiler (ocloc in intel-opencl-icd); Mesa's rusticl as a
+  # second runtime (ci/test-rusticl.sh).
+  clang-15 libclang-common-15-dev libclc-15 intel-opencl-icd mesa-opencl-icd
 )
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 
