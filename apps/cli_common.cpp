@@ -88,6 +88,12 @@ void add_device_options(po::options_description& desc, DeviceOptions& opts, bool
        "(fused for softmax regression, else dense), gpu, clblast; or a CPU family by name: "
        "fused, dense")  //
       ("gemm", po::value(&opts.gemm), "the old name of --impl")            //
+      ("tune", po::value(&opts.tune),
+       "tunables for this run, NAME=N,... (L2.NAME=N for layer 2 only), overriding a tuned or "
+       "default choice; `clmnist tune --list` names them per family")  //
+      ("tuning-file", po::value(&opts.tuning_file),
+       "the tuned choices of `clmnist tune` (default: $CLMNIST_TUNING_FILE, else "
+       "$XDG_CACHE_HOME/clmnist/tuning.json, else ~/.cache/clmnist/tuning.json)")  //
       ("no-kernel-cache", po::bool_switch(&opts.no_kernel_cache),
        "compile kernels from source, bypassing the on-disk binary cache")  //
       ("kernel-cache-dir", po::value(&opts.kernel_cache_dir),

@@ -34,13 +34,15 @@ bool parse_command_line(int argc, char** argv, const po::options_description& op
                         const std::string& usage, po::variables_map& vm,
                         const po::positional_options_description* positional = nullptr);
 
-// --device, --impl (alias --gemm), --no-kernel-cache, --kernel-cache-dir
+// --device, --impl (alias --gemm), --tune, --tuning-file, --no-kernel-cache, --kernel-cache-dir
 struct DeviceOptions {
   std::string device;
   std::string impl = "auto";
   std::string gemm;  // the old name of --impl
   bool no_kernel_cache = false;
   std::string kernel_cache_dir;
+  std::string tune;         // --tune NAME=N,...: tunables for this run
+  std::string tuning_file;  // --tuning-file: where `clmnist tune` keeps its winners
 };
 void add_device_options(po::options_description& desc, DeviceOptions& opts, bool allow_all);
 // The backend options of the flags, with the fused kernels' tunables from CLMNIST_VEC,

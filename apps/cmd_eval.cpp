@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cli_common.hpp"
+#include "tuning_choice.hpp"
 #include "commands.hpp"
 #include "gray_image.hpp"
 #include "mnist.hpp"
@@ -29,6 +30,8 @@ std::unique_ptr<runtime::Executable> compile_model(OpenedBackend& opened, const 
   runtime::CompileOptions o;
   o.max_batch = batch;
   o.impl = impl_choice(dev);
+  std::ostringstream quiet;  // the tuned line of a run's log has no place in eval's output
+  apply_tuning(dev, opened.device, m.network, o, quiet);
   std::unique_ptr<runtime::Executable> exec = compile_network(*opened.backend, m.network, o);
   exec->write_params(m.params);
   return exec;

@@ -18,6 +18,8 @@
 #include "progress.hpp"
 #include "safetensors.hpp"
 #include "trainer.hpp"
+#include "tunables.hpp"
+#include "tuning_choice.hpp"
 
 namespace clmnist::apps {
 namespace {
@@ -205,8 +207,10 @@ int run_train(int argc, char** argv) {
 
   const runtime::NetworkSpec net =
       model::network_for(cfg, data.train.image_rows, data.train.image_cols, data.classes);
-  std::unique_ptr<runtime::Executable> exec =
-      compile_network(*opened.backend, net, model::compile_options(cfg, impl_choice(dev)));
+  runtime::CompileOptions compile = model::compile_options(cfg, impl_choice(dev));
+  const TuningChoice tuning = apply_tuning(dev, opened.device, net, compile, out);
+  hint_untuned(tuning, opened.device);
+  std::unique_ptr<runtime::Executable> exec = compile_network(*opened.backend, net, compile);
   const std::vector<runtime::PlanStep> plan = exec->plan();
   out << "Building kernels and uploading the data (" << runtime::plan_impls(plan) << " path) ...\n"
       << std::flush;
@@ -221,6 +225,7 @@ int run_train(int argc, char** argv) {
     copy.metadata["platform"] = info.platform;
     copy.metadata["preset"] = cfg.preset;
     copy.metadata["plan"] = runtime::describe(plan);
+    copy.metadata["tuning"] = tuning.source;
     for (const char* key : {"learning_rate", "l1", "l2", "batch_size", "seed", "shuffle"}) {
       const model::Setting& s = model::find_setting(key);
       copy.metadata[key] = s.key == std::string("learning_rate") ? format_g(cfg.learning_rate)
@@ -343,6 +348,12 @@ int run_train(int argc, char** argv) {
                            {"impl", p.impl},
                            {"options", p.options}});
     }
+    j["tuning"] = {{"source", tuning.source},
+                   {"tunables", runtime::to_string(compile.tunables)},
+                   {"file", tuning.file.empty() ? nlohmann::ordered_json(nullptr)
+                                                : nlohmann::ordered_json(tuning.file)},
+                   {"tuned_at", tuning.tuned_at.empty() ? nlohmann::ordered_json(nullptr)
+                                                        : nlohmann::ordered_json(tuning.tuned_at)}};
     j["epochs"] = r.epochs;
     j["iterations"] = r.iterations;
     j["best_epoch"] =

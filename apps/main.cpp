@@ -27,6 +27,7 @@ const char* kUsage =
     "  devices   list every OpenCL platform and device, and the host backend\n"
     "  train     train on MNIST (default: the Theano logistic_sgd.py protocol)\n"
     "  presets   the presets of train and bench: model, protocol, published figures\n"
+    "  tune      measure the fastest kernels for a device and store them for --impl auto\n"
     "  eval      error of a saved model on the test set\n"
     "  predict   predicted and true labels of the first test images\n"
     "  bench     benchmark devices on the same training work\n"
@@ -70,8 +71,9 @@ int main(int argc, char** argv) {
     if (command == "bench") return apps::run_bench(argc - 1, argv + 1);
     if (command == "export") return apps::run_export(argc - 1, argv + 1);
     if (command == "presets") return apps::run_presets(argc - 1, argv + 1);
+    if (command == "tune") return apps::run_tune(argc - 1, argv + 1);
     std::cerr << "clmnist: unknown command '" << command
-              << "' (commands: devices, train, presets, eval, predict, bench, export; see clmnist --help)\n";
+              << "' (commands: devices, train, presets, eval, predict, bench, export, tune; see clmnist --help)\n";
     return 2;
   } catch (const apps::UsageError& e) {
     std::cerr << "clmnist " << command << ": " << e.what() << "\n(see clmnist " << command

@@ -129,6 +129,16 @@ struct BackendOptions {
   std::string cache_dir;     // where the binaries go; empty: no persistent cache
 };
 
+// A hash of every kernel source an implementation family builds (hex, 16 digits; "" without
+// OpenCL): tuned settings are only valid for the sources they were measured with.
+std::string kernel_sources_hash();
+
+// The kernel programs family `impl` builds for `net` on `device` with `options`, one line each:
+// "cl/<file>.cl <defines>" (the compile matrix of ci/lint-kernels.sh builds each). Only kGpu,
+// kDense and kFused have programs of their own; throws std::invalid_argument as compile does.
+std::vector<std::string> program_variants(Impl impl, const DeviceDesc& device,
+                                          const NetworkSpec& net, const CompileOptions& options);
+
 // The backend for a listed device: the host backend or an OpenCL one.
 std::unique_ptr<Backend> make_backend(const DeviceDesc& device, const BackendOptions& options);
 

@@ -20,6 +20,24 @@ void check_dataset_shape(const DatasetView& data, std::size_t features) {
   }
 }
 
+std::string kernel_sources_hash() {
+#ifdef CLMNIST_WITH_OPENCL
+  return opencl_kernel_sources_hash();
+#else
+  return "";
+#endif
+}
+
+std::vector<std::string> program_variants(Impl impl, const DeviceDesc& device,
+                                          const NetworkSpec& net, const CompileOptions& options) {
+#ifdef CLMNIST_WITH_OPENCL
+  return opencl_program_variants(impl, device, net, options);
+#else
+  (void)impl, (void)device, (void)net, (void)options;
+  return {};
+#endif
+}
+
 std::unique_ptr<Backend> make_backend(const DeviceDesc& device, const BackendOptions& options) {
   if (device.is_host()) return std::make_unique<HostBackend>();
 #ifdef CLMNIST_WITH_OPENCL

@@ -56,6 +56,11 @@ DenseTuning dense_tuning(const DeviceDesc& device, std::size_t layers, const Tun
   return t;
 }
 
+std::string defines_of(const DenseTuning& t) {
+  return "-DVEC=" + std::to_string(t.vec) + " -DTILE=" + std::to_string(t.tile) +
+         " -DBLOCKS=" + std::to_string(t.blocks) + " -DCHUNK=" + std::to_string(t.chunk);
+}
+
 int act_code(Activation a) { return a == Activation::kTanh ? 1 : a == Activation::kRelu ? 2 : 0; }
 
 class DenseExecutable final : public Executable {
@@ -67,8 +72,7 @@ class DenseExecutable final : public Executable {
     blocks_ = t.blocks;
     tile_ = t.tile;
     local_ = t.local;
-    defines_ = "-DVEC=" + std::to_string(t.vec) + " -DTILE=" + std::to_string(t.tile) +
-               " -DBLOCKS=" + std::to_string(t.blocks) + " -DCHUNK=" + std::to_string(t.chunk);
+    defines_ = defines_of(t);
     rows_cap_ = std::max(max_batch_, kEvalRows);
     for (const DenseLayer& l : net_.layers) {
       Layer L;
@@ -282,6 +286,11 @@ class DenseExecutable final : public Executable {
 };
 
 }  // namespace
+
+std::string dense_defines(const DeviceDesc& device, const NetworkSpec& net,
+                          const Tunables& tunables) {
+  return defines_of(dense_tuning(device, net.layers.size(), tunables));
+}
 
 std::vector<std::string> dense_tunable_names() {
   return {"vec", "tile", "blocks", "chunk", "local"};

@@ -132,13 +132,19 @@ std::string fused_unfit(const NetworkSpec& net, const CompileOptions& options) {
 
 std::unique_ptr<Executable> make_fused_executable(OpenClBackend& be, const NetworkSpec& net,
                                                   const CompileOptions& options) {
-  check_tunables(options.tunables, "fused", fused_tunable_names(), 1);
-  FusedOverrides o = be.options().fused;
-  o.vec = tunable(options.tunables, "vec", 0, o.vec);
-  o.rows = tunable(options.tunables, "rows", 0, o.rows);
-  o.skip_zero = static_cast<int>(
-      tunable(options.tunables, "skip_zero", 0, static_cast<unsigned>(o.skip_zero)));
-  return std::make_unique<FusedExecutable>(be, net, options, fused_tuning(be.context().desc(), o));
+  return std::make_unique<FusedExecutable>(
+      be, net, options, fused_tuning_for(be.context().desc(), be.options().fused, options.tunables));
+}
+
+FusedTuning fused_tuning_for(const DeviceDesc& device, FusedOverrides base,
+                             const Tunables& tunables) {
+  check_tunables(tunables, "fused", fused_tunable_names(), 1);
+  base.vec = tunable(tunables, "vec", 0, base.vec);
+  base.rows = tunable(tunables, "rows", 0, base.rows);
+  if (tunables.count("skip_zero") || tunables.count("L1.skip_zero")) {
+    base.skip_zero = static_cast<int>(tunable(tunables, "skip_zero", 0, 0));
+  }
+  return fused_tuning(device, base);
 }
 
 std::vector<std::string> fused_tunable_names() { return {"vec", "rows", "skip_zero"}; }

@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <numeric>
 
 #include "errors.hpp"
 #include "fault_injection.hpp"
+#include "kernel_sources.hpp"
 #include "opencl_executables.hpp"
 
 namespace clmnist::runtime {
@@ -183,6 +185,39 @@ ClDataset& network_dataset(OpenClBackend& be, const NetworkSpec& net, DatasetId 
                                 " features, the network takes " + std::to_string(net.features()));
   }
   return d;
+}
+
+std::vector<std::string> opencl_program_variants(Impl impl, const DeviceDesc& device,
+                                                 const NetworkSpec& net,
+                                                 const CompileOptions& options) {
+  switch (impl) {
+    case Impl::kGpu: {
+      std::vector<std::string> out;
+      for (std::size_t l = 0; l < net.layers.size(); ++l) {
+        out.push_back("cl/gpu.cl " + gpu_defines(gpu_layer_tuning(device, net, l, options.tunables)));
+      }
+      return out;
+    }
+    case Impl::kDense:
+      return {"cl/dense.cl " + dense_defines(device, net, options.tunables)};
+    case Impl::kFused:
+      return {"cl/fused.cl " +
+              fused_defines(net.classes(), fused_tuning_for(device, {}, options.tunables))};
+    default:
+      return {};
+  }
+}
+
+std::string opencl_kernel_sources_hash() {
+  std::uint64_t h = 1469598103934665603ull;
+  for (const char* name : {"fused", "dense", "gpu", "softmax", "prepare", "sgd"}) {
+    for (const char* c = kernels::find_source(name); *c != '\0'; ++c) {
+      h = (h ^ static_cast<unsigned char>(*c)) * 1099511628211ull;
+    }
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
 }
 
 double mean_loss(Context& ctx, const ClDataset& d, std::size_t first, std::size_t count) {

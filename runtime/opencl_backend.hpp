@@ -78,4 +78,12 @@ auto guarded(const char* what, F&& f) -> decltype(f()) {
 
 inline std::size_t round_up(std::size_t n, std::size_t m) { return (n + m - 1) / m * m; }
 
+// kernel_sources_hash() of the OpenCL build: FNV-1a over the sources of the families' programs.
+std::string opencl_kernel_sources_hash();
+
+// program_variants() of the OpenCL build.
+std::vector<std::string> opencl_program_variants(Impl impl, const DeviceDesc& device,
+                                                 const NetworkSpec& net,
+                                                 const CompileOptions& options);
+
 }  // namespace clmnist::runtime

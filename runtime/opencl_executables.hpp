@@ -26,6 +26,8 @@ std::unique_ptr<Executable> make_clblast_executable(OpenClBackend& be, const Net
 std::unique_ptr<Executable> make_dense_executable(OpenClBackend& be, const NetworkSpec& net,
                                                   const CompileOptions& options);
 std::vector<std::string> dense_tunable_names();
+std::string dense_defines(const DeviceDesc& device, const NetworkSpec& net,
+                          const Tunables& tunables);
 
 // gpu: cl/gpu.cl, GPU-shaped forward and update kernels per layer; any network, weight decay.
 std::string gpu_unfit(const NetworkSpec& net, const CompileOptions& options);
@@ -64,6 +66,9 @@ struct FusedTuning {
   std::size_t update_local = 0;  // 0: the default local size (KernelHandle)
 };
 FusedTuning fused_tuning(const DeviceDesc& device, const FusedOverrides& overrides);
+// The same with the tunables vec, rows and skip_zero of CompileOptions over `base`.
+FusedTuning fused_tuning_for(const DeviceDesc& device, FusedOverrides base,
+                             const Tunables& tunables);
 // "-DNUM_CLASSES=k -DVEC=v -DROWS=r -DSKIP_ZERO=s"
 std::string fused_defines(std::size_t classes, const FusedTuning& t);
 // 64-bit words of zero-block mask per row for rows of `stride` bytes (mask_words in cl/fused.cl).

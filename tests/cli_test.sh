@@ -74,7 +74,7 @@ case $case in
     grep -q "fetch-mnist.sh" <<<"$out" || fail "default location: no fetch hint"
     ;;
   help_for_every_command)
-    for c in devices train eval predict bench export; do
+    for c in devices train eval predict bench export tune; do
       "$bin" $c --help | grep -q "Usage: clmnist $c" || fail "$c --help"
       "$bin" $c --help | grep -q "Example" || fail "$c --help has no example"
     done
@@ -303,6 +303,10 @@ case $case in
     # Cases of the MLP and the model files: cli_models.sh, with this file's helpers.
     # shellcheck source=tests/cli_models.sh
     source "$(dirname "$0")/cli_models.sh"
+    ;;
+  tune_cache_used_and_invalidated)
+    # shellcheck source=tests/cli_tune.sh
+    source "$(dirname "$0")/cli_tune.sh"
     ;;
   *) fail "unknown case" ;;
 esac

@@ -1,0 +1,47 @@
+// The per-user tuning file: the winners of `clmnist tune`, keyed by what makes a measurement
+// valid (device, vendor, driver, kernel sources, problem shape). JSON, written atomically;
+// a file that cannot be read or parsed is treated as empty by lookups and named in errors.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backend.hpp"
+
+namespace clmnist::model {
+
+struct TuningKey {
+  std::string device, vendor, driver, sources;  // sources: runtime::kernel_sources_hash()
+  std::string shape;  // the network and step: "784-500-10 tanh, batch 20, decay"
+  bool operator==(const TuningKey& o) const;
+};
+// The key of a network compiled with `options` on `device`.
+TuningKey tuning_key(const runtime::DeviceDesc& device, const runtime::NetworkSpec& net,
+                     const runtime::CompileOptions& options);
+
+struct TuningEntry {
+  TuningKey key;
+  std::string impl;            // "gpu", "fused", ...
+  runtime::Tunables tunables;  // the winner's settings
+  std::string plan;            // runtime::describe(plan)
+  double step_us = 0.0;        // the winner's median time per SGD step
+  double default_step_us = 0.0;  // the built-in default's, measured beside it
+  double tune_seconds = 0.0;   // how long `tune` took
+  std::string tuned_at;        // UTC, ISO 8601
+  std::string clmnist_version;
+};
+
+// $CLMNIST_TUNING_FILE, else $XDG_CACHE_HOME/clmnist/tuning.json, else
+// ~/.cache/clmnist/tuning.json.
+std::string default_tuning_file();
+
+// The entries of a tuning file; none when it does not exist. Throws DataError naming the file when
+// it exists but is not a tuning file.
+std::vector<TuningEntry> read_tuning_file(const std::string& path);
+// The entry for `key`, if the file has one (an unreadable file has none).
+std::optional<TuningEntry> find_tuning(const std::string& path, const TuningKey& key);
+// Adds or replaces the entry with its key and rewrites the file atomically.
+void store_tuning(const std::string& path, const TuningEntry& entry);
+
+}  // namespace clmnist::model
