@@ -21,6 +21,7 @@ struct BenchOptions {
   std::vector<std::size_t> batch_sizes = {1, 20, 100, 600, 4096};
   std::string preset = "theano";             // the work every device does
   runtime::Impl impl = runtime::Impl::kAuto;  // which implementation the headline figures use
+  std::string tuning_file;                    // tuned choices (`clmnist tune`) for --impl auto
 };
 
 struct Spread {
@@ -67,6 +68,10 @@ struct DeviceBench {
 
   std::vector<SweepPoint> sweep;
   runtime::Ceilings ceilings;
+  double launches_per_step = 0.0;  // of the headline plan, from the profiled epoch
+  // The kernels of the headline figures: plan, and where their settings came from.
+  std::string plan, tuning_source, tunables, tuned_at;
+  double tune_seconds = -1.0;  // how long `clmnist tune` took for the tuned choice (-1: none)
   double train_gflop_s = 0.0, train_gb_s = 0.0;
   std::size_t device_bytes = 0;
 };

@@ -12,6 +12,9 @@
 #include "bench.hpp"
 #include "kernel_cache.hpp"
 #include "presets.hpp"
+#include "tunables.hpp"
+#include "tuning_cache.hpp"
+#include "tuning_choice.hpp"
 #include "user_dirs.hpp"
 
 namespace clmnist::apps {
@@ -47,7 +50,18 @@ struct Work {
   model::TrainConfig cfg;
   runtime::NetworkSpec net;
   runtime::SgdStep step;
+  runtime::Impl headline = runtime::Impl::kAuto;  // after the tuning file was consulted
+  runtime::Tunables tunables;                     // the headline's
 };
+
+// Compile options for `impl`; the headline family gets its tuned or overridden settings.
+runtime::CompileOptions options_of(const Work& w, runtime::Impl impl, std::size_t batch) {
+  model::TrainConfig cfg = w.cfg;
+  cfg.batch_size = batch;
+  runtime::CompileOptions o = model::compile_options(cfg, impl);
+  if (impl == w.headline) o.tunables = w.tunables;
+  return o;
+}
 
 // A backend with the network compiled for `batch` rows (initial parameters written) and the
 // training and validation sets resident.
@@ -61,9 +75,7 @@ Session open_session(const runtime::DeviceDesc& d, const runtime::BackendOptions
                      std::size_t batch) {
   Session s;
   s.backend = runtime::make_backend(d, o);
-  model::TrainConfig cfg = w.cfg;
-  cfg.batch_size = batch;
-  s.exec = s.backend->compile(w.net, model::compile_options(cfg, impl));
+  s.exec = s.backend->compile(w.net, options_of(w, impl, batch));
   s.exec->write_params(model::initial_params(w.net, w.cfg.seed));
   s.train = s.backend->upload(data.train.view());
   s.valid = s.backend->upload(data.valid.view());
@@ -151,8 +163,27 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
   const std::size_t batch = w.cfg.batch_size;
   r.batch_size = batch;
   r.iterations_per_epoch = data.train.count / batch;
-  const runtime::Impl headline = d.is_host() ? runtime::Impl::kAuto : opt.impl;
   try {
+    // The headline kernels: --impl, with the tuned settings for this device where `clmnist tune`
+    // stored some.
+    {
+      DeviceOptions dev;
+      dev.tuning_file = opt.tuning_file;
+      runtime::CompileOptions o = model::compile_options(w.cfg, d.is_host() ? runtime::Impl::kAuto
+                                                                           : opt.impl);
+      std::ostringstream said;
+      const TuningChoice c = apply_tuning(dev, d, w.net, o, said);
+      w.headline = o.impl;
+      w.tunables = o.tunables;
+      r.tuning_source = c.source;
+      r.tunables = runtime::to_string(o.tunables);
+      r.tuned_at = c.tuned_at;
+      if (c.source == "tuned") {
+        const auto e = model::find_tuning(c.file, model::tuning_key(d, w.net, o));
+        if (e) r.tune_seconds = e->tune_seconds;
+      }
+    }
+    const runtime::Impl headline = w.headline;
     log << "[" << d.name << "] checking results against the host backend ...\n" << std::flush;
     check_against_host(d, headline, w, data, r);
     if (!r.passed) {
@@ -169,7 +200,7 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
       for (int warm = 0; warm < 2; ++warm) {
         auto be = runtime::make_backend(d, options_for(false, cache));
         const auto t0 = clock_type::now();
-        be->compile(w.net, model::compile_options(w.cfg, headline));
+        be->compile(w.net, options_of(w, headline, batch));
         (warm ? r.build_warm_seconds : r.build_cold_seconds) = since(t0);
         (warm ? r.builds_warm : r.builds_cold) = be->builds();
       }
@@ -177,6 +208,7 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
     }
 
     log << "[" << d.name << "] per-kernel times over one epoch ...\n" << std::flush;
+    std::string want;  // the headline's implementations, as the timings name them
     {
       Session s = open_session(d, options_for(true), headline, w, data, batch);
       r.info = s.backend->info();
@@ -186,6 +218,11 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
       run_steps(s, r.iterations_per_epoch, batch, r.iterations_per_epoch, w.step);
       r.kernels = s.backend->take_kernel_times();
       r.kernel_iterations = r.iterations_per_epoch;
+      r.plan = runtime::describe(s.exec->plan());
+      want = runtime::plan_impls(s.exec->plan());
+      double calls = 0;
+      for (const runtime::KernelTime& k : r.kernels) calls += static_cast<double>(k.calls);
+      r.launches_per_step = calls / static_cast<double>(r.iterations_per_epoch);
       const auto t0 = clock_type::now();
       for (int i = 0; i < 3; ++i) s.exec->evaluate(s.valid, data.valid.count);
       r.eval_samples_per_second = 3.0 * static_cast<double>(data.valid.count) / since(t0);
@@ -200,7 +237,7 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
     const std::vector<runtime::Impl> impls =
         d.is_host() ? std::vector<runtime::Impl>{runtime::Impl::kAuto}
                     : std::vector<runtime::Impl>{runtime::Impl::kFused, runtime::Impl::kDense,
-                                                 runtime::Impl::kClblast};
+                                                 runtime::Impl::kGpu, runtime::Impl::kClblast};
     for (runtime::Impl impl : impls) {
       try {
         r.paths.push_back(time_path(d, impl, w, data, opt));
@@ -208,8 +245,6 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
         // the family cannot run this network (the planner says why; bench skips it)
       }
     }
-    const std::string want =
-        headline == runtime::Impl::kAuto ? r.auto_path : runtime::to_string(headline);
     for (const PathTiming& t : r.paths) {
       if (t.path == want) r.train = t;
     }
@@ -243,7 +278,7 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
           << std::flush;
       const auto t0 = clock_type::now();
       auto be = runtime::make_backend(d, options_for(false));
-      auto exec = be->compile(w.net, model::compile_options(w.cfg, headline));
+      auto exec = be->compile(w.net, options_of(w, headline, batch));
       model::TrainHooks hooks;
       hooks.on_validation = [&](const model::ValidationRecord& v) {
         if (r.tta_target_seconds < 0 && v.validation_error <= preset.target_error)

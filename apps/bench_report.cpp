@@ -15,6 +15,18 @@ std::string fmt(const char* f, double v) {
   return b;
 }
 
+// The launch-latency floor of a step (its launches x the empty-kernel latency) over the step's
+// measured time: 1 means the step costs no more than launching its kernels.
+double latency_fraction(const DeviceBench& r) {
+  if (r.train.us_per_iteration.median <= 0) return 0.0;
+  return r.launches_per_step * r.ceilings.launch_us / r.train.us_per_iteration.median;
+}
+
+// A figure, or null where nothing was measured (the host backend launches no kernels).
+nlohmann::ordered_json measured(double v) {
+  return v > 0 ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
+}
+
 }  // namespace
 
 void print_bench_table(const std::vector<DeviceBench>& results, std::ostream& out) {
@@ -75,10 +87,24 @@ void print_bench_table(const std::vector<DeviceBench>& results, std::ostream& ou
       }
       out << "\n";
     }
+    out << "  kernels: " << r.plan << "; settings: " << r.tuning_source
+        << (r.tunables.empty() ? "" : " " + r.tunables)
+        << (r.tuned_at.empty() ? "" : ", tuned " + r.tuned_at + " in " +
+                                          fmt("%.0f s", r.tune_seconds))
+        << "\n";
     out << "  ceilings: " << fmt("%.1f", r.ceilings.bandwidth_gb_s) << " GB/s copy, "
-        << fmt("%.1f", r.ceilings.fma_gflop_s) << " GFLOP/s FMA; training reaches "
+        << fmt("%.1f", r.ceilings.fma_gflop_s) << " GFLOP/s FMA, "
+        << fmt("%.1f", r.ceilings.launch_us) << " us a launch ("
+        << fmt("%.1f", r.ceilings.round_trip_us) << " us enqueue to finish); training reaches "
         << fmt("%.1f", r.train_gflop_s) << " GFLOP/s (counting the dense product's FLOPs) and "
         << fmt("%.2f", r.train_gb_s) << " GB/s of pixels\n";
+    if (r.launches_per_step > 0 && r.ceilings.launch_us > 0) {
+      out << "  launch-latency ceiling: " << fmt("%.1f", r.launches_per_step)
+          << " launches a step x " << fmt("%.1f", r.ceilings.launch_us) << " us = "
+          << fmt("%.1f", r.launches_per_step * r.ceilings.launch_us) << " us; a step takes "
+          << fmt("%.1f", r.train.us_per_iteration.median) << " us ("
+          << fmt("%.0f", 100.0 * latency_fraction(r)) << " % of the ceiling)\n";
+    }
     if (r.tta_measured) {
       out << "  time to accuracy: " << fmt("%.2f s", r.tta_target_seconds)
           << " to 7.5 % validation error, " << fmt("%.2f s", r.tta_total_seconds)
@@ -135,7 +161,18 @@ std::string bench_json(const std::vector<DeviceBench>& results, const BenchOptio
       d["ceilings"] = {{"bandwidth_gb_per_second", r.ceilings.bandwidth_gb_s},
                        {"fma_gflop_per_second", r.ceilings.fma_gflop_s},
                        {"fraction_of_fma", r.train_gflop_s / r.ceilings.fma_gflop_s},
-                       {"fraction_of_bandwidth", r.train_gb_s / r.ceilings.bandwidth_gb_s}};
+                       {"fraction_of_bandwidth", r.train_gb_s / r.ceilings.bandwidth_gb_s},
+                       {"launch_us", measured(r.ceilings.launch_us)},
+                       {"round_trip_us", measured(r.ceilings.round_trip_us)},
+                       {"launches_per_step", measured(r.launches_per_step)},
+                       {"fraction_of_launch_latency", measured(latency_fraction(r))}};
+      d["kernels_used"] = {{"plan", r.plan},
+                           {"settings", r.tuning_source},
+                           {"tunables", r.tunables},
+                           {"tuned_at", r.tuned_at.empty() ? ordered_json(nullptr)
+                                                           : ordered_json(r.tuned_at)},
+                           {"tune_seconds", r.tune_seconds < 0 ? ordered_json(nullptr)
+                                                               : ordered_json(r.tune_seconds)}};
       d["time_to_accuracy"] = {{"measured", r.tta_measured},
                                {"seconds_to_7_5_percent", r.tta_target_seconds},
                                {"seconds_to_early_stop", r.tta_total_seconds},
@@ -160,7 +197,8 @@ std::string bench_csv(const std::vector<DeviceBench>& results) {
   o << "schema_version,name,vendor,platform,type,driver,passed,max_abs_error,path,us_per_iteration,"
        "samples_per_second,epochs_per_second,eval_samples_per_second,build_cold_seconds,"
        "build_warm_seconds,seconds_to_7_5_percent,seconds_to_early_stop,bandwidth_gb_per_second,"
-       "fma_gflop_per_second,train_gflop_per_second\n";
+       "fma_gflop_per_second,train_gflop_per_second,launch_us,fraction_of_launch_latency,"
+       "settings\n";
   auto quoted = [](std::string s) {
     std::string q = "\"";
     for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
@@ -175,6 +213,7 @@ std::string bench_csv(const std::vector<DeviceBench>& results) {
       << r.eval_samples_per_second << "," << r.build_cold_seconds << "," << r.build_warm_seconds
       << "," << r.tta_target_seconds << "," << r.tta_total_seconds << ","
       << r.ceilings.bandwidth_gb_s << "," << r.ceilings.fma_gflop_s << "," << r.train_gflop_s
+      << "," << r.ceilings.launch_us << "," << latency_fraction(r) << "," << r.tuning_source
       << "\n";
   }
   return o.str();

@@ -10,6 +10,7 @@
 #include "platforms.hpp"
 #include "presets.hpp"
 #include "safetensors.hpp"
+#include "tuning_cache.hpp"
 
 namespace clmnist::apps {
 
@@ -33,8 +34,11 @@ int run_bench(int argc, char** argv) {
        "the work: a preset of clmnist train (theano, theano-mlp, tensorflow)")            //
       ("runs", po::value(&runs)->default_value(runs), "timed epochs per implementation")  //
       ("impl", po::value(&impl)->default_value("auto"),
-       "implementation of the headline figures: auto, fused, dense or clblast (every one that "
-       "runs the network is timed anyway)")                 //
+       "implementation of the headline figures: auto (the tuned choice of `clmnist tune`, else "
+       "the device class's default), cpu, gpu, clblast, fused or dense (every one that runs the "
+       "network is timed anyway)")  //
+      ("tuning-file", po::value(&opt.tuning_file),
+       "tuned choices of `clmnist tune` (default as for clmnist train)")  //
       ("gemm", po::value(&gemm), "the old name of --impl")  //
       ("quick", po::bool_switch(&quick),
        "skip the batch sweep and time to accuracy (steady state, kernels, builds, ceilings only)");
@@ -64,6 +68,7 @@ int run_bench(int argc, char** argv) {
   dev.impl = impl;
   dev.gemm = gemm;
   opt.impl = impl_choice(dev);
+  if (opt.tuning_file.empty()) opt.tuning_file = model::default_tuning_file();
   try {
     model::find_preset(opt.preset);
   } catch (const std::invalid_argument& e) {

@@ -1,5 +1,10 @@
 // Micro-kernels that measure a device's own ceilings for the benchmark: memory bandwidth
-// (a float4 copy) and the FP32 FMA rate (independent chains of mad, all in registers).
+// (a float4 copy), the FP32 FMA rate (independent chains of mad, all in registers) and launch
+// latency (a kernel that does nothing: what every dependent launch of a step costs at least).
+
+__kernel void empty_kernel(__global float* out) {
+  if (get_global_id(0) == (size_t)-1) out[0] = 0.0f;  // never: keeps one argument, no work
+}
 
 __kernel void bandwidth_copy(__global const float4* in, __global float4* out, uint n) {
   const size_t i = get_global_id(0);

@@ -50,6 +50,8 @@ struct BuildRecord {
 struct Ceilings {
   double bandwidth_gb_s = 0.0;  // streaming copy, bytes read + written per second
   double fma_gflop_s = 0.0;     // FP32 multiply-add rate, 2 FLOP per FMA
+  double launch_us = 0.0;       // an empty kernel, 1000 queued back to back: per launch
+  double round_trip_us = 0.0;   // one empty kernel, enqueue to clFinish returning (median)
 };
 
 // Which implementation family runs the layers: the planner's choice (auto) or a forced one.

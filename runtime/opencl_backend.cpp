@@ -294,6 +294,28 @@ Ceilings OpenClBackend::measure_ceilings() {
       if (r > 0) best = std::min(best, std::chrono::duration<double>(clock::now() - t0).count());
     }
     c.fma_gflop_s = static_cast<double>(items) * iters * 8 * vec * 2 / best * 1e-9;
+    // Launch latency: one work-group of an empty kernel. Dependent launches in an in-order
+    // queue, as a training step's are; best of 3 batches of 1000, and the median round trip.
+    KernelHandle empty(ctx_, "ceilings", "", "empty_kernel");
+    set_args(empty, sink);
+    best = 1e30;
+    for (int r = 0; r < 4; ++r) {
+      q.finish();
+      const auto t0 = clock::now();
+      for (int k = 0; k < 1000; ++k) enqueue_1d(ctx_, empty, 1);
+      q.finish();
+      if (r > 0) best = std::min(best, std::chrono::duration<double>(clock::now() - t0).count());
+    }
+    c.launch_us = best * 1e6 / 1000.0;
+    std::vector<double> trips;
+    for (int r = 0; r < 101; ++r) {
+      const auto t0 = clock::now();
+      enqueue_1d(ctx_, empty, 1);
+      q.finish();
+      trips.push_back(std::chrono::duration<double>(clock::now() - t0).count() * 1e6);
+    }
+    std::nth_element(trips.begin(), trips.begin() + 50, trips.end());
+    c.round_trip_us = trips[50];
     return c;
   });
 }

@@ -55,12 +55,31 @@ def main(json_path, csv_path, expected_devices):
         for k in ("bandwidth_gb_per_second", "fma_gflop_per_second"):
             if need(ceil, k, num, w + ".ceilings") <= 0:
                 fail("%s.ceilings.%s is not positive" % (w, k))
+        if dev["type"] == "host":  # no kernels: no launch latency, null rather than 0
+            for k in ("launch_us", "round_trip_us", "launches_per_step"):
+                if ceil.get(k, 0) is not None:
+                    fail("%s.ceilings.%s is %r, not null" % (w, k, ceil.get(k, "missing")))
+        else:
+            for k in ("launch_us", "round_trip_us"):
+                if need(ceil, k, num, w + ".ceilings") <= 0:
+                    fail("%s.ceilings.%s is not positive" % (w, k))
+            # The headline plan's launches a step (2 for fused softmax regression) and its share
+            # of the launch-latency floor, a fraction.
+            if need(ceil, "launches_per_step", num, w + ".ceilings") < 1:
+                fail("%s.ceilings.launches_per_step is under 1" % w)
+            if not 0 < need(ceil, "fraction_of_launch_latency", num, w + ".ceilings") <= 1:
+                fail("%s.ceilings.fraction_of_launch_latency is not in (0, 1]" % w)
+        used = need(d, "kernels_used", dict, w)
+        if need(used, "settings", str, w + ".kernels_used") not in ("default", "tuned", "override",
+                                                                    "host"):
+            fail("%s.kernels_used.settings is %r" % (w, used["settings"]))
+        need(used, "plan", str, w + ".kernels_used")
         need(d, "time_to_accuracy", dict, w)
         paths = need(d, "gemm_paths", list, w)
         # softmax regression runs on every implementation family of an OpenCL device
         if dev["type"] != "host" and sorted(p["path"] for p in paths) != ["clblast", "dense",
-                                                                           "fused"]:
-            fail("%s does not time the fused, dense and clblast implementations" % w)
+                                                                           "fused", "gpu"]:
+            fail("%s does not time the fused, dense, gpu and clblast implementations" % w)
     with open(csv_path) as f:
         rows = list(csv.DictReader(f))
     if len(rows) != expected_devices:
