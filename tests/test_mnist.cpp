@@ -1,6 +1,6 @@
-// The reference jobs on real MNIST, on the OpenCL test device and on the host: the theano preset
-// must reproduce the published log of logistic_sgd.py exactly, and the theano-mlp preset the log
-// of mlp.py's first three epochs.
+// The reference jobs on real MNIST, on the OpenCL test device (with the planner's kernels and
+// with the GPU family forced) and on the host: the theano preset must reproduce the published log
+// of logistic_sgd.py exactly, and the theano-mlp preset the log of mlp.py's first three epochs.
 #include <catch2/catch.hpp>
 #include <sstream>
 
@@ -22,19 +22,25 @@ model::TrainData mnist_for(const model::TrainConfig& cfg) {
       train_file, model::load_labeled_images(files.test_images, files.test_labels), cfg);
 }
 
-std::vector<runtime::DeviceDesc> devices() {
+struct Run {
+  runtime::DeviceDesc device;
+  runtime::Impl impl;
+};
+std::vector<Run> runs() {
   runtime::DeviceDesc device;
   REQUIRE(test::find_test_device(device));
-  return {device, runtime::host_device_desc(0)};
+  return {{device, runtime::Impl::kAuto},
+          {device, runtime::Impl::kGpu},
+          {runtime::host_device_desc(0), runtime::Impl::kAuto}};
 }
 
-// Trains with the planner's choice of implementation; returns the log.
-std::string train_log(const runtime::DeviceDesc& d, const model::TrainData& data,
-                      const model::TrainConfig& cfg, model::TrainResult& r, std::string& impls) {
-  auto backend = runtime::make_backend(d, {});
+// Trains with the run's implementation; returns the log.
+std::string train_log(const Run& run, const model::TrainData& data, const model::TrainConfig& cfg,
+                      model::TrainResult& r, std::string& impls) {
+  auto backend = runtime::make_backend(run.device, {});
   const runtime::NetworkSpec net =
       model::network_for(cfg, data.train.image_rows, data.train.image_cols, data.classes);
-  auto exec = backend->compile(net, model::compile_options(cfg, runtime::Impl::kAuto));
+  auto exec = backend->compile(net, model::compile_options(cfg, run.impl));
   impls = runtime::plan_impls(exec->plan());
   std::ostringstream log;
   r = model::train(*backend, *exec, data, cfg, log);
@@ -59,11 +65,11 @@ std::string epoch_lines(const std::string& text) {
 TEST_CASE("theano preset reproduces the tutorial's published figures", "[mnist]") {
   const model::TrainConfig cfg = model::preset_config("theano");
   const model::TrainData data = mnist_for(cfg);
-  for (const runtime::DeviceDesc& d : devices()) {
-    INFO("device " << d.name);
+  for (const Run& run : runs()) {
+    INFO("device " << run.device.name);
     model::TrainResult r;
     std::string impls;
-    const std::string text = train_log(d, data, cfg, r, impls);
+    const std::string text = train_log(run, data, cfg, r, impls);
     INFO("implementation " << impls);
     CHECK(text.find("epoch 72, minibatch 83/83, validation error 7.510417 %") != std::string::npos);
     CHECK(text.find("epoch 73, minibatch 83/83, validation error 7.500000 %") != std::string::npos);
@@ -92,11 +98,11 @@ TEST_CASE("theano-mlp preset reproduces mlp.py's first three epochs", "[mnist]")
       "     epoch 2, minibatch 2500/2500, test error of best model 8.740000 %\n"
       "epoch 3, minibatch 2500/2500, validation error 8.000000 %\n"
       "     epoch 3, minibatch 2500/2500, test error of best model 8.160000 %\n";
-  for (const runtime::DeviceDesc& d : devices()) {
-    INFO("device " << d.name);
+  for (const Run& run : runs()) {
+    INFO("device " << run.device.name);
     model::TrainResult r;
     std::string impls;
-    const std::string text = train_log(d, data, cfg, r, impls);
+    const std::string text = train_log(run, data, cfg, r, impls);
     INFO("implementation " << impls);
     CHECK(epoch_lines(text) == expected);
     CHECK(text.find("Optimization complete. Best validation score of 8.000000 % obtained at "
