@@ -52,9 +52,10 @@ Loaded load_for_inference(const std::string& model_path, std::string data_dir,
   }
   for (std::size_t i = 0; i < l.test.count; ++i) {
     if (l.test.labels[i] >= net.classes()) {
-      throw DataError("test label " + std::to_string(l.test.labels[i]) + " at row " +
-                      std::to_string(i) + " is not below the model's " +
-                      std::to_string(net.classes()) + " classes");
+      throw DataError(files.test_labels + ": label " + std::to_string(l.test.labels[i]) +
+                      " at row " + std::to_string(i) + " (counting from 0) is not below the " +
+                      std::to_string(net.classes()) + " classes of " + model_path +
+                      "; evaluate it on data of the classes it was trained on");
     }
   }
   l.opened = open_backend(dev, log);

@@ -149,5 +149,29 @@ PY
       grep -q -- "--$opt" <<<"$out" || fail "--$opt $value: another option is blamed: $out"
     done
     ;;
+  labels_must_be_digits)
+    # A label of 10 or more in any label file is refused naming the file and row; a test or
+    # validation label above every training label too (the model would never predict it).
+    tiny
+    d=$scratch/labels; rm -rf "$d"; cp -r "$scratch/tiny" "$d"
+    set_label() {  # FILE ROW VALUE: an IDX label file's row set to VALUE
+      python3 -c 'import sys; p, r, v = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]); b = bytearray(open(p, "rb").read()); b[8 + r] = v; open(p, "wb").write(bytes(b))' "$@"
+    }
+    set_label "$d/train-labels-idx1-ubyte" 37 12
+    out=$("$bin" train --device host --data-dir "$d" --validation-size 200 --batch-size 50 \
+          --max-epochs 1 --save-model "" 2>&1); rc=$?
+    echo "$out" | tail -1
+    [ $rc = 1 ] || fail "a training label 12: exit $rc, not 1"
+    grep -q "train-labels-idx1-ubyte: label 12 at row 37" <<<"$out" || fail "file and row not named"
+    grep -q "13 classes" <<<"$out" && fail "the model was widened"
+    cp "$scratch/tiny/train-labels-idx1-ubyte" "$d/"
+    # Row 1100 is in the validation part (the last 200 of 1200): label 7 > the training's 0-4.
+    set_label "$d/train-labels-idx1-ubyte" 1100 7
+    out=$("$bin" train --device host --data-dir "$d" --validation-size 200 --batch-size 50 \
+          --max-epochs 1 --save-model "" 2>&1); rc=$?
+    echo "$out" | tail -1
+    [ $rc = 1 ] || fail "a validation label 7: exit $rc, not 1"
+    grep -q "train-labels-idx1-ubyte: label 7 at row 1100" <<<"$out" || fail "validation row not named"
+    ;;
   *) fail "unknown case" ;;
 esac
