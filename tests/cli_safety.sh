@@ -173,5 +173,33 @@ PY
     [ $rc = 1 ] || fail "a validation label 7: exit $rc, not 1"
     grep -q "train-labels-idx1-ubyte: label 7 at row 1100" <<<"$out" || fail "validation row not named"
     ;;
+  tensorflow_best_is_lowest_validation)
+    # Without early stopping (the tensorflow preset) the best model is still the one of the lowest
+    # validation error, as --help says: the log, the summary and the saved file agree.
+    tiny
+    d=$scratch/tf; rm -rf "$d"; mkdir -p "$d"
+    out=$("$bin" train --preset tensorflow --device host --data-dir "$scratch/tiny" \
+          --validation-size 200 --batch-size 10 --max-steps 22 --validation-frequency 1 \
+          --learning-rate 0.001 --save-model "$d/m.st" --summary-json "$d/s.json" 2>&1) \
+      || fail "train exit $?: $out"
+    echo "$out" | tail -4
+    ev=$("$bin" eval --model "$d/m.st" --data-dir "$scratch/tiny" --device host 2>&1) \
+      || fail "eval exit $?"
+    python3 - "$d/s.json" <<PY || fail "the best model is not the lowest validation error"
+import json, re, sys
+log = """$out"""
+evals = """$ev"""
+errors = [float(m) for m in re.findall(r"^epoch \d+, minibatch \d+/\d+, validation error ([0-9.]+) %", log, re.M)]
+s = json.load(open(sys.argv[1]))
+print("validation errors", errors, "best", s["best_validation_error"])
+assert errors[-1] != min(errors), "the last validation is the best: the test tests nothing"
+assert abs(s["best_validation_error"] * 100 - min(errors)) < 1e-6
+best_lines = len(re.findall("test error of best model", log))
+new_minima = sum(1 for i, e in enumerate(errors) if e < min(errors[:i], default=1e9))
+assert best_lines == new_minima, (best_lines, new_minima)
+saved = float(re.search(r"test error ([0-9.]+) % over every sample", evals).group(1))
+assert abs(saved - s["test_error_all"] * 100) < 1e-4, (saved, s["test_error_all"])
+PY
+    ;;
   *) fail "unknown case" ;;
 esac
