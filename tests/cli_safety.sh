@@ -173,6 +173,68 @@ PY
     [ $rc = 1 ] || fail "a validation label 7: exit $rc, not 1"
     grep -q "train-labels-idx1-ubyte: label 7 at row 1100" <<<"$out" || fail "validation row not named"
     ;;
+  config_applies_per_command)
+    # A config file of training options works with every command: keys of options a command does
+    # not have are not errors for it; [command] sections apply to that command only; an empty
+    # CLMNIST_CONFIG is no config; errors name the file and the line.
+    tiny
+    d=$scratch/cfg; rm -rf "$d"; mkdir -p "$d"
+    short_train --save-model "$d/m.st" --max-steps 3 >/dev/null || fail "training a model"
+    # bench takes the theano preset's split: 10,000 validation images and a few to train.
+    /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$d/big" --train 11000 >/dev/null
+    printf '# a training config\nlearning-rate = 0.05\npatience = 100\nvalidation-size = 200\n[eval]\nbatch-size = 7\n[train]\nmax-epochs = 2\n' > "$d/train.cfg"
+    for args in "devices" "presets" "eval --model $d/m.st --data-dir $scratch/tiny --device host" \
+                "predict --model $d/m.st --data-dir $scratch/tiny --count 3 --device host" \
+                "export --model $d/m.st --format npy --output $d" \
+                "bench --device host --data-dir $d/big --quick --runs 1"; do
+      for how in "CLMNIST_CONFIG=$d/train.cfg" "CLMNIST_CONFIG="; do
+        # shellcheck disable=SC2086
+        out=$(env $how "$bin" $args 2>&1); rc=$?
+        echo "$how $args -> $rc: $(tail -1 <<<"$out")"
+        [ $rc = 0 ] || fail "$how $args: exit $rc: $out"
+      done
+    done
+    out=$(CLMNIST_CONFIG=$d/train.cfg "$bin" eval --model "$d/m.st" --data-dir "$scratch/tiny" \
+          --device host 2>&1) || fail "eval"
+    grep -q "whole minibatches of 7" <<<"$out" || fail "the [eval] section was not applied: $out"
+    out=$(CLMNIST_CONFIG=$d/train.cfg "$bin" train --device host --data-dir "$scratch/tiny" \
+          --batch-size 50 --save-model "" 2>&1) || fail "train with the config: $out"
+    grep -q "learning rate 0.05, batch size 50, max epochs 2" <<<"$out" || fail "train ignored it"
+    out=$(CLMNIST_CONFIG= "$bin" train --device host --data-dir "$scratch/tiny" --batch-size 50 \
+          --validation-size 200 --max-epochs 1 --save-model "" 2>&1) || fail "empty CLMNIST_CONFIG"
+    # Every option of every command (from --help) is known as a config key: devices, which has
+    # none of them, takes a file that sets them all.
+    for c in $("$bin" --help | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && NF {print $1}'); do
+      "$bin" "$c" --help | grep -o -- '--[a-z][a-z0-9-]*' | sed 's/^--//'
+    done | sort -u | grep -vx 'help\|config' | sed 's/$/ = x/' > "$d/every.cfg"
+    echo "$(wc -l < "$d/every.cfg") options of $("$bin" --help | sed -n '/^Commands:/,/^$/p' | grep -c '^  ') commands"
+    [ "$(wc -l < "$d/every.cfg")" -gt 30 ] || fail "the options were not found in --help"
+    out=$(CLMNIST_CONFIG=$d/every.cfg "$bin" devices 2>&1) || fail "an option is unknown as a key: $out"
+    # A key no command has, a bad value, a line that is no setting: exit 2, file and line named.
+    printf 'learning-rate = 0.05\nlerning-rate = 0.05\n' > "$d/typo.cfg"
+    printf '\n\nlearning-rate = fast\n' > "$d/value.cfg"
+    printf 'learning-rate 0.05\n' > "$d/syntax.cfg"
+    printf '[trian]\nmax-epochs = 3\n' > "$d/section.cfg"
+    for pair in "typo.cfg:2:lerning-rate" "value.cfg:3:fast" "syntax.cfg:1:=" "section.cfg:1:trian"; do
+      IFS=: read -r f line what <<<"$pair"
+      for cmd in devices train; do
+        if [ $cmd = devices ]; then
+          out=$(CLMNIST_CONFIG=$d/$f "$bin" devices 2>&1); rc=$?
+        else
+          out=$(CLMNIST_CONFIG=$d/$f "$bin" train --device host --data-dir "$scratch/tiny" 2>&1); rc=$?
+        fi
+        echo "$f $cmd -> $rc: $(head -2 <<<"$out")"
+        if [ "$f" = value.cfg ] && [ $cmd = devices ]; then
+          [ $rc = 0 ] || fail "devices refused a value of an option it does not have"
+          continue
+        fi
+        [ $rc = 2 ] || fail "$f $cmd: exit $rc, not 2"
+        grep -q "$d/$f line $line" <<<"$out" || fail "$f $cmd: file and line not named: $out"
+        grep -q -- "$what" <<<"$out" || fail "$f $cmd: the problem is not named: $out"
+        grep -q "Optimization complete" <<<"$out" && fail "$f $cmd: trained before refusing"
+      done
+    done
+    ;;
   tensorflow_best_is_lowest_validation)
     # Without early stopping (the tensorflow preset) the best model is still the one of the lowest
     # validation error, as --help says: the log, the summary and the saved file agree.

@@ -78,8 +78,8 @@ TEST_CASE("the same digit gives the same pixels at any bit depth, colour type or
   profile.replace(36, 4, "acsp");
   uLongf zn = compressBound(profile.size());
   std::string zp(zn, '\0');
-  compress(reinterpret_cast<Bytef*>(zp.data()), &zn,
-           reinterpret_cast<const Bytef*>(profile.data()), profile.size());
+  compress(reinterpret_cast<Bytef*>(zp.data()), &zn, reinterpret_cast<const Bytef*>(profile.data()),
+           profile.size());
   zp.resize(zn);
   const std::string iccp = png_chunk("iCCP", std::string("made up\0\0", 9) + zp);
   const std::pair<const char*, std::string> chunk_sets[] = {
@@ -88,10 +88,10 @@ TEST_CASE("the same digit gives the same pixels at any bit depth, colour type or
       {"gAMA 1.0 (linear)", png_chunk("gAMA", be32(100000))},
       {"sRGB", png_chunk("sRGB", std::string(1, '\0'))},
       {"iCCP", iccp},
-      {"gAMA 1.0 and cHRM", png_chunk("gAMA", be32(100000)) +
-                                png_chunk("cHRM", be32(31270) + be32(32900) + be32(64000) +
-                                                      be32(33000) + be32(30000) + be32(60000) +
-                                                      be32(15000) + be32(6000))},
+      {"gAMA 1.0 and cHRM",
+       png_chunk("gAMA", be32(100000)) +
+           png_chunk("cHRM", be32(31270) + be32(32900) + be32(64000) + be32(33000) + be32(30000) +
+                                 be32(60000) + be32(15000) + be32(6000))},
   };
   const std::string dir = clmnist::test::temp_dir("images-depth");
   for (const Layout& layout : layouts) {

@@ -157,10 +157,10 @@ TEST_CASE("labels are digits: a training label never widens the model, others na
   // The same for the test file.
   write_idx(dir + "/lab", {6}, {0, 1, 1, 0, 1, 0});
   write_idx(dir + "/tlab", {2}, {1, 3});
-  CHECK_THROWS_WITH(split_for_training(load_labeled_images(dir + "/img", dir + "/lab"),
-                                       load_labeled_images(dir + "/timg", dir + "/tlab"), cfg),
-                    Catch::Contains(dir + "/tlab") && Catch::Contains("row 1") &&
-                        Catch::Contains("label 3"));
+  CHECK_THROWS_WITH(
+      split_for_training(load_labeled_images(dir + "/img", dir + "/lab"),
+                         load_labeled_images(dir + "/timg", dir + "/tlab"), cfg),
+      Catch::Contains(dir + "/tlab") && Catch::Contains("row 1") && Catch::Contains("label 3"));
 }
 
 TEST_CASE("a missing dataset says how to fetch it", "[idx]") {
