@@ -9,8 +9,10 @@
 #include <fstream>
 #include <iostream>
 #include <limits>
+#include <map>
 #include <sstream>
 
+#include "config_file.hpp"
 #include "device_select.hpp"
 #include "input_file.hpp"
 #include "output_file.hpp"
@@ -19,16 +21,76 @@
 
 namespace clmnist::apps {
 
+namespace {
+
+// Stores one config file entry as if given on the command line (values given earlier, on the
+// command line or in the environment, win), naming the file and line in any error.
+void store_config_entry(const ConfigEntry& e, const std::string& path,
+                        const po::options_description& all, po::variables_map& vm,
+                        ValueOrigins* origins) {
+  const std::string where = path + " line " + std::to_string(e.line);
+  if (vm.count(e.key) != 0U && !vm[e.key].defaulted()) return;
+  po::parsed_options parsed(&all);
+  po::option o;
+  o.string_key = e.key;
+  o.value = {e.value};
+  o.original_tokens = {e.key, e.value};
+  parsed.options.push_back(o);
+  try {
+    po::store(parsed, vm);
+  } catch (const po::error& err) {
+    throw UsageError(where + ": " + err.what());
+  }
+  if (origins != nullptr) (*origins)[e.key] = where;
+}
+
+// Applies the config file `path` for `command`: keys of its options, from its [command] section
+// first, then from the top of the file; keys of other commands' options are left to them.
+void apply_config_file(const std::string& path, const std::string& command,
+                       const po::options_description& all, po::variables_map& vm,
+                       ValueOrigins* origins) {
+  if (const std::string why = model::input_problem(path); !why.empty()) {
+    throw UsageError("--config '" + path + "': " + why);
+  }
+  // A config file is a few lines; a megabyte is no config file.
+  const std::vector<ConfigEntry> entries =
+      parse_config_text(model::read_input_file(path, 1u << 20, "a config file"), path);
+  for (const bool own_section : {true, false}) {
+    for (const ConfigEntry& e : entries) {
+      const bool mine = all.find_nothrow(e.key, false) != nullptr;
+      if (!mine && !is_option_of_some_command(e.key)) {
+        throw UsageError(path + " line " + std::to_string(e.line) + ": '" + e.key +
+                         "' is not an option of any clmnist command; see clmnist " +
+                         (e.section.empty() ? command : e.section) + " --help for the names");
+      }
+      if (!e.section.empty() && e.section == command && !mine) {
+        throw UsageError(path + " line " + std::to_string(e.line) + ": '" + e.key +
+                         "' in section [" + e.section + "] is not an option of clmnist " + command +
+                         "; see clmnist " + command + " --help");
+      }
+      if (mine && (own_section ? e.section == command : e.section.empty())) {
+        store_config_entry(e, path, all, vm, origins);
+      }
+    }
+  }
+}
+
+}  // namespace
+
 bool parse_command_line(int argc, char** argv, const po::options_description& options,
                         const std::string& usage, po::variables_map& vm,
-                        const po::positional_options_description* positional) {
+                        const po::positional_options_description* positional,
+                        ValueOrigins* origins) {
   std::string config;
   po::options_description all;
   all.add(options);
   all.add_options()("config", po::value(&config),
-                    "read options from FILE (lines 'name = value', names as the long options "
-                    "without --); precedence: command line > CLMNIST_* environment > FILE > "
-                    "preset and defaults");
+                    "read options from FILE: lines 'name = value' (names as the long options "
+                    "without --), '#' comments, [command] sections for one command's options; "
+                    "keys of other commands' options are ignored. Default: $CLMNIST_CONFIG (empty: "
+                    "none). Precedence: command line > CLMNIST_* environment > FILE > preset and "
+                    "defaults");
+  const std::string command = argc > 0 ? argv[0] : "";
   try {
     po::command_line_parser parser(argc, argv);
     parser.options(all);
@@ -42,9 +104,10 @@ bool parse_command_line(int argc, char** argv, const po::options_description& op
     // CLMNIST_LEARNING_RATE=0.05 sets --learning-rate, and so on for every option of the command;
     // variables that name no option (CLMNIST_FAULT, CLMNIST_VEC, ...) are not options, and
     // CLMNIST_DATA_DIR stays the default data location (a missing one says how to fetch MNIST).
+    std::map<std::string, std::string> from_environment;
     po::store(
         po::parse_environment(all,
-                              [&all](const std::string& var) -> std::string {
+                              [&all, &from_environment](const std::string& var) -> std::string {
                                 if (var == "CLMNIST_DATA_DIR") return "";
                                 if (var.rfind("CLMNIST_", 0) != 0 || var == "CLMNIST_CONFIG") {
                                   return var == "CLMNIST_CONFIG" ? "config" : "";
@@ -53,17 +116,19 @@ bool parse_command_line(int argc, char** argv, const po::options_description& op
                                 for (char& c : name) {
                                   c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
                                 }
-                                return all.find_nothrow(name, false) != nullptr ? name : "";
+                                if (all.find_nothrow(name, false) == nullptr) return "";
+                                from_environment[name] = var;
+                                return name;
                               }),
         vm);
-    if (vm.count("config") != 0U) {
-      const std::string path = vm["config"].as<std::string>();
-      if (const std::string why = model::input_problem(path); !why.empty()) {
-        throw UsageError("--config '" + path + "': " + why);
+    if (origins != nullptr) {
+      for (const auto& [name, var] : from_environment) {
+        if (vm.count(name) != 0U && origins->count(name) == 0U) (*origins)[name] = var;
       }
-      // A config file is a few lines; a megabyte is no config file.
-      std::istringstream in(model::read_input_file(path, 1u << 20, "a config file"));
-      po::store(po::parse_config_file(in, all, false), vm);
+    }
+    // An empty CLMNIST_CONFIG (or --config '') means no config file.
+    if (vm.count("config") != 0U && !vm["config"].as<std::string>().empty()) {
+      apply_config_file(vm["config"].as<std::string>(), command, all, vm, origins);
     }
     po::notify(vm);
   } catch (const po::error& e) {

@@ -3,6 +3,7 @@
 
 #include <boost/program_options.hpp>
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,10 +30,17 @@ struct Whole {
 void validate(boost::any& v, const std::vector<std::string>& values, Whole*, int);
 std::ostream& operator<<(std::ostream& out, const Whole& w);  // default values in --help
 
-// Parses argv for one subcommand; --help prints `usage` and the options and returns false.
+// Where an option's value came from when not from the command line: "FILE line N" or the
+// environment variable's name, by option name.
+using ValueOrigins = std::map<std::string, std::string>;
+
+// Parses argv for one subcommand (argv[0] is its name), then the CLMNIST_* environment, then the
+// config file (--config or CLMNIST_CONFIG; config_file.hpp); --help prints `usage` and the
+// options and returns false. Throws UsageError.
 bool parse_command_line(int argc, char** argv, const po::options_description& options,
                         const std::string& usage, po::variables_map& vm,
-                        const po::positional_options_description* positional = nullptr);
+                        const po::positional_options_description* positional = nullptr,
+                        ValueOrigins* origins = nullptr);
 
 // --device, --impl (alias --gemm), --no-kernel-cache, --kernel-cache-dir
 struct DeviceOptions {

@@ -128,7 +128,13 @@ int run_train(int argc, char** argv) {
   }
   add_device_options(desc, dev, false);
   po::variables_map vm;
-  if (!parse_command_line(argc, argv, desc, kTrainUsage, vm)) return 0;
+  ValueOrigins origins;
+  if (!parse_command_line(argc, argv, desc, kTrainUsage, vm, nullptr, &origins)) return 0;
+  // A setting's error names where its value came from, when not from the command line.
+  auto from = [&](const char* option) {
+    auto it = origins.find(option);
+    return it == origins.end() ? std::string() : it->second + ": ";
+  };
 
   if (quiet && verbose) throw UsageError("--quiet and --verbose conflict; give one");
   auto given = [&](const char* opt) { return opt != nullptr && vm.count(opt) != 0U; };
@@ -150,11 +156,19 @@ int run_train(int argc, char** argv) {
     cfg = resume_state ? resume_state->config
                        : model::preset_config(given("preset") ? vm["preset"].as<std::string>()
                                                               : std::string("theano"));
-    for (const model::Setting& setting : model::train_settings()) {
-      if (given(setting.option) && std::string(setting.option) != "preset") {
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(from("preset") + e.what());
+  }
+  for (const model::Setting& setting : model::train_settings()) {
+    if (given(setting.option) && std::string(setting.option) != "preset") {
+      try {
         model::parse_setting(cfg, setting, vm[setting.option].as<std::string>());
+      } catch (const std::invalid_argument& e) {
+        throw UsageError(from(setting.option) + e.what());
       }
     }
+  }
+  try {
     model::validate(cfg);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
