@@ -12,6 +12,7 @@
 #include "checkpoint.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "json_text.hpp"
 #include "mnist.hpp"
 #include "pictures.hpp"
 #include "presets.hpp"
@@ -377,7 +378,7 @@ int run_train(int argc, char** argv) {
     j["train_seconds"] = r.train_seconds;
     j["epochs_per_second"] = static_cast<double>(r.epochs) / r.train_seconds;
     j["device_memory_bytes"] = opened.backend->device_bytes();
-    model::write_file_atomic(summary_json, j.dump(2) + "\n");
+    model::write_file_atomic(summary_json, model::json_text(j, 2) + "\n");
   }
   return 0;
 }

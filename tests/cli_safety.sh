@@ -7,6 +7,14 @@ short_train() {
   "$bin" train --device cpu --data-dir "$scratch/tiny" --validation-size 200 --batch-size 50 \
     --max-epochs 1 "$@"
 }
+# A fresh directory DIR with a model trained on the tiny data (DIR/m.st) and a PGM image of
+# the model's size with some ink (DIR/good.pgm).
+model_and_digit() {
+  rm -rf "$1"; mkdir -p "$1"
+  short_train --save-model "$1/m.st" >/dev/null || fail "training a model"
+  printf 'P2\n9 8\n255\n' > "$1/good.pgm"
+  for i in $(seq 1 72); do echo $(( (i * 37) % 256 )); done >> "$1/good.pgm"
+}
 case $case in
   unsigned_options_refuse_negatives)
     # Every whole-number option of every command: a negative value is a usage error naming the
@@ -234,6 +242,56 @@ PY
         grep -q "Optimization complete" <<<"$out" && fail "$f $cmd: trained before refusing"
       done
     done
+    ;;
+  predict_reports_every_image)
+    # One bad image among many: every other one is predicted, each bad one gets its own error
+    # (text: on stderr; --json: an object with "error"), and the exit status is 1 at the end.
+    tiny
+    d=$scratch/pred; model_and_digit "$d"
+    cp "$d/good.pgm" "$d/good2.pgm"
+    printf 'P2\n3 3\n255\n9 9 9 9 9 9 9 9 9\n' > "$d/blank.pgm"
+    echo "not an image" > "$d/text.png"
+    imgs=("$d/good.pgm" "$d/blank.pgm" "$d/text.png" "$d/missing.png" "$d/good2.pgm")
+    "$bin" predict --model "$d/m.st" --device host "${imgs[@]}" >"$d/out" 2>"$d/err"; rc=$?
+    cat "$d/out" "$d/err"
+    [ $rc = 1 ] || fail "text: exit $rc, not 1"
+    [ "$(grep -c "^$d/good2\?.pgm: [0-9] (p = " "$d/out")" = 2 ] || fail "text: the good images lack results"
+    for bad in blank.pgm text.png missing.png; do
+      grep -q "$d/$bad: " "$d/err" || fail "text: no error for $bad"
+    done
+    "$bin" predict --model "$d/m.st" --device host --json "${imgs[@]}" >"$d/json" 2>"$d/err"; rc=$?
+    cat "$d/json"
+    [ $rc = 1 ] || fail "json: exit $rc, not 1"
+    python3 - "$d/json" "${imgs[@]}" <<'PY' || fail "json: not one object per image in order"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+images = sys.argv[2:]
+assert [l["image"] for l in lines] == images, lines
+assert ["label" in l for l in lines] == [True, False, False, False, True], lines
+assert all("error" in l and l["error"] for l in lines[1:4]), lines
+PY
+    ;;
+  json_names_any_bytes)
+    # File names are bytes: every JSON clmnist writes is valid UTF-8, a name that is not becomes
+    # U+FFFD where its bytes are not UTF-8, and the output is never cut short.
+    tiny
+    d=$scratch/names; model_and_digit "$d"
+    bad=$(printf '%s/caf\xe9-\xff.pgm' "$d")
+    cp "$d/good.pgm" "$bad"; cp "$d/good.pgm" "$d/ok.pgm"
+    "$bin" predict --model "$d/m.st" --device host --json "$bad" "$d/ok.pgm" "$bad" >"$d/out" \
+      2>"$d/err"; rc=$?
+    cat "$d/out" "$d/err"
+    [ $rc = 0 ] || fail "exit $rc"
+    python3 - "$d/out" "$d" <<'PY' || fail "not valid JSON lines with U+FFFD for the bad bytes"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1], "rb").read().decode("utf-8").splitlines()]
+d = sys.argv[2]
+assert [l["image"] for l in lines] == [d + "/caf\ufffd-\ufffd.pgm", d + "/ok.pgm",
+                                       d + "/caf\ufffd-\ufffd.pgm"], lines
+assert all("label" in l for l in lines)
+PY
+    grep -q "exception\|type_error\|invalid UTF-8" "$d/err" && fail "an internal text: $(cat "$d/err")"
+    true
     ;;
   tensorflow_best_is_lowest_validation)
     # Without early stopping (the tensorflow preset) the best model is still the one of the lowest
