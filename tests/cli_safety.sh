@@ -271,6 +271,39 @@ assert ["label" in l for l in lines] == [True, False, False, False, True], lines
 assert all("error" in l and l["error"] for l in lines[1:4]), lines
 PY
     ;;
+  stdout_write_errors_fail)
+    # A failed write on standard output is a failed command: exit 1 and a message on stderr. A
+    # closed pipe ends the command quietly by SIGPIPE, even where SIGPIPE was ignored.
+    tiny
+    d=$scratch/full; model_and_digit "$d"
+    for args in "--help" "--version" "devices" "presets" "train --help" \
+                "eval --model $d/m.st --data-dir $scratch/tiny --device host" \
+                "predict --model $d/m.st --device host --json $d/good.pgm" \
+                "export --model $d/m.st --format npy --output $d" \
+                "train --device host --data-dir $scratch/tiny --validation-size 200 --batch-size 50 --max-epochs 1 --save-model $d/m2.st"; do
+      # shellcheck disable=SC2086
+      "$bin" $args >/dev/full 2>"$d/err"; rc=$?
+      echo "$args > /dev/full -> $rc: $(cat "$d/err")"
+      [ $rc = 1 ] || fail "'$args' > /dev/full: exit $rc, not 1"
+      grep -q "standard output.*No space left on device" "$d/err" || fail "'$args': no message"
+    done
+    python3 - "$bin" "$d/m.st" "$scratch/tiny" <<'PY' || fail "a closed pipe"
+import os, signal, subprocess, sys
+binary, model, data = sys.argv[1:]
+for args in (["presets"], ["--help"], ["eval", "--model", model, "--data-dir", data, "--device", "host"]):
+    for ignored in (False, True):
+        r, w = os.pipe()
+        os.close(r)  # nobody reads
+        def setup():
+            signal.signal(signal.SIGPIPE, signal.SIG_IGN if ignored else signal.SIG_DFL)
+        p = subprocess.run([binary] + args, stdout=w, stderr=subprocess.PIPE, preexec_fn=setup)
+        os.close(w)
+        print(args, "SIGPIPE ignored" if ignored else "SIGPIPE default", "->", p.returncode,
+              p.stderr.decode()[-200:])
+        assert p.returncode == -signal.SIGPIPE, p.returncode
+        assert p.stderr == b"", p.stderr
+PY
+    ;;
   json_names_any_bytes)
     # File names are bytes: every JSON clmnist writes is valid UTF-8, a name that is not becomes
     # U+FFFD where its bytes are not UTF-8, and the output is never cut short.
