@@ -316,6 +316,27 @@ void require_distinct_files(const std::vector<NamedPath>& outputs,
   }
 }
 
+void require_output_dir(const std::string& option, const std::string& dir,
+                        const std::vector<std::string>& files) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    if (!fs::is_directory(dir, ec)) {
+      throw UsageError("--" + option + " '" + dir + "' is not a directory; give a directory");
+    }
+    for (const std::string& f : files) require_writable_target(option, dir + "/" + f);
+    return;
+  }
+  fs::path parent = fs::absolute(dir, ec).parent_path();
+  while (!parent.empty() && !fs::exists(parent, ec) && parent != parent.parent_path()) {
+    parent = parent.parent_path();
+  }
+  if (!fs::is_directory(parent, ec) || ::access(parent.c_str(), W_OK) != 0) {
+    throw UsageError("--" + option + " '" + dir + "' cannot be created: '" + parent.string() +
+                     "' is not a writable directory; choose another location");
+  }
+}
+
 void require_writable_target(const std::string& option, const std::string& path) {
   if (const std::string why = model::output_problem(path); !why.empty()) {
     throw UsageError("--" + option + " '" + path + "': " + why);

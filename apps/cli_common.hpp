@@ -80,6 +80,12 @@ void require_readable_file(const std::string& option, const std::string& path);
 // The file may not exist yet, but its directory must exist and be writable.
 void require_writable_target(const std::string& option, const std::string& path);
 
+// A directory of outputs (--plot-dir, export --output): if it exists, a directory where every one
+// of `files` can be written; if not, one that can be created (its nearest existing parent is a
+// writable directory).
+void require_output_dir(const std::string& option, const std::string& dir,
+                        const std::vector<std::string>& files);
+
 // A file named on the command line: the option ("save-model") and the path.
 struct NamedPath {
   std::string option;

@@ -184,8 +184,8 @@ GrayImage read_image(const std::string& path) {
 
 namespace {
 
-void write_png_format(const std::string& path, std::size_t w, std::size_t h, png_uint_32 format,
-                      const std::vector<std::uint8_t>& data) {
+std::string encode_png(std::size_t w, std::size_t h, png_uint_32 format,
+                       const std::vector<std::uint8_t>& data) {
   png_image img;
   std::memset(&img, 0, sizeof img);
   img.version = PNG_IMAGE_VERSION;
@@ -194,25 +194,30 @@ void write_png_format(const std::string& path, std::size_t w, std::size_t h, png
   img.format = format;
   png_alloc_size_t size = 0;
   if (!png_image_write_to_memory(&img, nullptr, &size, 0, data.data(), 0, nullptr)) {
-    throw Error(path + ": cannot encode PNG (" + img.message + ")");
+    throw Error(std::string("cannot encode PNG (") + img.message + ")");
   }
   std::string out(size, '\0');
   if (!png_image_write_to_memory(&img, out.data(), &size, 0, data.data(), 0, nullptr)) {
-    throw Error(path + ": cannot encode PNG (" + img.message + ")");
+    throw Error(std::string("cannot encode PNG (") + img.message + ")");
   }
   out.resize(size);
-  write_file_atomic(path, out);
+  return out;
 }
 
 }  // namespace
 
 void write_png(const std::string& path, const GrayImage& image) {
-  write_png_format(path, image.width, image.height, PNG_FORMAT_GRAY, image.pixels);
+  write_file_atomic(path, encode_png(image.width, image.height, PNG_FORMAT_GRAY, image.pixels));
+}
+
+std::string encode_png_rgb(std::size_t width, std::size_t height,
+                           const std::vector<std::uint8_t>& rgb) {
+  return encode_png(width, height, PNG_FORMAT_RGB, rgb);
 }
 
 void write_png_rgb(const std::string& path, std::size_t width, std::size_t height,
                    const std::vector<std::uint8_t>& rgb) {
-  write_png_format(path, width, height, PNG_FORMAT_RGB, rgb);
+  write_file_atomic(path, encode_png_rgb(width, height, rgb));
 }
 
 GrayImage prepare_digit(const GrayImage& in, std::size_t rows, std::size_t cols, std::size_t box) {

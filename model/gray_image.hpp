@@ -24,6 +24,9 @@ constexpr std::size_t kMaxImageSide = 16384;
 GrayImage read_image(const std::string& path);
 // Writes an 8-bit grayscale PNG atomically.
 void write_png(const std::string& path, const GrayImage& image);
+// An 8-bit RGB PNG ([height x width x 3]) as bytes; throws Error if libpng cannot encode it.
+std::string encode_png_rgb(std::size_t width, std::size_t height,
+                           const std::vector<std::uint8_t>& rgb);
 // Writes an 8-bit RGB PNG ([height x width x 3]) atomically.
 void write_png_rgb(const std::string& path, std::size_t width, std::size_t height,
                    const std::vector<std::uint8_t>& rgb);

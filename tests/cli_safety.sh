@@ -326,6 +326,50 @@ PY
     grep -q "exception\|type_error\|invalid UTF-8" "$d/err" && fail "an internal text: $(cat "$d/err")"
     true
     ;;
+  output_groups_all_or_nothing)
+    # Outputs that belong together are checked before any work and written old-or-new as a
+    # group: export's one .npy per parameter; train's pictures, after the model and the summary.
+    tiny
+    d=$scratch/groups; rm -rf "$d"; mkdir -p "$d"
+    short_train --save-model "$d/m.st" >/dev/null || fail "training a model"
+    mkdir -p "$d/npy"; echo old > "$d/npy/W.npy"; mkdir "$d/npy/b.npy"
+    out=$("$bin" export --model "$d/m.st" --format npy --output "$d/npy" 2>&1); rc=$?
+    echo "export, b.npy a directory -> $rc: $out"
+    [ $rc = 2 ] || fail "export with b.npy a directory: exit $rc, not 2"
+    grep -q "b.npy" <<<"$out" || fail "export: b.npy not named"
+    [ "$(cat "$d/npy/W.npy")" = old ] || fail "export replaced W.npy and then failed on b.npy"
+    # A picture that cannot be written is found before training.
+    mkdir -p "$d/plots/confusion.png"
+    out=$(short_train --save-model "$d/m2.st" --summary-json "$d/s.json" --plot-dir "$d/plots" 2>&1); rc=$?
+    echo "train, confusion.png a directory -> $rc: $(tail -1 <<<"$out")"
+    [ $rc = 2 ] || fail "train with a picture that cannot be written: exit $rc, not 2"
+    grep -q "confusion.png" <<<"$out" || fail "the picture is not named"
+    grep -q "Optimization complete" <<<"$out" && fail "trained before refusing"
+    [ -e "$d/m2.st" ] || [ -e "$d/s.json" ] && fail "an output was written"
+    # The disk fills up while the pictures are written: the model and the summary (written
+    # first) are complete, and the pictures are all the old ones.
+    rm -rf "$d/plots"; mkdir -p "$d/plots"
+    for f in learning_curves weights confusion; do
+      for e in png svg; do echo old > "$d/plots/$f.$e"; done
+    done
+    # (The host backend: PoCL's own cache files would meet the limit first.)
+    out=$( (trap '' XFSZ; ulimit -f 12; "$bin" train --device host --data-dir "$scratch/tiny" \
+           --validation-size 200 --batch-size 50 --max-epochs 1 --save-model "$d/m3.st" \
+           --summary-json "$d/s.json" --plot-dir "$d/plots") 2>&1); rc=$?
+    echo "train, disk full at the pictures -> $rc: $(tail -1 <<<"$out")"
+    [ $rc = 1 ] || fail "disk full at the pictures: exit $rc, not 1"
+    python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$d/s.json" \
+      || fail "the summary JSON was lost or cut"
+    "$bin" eval --model "$d/m3.st" --data-dir "$scratch/tiny" --device host >/dev/null \
+      || fail "the model was lost"
+    for f in learning_curves weights confusion; do
+      for e in png svg; do
+        [ "$(cat "$d/plots/$f.$e")" = old ] || fail "$f.$e was replaced: a mix of old and new pictures"
+      done
+    done
+    ls -a "$d/plots" | grep -q tmp && fail "a temporary file was left"
+    true
+    ;;
   tensorflow_best_is_lowest_validation)
     # Without early stopping (the tensorflow preset) the best model is still the one of the lowest
     # validation error, as --help says: the log, the summary and the saved file agree.
