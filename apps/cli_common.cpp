@@ -233,11 +233,39 @@ std::unique_ptr<runtime::Executable> compile_network(runtime::Backend& backend,
   }
 }
 
+namespace {
+
+// A P:D device spec whose number is too large for an int (std::stoi in the runtime) is a usage
+// error like any other device that does not exist.
+template <class F>
+auto with_device_spec(const std::string& spec, F&& select) -> decltype(select()) {
+  try {
+    return select();
+  } catch (const std::out_of_range&) {
+    throw UsageError("--device '" + spec +
+                     "': no platform or device has a number that large; `clmnist devices` "
+                     "lists them");
+  }
+}
+
+}  // namespace
+
+runtime::Selection select_device_checked(const std::vector<runtime::DeviceDesc>& devices,
+                                         const std::string& spec) {
+  return with_device_spec(spec, [&] { return runtime::select_device(devices, spec); });
+}
+
+std::vector<runtime::Selection> select_devices_checked(
+    const std::vector<runtime::DeviceDesc>& devices, const std::string& spec) {
+  return with_device_spec(spec, [&] { return runtime::select_devices(devices, spec); });
+}
+
 OpenedBackend open_backend(const DeviceOptions& opts, std::ostream& log) {
   const runtime::BackendOptions bo = backend_options(opts);
   const std::vector<runtime::DeviceDesc> devices = runtime::list_devices();
-  const runtime::Selection sel = runtime::select_device(
-      devices, runtime::effective_device_spec(opts.device, std::getenv("CLMNIST_DEVICE")));
+  const std::string spec =
+      runtime::effective_device_spec(opts.device, std::getenv("CLMNIST_DEVICE"));
+  const runtime::Selection sel = select_device_checked(devices, spec);
   OpenedBackend out;
   out.device = devices[sel.index];
   log << "Device #" << out.device.flat_index << " [" << out.device.address() << "] "

@@ -10,6 +10,7 @@
 
 #include "backend.hpp"
 #include "device_info.hpp"
+#include "device_select.hpp"
 #include "errors.hpp"
 
 namespace clmnist::apps {
@@ -64,6 +65,12 @@ struct OpenedBackend {
   std::unique_ptr<runtime::Backend> backend;
 };
 OpenedBackend open_backend(const DeviceOptions& opts, std::ostream& log);
+
+// runtime::select_device(s), with a device number too large to parse as a UsageError.
+runtime::Selection select_device_checked(const std::vector<runtime::DeviceDesc>& devices,
+                                         const std::string& spec);
+std::vector<runtime::Selection> select_devices_checked(
+    const std::vector<runtime::DeviceDesc>& devices, const std::string& spec);
 
 // backend.compile, with a network the forced implementation cannot run as a UsageError.
 std::unique_ptr<runtime::Executable> compile_network(runtime::Backend& backend,

@@ -82,7 +82,7 @@ int run_bench(int argc, char** argv) {
     device_spec = env != nullptr && *env != '\0' ? env : "all";
   }
   const std::vector<runtime::DeviceDesc> devices = runtime::list_devices();
-  const std::vector<runtime::Selection> chosen = runtime::select_devices(devices, device_spec);
+  const std::vector<runtime::Selection> chosen = select_devices_checked(devices, device_spec);
 
   if (data_dir.empty()) data_dir = model::default_data_dir();
   const model::MnistFiles files = model::find_mnist_files(data_dir);

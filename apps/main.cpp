@@ -10,11 +10,13 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <new>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "errors.hpp"
 #include "fault_injection.hpp"
 #include "library_versions.hpp"
 #include "version.hpp"
@@ -81,8 +83,21 @@ int run_command(int argc, char** argv) {
     std::cerr << "clmnist " << command << ": " << e.what() << "\n(see clmnist " << command
               << " --help)\n";
     return 2;
-  } catch (const std::exception& e) {
+  } catch (const Error& e) {  // names the problem, the value and the fix
     std::cerr << "clmnist " << command << ": error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "clmnist " << command
+              << ": error: out of memory: the network, the batch or the data is too large for "
+                 "this machine; try a smaller --hidden or --batch-size\n";
+    return 1;
+  } catch (const std::exception& e) {
+    // A library's own text (std::stoi, vector::_M_default_append, nlohmann's codes) was never
+    // meant for a user: every path that can meet one turns it into an Error with context, so
+    // one that arrives here is a bug in clmnist.
+    std::cerr << "clmnist " << command << ": internal error (" << e.what()
+              << "): clmnist should have explained this; please report it with the command "
+                 "line\n";
     return 1;
   }
 }

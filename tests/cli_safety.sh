@@ -10,6 +10,7 @@ short_train() {
 # A fresh directory DIR with a model trained on the tiny data (DIR/m.st) and a PGM image of
 # the model's size with some ink (DIR/good.pgm).
 model_and_digit() {
+  tiny
   rm -rf "$1"; mkdir -p "$1"
   short_train --save-model "$1/m.st" >/dev/null || fail "training a model"
   printf 'P2\n9 8\n255\n' > "$1/good.pgm"
@@ -397,6 +398,64 @@ assert best_lines == new_minima, (best_lines, new_minima)
 saved = float(re.search(r"test error ([0-9.]+) % over every sample", evals).group(1))
 assert abs(saved - s["test_error_all"] * 100) < 1e-4, (saved, s["test_error_all"])
 PY
+    ;;
+  internal_texts_never_shown)
+    # Corrupt inputs of every kind: each error names the file or option, the value and the fix;
+    # no library's own text (std::stoi, vector::_M_default_append, nlohmann's codes) and no
+    # "internal error" reaches the user.
+    d=$scratch/texts; model_and_digit "$d"
+    python3 - "$d" <<'PY'
+import json, struct, sys
+d = sys.argv[1]
+b = open(d + "/m.st", "rb").read()
+n = struct.unpack("<Q", b[:8])[0]
+h, data = json.loads(b[8:8 + n]), b[8 + n:]
+net = json.loads(h["__metadata__"]["network"])
+def model(name, network=None, header=None):
+    hh = json.loads(json.dumps(h))
+    if network is not None:
+        hh["__metadata__"]["network"] = network if isinstance(network, str) else json.dumps(network)
+    s = header if header is not None else json.dumps(hh).encode()
+    open(d + "/" + name, "wb").write(struct.pack("<Q", len(s)) + s + data)
+def changed(f):
+    c = json.loads(json.dumps(net)); f(c); return c
+model("cut-json.st", "{")
+model("no-input.st", changed(lambda c: c.pop("input")))
+model("rows-text.st", changed(lambda c: c["input"].update(rows="eight")))
+model("rows-negative.st", changed(lambda c: c["input"].update(rows=-8)))
+model("outputs-huge.st", changed(lambda c: c["layers"][0].update(outputs=1e30)))
+model("layers-number.st", changed(lambda c: c.update(layers=7)))
+model("network-string.st", '"a string"')
+model("divisor-text.st", changed(lambda c: c["input"].update(pixel_divisor="x")))
+model("header-json.st", header=b"{'a': 1}" + b" " * 8)
+PY
+    printf 'learning-rate = 1e999\n' > "$d/huge.cfg"
+    n=0
+    check() {  # EXPECTED_EXIT NAMED_TEXT COMMAND...
+      local want=$1 named=$2; shift 2
+      out=$("$@" 2>&1); rc=$?
+      n=$((n + 1))
+      echo "$* -> $rc: $(tail -2 <<<"$out" | head -1)"
+      [ $rc = "$want" ] || fail "'$*': exit $rc, not $want: $out"
+      grep -q -- "$named" <<<"$out" || fail "'$*': '$named' is not named: $out"
+      grep -Eq "stoi|stoul|stod|_M_|vector::|basic_string|json\.exception|std::|bad_alloc|internal error" \
+        <<<"$out" && fail "'$*': an internal text: $out"
+      true
+    }
+    for m in cut-json no-input rows-text rows-negative outputs-huge layers-number network-string \
+             divisor-text header-json; do
+      check 1 "$m.st" "$bin" eval --model "$d/$m.st" --data-dir "$scratch/tiny" --device host
+    done
+    check 1 "network description" "$bin" predict --model "$d/rows-negative.st" "$d/good.pgm"
+    check 2 "99999999999:0" "$bin" train --device 99999999999:0 --data-dir "$scratch/tiny"
+    check 2 "99999999999:0" "$bin" bench --device 99999999999:0 --data-dir "$scratch/tiny"
+    check 2 "huge.cfg line 1" "$bin" train --config "$d/huge.cfg" --data-dir "$scratch/tiny"
+    check 2 "learning-rate" "$bin" train --learning-rate 1e999 --data-dir "$scratch/tiny"
+    # Memory that runs out is said so, with what to make smaller.
+    check 1 "out of memory" bash -c "ulimit -v 800000; exec $(printf '%q ' "$bin") train \
+      --device host --data-dir $(printf '%q' "$scratch/tiny") --validation-size 200 \
+      --batch-size 50 --hidden 1048576 --max-steps 1 --save-model ''"
+    echo "$n corrupt inputs, no internal text"
     ;;
   *) fail "unknown case" ;;
 esac
