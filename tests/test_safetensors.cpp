@@ -164,7 +164,7 @@ TEST_CASE("model files with missing or misshapen tensors are rejected", "[safete
   };
   add("unknown format", "unknown model format",
       [](SafeTensors& st) { st.metadata["format"] = "clmnist-network-9"; });
-  add("network not JSON", "network description is not valid",
+  add("network not JSON", "network description (metadata 'network') is not valid JSON",
       [](SafeTensors& st) { st.metadata["network"] = "{\"input\": "; });
   add("layers do not chain", "takes 7 inputs", [](SafeTensors& st) {
     const std::string from = "\"inputs\":5";
