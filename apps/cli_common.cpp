@@ -46,11 +46,11 @@ void store_config_entry(const ConfigEntry& e, const std::string& path,
 
 // Applies the config file `path` for `command`: keys of its options, from its [command] section
 // first, then from the top of the file; keys of other commands' options are left to them.
-void apply_config_file(const std::string& path, const std::string& command,
-                       const po::options_description& all, po::variables_map& vm,
-                       ValueOrigins* origins) {
+void apply_config_file(const std::string& path, const std::string& named_by,
+                       const std::string& command, const po::options_description& all,
+                       po::variables_map& vm, ValueOrigins* origins) {
   if (const std::string why = model::input_problem(path); !why.empty()) {
-    throw UsageError("--config '" + path + "': " + why);
+    throw UsageError(named_by + " '" + path + "': " + why);
   }
   // A config file is a few lines; a megabyte is no config file.
   const std::vector<ConfigEntry> entries =
@@ -97,6 +97,7 @@ bool parse_command_line(int argc, char** argv, const po::options_description& op
     const po::positional_options_description none;  // stray words are errors
     parser.positional(positional != nullptr ? *positional : none);
     po::store(parser.run(), vm);
+    const std::string config_named_by = vm.count("config") != 0U ? "--config" : "CLMNIST_CONFIG";
     if (vm.count("help") != 0U) {
       std::cout << usage << "\n" << all << "\n";
       return false;
@@ -128,7 +129,7 @@ bool parse_command_line(int argc, char** argv, const po::options_description& op
     }
     // An empty CLMNIST_CONFIG (or --config '') means no config file.
     if (vm.count("config") != 0U && !vm["config"].as<std::string>().empty()) {
-      apply_config_file(vm["config"].as<std::string>(), command, all, vm, origins);
+      apply_config_file(vm["config"].as<std::string>(), config_named_by, command, all, vm, origins);
     }
     po::notify(vm);
   } catch (const po::error& e) {

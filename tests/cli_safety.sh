@@ -219,6 +219,9 @@ PY
     echo "$(wc -l < "$d/every.cfg") options of $("$bin" --help | sed -n '/^Commands:/,/^$/p' | grep -c '^  ') commands"
     [ "$(wc -l < "$d/every.cfg")" -gt 30 ] || fail "the options were not found in --help"
     out=$(CLMNIST_CONFIG=$d/every.cfg "$bin" devices 2>&1) || fail "an option is unknown as a key: $out"
+    out=$(CLMNIST_CONFIG=$d/absent.cfg "$bin" devices 2>&1); rc=$?
+    [ $rc = 2 ] || fail "a CLMNIST_CONFIG that does not exist: exit $rc"
+    grep -q "CLMNIST_CONFIG '$d/absent.cfg': no such file" <<<"$out" || fail "not named: $out"
     # A key no command has, a bad value, a line that is no setting: exit 2, file and line named.
     printf 'learning-rate = 0.05\nlerning-rate = 0.05\n' > "$d/typo.cfg"
     printf '\n\nlearning-rate = fast\n' > "$d/value.cfg"
