@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "bench.hpp"
+#include "json_text.hpp"
 
 namespace clmnist::apps {
 namespace {
@@ -189,7 +190,7 @@ std::string bench_json(const std::vector<DeviceBench>& results, const BenchOptio
     }
     j["devices"].push_back(d);
   }
-  return j.dump(2) + "\n";
+  return model::json_text(j, 2) + "\n";
 }
 
 std::string bench_csv(const std::vector<DeviceBench>& results) {

@@ -9,8 +9,10 @@
 #include <fstream>
 #include <iostream>
 #include <limits>
+#include <map>
 #include <sstream>
 
+#include "config_file.hpp"
 #include "device_select.hpp"
 #include "input_file.hpp"
 #include "output_file.hpp"
@@ -19,22 +21,83 @@
 
 namespace clmnist::apps {
 
+namespace {
+
+// Stores one config file entry as if given on the command line (values given earlier, on the
+// command line or in the environment, win), naming the file and line in any error.
+void store_config_entry(const ConfigEntry& e, const std::string& path,
+                        const po::options_description& all, po::variables_map& vm,
+                        ValueOrigins* origins) {
+  const std::string where = path + " line " + std::to_string(e.line);
+  if (vm.count(e.key) != 0U && !vm[e.key].defaulted()) return;
+  po::parsed_options parsed(&all);
+  po::option o;
+  o.string_key = e.key;
+  o.value = {e.value};
+  o.original_tokens = {e.key, e.value};
+  parsed.options.push_back(o);
+  try {
+    po::store(parsed, vm);
+  } catch (const po::error& err) {
+    throw UsageError(where + ": " + err.what());
+  }
+  if (origins != nullptr) (*origins)[e.key] = where;
+}
+
+// Applies the config file `path` for `command`: keys of its options, from its [command] section
+// first, then from the top of the file; keys of other commands' options are left to them.
+void apply_config_file(const std::string& path, const std::string& named_by,
+                       const std::string& command, const po::options_description& all,
+                       po::variables_map& vm, ValueOrigins* origins) {
+  if (const std::string why = model::input_problem(path); !why.empty()) {
+    throw UsageError(named_by + " '" + path + "': " + why);
+  }
+  // A config file is a few lines; a megabyte is no config file.
+  const std::vector<ConfigEntry> entries =
+      parse_config_text(model::read_input_file(path, 1u << 20, "a config file"), path);
+  for (const bool own_section : {true, false}) {
+    for (const ConfigEntry& e : entries) {
+      const bool mine = all.find_nothrow(e.key, false) != nullptr;
+      if (!mine && !is_option_of_some_command(e.key)) {
+        throw UsageError(path + " line " + std::to_string(e.line) + ": '" + e.key +
+                         "' is not an option of any clmnist command; see clmnist " +
+                         (e.section.empty() ? command : e.section) + " --help for the names");
+      }
+      if (!e.section.empty() && e.section == command && !mine) {
+        throw UsageError(path + " line " + std::to_string(e.line) + ": '" + e.key +
+                         "' in section [" + e.section + "] is not an option of clmnist " + command +
+                         "; see clmnist " + command + " --help");
+      }
+      if (mine && (own_section ? e.section == command : e.section.empty())) {
+        store_config_entry(e, path, all, vm, origins);
+      }
+    }
+  }
+}
+
+}  // namespace
+
 bool parse_command_line(int argc, char** argv, const po::options_description& options,
                         const std::string& usage, po::variables_map& vm,
-                        const po::positional_options_description* positional) {
+                        const po::positional_options_description* positional,
+                        ValueOrigins* origins) {
   std::string config;
   po::options_description all;
   all.add(options);
   all.add_options()("config", po::value(&config),
-                    "read options from FILE (lines 'name = value', names as the long options "
-                    "without --); precedence: command line > CLMNIST_* environment > FILE > "
-                    "preset and defaults");
+                    "read options from FILE: lines 'name = value' (names as the long options "
+                    "without --), '#' comments, [command] sections for one command's options; "
+                    "keys of other commands' options are ignored. Default: $CLMNIST_CONFIG (empty: "
+                    "none). Precedence: command line > CLMNIST_* environment > FILE > preset and "
+                    "defaults");
+  const std::string command = argc > 0 ? argv[0] : "";
   try {
     po::command_line_parser parser(argc, argv);
     parser.options(all);
     const po::positional_options_description none;  // stray words are errors
     parser.positional(positional != nullptr ? *positional : none);
     po::store(parser.run(), vm);
+    const std::string config_named_by = vm.count("config") != 0U ? "--config" : "CLMNIST_CONFIG";
     if (vm.count("help") != 0U) {
       std::cout << usage << "\n" << all << "\n";
       return false;
@@ -42,9 +105,10 @@ bool parse_command_line(int argc, char** argv, const po::options_description& op
     // CLMNIST_LEARNING_RATE=0.05 sets --learning-rate, and so on for every option of the command;
     // variables that name no option (CLMNIST_FAULT, CLMNIST_VEC, ...) are not options, and
     // CLMNIST_DATA_DIR stays the default data location (a missing one says how to fetch MNIST).
+    std::map<std::string, std::string> from_environment;
     po::store(
         po::parse_environment(all,
-                              [&all](const std::string& var) -> std::string {
+                              [&all, &from_environment](const std::string& var) -> std::string {
                                 if (var == "CLMNIST_DATA_DIR") return "";
                                 if (var.rfind("CLMNIST_", 0) != 0 || var == "CLMNIST_CONFIG") {
                                   return var == "CLMNIST_CONFIG" ? "config" : "";
@@ -53,17 +117,19 @@ bool parse_command_line(int argc, char** argv, const po::options_description& op
                                 for (char& c : name) {
                                   c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
                                 }
-                                return all.find_nothrow(name, false) != nullptr ? name : "";
+                                if (all.find_nothrow(name, false) == nullptr) return "";
+                                from_environment[name] = var;
+                                return name;
                               }),
         vm);
-    if (vm.count("config") != 0U) {
-      const std::string path = vm["config"].as<std::string>();
-      if (const std::string why = model::input_problem(path); !why.empty()) {
-        throw UsageError("--config '" + path + "': " + why);
+    if (origins != nullptr) {
+      for (const auto& [name, var] : from_environment) {
+        if (vm.count(name) != 0U && origins->count(name) == 0U) (*origins)[name] = var;
       }
-      // A config file is a few lines; a megabyte is no config file.
-      std::istringstream in(model::read_input_file(path, 1u << 20, "a config file"));
-      po::store(po::parse_config_file(in, all, false), vm);
+    }
+    // An empty CLMNIST_CONFIG (or --config '') means no config file.
+    if (vm.count("config") != 0U && !vm["config"].as<std::string>().empty()) {
+      apply_config_file(vm["config"].as<std::string>(), config_named_by, command, all, vm, origins);
     }
     po::notify(vm);
   } catch (const po::error& e) {
@@ -176,11 +242,39 @@ std::unique_ptr<runtime::Executable> compile_network(runtime::Backend& backend,
   }
 }
 
+namespace {
+
+// A P:D device spec whose number is too large for an int (std::stoi in the runtime) is a usage
+// error like any other device that does not exist.
+template <class F>
+auto with_device_spec(const std::string& spec, F&& select) -> decltype(select()) {
+  try {
+    return select();
+  } catch (const std::out_of_range&) {
+    throw UsageError("--device '" + spec +
+                     "': no platform or device has a number that large; `clmnist devices` "
+                     "lists them");
+  }
+}
+
+}  // namespace
+
+runtime::Selection select_device_checked(const std::vector<runtime::DeviceDesc>& devices,
+                                         const std::string& spec) {
+  return with_device_spec(spec, [&] { return runtime::select_device(devices, spec); });
+}
+
+std::vector<runtime::Selection> select_devices_checked(
+    const std::vector<runtime::DeviceDesc>& devices, const std::string& spec) {
+  return with_device_spec(spec, [&] { return runtime::select_devices(devices, spec); });
+}
+
 OpenedBackend open_backend(const DeviceOptions& opts, std::ostream& log) {
   const runtime::BackendOptions bo = backend_options(opts);
   const std::vector<runtime::DeviceDesc> devices = runtime::list_devices();
-  const runtime::Selection sel = runtime::select_device(
-      devices, runtime::effective_device_spec(opts.device, std::getenv("CLMNIST_DEVICE")));
+  const std::string spec =
+      runtime::effective_device_spec(opts.device, std::getenv("CLMNIST_DEVICE"));
+  const runtime::Selection sel = select_device_checked(devices, spec);
   OpenedBackend out;
   out.device = devices[sel.index];
   log << "Device #" << out.device.flat_index << " [" << out.device.address() << "] "
@@ -256,6 +350,27 @@ void require_distinct_files(const std::vector<NamedPath>& outputs,
                          " '" + outputs[j].path + "' are the same file; give each its own");
       }
     }
+  }
+}
+
+void require_output_dir(const std::string& option, const std::string& dir,
+                        const std::vector<std::string>& files) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    if (!fs::is_directory(dir, ec)) {
+      throw UsageError("--" + option + " '" + dir + "' is not a directory; give a directory");
+    }
+    for (const std::string& f : files) require_writable_target(option, dir + "/" + f);
+    return;
+  }
+  fs::path parent = fs::absolute(dir, ec).parent_path();
+  while (!parent.empty() && !fs::exists(parent, ec) && parent != parent.parent_path()) {
+    parent = parent.parent_path();
+  }
+  if (!fs::is_directory(parent, ec) || ::access(parent.c_str(), W_OK) != 0) {
+    throw UsageError("--" + option + " '" + dir + "' cannot be created: '" + parent.string() +
+                     "' is not a writable directory; choose another location");
   }
 }
 

@@ -3,12 +3,14 @@
 
 #include <boost/program_options.hpp>
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "backend.hpp"
 #include "device_info.hpp"
+#include "device_select.hpp"
 #include "errors.hpp"
 
 namespace clmnist::apps {
@@ -29,10 +31,17 @@ struct Whole {
 void validate(boost::any& v, const std::vector<std::string>& values, Whole*, int);
 std::ostream& operator<<(std::ostream& out, const Whole& w);  // default values in --help
 
-// Parses argv for one subcommand; --help prints `usage` and the options and returns false.
+// Where an option's value came from when not from the command line: "FILE line N" or the
+// environment variable's name, by option name.
+using ValueOrigins = std::map<std::string, std::string>;
+
+// Parses argv for one subcommand (argv[0] is its name), then the CLMNIST_* environment, then the
+// config file (--config or CLMNIST_CONFIG; config_file.hpp); --help prints `usage` and the
+// options and returns false. Throws UsageError.
 bool parse_command_line(int argc, char** argv, const po::options_description& options,
                         const std::string& usage, po::variables_map& vm,
-                        const po::positional_options_description* positional = nullptr);
+                        const po::positional_options_description* positional = nullptr,
+                        ValueOrigins* origins = nullptr);
 
 // --device, --impl (alias --gemm), --tune, --tuning-file, --no-kernel-cache, --kernel-cache-dir
 struct DeviceOptions {
@@ -59,6 +68,12 @@ struct OpenedBackend {
 };
 OpenedBackend open_backend(const DeviceOptions& opts, std::ostream& log);
 
+// runtime::select_device(s), with a device number too large to parse as a UsageError.
+runtime::Selection select_device_checked(const std::vector<runtime::DeviceDesc>& devices,
+                                         const std::string& spec);
+std::vector<runtime::Selection> select_devices_checked(
+    const std::vector<runtime::DeviceDesc>& devices, const std::string& spec);
+
 // backend.compile, with a network the forced implementation cannot run as a UsageError.
 std::unique_ptr<runtime::Executable> compile_network(runtime::Backend& backend,
                                                      const runtime::NetworkSpec& net,
@@ -73,6 +88,12 @@ void require_directory(const std::string& option, const std::string& path);
 void require_readable_file(const std::string& option, const std::string& path);
 // The file may not exist yet, but its directory must exist and be writable.
 void require_writable_target(const std::string& option, const std::string& path);
+
+// A directory of outputs (--plot-dir, export --output): if it exists, a directory where every one
+// of `files` can be written; if not, one that can be created (its nearest existing parent is a
+// writable directory).
+void require_output_dir(const std::string& option, const std::string& dir,
+                        const std::vector<std::string>& files);
 
 // A file named on the command line: the option ("save-model") and the path.
 struct NamedPath {

@@ -77,6 +77,7 @@ int run_bench(int argc, char** argv) {
   if (!data_dir.empty()) require_directory("data-dir", data_dir);
   if (!json_path.empty()) require_writable_target("json", json_path);
   if (!csv_path.empty()) require_writable_target("csv", csv_path);
+  if (!plot_dir.empty()) require_output_dir("plot-dir", plot_dir, bench_picture_files());
   if (quick) {
     opt.sweep = false;
     opt.time_to_accuracy = false;
@@ -86,7 +87,7 @@ int run_bench(int argc, char** argv) {
     device_spec = env != nullptr && *env != '\0' ? env : "all";
   }
   const std::vector<runtime::DeviceDesc> devices = runtime::list_devices();
-  const std::vector<runtime::Selection> chosen = runtime::select_devices(devices, device_spec);
+  const std::vector<runtime::Selection> chosen = select_devices_checked(devices, device_spec);
 
   if (data_dir.empty()) data_dir = model::default_data_dir();
   const model::MnistFiles files = model::find_mnist_files(data_dir);
@@ -108,7 +109,7 @@ int run_bench(int argc, char** argv) {
   print_bench_table(results, std::cout);
   if (!json_path.empty()) model::write_file_atomic(json_path, bench_json(results, opt));
   if (!csv_path.empty()) model::write_file_atomic(csv_path, bench_csv(results));
-  if (!plot_dir.empty()) write_bench_pictures(plot_dir, results);
+  if (!plot_dir.empty()) write_pictures(plot_dir, bench_pictures(plot_dir, results));
   for (const DeviceBench& r : results) {
     if (!r.passed) return 1;
   }

@@ -9,6 +9,8 @@
 #include "tuning_choice.hpp"
 #include "commands.hpp"
 #include "gray_image.hpp"
+#include "input_file.hpp"
+#include "json_text.hpp"
 #include "mnist.hpp"
 #include "network_model.hpp"
 #include "trainer.hpp"
@@ -55,9 +57,10 @@ Loaded load_for_inference(const std::string& model_path, std::string data_dir,
   }
   for (std::size_t i = 0; i < l.test.count; ++i) {
     if (l.test.labels[i] >= net.classes()) {
-      throw DataError("test label " + std::to_string(l.test.labels[i]) + " at row " +
-                      std::to_string(i) + " is not below the model's " +
-                      std::to_string(net.classes()) + " classes");
+      throw DataError(files.test_labels + ": label " + std::to_string(l.test.labels[i]) +
+                      " at row " + std::to_string(i) + " (counting from 0) is not below the " +
+                      std::to_string(net.classes()) + " classes of " + model_path +
+                      "; evaluate it on data of the classes it was trained on");
     }
   }
   l.opened = open_backend(dev, log);
@@ -123,50 +126,75 @@ int run_eval(int argc, char** argv) {
 
 namespace {
 
-// Predicts the user's own digit images: each prepared as MNIST digits are, then classified.
+// Predicts the user's own digit images: each prepared as MNIST digits are, then classified. An
+// image that cannot be read or holds no digit gets its own error in its place (stderr, or a JSON
+// object with "error"); the others are predicted, and the exit status is 1 if any failed.
 int predict_images(const std::vector<std::string>& images, const std::string& model_path,
                    const DeviceOptions& dev, bool json) {
-  for (const std::string& p : images) require_readable_file("image", p);
   const model::Model m = model::load_model(model_path);
   const runtime::NetworkSpec& net = m.network;
   const std::size_t classes = net.classes();
   model::LabeledImages set;
   set.image_rows = net.image_rows;
   set.image_cols = net.image_cols;
-  for (const std::string& p : images) {
-    model::GrayImage digit;
+  std::vector<std::string> errors(images.size());
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const std::string& p = images[i];
     try {
-      digit = model::prepare_digit(model::read_image(p), net.image_rows, net.image_cols,
-                                   std::max<std::size_t>(1, net.image_rows * 20 / 28));
+      if (const std::string why = model::input_problem(p); !why.empty()) throw DataError(why);
+      const model::GrayImage digit =
+          model::prepare_digit(model::read_image(p), net.image_rows, net.image_cols,
+                               std::max<std::size_t>(1, net.image_rows * 20 / 28));
+      set.images.insert(set.images.end(), digit.pixels.begin(), digit.pixels.end());
+      set.labels.push_back(0);
     } catch (const DataError& e) {
       const std::string what = e.what();
-      throw DataError(what.rfind(p, 0) == 0 ? what : p + ": " + what);
+      errors[i] = what.rfind(p + ": ", 0) == 0 ? what.substr(p.size() + 2) : what;
     }
-    set.images.insert(set.images.end(), digit.pixels.begin(), digit.pixels.end());
-    set.labels.push_back(0);
   }
-  set.count = images.size();
-  std::ostringstream quiet;
-  OpenedBackend opened = open_backend(dev, json ? quiet : std::cerr);
-  const std::unique_ptr<runtime::Executable> exec =
-      compile_model(opened, dev, m, std::min<std::size_t>(set.count, 4096));
-  const runtime::DatasetId id = opened.backend->upload(set.view());
-  const std::vector<float> probs = exec->predict(id, 0, set.count);
-  for (std::size_t i = 0; i < set.count; ++i) {
-    const float* p = probs.data() + i * classes;
+  set.count = set.labels.size();
+  std::vector<float> probs;
+  if (set.count > 0) {
+    std::ostringstream quiet;
+    OpenedBackend opened = open_backend(dev, json ? quiet : std::cerr);
+    const std::unique_ptr<runtime::Executable> exec =
+        compile_model(opened, dev, m, std::min<std::size_t>(set.count, 4096));
+    const runtime::DatasetId id = opened.backend->upload(set.view());
+    probs = exec->predict(id, 0, set.count);
+  }
+  std::size_t row = 0, failed = 0;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    nlohmann::ordered_json j;
+    j["image"] = images[i];
+    if (!errors[i].empty()) {
+      ++failed;
+      if (json) {
+        j["error"] = errors[i];
+        std::cout << model::json_text(j) << "\n";
+      } else {
+        std::cout << std::flush;
+        std::cerr << "clmnist predict: " << images[i] << ": " << errors[i] << "\n";
+      }
+      continue;
+    }
+    const float* p = probs.data() + row++ * classes;
     const std::size_t best = static_cast<std::size_t>(std::max_element(p, p + classes) - p);
     if (json) {
-      nlohmann::ordered_json j;
-      j["image"] = images[i];
       j["label"] = best;
       j["probabilities"] = std::vector<float>(p, p + classes);
-      std::cout << j.dump() << "\n";
+      std::cout << model::json_text(j) << "\n";
       continue;
     }
     std::printf("%s: %zu (p = %.3f)\n ", images[i].c_str(), best, static_cast<double>(p[best]));
     for (std::size_t c = 0; c < classes; ++c)
       std::printf(" %zu: %.3f", c, static_cast<double>(p[c]));
     std::printf("\n");
+  }
+  if (failed != 0) {
+    std::cout << std::flush;
+    std::cerr << "clmnist predict: " << failed << " of " << images.size()
+              << " images could not be predicted (see above)\n";
+    return 1;
   }
   return 0;
 }
@@ -184,7 +212,8 @@ int run_predict(int argc, char** argv) {
   desc.add_options()("count,n", po::value(&count_opt)->default_value(count_opt),
                      "without images: how many test images, from the first")  //
       ("json", po::bool_switch(&json),
-       "with images: one JSON object per line: image, label, probabilities")  //
+       "with images: one JSON object per line, in the order given: image, label, probabilities "
+       "(or image, error); bytes of a name that are not UTF-8 become U+FFFD")  //
       ("image", po::value(&images)->composing(), "PNG or PGM images (positional)");
   add_device_options(desc, dev, false);
   po::positional_options_description positional;
@@ -197,7 +226,10 @@ int run_predict(int argc, char** argv) {
           "With images (PNG or PGM, any size, gray or colour, dark digit on light "
           "or the reverse: detected from the border), prepares each as MNIST digits "
           "are (longer side scaled to 20 pixels, centre of mass at the centre of "
-          "28x28) and prints the predicted digit and every class's probability.\n"
+          "28x28) and prints the predicted digit and every class's probability. An image that "
+          "cannot be read or holds no digit gets an error of its own (on stderr; with --json an "
+          "object with \"error\" in its place) and the others are still predicted; the exit "
+          "status is then 1.\n"
           "Without images, prints the predicted and the true labels of the first N "
           "test images, as the tutorial's predict() does.\n\nExamples:\n"
           "  clmnist predict my-seven.png scan.pgm\n"

@@ -16,7 +16,8 @@ int run_export(int argc, char** argv) {
        "model file written by clmnist train")                      //
       ("format,f", po::value(&format)->required(), "npy or onnx")  //
       ("output,o", po::value(&output)->required(),
-       "npy: a directory (one NAME.npy per parameter is written into it); onnx: the .onnx file");
+       "npy: a directory (one NAME.npy per parameter is written into it, all or none: a failure "
+       "leaves every old file); onnx: the .onnx file");
   po::variables_map vm;
   if (!parse_command_line(
           argc, argv, desc,
@@ -39,10 +40,16 @@ int run_export(int argc, char** argv) {
   if (format == "onnx") require_writable_target("output", output);
   const model::Model m = model::load_model(model_path);
   std::vector<NamedPath> outputs;
+  std::vector<std::string> npy_files;
   if (format == "onnx") outputs.push_back({"output", output});
   for (const runtime::ParamSpec& p : m.network.params()) {
-    if (format == "npy") outputs.push_back({"output", output + "/" + p.name + ".npy"});
+    if (format == "npy") {
+      outputs.push_back({"output", output + "/" + p.name + ".npy"});
+      npy_files.push_back(p.name + ".npy");
+    }
   }
+  // Every file of the group is checked before any is written (export_npy writes them as one).
+  if (format == "npy") require_output_dir("output", output, npy_files);
   require_distinct_files(outputs, {{"model", model_path}});
   if (format == "npy") {
     export_npy(m, output);

@@ -12,6 +12,7 @@
 #include "checkpoint.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "json_text.hpp"
 #include "mnist.hpp"
 #include "pictures.hpp"
 #include "presets.hpp"
@@ -29,7 +30,8 @@ const char* kTrainUsage =
     "\n"
     "Trains a network on MNIST with minibatch SGD and prints the log lines of the Theano\n"
     "tutorial it reproduces (logistic_sgd.py or mlp.py), then the errors over every sample. The\n"
-    "best model (lowest validation error) is saved whenever it improves.\n"
+    "best model (lowest validation error, with every preset: without early stopping too) is\n"
+    "saved whenever it improves.\n"
     "\n"
     "Presets (`clmnist presets` lists what each reproduces): theano = theano-logreg (default;\n"
     "softmax regression, lr 0.13, batch 600, patience 5000, pixels / 256), theano-mlp (784-500\n"
@@ -111,8 +113,9 @@ int run_train(int argc, char** argv) {
        "where the best model goes (safetensors); empty: do not save")                     //
       ("summary-json", po::value(&summary_json), "write a JSON summary of the run here")  //
       ("plot-dir", po::value(&plot_dir),
-       "write learning_curves, weights and confusion pictures (SVG and PNG) into DIR")  //
-      ("quiet,q", po::bool_switch(&quiet), "print only errors and the final results")   //
+       "write learning_curves, weights and confusion pictures (SVG and PNG) into DIR, after the "
+       "model and the summary, as one group: all new or all as they were")             //
+      ("quiet,q", po::bool_switch(&quiet), "print only errors and the final results")  //
       ("verbose,v", po::bool_switch(&verbose),
        "also print the training and validation loss at every validation")  //
       ("checkpoint", po::value(&checkpoint),
@@ -129,7 +132,13 @@ int run_train(int argc, char** argv) {
   }
   add_device_options(desc, dev, false);
   po::variables_map vm;
-  if (!parse_command_line(argc, argv, desc, kTrainUsage, vm)) return 0;
+  ValueOrigins origins;
+  if (!parse_command_line(argc, argv, desc, kTrainUsage, vm, nullptr, &origins)) return 0;
+  // A setting's error names where its value came from, when not from the command line.
+  auto from = [&](const char* option) {
+    auto it = origins.find(option);
+    return it == origins.end() ? std::string() : it->second + ": ";
+  };
 
   if (quiet && verbose) throw UsageError("--quiet and --verbose conflict; give one");
   auto given = [&](const char* opt) { return opt != nullptr && vm.count(opt) != 0U; };
@@ -151,11 +160,19 @@ int run_train(int argc, char** argv) {
     cfg = resume_state ? resume_state->config
                        : model::preset_config(given("preset") ? vm["preset"].as<std::string>()
                                                               : std::string("theano"));
-    for (const model::Setting& setting : model::train_settings()) {
-      if (given(setting.option) && std::string(setting.option) != "preset") {
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(from("preset") + e.what());
+  }
+  for (const model::Setting& setting : model::train_settings()) {
+    if (given(setting.option) && std::string(setting.option) != "preset") {
+      try {
         model::parse_setting(cfg, setting, vm[setting.option].as<std::string>());
+      } catch (const std::invalid_argument& e) {
+        throw UsageError(from(setting.option) + e.what());
       }
     }
+  }
+  try {
     model::validate(cfg);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
@@ -167,18 +184,23 @@ int run_train(int argc, char** argv) {
   if (!data_dir.empty()) require_directory("data-dir", data_dir);
   if (!save_model.empty()) require_writable_target("save-model", save_model);
   if (!summary_json.empty()) require_writable_target("summary-json", summary_json);
+  if (!plot_dir.empty()) require_output_dir("plot-dir", plot_dir, training_picture_files());
   if (!checkpoint.empty()) require_writable_target("checkpoint", checkpoint);
   if (data_dir.empty()) data_dir = model::default_data_dir();
   const model::MnistFiles files = model::find_mnist_files(data_dir);
   // --checkpoint defaults to the --resume file: that one is read and then rewritten on purpose.
+  std::vector<NamedPath> outputs = {
+      {"save-model", save_model}, {"summary-json", summary_json}, {"checkpoint", checkpoint}};
+  for (const std::string& f : training_picture_files()) {
+    if (!plot_dir.empty()) outputs.push_back({"plot-dir", plot_dir + "/" + f});
+  }
   require_distinct_files(
-      {{"save-model", save_model}, {"summary-json", summary_json}, {"checkpoint", checkpoint}},
-      {{"data file", files.train_images},
-       {"data file", files.train_labels},
-       {"data file", files.test_images},
-       {"data file", files.test_labels},
-       {"config", vm.count("config") != 0U ? vm["config"].as<std::string>() : ""},
-       {"resume checkpoint", resume == checkpoint ? std::string() : resume}});
+      outputs, {{"data file", files.train_images},
+                {"data file", files.train_labels},
+                {"data file", files.test_images},
+                {"data file", files.test_labels},
+                {"config", vm.count("config") != 0U ? vm["config"].as<std::string>() : ""},
+                {"resume checkpoint", resume == checkpoint ? std::string() : resume}});
 
   std::ostringstream discard;
   std::ostream& out = quiet ? static_cast<std::ostream&>(discard) : std::cout;
@@ -300,35 +322,9 @@ int run_train(int argc, char** argv) {
   } else if (!save_model.empty()) {
     out << "No validation has run, so no model was saved to " << save_model << "\n";
   }
-  if (!plot_dir.empty()) {
-    // The best model's test-set confusion matrix (none before a validation), then the pictures.
-    const std::size_t k = data.classes;
-    std::vector<std::size_t> confusion(k * k, 0);
-    if (!r.best_model.empty()) exec->write_params(r.best_model.params);
-    const runtime::DatasetId test_id = opened.backend->upload(data.test.view());
-    for (std::size_t first = 0; first < data.test.count && !r.best_model.empty();
-         first += cfg.batch_size) {
-      const std::size_t n = std::min(cfg.batch_size, data.test.count - first);
-      const std::vector<float> probs = exec->predict(test_id, first, n);
-      for (std::size_t i = 0; i < n; ++i) {
-        const float* p = probs.data() + i * k;
-        const auto predicted = static_cast<std::size_t>(std::max_element(p, p + k) - p);
-        ++confusion[std::size_t{data.test.labels[first + i]} * k + predicted];
-      }
-    }
-    write_training_pictures(plot_dir, r, confusion);
-    out << "Pictures written to " << plot_dir
-        << (r.best_model.empty() ? " (learning_curves; no model for weights and confusion)"
-                                 : " (learning_curves, weights, confusion; .svg and .png)")
-        << "\n";
-  }
-  if (opened.backend->device_bytes() != 0) {
-    char mem[96];
-    std::snprintf(mem, sizeof mem, "Device memory: %.1f MB (datasets resident as uint8)\n",
-                  static_cast<double>(opened.backend->device_bytes()) / 1e6);
-    out << mem;
-  }
-
+  // The training's device memory (the pictures below upload the test set once more).
+  const std::size_t device_bytes = opened.backend->device_bytes();
+  // The summary before the pictures: a picture that cannot be written does not lose it.
   if (!summary_json.empty()) {
     nlohmann::ordered_json j;
     j["device"] = {{"backend", info.backend},
@@ -372,9 +368,38 @@ int run_train(int argc, char** argv) {
     j["test_samples"] = r.test_rows;
     j["train_seconds"] = r.train_seconds;
     j["epochs_per_second"] = static_cast<double>(r.epochs) / r.train_seconds;
-    j["device_memory_bytes"] = opened.backend->device_bytes();
-    model::write_file_atomic(summary_json, j.dump(2) + "\n");
+    j["device_memory_bytes"] = device_bytes;
+    model::write_file_atomic(summary_json, model::json_text(j, 2) + "\n");
   }
+  if (!plot_dir.empty()) {
+    // The best model's test-set confusion matrix (none before a validation), then the pictures.
+    const std::size_t k = data.classes;
+    std::vector<std::size_t> confusion(k * k, 0);
+    if (!r.best_model.empty()) exec->write_params(r.best_model.params);
+    const runtime::DatasetId test_id = opened.backend->upload(data.test.view());
+    for (std::size_t first = 0; first < data.test.count && !r.best_model.empty();
+         first += cfg.batch_size) {
+      const std::size_t n = std::min(cfg.batch_size, data.test.count - first);
+      const std::vector<float> probs = exec->predict(test_id, first, n);
+      for (std::size_t i = 0; i < n; ++i) {
+        const float* p = probs.data() + i * k;
+        const auto predicted = static_cast<std::size_t>(std::max_element(p, p + k) - p);
+        ++confusion[std::size_t{data.test.labels[first + i]} * k + predicted];
+      }
+    }
+    write_pictures(plot_dir, training_pictures(plot_dir, r, confusion));  // all or none
+    out << "Pictures written to " << plot_dir
+        << (r.best_model.empty() ? " (learning_curves; no model for weights and confusion)"
+                                 : " (learning_curves, weights, confusion; .svg and .png)")
+        << "\n";
+  }
+  if (device_bytes != 0) {
+    char mem[96];
+    std::snprintf(mem, sizeof mem, "Device memory: %.1f MB (datasets resident as uint8)\n",
+                  static_cast<double>(device_bytes) / 1e6);
+    out << mem;
+  }
+
   return 0;
 }
 

@@ -37,13 +37,15 @@ void export_npy(const model::Model& m, const std::string& dir) {
   if (!std::filesystem::is_directory(dir, ec)) {
     throw Error("cannot create the output directory '" + dir + "'");
   }
+  std::vector<std::pair<std::string, std::string>> files;
   for (const runtime::ParamSpec& p : m.network.params()) {
     std::string shape = "(";
     for (std::size_t d : p.shape) shape += std::to_string(d) + ", ";
     shape = p.shape.size() == 1 ? shape.substr(0, shape.size() - 1) + ")"
                                 : shape.substr(0, shape.size() - 2) + ")";
-    model::write_file_atomic(dir + "/" + p.name + ".npy", npy(m.param(p.name), shape));
+    files.emplace_back(dir + "/" + p.name + ".npy", npy(m.param(p.name), shape));
   }
+  model::write_files_atomic(files);  // all new, or all as they were
 }
 
 #ifdef CLMNIST_WITH_ONNX

@@ -1,16 +1,22 @@
 // clmnist: the Theano tutorials' models (softmax regression, the MLP) on MNIST with minibatch
 // SGD on any OpenCL device, and a vendor-neutral benchmark. The only place that chooses exit codes:
-// 0 success, 1 runtime error, 2 usage error.
+// 0 success, 1 runtime error (also a failed write on standard output), 2 usage error.
+#include <unistd.h>
 #include <zlib.h>
 
 #include <boost/version.hpp>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <new>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "errors.hpp"
 #include "fault_injection.hpp"
 #include "library_versions.hpp"
 #include "version.hpp"
@@ -40,9 +46,8 @@ const char* kUsage =
     "  clmnist train --preset theano-mlp   # Theano's mlp.py\n"
     "  clmnist eval --model best_model.safetensors\n";
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// Runs the command; the exit code of its result or error.
+int run_command(int argc, char** argv) {
   using namespace clmnist;
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
     std::cout << kUsage;
@@ -73,14 +78,55 @@ int main(int argc, char** argv) {
     if (command == "presets") return apps::run_presets(argc - 1, argv + 1);
     if (command == "tune") return apps::run_tune(argc - 1, argv + 1);
     std::cerr << "clmnist: unknown command '" << command
-              << "' (commands: devices, train, presets, eval, predict, bench, export, tune; see clmnist --help)\n";
+              << "' (commands: devices, train, presets, eval, predict, bench, export, tune; see "
+                 "clmnist --help)\n";
     return 2;
   } catch (const apps::UsageError& e) {
     std::cerr << "clmnist " << command << ": " << e.what() << "\n(see clmnist " << command
               << " --help)\n";
     return 2;
-  } catch (const std::exception& e) {
+  } catch (const Error& e) {  // names the problem, the value and the fix
     std::cerr << "clmnist " << command << ": error: " << e.what() << "\n";
     return 1;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "clmnist " << command
+              << ": error: out of memory: the network, the batch or the data is too large for "
+                 "this machine; try a smaller --hidden or --batch-size\n";
+    return 1;
+  } catch (const std::exception& e) {
+    // A library's own text (std::stoi, vector::_M_default_append, nlohmann's codes) was never
+    // meant for a user: every path that can meet one turns it into an Error with context, so
+    // one that arrives here is a bug in clmnist.
+    std::cerr << "clmnist " << command << ": internal error (" << e.what()
+              << "): clmnist should have explained this; please report it with the command "
+                 "line\n";
+    return 1;
   }
+}
+
+// A write to standard output that failed (a full disk, /dev/full) fails the command: exit 1
+// with the reason on stderr, whatever the command returned.
+int check_stdout(int rc, const char* command) {
+  std::cout.flush();
+  const bool flush_failed = std::fflush(stdout) != 0;
+  int err = flush_failed ? errno : 0;
+  if (!flush_failed && std::ferror(stdout) == 0 && std::cout.good()) return rc;
+  // An earlier write failed and its errno is gone: ask the file once more for the reason.
+  if (err == 0 && ::write(STDOUT_FILENO, "\n", 1) < 0) err = errno;
+  std::cerr << "clmnist" << (command != nullptr ? std::string(" ") + command : std::string())
+            << ": error: cannot write to standard output"
+            << (err != 0 ? std::string(": ") + std::strerror(err)
+                         : std::string(" (part of the output is lost)"))
+            << "; the command's output is incomplete\n";
+  return rc == 0 ? 1 : rc;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // A closed pipe ends clmnist quietly by SIGPIPE (shell status 141), also where the caller
+  // left SIGPIPE ignored: writing on into a pipe no one reads is pointless.
+  std::signal(SIGPIPE, SIG_DFL);
+  const int rc = run_command(argc, argv);
+  return check_stdout(rc, argc >= 2 && argv[1][0] != '-' ? argv[1] : nullptr);
 }

@@ -8,6 +8,8 @@
 #include <limits>
 
 #include "errors.hpp"
+#include "network_model.hpp"
+#include "presets.hpp"
 #include "safetensors.hpp"
 
 namespace clmnist::model {
@@ -110,13 +112,15 @@ TrainState load_checkpoint(const std::string& path) {
                     "', expected " + kFormat + "); start the run again");
   }
   TrainState s;
+  s.network = parse_network(m.text("network"), path);
   try {
-    s.network = runtime::network_from_json(m.text("network"));
     for (const Setting& setting : train_settings()) {
       parse_setting(s.config, setting, m.text(setting.key));
     }
+    find_preset(s.config.preset);  // one this clmnist knows
+    validate(s.config);
   } catch (const std::invalid_argument& e) {
-    throw DataError(path + ": " + e.what());
+    throw DataError(path + ": " + e.what() + "; the checkpoint is damaged: start the run again");
   }
   s.data_fingerprint = m.whole("data_fingerprint");
   s.epoch = m.whole("epoch");

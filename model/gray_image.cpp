@@ -1,11 +1,14 @@
-// Image reading and writing (libpng's simplified API; PGM by hand: a header and raw samples) and
-// the MNIST preparation of a digit: polarity, crop, area-averaged scaling, centre of mass.
+// Image reading (libpng without its colour management; PGM by hand: a header and raw samples),
+// writing (libpng's simplified API), and the MNIST preparation of a digit: polarity, crop,
+// area-averaged scaling, centre of mass.
 #include "gray_image.hpp"
 
 #include <png.h>
 
 #include <algorithm>
 #include <cmath>
+#include <csetjmp>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -28,32 +31,91 @@ std::string read_all(const std::string& path) {
   return read_input_file(path, kMaxImageBytes, "an image");
 }
 
+// libpng's errors end in a longjmp back to decode_png; its warnings (a damaged ancillary chunk,
+// a made-up colour profile) are not errors: the image is still read.
+struct PngSource {
+  const std::string& bytes;
+  std::size_t offset = 8;  // after the signature
+  char message[200] = "";
+};
+
+extern "C" void png_on_error(png_structp png, png_const_charp message) {
+  auto* src = static_cast<PngSource*>(png_get_error_ptr(png));
+  std::snprintf(src->message, sizeof src->message, "%s", message);
+  png_longjmp(png, 1);
+}
+
+extern "C" void png_on_warning(png_structp, png_const_charp) {}
+
+extern "C" void png_read_bytes(png_structp png, png_bytep out, png_size_t n) {
+  auto* src = static_cast<PngSource*>(png_get_io_ptr(png));
+  if (n > src->bytes.size() - src->offset) png_error(png, "the file ends inside the image");
+  std::memcpy(out, src->bytes.data() + src->offset, n);
+  src->offset += n;
+}
+
+// Decodes into 8-bit RGBA whatever the bit depth, colour type or interlacing. No gamma or colour
+// chunk is applied (gAMA, sRGB, iCCP, cHRM): the samples are the file's values, as MNIST's are;
+// 16-bit samples are scaled to 8 bits with rounding. Returns false with src.message set on an
+// error. Only plain data lives in this frame, so the longjmp skips no destructor.
+bool decode_png(PngSource& src, std::vector<std::uint8_t>& rgba, png_uint_32& width,
+                png_uint_32& height, std::vector<png_bytep>& rows) {
+  png_structp png =
+      png_create_read_struct(PNG_LIBPNG_VER_STRING, &src, png_on_error, png_on_warning);
+  if (png == nullptr) {
+    std::snprintf(src.message, sizeof src.message, "libpng could not start");
+    return false;
+  }
+  png_infop info = png_create_info_struct(png);
+  if (info == nullptr || setjmp(png_jmpbuf(png))) {
+    png_destroy_read_struct(&png, info != nullptr ? &info : nullptr, nullptr);
+    return false;
+  }
+  png_set_read_fn(png, &src, png_read_bytes);
+  png_set_sig_bytes(png, 8);
+  png_set_benign_errors(png, 1);
+  png_set_user_limits(png, kMaxImageSide, kMaxImageSide);
+  png_read_info(png, info);
+  width = png_get_image_width(png, info);
+  height = png_get_image_height(png, info);
+  png_set_expand(png);    // palette to RGB, gray below 8 bits to 8, tRNS to alpha
+  png_set_scale_16(png);  // 16 to 8 bits, rounded
+  png_set_gray_to_rgb(png);
+  png_set_add_alpha(png, 0xff, PNG_FILLER_AFTER);
+  png_set_interlace_handling(png);
+  png_read_update_info(png, info);
+  if (png_get_rowbytes(png, info) != std::size_t{width} * 4) {
+    std::snprintf(src.message, sizeof src.message, "unsupported PNG layout");
+    png_destroy_read_struct(&png, &info, nullptr);
+    return false;
+  }
+  rgba.resize(std::size_t{width} * height * 4);
+  rows.resize(height);
+  for (png_uint_32 y = 0; y < height; ++y) rows[y] = rgba.data() + std::size_t{y} * width * 4;
+  png_read_image(png, rows.data());
+  png_read_end(png, nullptr);
+  png_destroy_read_struct(&png, &info, nullptr);
+  return true;
+}
+
 GrayImage read_png(const std::string& path, const std::string& bytes) {
-  png_image img;
-  std::memset(&img, 0, sizeof img);
-  img.version = PNG_IMAGE_VERSION;
-  if (!png_image_begin_read_from_memory(&img, bytes.data(), bytes.size())) {
-    fail(path, std::string("not a readable PNG (") + img.message + ")");
+  PngSource src{bytes};
+  std::vector<std::uint8_t> rgba;
+  std::vector<png_bytep> rows;
+  png_uint_32 w = 0, h = 0;
+  if (!decode_png(src, rgba, w, h, rows)) {
+    fail(path, std::string("not a readable PNG (") + src.message + ")");
   }
-  if (img.width == 0 || img.height == 0 || img.width > kMaxImageSide ||
-      img.height > kMaxImageSide) {
-    png_image_free(&img);
-    fail(path, "image size " + std::to_string(img.width) + "x" + std::to_string(img.height) +
-                   " is outside 1.." + std::to_string(kMaxImageSide));
-  }
-  img.format = PNG_FORMAT_GA;  // gray + alpha: colour converted by libpng
-  std::vector<std::uint8_t> ga(PNG_IMAGE_SIZE(img));
-  if (!png_image_finish_read(&img, nullptr, ga.data(), 0, nullptr)) {
-    fail(path, std::string("corrupt PNG (") + img.message + ")");
-  }
+  if (w == 0 || h == 0) fail(path, "the PNG has no pixels");
   GrayImage out;
-  out.width = img.width;
-  out.height = img.height;
+  out.width = w;
+  out.height = h;
   out.pixels.resize(out.width * out.height);
   for (std::size_t i = 0; i < out.pixels.size(); ++i) {
-    const unsigned g = ga[2 * i], a = ga[2 * i + 1];
-    out.pixels[i] =
-        static_cast<std::uint8_t>((g * a + 255u * (255u - a) + 127u) / 255u);  // onto white
+    const std::uint8_t* p = rgba.data() + 4 * i;
+    // Rec. 601 luma of the stored values (what PIL's convert("L") gives), then onto white.
+    const unsigned g = (299u * p[0] + 587u * p[1] + 114u * p[2] + 500u) / 1000u, a = p[3];
+    out.pixels[i] = static_cast<std::uint8_t>((g * a + 255u * (255u - a) + 127u) / 255u);
   }
   return out;
 }
@@ -122,8 +184,8 @@ GrayImage read_image(const std::string& path) {
 
 namespace {
 
-void write_png_format(const std::string& path, std::size_t w, std::size_t h, png_uint_32 format,
-                      const std::vector<std::uint8_t>& data) {
+std::string encode_png(std::size_t w, std::size_t h, png_uint_32 format,
+                       const std::vector<std::uint8_t>& data) {
   png_image img;
   std::memset(&img, 0, sizeof img);
   img.version = PNG_IMAGE_VERSION;
@@ -132,25 +194,30 @@ void write_png_format(const std::string& path, std::size_t w, std::size_t h, png
   img.format = format;
   png_alloc_size_t size = 0;
   if (!png_image_write_to_memory(&img, nullptr, &size, 0, data.data(), 0, nullptr)) {
-    throw Error(path + ": cannot encode PNG (" + img.message + ")");
+    throw Error(std::string("cannot encode PNG (") + img.message + ")");
   }
   std::string out(size, '\0');
   if (!png_image_write_to_memory(&img, out.data(), &size, 0, data.data(), 0, nullptr)) {
-    throw Error(path + ": cannot encode PNG (" + img.message + ")");
+    throw Error(std::string("cannot encode PNG (") + img.message + ")");
   }
   out.resize(size);
-  write_file_atomic(path, out);
+  return out;
 }
 
 }  // namespace
 
 void write_png(const std::string& path, const GrayImage& image) {
-  write_png_format(path, image.width, image.height, PNG_FORMAT_GRAY, image.pixels);
+  write_file_atomic(path, encode_png(image.width, image.height, PNG_FORMAT_GRAY, image.pixels));
+}
+
+std::string encode_png_rgb(std::size_t width, std::size_t height,
+                           const std::vector<std::uint8_t>& rgb) {
+  return encode_png(width, height, PNG_FORMAT_RGB, rgb);
 }
 
 void write_png_rgb(const std::string& path, std::size_t width, std::size_t height,
                    const std::vector<std::uint8_t>& rgb) {
-  write_png_format(path, width, height, PNG_FORMAT_RGB, rgb);
+  write_file_atomic(path, encode_png_rgb(width, height, rgb));
 }
 
 GrayImage prepare_digit(const GrayImage& in, std::size_t rows, std::size_t cols, std::size_t box) {

@@ -17,11 +17,16 @@ struct GrayImage {
 // Largest side accepted when reading (a guard against decompression bombs).
 constexpr std::size_t kMaxImageSide = 16384;
 
-// Reads PNG (colour converted to gray, transparency composited onto white) or PGM. Throws
-// DataError naming the file and the problem.
+// Reads PNG or PGM as the file's values, whatever the bit depth (16-bit samples scaled to 8 with
+// rounding) and ignoring gAMA, sRGB, iCCP and cHRM, so the same digit gives the same pixels in
+// every encoding; colour becomes Rec. 601 luma of the stored values, transparency is composited
+// onto white. Throws DataError naming the file and the problem.
 GrayImage read_image(const std::string& path);
 // Writes an 8-bit grayscale PNG atomically.
 void write_png(const std::string& path, const GrayImage& image);
+// An 8-bit RGB PNG ([height x width x 3]) as bytes; throws Error if libpng cannot encode it.
+std::string encode_png_rgb(std::size_t width, std::size_t height,
+                           const std::vector<std::uint8_t>& rgb);
 // Writes an 8-bit RGB PNG ([height x width x 3]) atomically.
 void write_png_rgb(const std::string& path, std::size_t width, std::size_t height,
                    const std::vector<std::uint8_t>& rgb);

@@ -20,6 +20,8 @@ LabeledImages LabeledImages::slice(std::size_t begin, std::size_t end) const {
   out.image_rows = image_rows;
   out.image_cols = image_cols;
   out.count = end - begin;
+  out.labels_file = labels_file;
+  out.first_row = first_row + begin;
   const std::size_t f = features();
   out.images.assign(images.begin() + static_cast<std::ptrdiff_t>(begin * f),
                     images.begin() + static_cast<std::ptrdiff_t>(end * f));
@@ -43,6 +45,14 @@ LabeledImages load_labeled_images(const std::string& images_path, const std::str
   out.image_cols = images.dims[2];
   out.images = std::move(images.data);
   out.labels = std::move(labels.data);
+  out.labels_file = labels_path;
+  for (std::size_t i = 0; i < out.count; ++i) {
+    if (out.labels[i] >= kMaxClasses) {
+      throw DataError(labels_path + ": label " + std::to_string(out.labels[i]) + " at row " +
+                      std::to_string(i) + " (counting from 0) is not a digit 0 to 9; MNIST has " +
+                      std::to_string(kMaxClasses) + " classes. Fix or remove that row");
+    }
+  }
   return out;
 }
 
@@ -70,15 +80,27 @@ std::string default_data_dir() {
 std::size_t count_classes(const LabeledImages& train,
                           const std::vector<const LabeledImages*>& others) {
   if (train.count == 0) throw DataError("the training set is empty");
-  const std::size_t classes =
-      std::size_t{*std::max_element(train.labels.begin(), train.labels.end())} + 1;
+  auto where = [](const LabeledImages& set, std::size_t i) {
+    return (set.labels_file.empty() ? std::string("labels") : set.labels_file) + ": label " +
+           std::to_string(set.labels[i]) + " at row " + std::to_string(set.first_row + i) +
+           " (counting from 0)";
+  };
+  std::size_t classes = 0;
+  for (std::size_t i = 0; i < train.count; ++i) {
+    if (train.labels[i] >= kMaxClasses) {
+      throw DataError(where(train, i) + " is not a digit 0 to 9; MNIST has " +
+                      std::to_string(kMaxClasses) + " classes. Fix or remove that row");
+    }
+    classes = std::max<std::size_t>(classes, std::size_t{train.labels[i]} + 1);
+  }
   if (classes < 2) throw DataError("the training labels hold a single class; need at least two");
   for (const LabeledImages* o : others) {
     for (std::size_t i = 0; i < o->count; ++i) {
       if (o->labels[i] >= classes) {
-        throw DataError("label " + std::to_string(o->labels[i]) + " at row " + std::to_string(i) +
-                        " is not below the class count " + std::to_string(classes) +
-                        " taken from the training labels");
+        throw DataError(where(*o, i) + " is above every training label: the training rows hold " +
+                        "classes 0 to " + std::to_string(classes - 1) +
+                        ", so the model could never predict it. Fix the row or train on rows " +
+                        "that hold every class");
       }
     }
   }

@@ -3,10 +3,12 @@
 
 #include <cmath>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <stdexcept>
 
 #include "errors.hpp"
+#include "json_text.hpp"
 #include "safetensors.hpp"
 
 namespace clmnist::model {
@@ -65,7 +67,79 @@ runtime::NetworkSpec v1_network(const SafeTensors& st, const std::string& path) 
                                       parse_divisor(st.metadata, path));
 }
 
+[[noreturn]] void bad_network(const std::string& path, const std::string& problem) {
+  throw DataError(path + ": the network description (metadata 'network') " + problem +
+                  "; the file is damaged or was not written by clmnist: train or export the "
+                  "model again");
+}
+
+// A JSON value as a short text for messages.
+std::string shown(const nlohmann::json& v) {
+  const std::string t = json_text(v);
+  return t.size() > 40 ? t.substr(0, 40) + "..." : t;
+}
+
+// j[key], where `where` names j ("" for the description itself, "input", "layers[0]").
+const nlohmann::json& member(const nlohmann::json& j, const std::string& key,
+                             const std::string& where, const std::string& path) {
+  if (!j.is_object()) {
+    bad_network(path, (where.empty() ? std::string("is ") : "has " + where + " = ") + shown(j) +
+                          ", not an object");
+  }
+  if (!j.contains(key)) bad_network(path, "lacks " + (where.empty() ? key : where + "." + key));
+  return j[key];
+}
+
+std::size_t whole_member(const nlohmann::json& j, const std::string& key, const std::string& where,
+                         const std::string& path, std::size_t max) {
+  const nlohmann::json& v = member(j, key, where, path);
+  if (!v.is_number_unsigned() || v.get<std::uint64_t>() == 0 || v.get<std::uint64_t>() > max) {
+    bad_network(path, "has " + where + "." + key + " = " + shown(v) +
+                          ", not a whole number from 1 to " + std::to_string(max));
+  }
+  return v.get<std::size_t>();
+}
+
+void text_member(const nlohmann::json& j, const std::string& key, const std::string& where,
+                 const std::string& path) {
+  const nlohmann::json& v = member(j, key, where, path);
+  if (!v.is_string()) {
+    bad_network(path, "has " + (where.empty() ? key : where + "." + key) + " = " + shown(v) +
+                          ", not a string");
+  }
+}
+
 }  // namespace
+
+runtime::NetworkSpec parse_network(const std::string& text, const std::string& path) {
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded()) bad_network(path, "is not valid JSON");
+  const nlohmann::json& in = member(j, "input", "", path);
+  whole_member(in, "rows", "input", path, 1u << 16);
+  whole_member(in, "cols", "input", path, 1u << 16);
+  const nlohmann::json& div = member(in, "pixel_divisor", "input", path);
+  if (!div.is_number() || !(div.get<double>() > 0) || !std::isfinite(div.get<double>())) {
+    bad_network(path, "has input.pixel_divisor = " + shown(div) + ", not a positive number");
+  }
+  text_member(j, "head", "", path);
+  const nlohmann::json& layers = member(j, "layers", "", path);
+  if (!layers.is_array() || layers.empty()) {
+    bad_network(path, "has layers = " + shown(layers) + ", not a list of layers");
+  }
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const std::string where = "layers[" + std::to_string(i) + "]";
+    whole_member(layers[i], "inputs", where, path, std::size_t{1} << 24);
+    whole_member(layers[i], "outputs", where, path, std::size_t{1} << 20);
+    for (const char* key : {"type", "activation", "weight", "bias"}) {
+      text_member(layers[i], key, where, path);
+    }
+  }
+  try {
+    return runtime::network_from_json(text);  // its own checks: layer sizes that fit, names
+  } catch (const std::invalid_argument& e) {
+    throw DataError(path + ": " + e.what());
+  }
+}
 
 bool Model::finite() const {
   for (const auto& [name, v] : params) {
@@ -115,11 +189,7 @@ Model load_model(const std::string& path) {
                       (format == st.metadata.end() ? std::string() : format->second) +
                       "' (this clmnist reads " + kFormat + " and " + kFormatV1 + ")");
     }
-    try {
-      m.network = runtime::network_from_json(net->second);
-    } catch (const std::invalid_argument& e) {
-      throw DataError(path + ": " + e.what());
-    }
+    m.network = parse_network(net->second, path);
   } else {
     m.network = v1_network(st, path);
   }

@@ -28,6 +28,10 @@ void save_model(const std::string& path, const Model& model);
 // Loads and checks shapes and metadata. Throws DataError naming the file and the problem.
 Model load_model(const std::string& path);
 
+// The network description (JSON) of a model or checkpoint file, checked key by key: a damaged one
+// is a DataError naming `path`, the key, the value and the fix, never the JSON library's text.
+runtime::NetworkSpec parse_network(const std::string& text, const std::string& path);
+
 // Initial parameters as the Theano tutorials draw them: hidden layers' weights uniform in
 // +-sqrt(6 / (inputs + outputs)), row-major, from one MT19937 stream seeded with `seed` in
 // numpy.random.RandomState's 53-bit form, computed in double and rounded to float; the output

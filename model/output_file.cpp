@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "errors.hpp"
 
@@ -67,25 +68,29 @@ std::string output_problem(const std::string& path) {
   return "";
 }
 
-void write_file_atomic(const std::string& path, const std::string& bytes) {
+namespace {
+
+// One output on its way: a regular file's bytes already in a temporary file beside it, or a
+// character device to write into at commit.
+struct Staged {
+  std::string path;
+  fs::path target;
+  std::string tmp;  // empty for a character device
+  const std::string* bytes = nullptr;
+};
+
+// Checks the output and, for a regular file, writes the bytes to a temporary file in the same
+// directory, fsynced, with the old file's permission bits (new files get 0666 less the umask).
+Staged stage(const std::string& path, const std::string& bytes) {
   if (const std::string why = output_problem(path); !why.empty()) {
     throw Error("cannot save '" + path + "': " + why);
   }
-  const fs::path target = final_target(path);
+  Staged s{path, final_target(path), "", &bytes};
   struct stat st {};
-  const bool exists = ::stat(target.c_str(), &st) == 0;
-  if (exists && S_ISCHR(st.st_mode)) {
-    const int fd = ::open(target.c_str(), O_WRONLY | O_CLOEXEC);
-    int err = fd < 0 ? errno : 0;
-    if (fd >= 0) {
-      write_all(fd, bytes, err);
-      if (::close(fd) != 0 && err == 0) err = errno;
-    }
-    if (err != 0) throw Error("cannot write '" + path + "': " + std::strerror(err));
-    return;
-  }
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::string tmpl = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
+  const bool exists = ::stat(s.target.c_str(), &st) == 0;
+  if (exists && S_ISCHR(st.st_mode)) return s;
+  const fs::path dir = s.target.has_parent_path() ? s.target.parent_path() : fs::path(".");
+  std::string tmpl = (dir / ("." + s.target.filename().string() + ".tmp-XXXXXX")).string();
   const int fd = mkstemp(tmpl.data());
   if (fd < 0) {
     throw Error("cannot save '" + path + "': cannot create a temporary file in '" + dir.string() +
@@ -102,17 +107,58 @@ void write_file_atomic(const std::string& path, const std::string& bytes) {
     const mode_t mode = exists ? (st.st_mode & 07777) : (0666 & ~mask);
     if (::chmod(tmpl.c_str(), mode) != 0) err = errno;
   }
-  if (err == 0 && std::rename(tmpl.c_str(), target.c_str()) != 0) err = errno;
   if (err != 0) {
     ::unlink(tmpl.c_str());
     throw Error("cannot save '" + path + "': " + std::strerror(err) +
                 " (disk full or not writable?); the previous file, if any, is unchanged");
   }
-  // Make the rename durable.
+  s.tmp = tmpl;
+  return s;
+}
+
+// Puts a staged output in place: the rename (made durable), or the write into the device.
+void commit(const Staged& s) {
+  if (s.tmp.empty()) {
+    const int fd = ::open(s.target.c_str(), O_WRONLY | O_CLOEXEC);
+    int err = fd < 0 ? errno : 0;
+    if (fd >= 0) {
+      write_all(fd, *s.bytes, err);
+      if (::close(fd) != 0 && err == 0) err = errno;
+    }
+    if (err != 0) throw Error("cannot write '" + s.path + "': " + std::strerror(err));
+    return;
+  }
+  if (std::rename(s.tmp.c_str(), s.target.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(s.tmp.c_str());
+    throw Error("cannot save '" + s.path + "': " + std::strerror(err) +
+                "; the previous file, if any, is unchanged");
+  }
+  const fs::path dir = s.target.has_parent_path() ? s.target.parent_path() : fs::path(".");
   const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
   if (dfd >= 0) {
     ::fsync(dfd);
     ::close(dfd);
+  }
+}
+
+}  // namespace
+
+void write_file_atomic(const std::string& path, const std::string& bytes) {
+  commit(stage(path, bytes));
+}
+
+void write_files_atomic(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::vector<Staged> staged;
+  std::size_t committed = 0;
+  try {
+    for (const auto& [path, bytes] : files) staged.push_back(stage(path, bytes));
+    for (; committed < staged.size(); ++committed) commit(staged[committed]);
+  } catch (const Error&) {
+    for (std::size_t i = committed; i < staged.size(); ++i) {
+      if (!staged[i].tmp.empty()) ::unlink(staged[i].tmp.c_str());
+    }
+    throw;
   }
 }
 

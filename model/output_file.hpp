@@ -3,6 +3,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace clmnist::model {
 
@@ -18,5 +20,11 @@ std::string output_problem(const std::string& path);
 // (new files get 0666 less the umask), so a failure leaves the previous file intact. Throws
 // Error naming the path, the problem and the fix.
 void write_file_atomic(const std::string& path, const std::string& bytes);
+
+// Writes several files (path, bytes) as a group: every one is checked and written to its
+// temporary file first, and only when all are written are they renamed into place, so a failure
+// while writing (a full disk, an output that cannot be written) leaves every previous file as it
+// was, never a mix of old and new. Throws Error like write_file_atomic.
+void write_files_atomic(const std::vector<std::pair<std::string, std::string>>& files);
 
 }  // namespace clmnist::model

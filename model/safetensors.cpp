@@ -16,6 +16,7 @@
 
 #include "errors.hpp"
 #include "input_file.hpp"
+#include "json_text.hpp"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "clmnist writes float32 data as stored in memory: a little-endian host is required"
@@ -40,7 +41,7 @@ std::string encode_safetensors(const SafeTensors& st) {
     offset += bytes;
   }
   if (!st.metadata.empty()) header["__metadata__"] = st.metadata;
-  std::string text = header.dump();
+  std::string text = json_text(header);  // metadata such as a driver's device name may be any bytes
   while (text.size() % 8 != 0) text.push_back(' ');
   std::string out(8, '\0');
   const std::uint64_t n = text.size();
@@ -72,7 +73,8 @@ SafeTensors decode_safetensors(const std::string& bytes, const std::string& name
     header = nlohmann::json::parse(bytes.begin() + 8,
                                    bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
   } catch (const nlohmann::json::exception& e) {
-    fail(name, std::string("the header is not valid JSON (") + e.what() + ")");
+    fail(name, "the header is not valid JSON (" + json_error_text(e) +
+                   "); the file is damaged or not a safetensors file");
   }
   if (!header.is_object()) fail(name, "the header is not a JSON object");
   const std::uint64_t data_size = bytes.size() - 8 - n;

@@ -124,7 +124,9 @@ void parse_setting(TrainConfig& c, const Setting& s, const std::string& text) {
           double d = 0;
           try {
             d = std::stod(text, &used);
-          } catch (const std::exception&) {
+          } catch (const std::out_of_range&) {
+            bad(s, text, "a number a double can hold (magnitudes from about 1e-308 to 1e308)");
+          } catch (const std::invalid_argument&) {
             used = 0;
           }
           if (used != text.size() || text.empty()) bad(s, text, "a number");

@@ -261,7 +261,9 @@ TrainResult train(runtime::Backend& backend, runtime::Executable& exec, const Tr
         }
         print(log, "epoch %zu, minibatch %zu/%zu, validation error %f %%", epoch, mb + 1,
               n_train_batches, v.validation_error * 100.0);
-        const bool improved = cfg.early_stopping ? stopping.record(iter, v.validation_error) : true;
+        // The best model is the one of the lowest validation error with every preset; without
+        // early stopping (tensorflow) the patience it tracks is just never consulted.
+        const bool improved = stopping.record(iter, v.validation_error);
         if (improved) {
           const runtime::EvalCounts te = exec.evaluate(test_id, r.test_counted);
           r.best_validation_error = v.validation_error;

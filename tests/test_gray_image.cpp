@@ -1,4 +1,6 @@
 // Images in and out (PNG through libpng, PGM), and the MNIST preparation of a user's digit.
+#include <zlib.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
 
@@ -23,7 +25,103 @@ GrayImage bar_on_light() {
   return g;
 }
 
+// PNG bytes written by hand: any bit depth and colour type (without libpng's own conversions),
+// with extra chunks before the image data. `rows` are the unfiltered sample bytes of each row.
+std::string png_chunk(const std::string& type, const std::string& data) {
+  std::string c;
+  const auto n = static_cast<std::uint32_t>(data.size());
+  for (int s = 24; s >= 0; s -= 8) c += static_cast<char>((n >> s) & 0xff);
+  c += type + data;
+  const uLong crc = crc32(0, reinterpret_cast<const Bytef*>(c.data() + 4), c.size() - 4);
+  for (int s = 24; s >= 0; s -= 8) c += static_cast<char>((crc >> s) & 0xff);
+  return c;
+}
+
+std::string be32(std::uint32_t v) {
+  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+          static_cast<char>(v)};
+}
+
+std::string make_png(std::uint32_t w, std::uint32_t h, int depth, int colour_type,
+                     const std::vector<std::string>& rows, const std::string& extra_chunks) {
+  std::string raw;
+  for (const std::string& r : rows) raw += '\0' + r;  // filter type 0 on every row
+  uLongf size = compressBound(raw.size());
+  std::string z(size, '\0');
+  compress(reinterpret_cast<Bytef*>(z.data()), &size, reinterpret_cast<const Bytef*>(raw.data()),
+           raw.size());
+  z.resize(size);
+  std::string ihdr = be32(w) + be32(h);
+  ihdr += {static_cast<char>(depth), static_cast<char>(colour_type), 0, 0, 0};
+  return std::string("\x89PNG\r\n\x1a\n", 8) + png_chunk("IHDR", ihdr) + extra_chunks +
+         png_chunk("IDAT", z) + png_chunk("IEND", "");
+}
+
 }  // namespace
+
+TEST_CASE("the same digit gives the same pixels at any bit depth, colour type or colour chunk",
+          "[image]") {
+  // A ramp of every 8-bit value, and the same samples as 16-bit (v * 257), gray or RGB, with or
+  // without an opaque alpha channel; the gAMA, sRGB and iCCP chunks change nothing: the pixels
+  // are the file's values, as MNIST's are (libpng's simplified API took 16-bit as linear light).
+  const std::uint32_t w = 16, h = 16;
+  std::vector<std::uint8_t> expected(w * h);
+  for (std::size_t i = 0; i < expected.size(); ++i) expected[i] = static_cast<std::uint8_t>(i);
+  struct Layout {
+    const char* name;
+    int colour_type, channels;
+  };
+  const Layout layouts[] = {{"gray", 0, 1}, {"gray+alpha", 4, 2}, {"rgb", 2, 3}, {"rgba", 6, 4}};
+  // An iCCP chunk: a profile name, compression method 0 and a zlib stream (a made-up profile).
+  std::string profile(132, '\0');
+  profile.replace(0, 4, be32(132));
+  profile.replace(36, 4, "acsp");
+  uLongf zn = compressBound(profile.size());
+  std::string zp(zn, '\0');
+  compress(reinterpret_cast<Bytef*>(zp.data()), &zn, reinterpret_cast<const Bytef*>(profile.data()),
+           profile.size());
+  zp.resize(zn);
+  const std::string iccp = png_chunk("iCCP", std::string("made up\0\0", 9) + zp);
+  const std::pair<const char*, std::string> chunk_sets[] = {
+      {"no chunk", ""},
+      {"gAMA 1/2.2", png_chunk("gAMA", be32(45455))},
+      {"gAMA 1.0 (linear)", png_chunk("gAMA", be32(100000))},
+      {"sRGB", png_chunk("sRGB", std::string(1, '\0'))},
+      {"iCCP", iccp},
+      {"gAMA 1.0 and cHRM",
+       png_chunk("gAMA", be32(100000)) +
+           png_chunk("cHRM", be32(31270) + be32(32900) + be32(64000) + be32(33000) + be32(30000) +
+                                 be32(60000) + be32(15000) + be32(6000))},
+  };
+  const std::string dir = clmnist::test::temp_dir("images-depth");
+  for (const Layout& layout : layouts) {
+    for (int depth : {8, 16}) {
+      for (const auto& [chunk_name, chunks] : chunk_sets) {
+        std::vector<std::string> rows;
+        for (std::uint32_t y = 0; y < h; ++y) {
+          std::string row;
+          for (std::uint32_t x = 0; x < w; ++x) {
+            const unsigned v = expected[y * w + x];
+            for (int c = 0; c < layout.channels; ++c) {
+              const bool alpha = (layout.channels == 2 && c == 1) || c == 3;
+              const unsigned sample = alpha ? 255 : v;
+              if (depth == 16) row += static_cast<char>(sample);  // high byte; low = same: v*257
+              row += static_cast<char>(sample);
+            }
+          }
+          rows.push_back(row);
+        }
+        INFO(layout.name << ", " << depth << "-bit, " << chunk_name);
+        const std::string p = dir + "/img.png";
+        clmnist::test::write_bytes(p, make_png(w, h, depth, layout.colour_type, rows, chunks));
+        const GrayImage g = read_image(p);
+        CHECK(g.width == w);
+        CHECK(g.height == h);
+        CHECK(g.pixels == expected);
+      }
+    }
+  }
+}
 
 TEST_CASE("a digit is inverted, scaled to 20 pixels and centred by mass", "[image]") {
   const GrayImage d = prepare_digit(bar_on_light());

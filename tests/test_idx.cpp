@@ -9,6 +9,7 @@
 #include "idx.hpp"
 #include "mnist.hpp"
 #include "test_support.hpp"
+#include "trainer.hpp"
 
 using clmnist::DataError;
 using namespace clmnist::model;
@@ -130,6 +131,36 @@ TEST_CASE("image and label files must agree and labels must be below the class c
   other.labels = {0, 2, 1};
   CHECK(count_classes(train, {}) == 2);
   CHECK_THROWS_WITH(count_classes(train, {&other}), Catch::Contains("label 2"));
+}
+
+TEST_CASE("labels are digits: a training label never widens the model, others name file and row",
+          "[idx]") {
+  const std::string dir = temp_dir("idx-labels");
+  write_idx(dir + "/img", {6, 2, 2}, std::vector<std::uint8_t>(24, 5));
+  // A label of 10 or more is no MNIST digit: refused with the file and row, in any label file.
+  write_idx(dir + "/lab", {6}, {0, 1, 2, 200, 1, 0});
+  CHECK_THROWS_WITH(load_labeled_images(dir + "/img", dir + "/lab"),
+                    Catch::Contains(dir + "/lab") && Catch::Contains("row 3") &&
+                        Catch::Contains("label 200") && Catch::Contains("0 to 9"));
+  // Validation rows are rows of the training file: a label above every training label is named
+  // with that file and its row there (row 5), not the row within the validation slice.
+  write_idx(dir + "/lab", {6}, {0, 1, 1, 0, 1, 4});
+  const LabeledImages file = load_labeled_images(dir + "/img", dir + "/lab");
+  TrainConfig cfg;
+  cfg.valid_size = 2;
+  write_idx(dir + "/timg", {2, 2, 2}, std::vector<std::uint8_t>(8, 5));
+  write_idx(dir + "/tlab", {2}, {1, 0});
+  CHECK_THROWS_WITH(
+      split_for_training(file, load_labeled_images(dir + "/timg", dir + "/tlab"), cfg),
+      Catch::Contains(dir + "/lab") && Catch::Contains("row 5") && Catch::Contains("label 4") &&
+          Catch::Contains("classes 0 to 1"));
+  // The same for the test file.
+  write_idx(dir + "/lab", {6}, {0, 1, 1, 0, 1, 0});
+  write_idx(dir + "/tlab", {2}, {1, 3});
+  CHECK_THROWS_WITH(
+      split_for_training(load_labeled_images(dir + "/img", dir + "/lab"),
+                         load_labeled_images(dir + "/timg", dir + "/tlab"), cfg),
+      Catch::Contains(dir + "/tlab") && Catch::Contains("row 1") && Catch::Contains("label 3"));
 }
 
 TEST_CASE("a missing dataset says how to fetch it", "[idx]") {

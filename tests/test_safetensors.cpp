@@ -5,11 +5,13 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 
 #include "errors.hpp"
 #include "network_model.hpp"
+#include "output_file.hpp"
 #include "safetensors.hpp"
 #include "test_support.hpp"
 
@@ -162,7 +164,7 @@ TEST_CASE("model files with missing or misshapen tensors are rejected", "[safete
   };
   add("unknown format", "unknown model format",
       [](SafeTensors& st) { st.metadata["format"] = "clmnist-network-9"; });
-  add("network not JSON", "network description is not valid",
+  add("network not JSON", "network description (metadata 'network') is not valid JSON",
       [](SafeTensors& st) { st.metadata["network"] = "{\"input\": "; });
   add("layers do not chain", "takes 7 inputs", [](SafeTensors& st) {
     const std::string from = "\"inputs\":5";
@@ -220,6 +222,26 @@ TEST_CASE("saving keeps the previous file when the write cannot happen", "[safet
   CHECK(files == 1);  // no temporary file left behind
 }
 
+// Runs `f` with files limited to 64 kB (RLIMIT_FSIZE makes write() fail part-way with EFBIG,
+// exactly as a full disk fails with ENOSPC); the clmnist::Error it throws, or "".
+std::string error_with_64k_files(const std::function<void()>& f) {
+  rlimit old{};
+  getrlimit(RLIMIT_FSIZE, &old);
+  auto* previous = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit small = old;
+  small.rlim_cur = 64 * 1024;
+  REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
+  std::string error;
+  try {
+    f();
+  } catch (const clmnist::Error& e) {
+    error = e.what();
+  }
+  setrlimit(RLIMIT_FSIZE, &old);
+  std::signal(SIGXFSZ, previous);
+  return error;
+}
+
 TEST_CASE("a disk that fills up while saving leaves the previous file intact", "[safetensors]") {
   // RLIMIT_FSIZE makes write() fail part-way (EFBIG) exactly as a full disk (ENOSPC) would.
   const std::string dir = clmnist::test::temp_dir("st-full");
@@ -229,23 +251,34 @@ TEST_CASE("a disk that fills up while saving leaves the previous file intact", "
   Model big = small_model();
   big.network = runtime::logistic_regression(100, 100, 4, 256.0);
   big.params["W"].assign(100 * 100 * 4, 0.5f);  // 160 kB, over the limit below
-  rlimit old{};
-  getrlimit(RLIMIT_FSIZE, &old);
-  auto* previous = std::signal(SIGXFSZ, SIG_IGN);
-  rlimit small = old;
-  small.rlim_cur = 64 * 1024;
-  REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
-  std::string error;
-  try {
-    save_model(p, big);
-  } catch (const clmnist::Error& e) {
-    error = e.what();
-  }
-  setrlimit(RLIMIT_FSIZE, &old);
-  std::signal(SIGXFSZ, previous);
+  const std::string error = error_with_64k_files([&] { save_model(p, big); });
   CHECK(error.find("previous file") != std::string::npos);
   CHECK(clmnist::test::read_bytes(p) == before);
   std::size_t files = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir)) files += e.is_regular_file();
   CHECK(files == 1);
+}
+
+TEST_CASE("a group of outputs is written all or nothing", "[safetensors]") {
+  // The second file does not fit (RLIMIT_FSIZE, as a full disk): the first keeps its old bytes.
+  const std::string dir = clmnist::test::temp_dir("group-full");
+  clmnist::test::write_bytes(dir + "/a", "old a");
+  clmnist::test::write_bytes(dir + "/b", "old b");
+  const std::string error = error_with_64k_files([&] {
+    write_files_atomic({{dir + "/a", "new a"}, {dir + "/b", std::string(100 * 1024, 'b')}});
+  });
+  CHECK(error.find(dir + "/b") != std::string::npos);
+  CHECK(clmnist::test::read_bytes(dir + "/a") == "old a");
+  CHECK(clmnist::test::read_bytes(dir + "/b") == "old b");
+  std::size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) files += e.is_regular_file();
+  CHECK(files == 2);  // no temporary file left
+  // An output that cannot be written at all (a directory) stops the group before any rename.
+  std::filesystem::create_directory(dir + "/c");
+  CHECK_THROWS_WITH(write_files_atomic({{dir + "/a", "new a"}, {dir + "/c", "c"}}),
+                    Catch::Contains(dir + "/c"));
+  CHECK(clmnist::test::read_bytes(dir + "/a") == "old a");
+  write_files_atomic({{dir + "/a", "new a"}, {dir + "/b", "new b"}});
+  CHECK(clmnist::test::read_bytes(dir + "/a") == "new a");
+  CHECK(clmnist::test::read_bytes(dir + "/b") == "new b");
 }

@@ -157,9 +157,9 @@ void PngPainter::text(double x, double y, const std::string& s, double size, Col
   }
 }
 
-void PngPainter::save(const std::string& path) const {
-  model::write_png_rgb(path, static_cast<std::size_t>(width_), static_cast<std::size_t>(height_),
-                       rgb_);
+std::string PngPainter::encode() const {
+  return model::encode_png_rgb(static_cast<std::size_t>(width_), static_cast<std::size_t>(height_),
+                               rgb_);
 }
 
 }  // namespace clmnist::apps

@@ -43,7 +43,7 @@ class PngPainter final : public Painter {
   void rect(double x, double y, double w, double h, Color fill) override;
   void line(double x0, double y0, double x1, double y1, Color c, double width) override;
   void text(double x, double y, const std::string& s, double size, Color c, Anchor a) override;
-  void save(const std::string& path) const;
+  std::string encode() const;  // the picture as PNG bytes
 
  private:
   void blend(int x, int y, Color c, double alpha);
@@ -56,9 +56,12 @@ class PngPainter final : public Painter {
 // The font PngPainter uses: CLMNIST_FONT, else DejaVu Sans (Debian's fonts-dejavu-core).
 std::string default_font_path();
 
-// Draws with `draw` into WIDTH x HEIGHT and writes BASE.svg and BASE.png.
+// Files to write as a group: (path, bytes).
+using OutputFiles = std::vector<std::pair<std::string, std::string>>;
+
+// Draws with `draw` into WIDTH x HEIGHT and adds BASE.svg and BASE.png to `out`.
 template <class F>
-void write_both(const std::string& base, int width, int height, F&& draw);
+void draw_both(OutputFiles& out, const std::string& base, int width, int height, F&& draw);
 
 }  // namespace clmnist::apps
 

@@ -1,18 +1,18 @@
-// write_both: one drawing, two files.
+// draw_both: one drawing, two files.
 #pragma once
 
-#include "safetensors.hpp"
+#include "gray_image.hpp"
 
 namespace clmnist::apps {
 
 template <class F>
-void write_both(const std::string& base, int width, int height, F&& draw) {
+void draw_both(OutputFiles& out, const std::string& base, int width, int height, F&& draw) {
   SvgPainter svg(width, height);
   draw(static_cast<Painter&>(svg));
-  model::write_file_atomic(base + ".svg", svg.finish());
+  out.emplace_back(base + ".svg", svg.finish());
   PngPainter png(width, height);
   draw(static_cast<Painter&>(png));
-  png.save(base + ".png");
+  out.emplace_back(base + ".png", png.encode());
 }
 
 }  // namespace clmnist::apps

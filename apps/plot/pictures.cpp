@@ -6,6 +6,7 @@
 
 #include "charts.hpp"
 #include "errors.hpp"
+#include "output_file.hpp"
 
 namespace clmnist::apps {
 namespace {
@@ -19,9 +20,26 @@ void ensure_dir(const std::string& dir) {
 
 }  // namespace
 
-void write_training_pictures(const std::string& dir, const model::TrainResult& r,
-                             const std::vector<std::size_t>& confusion) {
+const std::vector<std::string>& training_picture_files() {
+  static const std::vector<std::string> names = {"learning_curves.svg", "learning_curves.png",
+                                                 "weights.svg",         "weights.png",
+                                                 "confusion.svg",       "confusion.png"};
+  return names;
+}
+
+const std::vector<std::string>& bench_picture_files() {
+  static const std::vector<std::string> names = {"devices.svg", "devices.png"};
+  return names;
+}
+
+void write_pictures(const std::string& dir, const OutputFiles& files) {
   ensure_dir(dir);
+  model::write_files_atomic(files);
+}
+
+OutputFiles training_pictures(const std::string& dir, const model::TrainResult& r,
+                              const std::vector<std::size_t>& confusion) {
+  OutputFiles out;
   // x: the epoch, or a fraction of it when validations come more often than once an epoch.
   Series train_loss{"training loss", {}, {}, palette(0)},
       valid_loss{"validation loss", {}, {}, palette(1)};
@@ -36,7 +54,7 @@ void write_training_pictures(const std::string& dir, const model::TrainResult& r
     valid_err.x.push_back(x), valid_err.y.push_back(100.0 * v.validation_error);
     if (v.test_error >= 0) test_err.x.push_back(x), test_err.y.push_back(100.0 * v.test_error);
   }
-  write_both(dir + "/learning_curves", 900, 720, [&](Painter& p) {
+  draw_both(out, dir + "/learning_curves", 900, 720, [&](Painter& p) {
     draw_line_chart(
         p, 0, 0, 900, 360,
         {"Loss (mean negative log-likelihood)", "epoch", "loss", {train_loss, valid_loss}});
@@ -58,7 +76,7 @@ void write_training_pictures(const std::string& dir, const model::TrainResult& r
                  tile = width / static_cast<double>(std::min(layout.shown, layout.per_row));
     const double lines = static_cast<double>((layout.shown + layout.per_row - 1) / layout.per_row);
     const int height = static_cast<int>(60 + (tile + (classes ? 18 : 4)) * lines);
-    write_both(dir + "/weights", 900, height, [&](Painter& p) {
+    draw_both(out, dir + "/weights", 900, height, [&](Painter& p) {
       p.text(450, 24,
              classes ? "Learned weights per class (red: pixel argues for the class, blue: against)"
                      : "First-layer filters of " + std::to_string(layout.shown) + " of " +
@@ -68,8 +86,8 @@ void write_training_pictures(const std::string& dir, const model::TrainResult& r
                      net.image_cols, first.outputs, layout);
     });
   }
-  if (r.best_model.empty()) return;  // no model: no confusion matrix to draw
-  write_both(dir + "/confusion", 640, 660, [&](Painter& p) {
+  if (r.best_model.empty()) return out;  // no model: no confusion matrix to draw
+  draw_both(out, dir + "/confusion", 640, 660, [&](Painter& p) {
     std::size_t wrong = 0, total = 0;
     for (std::size_t t = 0; t < k; ++t) {
       for (std::size_t q = 0; q < k; ++q) (t == q ? total : wrong) += confusion[t * k + q];
@@ -81,10 +99,11 @@ void write_training_pictures(const std::string& dir, const model::TrainResult& r
     p.text(320, 24, title, 15, {40, 40, 40}, Anchor::kMiddle);
     draw_confusion(p, 60, 80, 540, confusion, k);
   });
+  return out;
 }
 
-void write_bench_pictures(const std::string& dir, const std::vector<DeviceBench>& results) {
-  ensure_dir(dir);
+OutputFiles bench_pictures(const std::string& dir, const std::vector<DeviceBench>& results) {
+  OutputFiles out;
   BarChart speed{"Steady-state training (theano protocol, batch 600)", "samples/s", {}};
   BarChart kernels{"Mean time per kernel launch (one profiled epoch)", "us", {}};
   std::size_t colour = 0;
@@ -103,10 +122,11 @@ void write_bench_pictures(const std::string& dir, const std::vector<DeviceBench>
   }
   const double h1 = 70 + 34.0 * static_cast<double>(speed.bars.size());
   const double h2 = 70 + 34.0 * static_cast<double>(std::max<std::size_t>(1, kernels.bars.size()));
-  write_both(dir + "/devices", 1000, static_cast<int>(h1 + h2), [&](Painter& p) {
+  draw_both(out, dir + "/devices", 1000, static_cast<int>(h1 + h2), [&](Painter& p) {
     draw_bar_chart(p, 0, 0, 1000, h1, speed);
     draw_bar_chart(p, 0, h1, 1000, h2, kernels);
   });
+  return out;
 }
 
 }  // namespace clmnist::apps

@@ -6,17 +6,26 @@
 #include <vector>
 
 #include "bench.hpp"
+#include "painter.hpp"
 #include "trainer.hpp"
 
 namespace clmnist::apps {
 
-// DIR/learning_curves, DIR/weights and DIR/confusion (.svg and .png). confusion: [k x k] counts
-// of the best model on the test set, row = true class.
-void write_training_pictures(const std::string& dir, const model::TrainResult& r,
-                             const std::vector<std::size_t>& confusion);
+// The file names of each picture set, for checking the outputs before any work.
+const std::vector<std::string>& training_picture_files();
+const std::vector<std::string>& bench_picture_files();
 
-// DIR/devices (.svg and .png): training throughput per device and GEMM path, and mean time per
-// kernel.
-void write_bench_pictures(const std::string& dir, const std::vector<DeviceBench>& results);
+// DIR/learning_curves, DIR/weights and DIR/confusion (.svg and .png), drawn; weights and
+// confusion only with a best model. confusion: [k x k] counts of the best model on the test set,
+// row = true class.
+OutputFiles training_pictures(const std::string& dir, const model::TrainResult& r,
+                              const std::vector<std::size_t>& confusion);
+
+// DIR/devices (.svg and .png), drawn: training throughput per device and GEMM path, and mean
+// time per kernel.
+OutputFiles bench_pictures(const std::string& dir, const std::vector<DeviceBench>& results);
+
+// Creates DIR if needed and writes the pictures as one group: all new, or all as they were.
+void write_pictures(const std::string& dir, const OutputFiles& files);
 
 }  // namespace clmnist::apps
