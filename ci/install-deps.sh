@@ -13,6 +13,8 @@ packages=(
   # libclc-15's built-ins, Intel's compiler (ocloc in intel-opencl-icd); Mesa's rusticl as a
   # second runtime (ci/test-rusticl.sh).
   clang-15 libclang-common-15-dev libclc-15 intel-opencl-icd mesa-opencl-icd
+  # The GPU check kit (ci/gpu-kit.sh) sets its binaries' and libraries' run paths with patchelf.
+  patchelf
 )
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 
