@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Tests the GPU check kit end to end against PoCL: builds it (ci/gpu-kit.sh) into a temporary
+# directory, unpacks the tarball elsewhere and deletes the build, so the kit must stand alone, then
+# runs its run.sh with PoCL's CPU device and fails when run.sh fails.
+#
+#   ci/test-gpu-kit.sh [RESULTS_DIR]    (default build/gpu-kit/pocl-results, replaced)
+#
+# Settings for a 2-core CI machine, not those of the NVIDIA run:
+#   KIT_ICD_DIR=/etc/OpenCL/vendors    the system's ICDs (PoCL) instead of libnvidia-opencl.so.1
+#   KIT_DEVICE=cpu                     PoCL's device
+#   KIT_LOGREG_GPU_EPOCHS=5            the GPU family runs logistic regression at about 0.4
+#                                      epochs/s on PoCL here: compare its first 5 epochs only
+#                                      (the --impl auto run still compares the whole log)
+#   KIT_MLP_IMPL=auto                  the CPU family for the MLP (--impl gpu takes ~2 min an epoch)
+#   KIT_TUNE_BUDGET=20, KIT_QUICK=1    tune --budget 20 --rounds 3; bench --quick --runs 1
+#   KIT_SKIP=bench-mlp                 bench times every family, and the GPU family's MLP epoch
+#                                      alone takes minutes on PoCL (bench-theano runs the same code)
+# Then the kit's own glibc (KIT_GLIBC=bundled), which run.sh uses on older systems, runs the
+# version and devices steps.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd -P)
+results=${1:-${BUILD_DIR:-$root/build}/gpu-kit/pocl-results}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/clmnist-gpu-kit.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+"$root/ci/gpu-kit.sh" "$tmp/build"
+mkdir "$tmp/unpacked"
+tar -C "$tmp/unpacked" -xzf "$tmp/build/clmnist-gpu-kit.tar.gz"
+rm -rf "$tmp/build"
+kit=$tmp/unpacked/clmnist-gpu-kit
+
+rm -rf "$results" "$results-glibc"
+rc=0
+env KIT_ICD_DIR=/etc/OpenCL/vendors KIT_DEVICE=cpu KIT_LOGREG_GPU_EPOCHS=5 KIT_MLP_IMPL=auto \
+  KIT_TUNE_BUDGET=20 KIT_QUICK=1 KIT_SKIP=bench-mlp "$kit/run.sh" "$results" || rc=$?
+env KIT_ICD_DIR=/etc/OpenCL/vendors KIT_DEVICE=cpu KIT_GLIBC=bundled KIT_STEPS="version devices" \
+  "$kit/run.sh" "$results-glibc" || rc=$?
+grep -q 'kit.s glibc' "$results-glibc/glibc.log" || {
+  echo "test-gpu-kit: KIT_GLIBC=bundled did not use the kit's glibc" >&2
+  rc=1
+}
+
+echo "--- $results/summary.txt"
+cat "$results/summary.txt"
+if [ "$rc" -ne 0 ]; then
+  echo "test-gpu-kit: FAILED (logs in $results and $results-glibc)" >&2
+  exit 1
+fi
+echo "test-gpu-kit: passed"
