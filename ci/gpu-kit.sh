@@ -22,14 +22,14 @@
 # LD_LIBRARY_PATH: every library but glibc's must resolve into lib/.
 #
 # Needs: a built tree, patchelf (ci/install-deps.sh), MNIST (ci/fetch-mnist.sh) and the reference
-# log (KIT_REFERENCE, default /work/shared/reference/theano-logreg.log).
+# log (KIT_REFERENCE, default tests/data/theano-logreg.log).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd -P)
 build=${BUILD_DIR:-$root/build}
 out=${1:-$build/gpu-kit}
 data_src=${CLMNIST_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/clmnist/mnist}
-reference=${KIT_REFERENCE:-/work/shared/reference/theano-logreg.log}
+reference=${KIT_REFERENCE:-$root/tests/data/theano-logreg.log}
 bins=("$build/apps/clmnist" "$build/tests/clmnist_device_tests")
 
 die() {
