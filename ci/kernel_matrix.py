@@ -74,7 +74,8 @@ def parse_variants(text, origin):
         bad = [w for w in words[2:]
                if not re.fullmatch(r"-D[A-Za-z_][A-Za-z0-9_]*(=[A-Za-z0-9_.+-]*)?", w)]
         if bad:
-            raise ValueError(f"{origin}:{n}: only -Dname[=value] options may follow the file: {bad}")
+            raise ValueError(f"{origin}:{n}: only -Dname[=value] options may follow the file: "
+                             f"{bad}")
         if (not re.fullmatch(r"cl/[A-Za-z0-9_]+\.cl", words[1])
                 or not os.path.isfile(os.path.join(ROOT, words[1]))):
             raise ValueError(f"{origin}:{n}: no kernel file {words[1]} in cl/")
@@ -130,7 +131,8 @@ def clang15(target_args, out_args, v, out, libclc=None):
     cmd = ["clang-15", "-x", "cl", "-cl-std=CL1.2", "-Xclang", "-finclude-default-header", "-O2",
            "-Wall", "-Werror", "-I", "cl"] + target_args
     if libclc:
-        cmd += ["-Wno-error=linker-warnings", "-Xclang", "-mlink-builtin-bitcode", "-Xclang", libclc]
+        cmd += ["-Wno-error=linker-warnings", "-Xclang", "-mlink-builtin-bitcode", "-Xclang",
+                libclc]
     cmd += v.defines + out_args + [v.file, "-o", out]
     rc, log = run(cmd)
     rest = TRIPLE_WARNING.sub("", log)
