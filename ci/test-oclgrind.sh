@@ -19,7 +19,10 @@ status=0
 for spec in "[kernels]" "[backend]"; do
   log=$log_dir/$(echo "$spec" | tr -c 'a-zA-Z0-9' '_').log
   echo "test-oclgrind: $spec"
+  # GPU-like limits (work-groups of at most 256, 32 KB of local memory): every family, the gpu
+  # one with its defaults and with split settings, must run within them.
   if ! oclgrind --log "$log" --check-api --data-races --uninitialized --num-threads 1 \
+       --max-wgsize 256 --local-mem-size 32768 \
        --build-options -O0 "$tests" --warn NoTests "$spec"; then
     echo "test-oclgrind: the tests failed under oclgrind" >&2; status=1
   fi

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian 12 machine: installs what is missing, builds, fetches
-# MNIST, lints the kernels and runs every CTest test; then the device tests under oclgrind, the
-# suite built with ASan + UBSan, and a time-boxed fuzzing run (FUZZ_SECONDS, default 60 per
-# target). Device tests must run on PoCL here: a missing device or dataset fails them.
+# MNIST, runs the kernel compile matrix (NVIDIA, AMD, SPIR, Intel targets) and every CTest test;
+# then the device tests under oclgrind (GPU-like limits) and on Mesa's rusticl, the GPU kernel
+# family against the published log on rusticl with `clmnist tune`, the GPU check kit against
+# PoCL, the suite built with ASan + UBSan, and a time-boxed fuzzing run (FUZZ_SECONDS, default 60
+# per target). Device tests must run on PoCL here: a missing device or dataset fails them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ci/install-deps.sh
@@ -22,11 +24,18 @@ echo "=== cmake --install and a program built against the installed package ==="
 ci/test-install.sh
 echo "=== device tests under oclgrind ==="
 ci/test-oclgrind.sh
+echo "=== device tests on Mesa's rusticl ==="
+ci/test-rusticl.sh
+echo "=== the GPU kernel family on rusticl against the published log; clmnist tune ==="
+ci/test-gpu-family.sh
+echo "=== the GPU check kit, built and run here against PoCL ==="
+ci/test-gpu-kit.sh
 echo "=== AddressSanitizer + UndefinedBehaviorSanitizer ==="
 ci/test-sanitizers.sh
 echo "=== fuzzing ==="
 ci/fuzz.sh
-echo "ci/test.sh: all checks passed (kernel lint, CTest, install, oclgrind, ASan + UBSan, fuzzing)"
+echo "ci/test.sh: all checks passed (kernel matrix, CTest, install, oclgrind, rusticl, gpu family," \
+     "gpu kit, ASan + UBSan, fuzzing)"
 # The main CTest run, as a plain closing line: "N passed, N failed".
 total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$summary")
 failed=$(sed -E 's/.*passed, ([0-9]+) tests failed.*/\1/' <<<"$summary")
