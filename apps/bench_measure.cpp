@@ -13,7 +13,6 @@
 #include "kernel_cache.hpp"
 #include "presets.hpp"
 #include "tunables.hpp"
-#include "tuning_cache.hpp"
 #include "tuning_choice.hpp"
 #include "user_dirs.hpp"
 
@@ -178,10 +177,7 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
       r.tuning_source = c.source;
       r.tunables = runtime::to_string(o.tunables);
       r.tuned_at = c.tuned_at;
-      if (c.source == "tuned") {
-        const auto e = model::find_tuning(c.file, model::tuning_key(d, w.net, o));
-        if (e) r.tune_seconds = e->tune_seconds;
-      }
+      r.tune_seconds = c.tune_seconds;
     }
     const runtime::Impl headline = w.headline;
     log << "[" << d.name << "] checking results against the host backend ...\n" << std::flush;

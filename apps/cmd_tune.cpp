@@ -167,13 +167,7 @@ int run_tune(int argc, char** argv) {
   const runtime::NetworkSpec net =
       model::network_for(cfg, data.train.image_rows, data.train.image_cols, data.classes);
   e.key = model::tuning_key(opened.device, net, o);
-  e.impl = runtime::to_string(win.candidate.impl);
-  if (win.candidate.impl == runtime::Impl::kAuto) {  // the default won: store what it is
-    e.impl = win.plan.find(": gpu") != std::string::npos     ? "gpu"
-             : win.plan.find(": fused") != std::string::npos ? "fused"
-             : win.plan.find(": dense") != std::string::npos ? "dense"
-                                                               : "clblast";
-  }
+  e.impl = win.family;  // what ran, also when the built-in default won
   e.tunables = win.candidate.tunables;
   e.plan = win.plan;
   e.step_us = win.median_step_us;

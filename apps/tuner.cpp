@@ -146,6 +146,7 @@ TuneResult tune_device(const runtime::DeviceDesc& device, const runtime::Backend
       o.tunables = c.tunables;
       exec = be->compile(net, o);
       cr.plan = runtime::describe(exec->plan());
+      cr.family = runtime::plan_impls(exec->plan());
       cr.rejected = compare(train_steps(*be, *exec, id, cfg, check_steps, net), want);
     } catch (const std::exception& e) {
       cr.rejected = e.what();

@@ -37,6 +37,7 @@ struct TuneOptions {
 struct CandidateResult {
   Candidate candidate;
   std::string plan;           // runtime::describe of its plan
+  std::string family;         // runtime::plan_impls of its plan ("gpu", "fused", ...)
   std::string rejected;       // why it did not run or disagreed with the host ("" if it ran)
   double median_step_us = 0;  // of the timing rounds
 };

@@ -36,6 +36,7 @@ TuningChoice apply_tuning(const DeviceOptions& opts, const runtime::DeviceDesc& 
   options.tunables = entry->tunables;
   c.source = "tuned";
   c.tuned_at = entry->tuned_at;
+  c.tune_seconds = entry->tune_seconds;
   log << "Kernels tuned for this device on " << entry->tuned_at << " (" << c.file << "): "
       << entry->impl << (entry->tunables.empty() ? "" : " " + runtime::to_string(entry->tunables))
       << "\n";

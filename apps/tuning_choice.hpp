@@ -15,6 +15,7 @@ struct TuningChoice {
   std::string source;  // "override", "tuned", "default" or "host"
   std::string file;    // the tuning file consulted ("" for override and host)
   std::string tuned_at;
+  double tune_seconds = -1.0;  // how long `clmnist tune` took for the tuned choice (-1: none)
 };
 
 // Sets options.impl and options.tunables for the run; `log` gets one line when a tuned choice

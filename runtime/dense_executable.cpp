@@ -81,11 +81,7 @@ class DenseExecutable final : public Executable {
       L.b = be.make_buffer(CL_MEM_READ_WRITE, L.ostride * 4, "biases");
       L.act = be.make_buffer(CL_MEM_READ_WRITE, rows_cap_ * L.ostride * 4, "activations");
       L.grad = be.make_buffer(CL_MEM_READ_WRITE, max_batch_ * L.ostride * 4, "gradients");
-      for (const cl::Buffer* buf : {&L.w, &L.b, &L.act, &L.grad}) {
-        std::size_t bytes = 0;
-        buf->getInfo(CL_MEM_SIZE, &bytes);
-        ctx_.queue().enqueueFillBuffer(*buf, 0.0f, 0, bytes);  // padding stays zero
-      }
+      zero_buffers(ctx_, {&L.w, &L.b, &L.act, &L.grad});  // padding stays zero
       layers_.push_back(std::move(L));
     }
     const std::size_t top = layers_.back().ostride;

@@ -39,11 +39,7 @@ class GpuExecutable final : public Executable {
       L.b = be.make_buffer(CL_MEM_READ_WRITE, spec.outputs * 4, "biases");
       L.act = be.make_buffer(CL_MEM_READ_WRITE, rows_cap_ * spec.outputs * 4, "activations");
       L.grad = be.make_buffer(CL_MEM_READ_WRITE, max_batch_ * spec.outputs * 4, "gradients");
-      for (const cl::Buffer* buf : {&L.w, &L.b, &L.act, &L.grad}) {
-        std::size_t bytes = 0;
-        buf->getInfo(CL_MEM_SIZE, &bytes);
-        ctx_.queue().enqueueFillBuffer(*buf, 0.0f, 0, bytes);
-      }
+      zero_buffers(ctx_, {&L.w, &L.b, &L.act, &L.grad});
       layers_.push_back(std::move(L));
     }
     probs_ = be.make_buffer(CL_MEM_READ_WRITE, rows_cap_ * net_.classes() * 4, "probabilities");

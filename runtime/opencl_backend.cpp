@@ -165,6 +165,14 @@ void OpenClBackend::set_order(DatasetId id, const std::vector<std::uint32_t>& or
   });
 }
 
+void zero_buffers(Context& ctx, std::initializer_list<const cl::Buffer*> buffers) {
+  for (const cl::Buffer* buf : buffers) {
+    std::size_t bytes = 0;
+    buf->getInfo(CL_MEM_SIZE, &bytes);
+    ctx.queue().enqueueFillBuffer(*buf, 0.0f, 0, bytes);
+  }
+}
+
 ParamSlot param_slot(const NetworkSpec& net, const std::string& name, std::size_t values) {
   const ParamSpec p = net.param(name);  // throws for an unknown name
   if (values != 0 && values != p.size()) {

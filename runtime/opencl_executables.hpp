@@ -2,6 +2,7 @@
 // `*_unfit` returns why the family cannot run a network (empty when it can). Internal to runtime/.
 #pragma once
 
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +45,9 @@ GpuTuning gpu_layer_tuning(const DeviceDesc& device, const NetworkSpec& net, std
 // Columns per group clamped to the group sizes (after a driver lowered them).
 GpuTuning fit_gpu_tuning(GpuTuning t);
 std::string gpu_defines(const GpuTuning& t);  // "-DFWD_WG=256 -DFWD_COLS=16 ..."
+
+// Queues a fill of every byte of each buffer with zeros (padding and parameters start at zero).
+void zero_buffers(Context& ctx, std::initializer_list<const cl::Buffer*> buffers);
 
 // The layer of a parameter and whether it is the bias; checks a write's size (values != 0).
 struct ParamSlot {
