@@ -12,5 +12,6 @@ int run_bench(int argc, char** argv);
 int run_export(int argc, char** argv);
 int run_presets(int argc, char** argv);
 int run_tune(int argc, char** argv);
+int run_fetch(int argc, char** argv);
 
 }  // namespace clmnist::apps

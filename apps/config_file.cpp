@@ -34,8 +34,8 @@ std::string shown(const std::string& s) {
 }  // namespace
 
 const std::vector<std::string>& command_names() {
-  static const std::vector<std::string> names = {"devices", "train", "presets", "eval",
-                                                 "predict", "bench", "export", "tune"};
+  static const std::vector<std::string> names = {"devices", "train",  "presets", "eval", "predict",
+                                                 "bench",   "export", "tune",    "fetch"};
   return names;
 }
 
@@ -72,7 +72,8 @@ bool is_option_of_some_command(const std::string& name) {
                                                   "rounds",
                                                   "budget",
                                                   "list",
-                                                  "list-variants"};
+                                                  "list-variants",
+                                                  "from"};
   if (std::find(others.begin(), others.end(), name) != others.end()) return true;
   for (const model::Setting& s : model::train_settings()) {
     if (s.option != nullptr && name == s.option) return true;

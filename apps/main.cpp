@@ -38,8 +38,10 @@ const char* kUsage =
     "  predict   predicted and true labels of the first test images\n"
     "  bench     benchmark devices on the same training work\n"
     "  export    a saved model as numpy arrays or ONNX\n"
+    "  fetch     get MNIST and verify it against the pinned SHA-256 sums\n"
     "\n"
     "Examples:\n"
+    "  clmnist fetch                       # MNIST into the default data directory\n"
     "  clmnist devices\n"
     "  clmnist train                       # theano preset on the best device found\n"
     "  clmnist train --device host --preset tensorflow\n"
@@ -77,8 +79,10 @@ int run_command(int argc, char** argv) {
     if (command == "export") return apps::run_export(argc - 1, argv + 1);
     if (command == "presets") return apps::run_presets(argc - 1, argv + 1);
     if (command == "tune") return apps::run_tune(argc - 1, argv + 1);
+    if (command == "fetch") return apps::run_fetch(argc - 1, argv + 1);
     std::cerr << "clmnist: unknown command '" << command
-              << "' (commands: devices, train, presets, eval, predict, bench, export, tune; see "
+              << "' (commands: devices, train, presets, eval, predict, bench, export, tune, fetch; "
+                 "see "
                  "clmnist --help)\n";
     return 2;
   } catch (const apps::UsageError& e) {

@@ -65,7 +65,7 @@ MnistFiles find_mnist_files(const std::string& dir) {
     }
     throw DataError(
         "MNIST file " + std::string(base) + "[.gz] not found in '" + dir +
-        "'. Fetch the dataset with `ci/fetch-mnist.sh " + dir +
+        "'. Fetch the dataset with `clmnist fetch --data-dir " + dir +
         "` (or point --data-dir at a directory holding the four IDX files, raw or .gz).");
   };
   return {find("train-images-idx3-ubyte"), find("train-labels-idx1-ubyte"),

@@ -67,14 +67,14 @@ case $case in
     out=$("$bin" train --device host --data-dir "$scratch/empty" 2>&1); rc=$?
     echo "$out"
     [ $rc -eq 1 ] || fail "exit $rc"
-    grep -q "fetch-mnist.sh" <<<"$out" || fail "no fetch hint"
+    grep -q "clmnist fetch" <<<"$out" || fail "no fetch hint"
     out=$(CLMNIST_DATA_DIR="$scratch/absent" "$bin" train --device host 2>&1); rc=$?
     echo "$out"
     [ $rc -eq 1 ] || fail "default location: exit $rc"
-    grep -q "fetch-mnist.sh" <<<"$out" || fail "default location: no fetch hint"
+    grep -q "clmnist fetch" <<<"$out" || fail "default location: no fetch hint"
     ;;
   help_for_every_command)
-    for c in devices train eval predict bench export tune; do
+    for c in devices train eval predict bench export tune fetch; do
       "$bin" $c --help | grep -q "Usage: clmnist $c" || fail "$c --help"
       "$bin" $c --help | grep -q "Example" || fail "$c --help has no example"
     done
@@ -303,6 +303,10 @@ case $case in
     # Cases of the MLP and the model files: cli_models.sh, with this file's helpers.
     # shellcheck source=tests/cli_models.sh
     source "$(dirname "$0")/cli_models.sh"
+    ;;
+  fetch_*)
+    # shellcheck source=tests/cli_packaging.sh
+    source "$(dirname "$0")/cli_packaging.sh"
     ;;
   tune_cache_used_and_invalidated)
     # shellcheck source=tests/cli_tune.sh

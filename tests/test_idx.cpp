@@ -165,5 +165,5 @@ TEST_CASE("labels are digits: a training label never widens the model, others na
 
 TEST_CASE("a missing dataset says how to fetch it", "[idx]") {
   const std::string dir = temp_dir("idx-missing");
-  CHECK_THROWS_WITH(find_mnist_files(dir), Catch::Contains("fetch-mnist.sh"));
+  CHECK_THROWS_WITH(find_mnist_files(dir), Catch::Contains("clmnist fetch"));
 }

@@ -22,14 +22,15 @@ std::string data_file(const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("the test SHA-256 matches the standard's vectors", "[init]") {
-  CHECK(test::sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  CHECK(test::sha256_hex("abc") ==
+TEST_CASE("SHA-256 matches the standard's vectors", "[init]") {
+  CHECK(model::sha256_hex("") ==
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(model::sha256_hex("abc") ==
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   // Two blocks (56 bytes: the length no longer fits the first).
-  CHECK(test::sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
+  CHECK(model::sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-  CHECK(test::sha256_hex(std::string(1000, 'a')) ==
+  CHECK(model::sha256_hex(std::string(1000, 'a')) ==
         "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3");
 }
 
@@ -47,7 +48,7 @@ TEST_CASE("initial parameters of theano-mlp are the tutorial's draw from RandomS
   CHECK(w1[1] == static_cast<float>(0.016694366931915283));
   CHECK(w1[2] == static_cast<float>(-0.00851368810981512));
   CHECK(w1[783 * 500 + 499] == static_cast<float>(-0.031039884313941002));
-  CHECK(test::sha256_hex(test::le_bytes(w1)) ==
+  CHECK(model::sha256_hex(test::le_bytes(w1)) ==
         "5df4c7b682dcbde23aa85498d8ca81cc7c865118cbbbeaea42863436f554275a");
   const double high = std::sqrt(6.0 / 1284.0);
   float lo = 1, hi = -1;
@@ -137,9 +138,9 @@ TEST_CASE("model files of the first format load as softmax regression", "[model_
   CHECK(w[5 * 5 + 2] == static_cast<float>(0.00040349853225052357));
   CHECK(w[37 * 5 + 1] == static_cast<float>(-0.004370194859802723));
   CHECK(w[71 * 5 + 4] == static_cast<float>(0.0028080777265131474));
-  CHECK(test::sha256_hex(test::le_bytes(w)) ==
+  CHECK(model::sha256_hex(test::le_bytes(w)) ==
         "2e20f6baafdfa240a34415ca009b584e1e2c36028104faec77ed6a1f1971b177");
-  CHECK(test::sha256_hex(test::le_bytes(b)) ==
+  CHECK(model::sha256_hex(test::le_bytes(b)) ==
         "3560cb3e94fae96f0416a057a2fee4b568e957395c9ecc6e0afd1cb7050f07ad");
   double abs_sum = 0;
   for (float v : w) abs_sum += std::fabs(static_cast<double>(v));

