@@ -21,7 +21,7 @@
 # leak into nvidia-smi and whatever else the kit runs. The result is checked with ldd and an empty
 # LD_LIBRARY_PATH: every library but glibc's must resolve into lib/.
 #
-# Needs: a built tree, patchelf (ci/install-deps.sh), MNIST (ci/fetch-mnist.sh) and the reference
+# Needs: a built tree, patchelf (ci/install-deps.sh --test), MNIST (ci/fetch-mnist.sh) and the reference
 # log (KIT_REFERENCE, default tests/data/theano-logreg.log).
 set -euo pipefail
 
@@ -36,7 +36,7 @@ die() {
   echo "gpu-kit: $*" >&2
   exit 1
 }
-command -v patchelf >/dev/null || die "patchelf is missing: run ci/install-deps.sh"
+command -v patchelf >/dev/null || die "patchelf is missing: run ci/install-deps.sh --test"
 for b in "${bins[@]}"; do [ -x "$b" ] || die "$b is missing: build first (ci/build.sh)"; done
 [ -r "$reference" ] || die "no reference log at $reference (set KIT_REFERENCE)"
 

@@ -1,22 +1,40 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages clmnist needs to build, test, lint its kernels and fetch MNIST.
-# Safe to re-run: installs only what is missing. Uses sudo when not root.
+# Installs the Debian 12 packages clmnist needs. Two sets:
+#   ci/install-deps.sh          the main set: build clmnist, run it on PoCL, fetch MNIST
+#                               (what ci/train.sh needs)
+#   ci/install-deps.sh --test   the main set and the test toolchain (what ci/test.sh needs)
+# Safe to re-run: installs only what is missing. Uses sudo when not root. README.md lists each
+# package and why; ci/package-sizes.sh measures the sets.
 set -euo pipefail
 
-packages=(
-  build-essential cmake pkg-config
-  ocl-icd-opencl-dev opencl-headers opencl-clhpp-headers pocl-opencl-icd clinfo
-  libclblast-dev libboost-program-options-dev catch2 zlib1g-dev nlohmann-json3-dev
-  clang-14 libclang-rt-14-dev oclgrind python3 python3-numpy libopenblas0-pthread
-  libonnx-dev libprotobuf-dev python3-onnx libpng-dev libstb-dev fonts-dejavu-core python3-torch
+main_packages() {
+  echo build-essential cmake
+  echo ocl-icd-opencl-dev opencl-headers opencl-clhpp-headers pocl-opencl-icd libclblast-dev
+  echo libboost-program-options-dev zlib1g-dev nlohmann-json3-dev libpng-dev libstb-dev
+  echo fonts-dejavu-core
+  # clmnist fetch runs `npm pack`; an npm from elsewhere (nvm, nodesource) is fine too.
+  command -v npm >/dev/null 2>&1 || echo npm
+}
+test_packages() {
+  echo catch2 clinfo pkg-config python3 python3-numpy libopenblas0-pthread python3-torch
+  echo clang-14 libclang-rt-14-dev oclgrind
+  # ONNX export (optional in the build) and its check.
+  echo libonnx-dev libprotobuf-dev python3-onnx
   # The kernel compile matrix (ci/lint-kernels.sh): clang-15 for nvptx, amdgcn and spir64 with
   # libclc-15's built-ins, Intel's compiler (ocloc in intel-opencl-icd); Mesa's rusticl as a
   # second runtime (ci/test-rusticl.sh).
-  clang-15 libclang-common-15-dev libclc-15 intel-opencl-icd mesa-opencl-icd
-  # The GPU check kit (ci/gpu-kit.sh) sets its binaries' and libraries' run paths with patchelf.
-  patchelf
-)
-command -v npm >/dev/null 2>&1 || packages+=(npm)
+  echo clang-15 libclang-common-15-dev libclc-15 intel-opencl-icd mesa-opencl-icd
+  # The GPU check kit's run paths (ci/gpu-kit.sh); the man page (help2man at build time).
+  echo patchelf help2man
+}
+
+case "${1:-}" in
+  "") read -r -a packages <<<"$(main_packages | tr '\n' ' ')" ;;
+  --test) read -r -a packages <<<"$( (main_packages; test_packages) | tr '\n' ' ')" ;;
+  --list) main_packages | tr ' ' '\n'; exit 0 ;;
+  --list-test) test_packages | tr ' ' '\n'; exit 0 ;;
+  *) echo "usage: ci/install-deps.sh [--test | --list | --list-test]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -62,6 +62,6 @@ if "$bin" devices | grep -qi rusticl; then
   check_logreg rusticl
   check_tune rusticl
 else
-  fail "no rusticl device (install mesa-opencl-icd: ci/install-deps.sh)"
+  fail "no rusticl device (install mesa-opencl-icd: ci/install-deps.sh --test)"
 fi
 exit $status

@@ -24,7 +24,7 @@ export RUSTICL_ENABLE=swrast MESA_SHADER_CACHE_DIR=$PWD/$out/shader-cache
 export CLMNIST_REQUIRE_DEVICE=1 CLMNIST_TEST_DEVICE=rusticl CLMNIST_TEST_TMP=$PWD/$out/tmp
 seen=$("$bin" devices | grep -i rusticl || true)
 if [ -z "$seen" ]; then
-  echo "test-rusticl: no rusticl device (install mesa-opencl-icd: ci/install-deps.sh)" >&2
+  echo "test-rusticl: no rusticl device (install mesa-opencl-icd: ci/install-deps.sh --test)" >&2
   "$bin" devices >&2
   exit 1
 fi

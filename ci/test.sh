@@ -7,8 +7,8 @@
 # per target). Device tests must run on PoCL here: a missing device or dataset fails them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ci/install-deps.sh
-ci/build.sh build
+ci/install-deps.sh --test
+ci/build.sh build -DCLMNIST_BUILD_TESTS=ON
 ci/fetch-mnist.sh
 ci/lint-kernels.sh
 
