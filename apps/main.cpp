@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "build_info.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "errors.hpp"
@@ -56,7 +57,7 @@ int run_command(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   if (std::strcmp(argv[1], "--version") == 0) {
-    std::cout << "clmnist " << CLMNIST_VERSION_STRING << "\n";
+    std::cout << clmnist_version_line() << "\n";
     for (const auto& [name, version] : runtime::library_versions()) {
       std::cout << "  " << name << ": " << version << "\n";
     }

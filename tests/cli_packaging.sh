@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The CLI cases of `clmnist fetch` and of the packaging, sourced by
-# cli_test.sh (which defines bin, case, scratch, fail and need_mnist).
+# The CLI cases of `clmnist fetch` and of the packaging (man page, bash completion, version),
+# sourced by cli_test.sh (which defines bin, case, scratch, fail and need_mnist).
 sum_of() { sha256sum "$1" | cut -d' ' -f1; }
 mnist_names="train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte"
 # The verified MNIST of this machine as raw files in $1 (the default location may hold .gz).
@@ -78,6 +78,69 @@ case $case in
     [ $rc -eq 1 ] || fail "empty dir: exit $rc"
     grep -q "holds no train-images-idx3-ubyte" <<<"$out" || fail "empty dir: missing file not named"
     [ ! -e "$scratch/data" ] || fail "a data dir was created for nothing"
+    ;;
+  man_page_built)
+    # help2man's page of the built clmnist (CLMNIST_MAN_PAGE; skipped where help2man was not
+    # found, as the build allows): every command with its options.
+    if [ -z "${CLMNIST_MAN_PAGE:-}" ]; then
+      command -v help2man >/dev/null && fail "help2man is installed but the build made no man page"
+      echo "help2man was not found: no man page"; exit 77
+    fi
+    [ -s "$CLMNIST_MAN_PAGE" ] || fail "no man page at $CLMNIST_MAN_PAGE"
+    head -n 1 "$CLMNIST_MAN_PAGE" | grep -q '^\.\\"' || fail "not a roff page"
+    grep -q '^\.TH CLMNIST "1"' "$CLMNIST_MAN_PAGE" || fail "no .TH CLMNIST 1 header"
+    for c in $("$bin" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p'); do
+      grep -q "^\.SS $c\$" "$CLMNIST_MAN_PAGE" || fail "no section for the command $c"
+    done
+    grep -qE -- 'max(\\)?-epochs' "$CLMNIST_MAN_PAGE" || fail "train's --max-epochs not in the page"
+    if command -v man >/dev/null; then
+      out=$(MANWIDTH=100 man -l "$CLMNIST_MAN_PAGE" 2>&1) || fail "man -l failed: $out"
+      grep -q "clmnist train --preset theano-mlp" <<<"$out" || fail "rendered page lacks train's examples"
+    fi
+    ;;
+  bash_completion_completes)
+    # The completion script in bash: commands from `clmnist --help`, options from
+    # `clmnist CMD --help`, files for an option's value.
+    script=$(dirname "$0")/../completion/clmnist.bash
+    complete_words() {  # the words of the line to complete, the last being completed
+      bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _clmnist
+               printf "%s\n" "${COMPREPLY[@]}"' _ "$script" "$bin" "$@"
+    }
+    [ "$(complete_words tr)" = train ] || fail "'clmnist tr' gave '$(complete_words tr)'"
+    [ "$(complete_words fe)" = fetch ] || fail "'clmnist fe' gave '$(complete_words fe)'"
+    [ "$(complete_words train --max- | sort | tr '\n' ' ')" = "--max-epochs --max-steps " ] \
+      || fail "'clmnist train --max-' gave '$(complete_words train --max-)'"
+    [ "$(complete_words fetch --fr)" = --from ] || fail "'clmnist fetch --fr'"
+    complete_words eval --learning || true
+    [ -z "$(complete_words eval --learning)" ] || fail "train's option offered to eval"
+    mkdir -p "$scratch/dir"; touch "$scratch/dir/model.safetensors"
+    [ "$(complete_words eval --model "$scratch/dir/mo")" = "$scratch/dir/model.safetensors" ] \
+      || fail "no file offered for --model"
+    # Every option train --help lists is offered for 'clmnist train --'.
+    want=$("$bin" train --help | grep -oE '^  (-[a-z] \[ )?--[a-z0-9-]+' | grep -oE -- '--[a-z0-9-]+' | sort)
+    [ "$(complete_words train -- | sort)" = "$want" ] || fail "train's options differ from its --help"
+    ;;
+  version_names_the_commit)
+    # "clmnist X.Y.Z (commit abc1234[, dirty])": a commit of this repository; outside a git
+    # checkout (a release tarball) the generator falls back to "unknown" and no dirty flag.
+    src=$(cd "$(dirname "$0")/.." && pwd)
+    line=$("$bin" --version | head -n 1)
+    echo "$line"
+    grep -qE '^clmnist [0-9]+\.[0-9]+\.[0-9]+( \(commit [0-9a-f]{7}(, dirty)?\))?$' <<<"$line" \
+      || fail "bad --version line: $line"
+    if git -C "$src" rev-parse HEAD >/dev/null 2>&1; then
+      commit=$(sed -nE 's/.*commit ([0-9a-f]{7}).*/\1/p' <<<"$line")
+      [ -n "$commit" ] || fail "built in a git checkout but no commit named"
+      git -C "$src" cat-file -e "$commit^{commit}" || fail "$commit is no commit of $src"
+    fi
+    mkdir -p "$scratch/no-git"
+    # The scratch area lies inside the checkout: git must not look above it.
+    GIT_CEILING_DIRECTORIES=$scratch cmake -DSOURCE_DIR="$scratch/no-git" -DGIT_EXECUTABLE="$(command -v git)" -DVERSION=9.8.7 \
+      -DTEMPLATE="$src/cmake/build_info.cpp.in" -DOUTPUT="$scratch/no-git/build_info.cpp" \
+      -P "$src/cmake/build_info_script.cmake" || fail "build_info_script.cmake without git"
+    grep -q '"9.8.7"' "$scratch/no-git/build_info.cpp" || fail "version not written"
+    grep -q '"unknown"' "$scratch/no-git/build_info.cpp" || fail "no 'unknown' commit outside git"
+    grep -q 'return false;' "$scratch/no-git/build_info.cpp" || fail "dirty outside git"
     ;;
   *)
     echo "cli_packaging.sh: no case '$case'"; exit 1 ;;

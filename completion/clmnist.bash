@@ -1,0 +1,30 @@
+# Bash completion for clmnist: the commands, and each command's options. Both are read from the
+# program's own --help when completing, so they follow the installed clmnist and cannot drift.
+# Installed by cmake --install as share/bash-completion/completions/clmnist.
+_clmnist() {
+  local cur=${COMP_WORDS[COMP_CWORD]} prog=${COMP_WORDS[0]}
+  COMPREPLY=()
+  if [ "$COMP_CWORD" -eq 1 ]; then
+    # "Commands:" lists "  NAME   what it does" until the blank line.
+    local commands
+    commands=$("$prog" --help 2>/dev/null | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\) .*/\1/p')
+    mapfile -t COMPREPLY < <(compgen -W "$commands --help --version" -- "$cur")
+    return 0
+  fi
+  local help prev=${COMP_WORDS[COMP_CWORD-1]}
+  help=$("$prog" "${COMP_WORDS[1]}" --help 2>/dev/null) || return 0
+  # The option table: "  --name arg ..." (takes a value) or "  -h [ --help ] ...".
+  if [[ $prev == --* ]] && grep -qE -- "^  (-[a-zA-Z] \[ )?$prev( \])? arg" <<<"$help"; then
+    mapfile -t COMPREPLY < <(compgen -f -- "$cur")  # a value: offer files and directories
+    return 0
+  fi
+  if [[ $cur == -* ]]; then
+    local options
+    options=$(sed -nE 's/^  (-[a-zA-Z] \[ )?(--[a-z0-9][a-z0-9-]*).*/\2/p' <<<"$help")
+    mapfile -t COMPREPLY < <(compgen -W "$options" -- "$cur")
+  else
+    mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+  fi
+  return 0
+}
+complete -o filenames -F _clmnist clmnist
