@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "bench.hpp"
+#include "errors.hpp"
 #include "kernel_cache.hpp"
 #include "presets.hpp"
 #include "tunables.hpp"
@@ -168,8 +169,8 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
     {
       DeviceOptions dev;
       dev.tuning_file = opt.tuning_file;
-      runtime::CompileOptions o = model::compile_options(w.cfg, d.is_host() ? runtime::Impl::kAuto
-                                                                           : opt.impl);
+      runtime::CompileOptions o =
+          model::compile_options(w.cfg, d.is_host() ? runtime::Impl::kAuto : opt.impl);
       std::ostringstream said;
       const TuningChoice c = apply_tuning(dev, d, w.net, o, said);
       w.headline = o.impl;
@@ -237,8 +238,9 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
     for (runtime::Impl impl : impls) {
       try {
         r.paths.push_back(time_path(d, impl, w, data, opt));
-      } catch (const std::invalid_argument&) {
-        // the family cannot run this network (the planner says why; bench skips it)
+      } catch (const UnfitError&) {
+        // the family cannot run this network (the planner says why; bench skips it); any other
+        // failure fails the device's record with its message
       }
     }
     for (const PathTiming& t : r.paths) {

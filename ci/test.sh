@@ -17,7 +17,11 @@ export POCL_CACHE_DIR=$PWD/build/pocl-cache
 mkdir -p "$POCL_CACHE_DIR"
 echo "OpenCL devices seen by the tests:"
 build/apps/clmnist devices
-(cd build && ctest --output-on-failure -j "$(nproc)" --timeout 1500) | tee build/ctest.log
+if ! (cd build && ctest --output-on-failure -j "$(nproc)" --timeout 1500) | tee build/ctest.log; then
+  echo "=== the failed tests once more, one at a time (a CI log keeps its head and tail) ==="
+  (cd build && ctest --rerun-failed --output-on-failure -j 1 --timeout 1500) || true
+  exit 1
+fi
 summary=$(grep -E "tests passed, [0-9]+ tests failed out of" build/ctest.log | tail -n 1)
 
 echo "=== cmake --install and a program built against the installed package ==="

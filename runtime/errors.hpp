@@ -41,6 +41,14 @@ class BuildError : public Error {
   using Error::Error;
 };
 
+// An implementation family (--impl) that cannot run the network at all, whatever the device:
+// the planner's refusal. A usage error, so an invalid_argument; bench skips such a family, and
+// only such a family (any other failure of a family is reported).
+class UnfitError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
 // Training stopped because the loss or the parameters stopped being finite.
 class DivergenceError : public Error {
  public:

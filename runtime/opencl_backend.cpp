@@ -42,42 +42,43 @@ std::unique_ptr<Executable> OpenClBackend::compile(const NetworkSpec& net,
                                                    const CompileOptions& options) {
   net.validate();
   if (options.max_batch == 0) throw std::invalid_argument("max_batch must be at least 1");
-  return guarded(
-      "compiling the network for the OpenCL device", [&]() -> std::unique_ptr<Executable> {
-        const auto refuse = [&](const char* family, const std::string& why) {
-          if (!why.empty()) {
-            throw std::invalid_argument(std::string("--impl ") + family + " cannot run " +
+  return guarded("compiling the network for the OpenCL device",
+                 [&]() -> std::unique_ptr<Executable> {
+                   const auto refuse = [&](const char* family, const std::string& why) {
+                     if (!why.empty()) {
+                       throw UnfitError(std::string("--impl ") + family + " cannot run " +
                                         net.describe() + ": " + why + " (use dense or gpu)");
-          }
-        };
-        const bool fused_fits = fused_unfit(net, options).empty();
-        switch (options.impl) {
-          case Impl::kFused:
-            refuse("fused", fused_unfit(net, options));
-            return make_fused_executable(*this, net, options);
-          case Impl::kClblast:
-            refuse("clblast", clblast_unfit(net, options));
-            return make_clblast_executable(*this, net, options);
-          case Impl::kDense:
-            return make_dense_executable(*this, net, options);
-          case Impl::kCpu:
-            return fused_fits ? make_fused_executable(*this, net, options)
-                              : make_dense_executable(*this, net, options);
-          case Impl::kGpu:
-            refuse("gpu", gpu_unfit(net, options));
-            return make_gpu_executable(*this, net, options);
-          case Impl::kAuto:
-            break;
-        }
-        // The built-in defaults of the device class (a tuned plan comes in as a forced family
-        // with its tunables). CPUs: the CPU family, so softmax regression keeps the fused kernels
-        // measured for it (docs/PERFORMANCE.md). Other devices: the GPU family where it fits.
-        if (ctx_.desc().type == DeviceType::kCpu || !gpu_unfit(net, options).empty()) {
-          return fused_fits ? make_fused_executable(*this, net, options)
-                            : make_dense_executable(*this, net, options);
-        }
-        return make_gpu_executable(*this, net, options);
-      });
+                     }
+                   };
+                   const bool fused_fits = fused_unfit(net, options).empty();
+                   switch (options.impl) {
+                     case Impl::kFused:
+                       refuse("fused", fused_unfit(net, options));
+                       return make_fused_executable(*this, net, options);
+                     case Impl::kClblast:
+                       refuse("clblast", clblast_unfit(net, options));
+                       return make_clblast_executable(*this, net, options);
+                     case Impl::kDense:
+                       return make_dense_executable(*this, net, options);
+                     case Impl::kCpu:
+                       return fused_fits ? make_fused_executable(*this, net, options)
+                                         : make_dense_executable(*this, net, options);
+                     case Impl::kGpu:
+                       refuse("gpu", gpu_unfit(net, options));
+                       return make_gpu_executable(*this, net, options);
+                     case Impl::kAuto:
+                       break;
+                   }
+                   // The built-in defaults of the device class (a tuned plan comes in as a forced
+                   // family with its tunables). CPUs: the CPU family, so softmax regression keeps
+                   // the fused kernels measured for it (docs/PERFORMANCE.md). Other devices: the
+                   // GPU family where it fits.
+                   if (ctx_.desc().type == DeviceType::kCpu || !gpu_unfit(net, options).empty()) {
+                     return fused_fits ? make_fused_executable(*this, net, options)
+                                       : make_dense_executable(*this, net, options);
+                   }
+                   return make_gpu_executable(*this, net, options);
+                 });
 }
 
 DatasetId OpenClBackend::upload(const DatasetView& data) {
@@ -202,7 +203,8 @@ std::vector<std::string> opencl_program_variants(Impl impl, const DeviceDesc& de
     case Impl::kGpu: {
       std::vector<std::string> out;
       for (std::size_t l = 0; l < net.layers.size(); ++l) {
-        out.push_back("cl/gpu.cl " + gpu_defines(gpu_layer_tuning(device, net, l, options.tunables)));
+        out.push_back("cl/gpu.cl " +
+                      gpu_defines(gpu_layer_tuning(device, net, l, options.tunables)));
       }
       return out;
     }
