@@ -57,7 +57,9 @@ int run_bench(int argc, char** argv) {
           "GFLOP/s and %FMA count the FLOPs of the dense products, derived from the network "
           "(4 x batch x 784 x 10 an iteration for softmax regression); kernels "
           "that skip all-zero pixel blocks execute fewer, so on CPUs these are effective "
-          "rates.\n\nExamples:\n"
+          "rates. The JSON and CSV records carry the run context: clmnist version, date, host, CPU, "
+          "OS and kernel, ICD loader, options and the load average before and after (schema "
+          "version 2; unmeasured values are null, or empty in CSV).\n\nExamples:\n"
           "  clmnist bench\n  clmnist bench --device pocl --quick --json pocl.json",
           vm)) {
     return 0;
@@ -78,6 +80,7 @@ int run_bench(int argc, char** argv) {
   if (!json_path.empty()) require_writable_target("json", json_path);
   if (!csv_path.empty()) require_writable_target("csv", csv_path);
   if (!plot_dir.empty()) require_output_dir("plot-dir", plot_dir, bench_picture_files());
+  opt.quick = quick;
   if (quick) {
     opt.sweep = false;
     opt.time_to_accuracy = false;
@@ -86,6 +89,8 @@ int run_bench(int argc, char** argv) {
     const char* env = std::getenv("CLMNIST_DEVICE");
     device_spec = env != nullptr && *env != '\0' ? env : "all";
   }
+  opt.device_spec = device_spec;
+  RunContext context = context_at_start();
   const std::vector<runtime::DeviceDesc> devices = runtime::list_devices();
   const std::vector<runtime::Selection> chosen = select_devices_checked(devices, device_spec);
 
@@ -105,10 +110,11 @@ int run_bench(int argc, char** argv) {
   for (const runtime::Selection& s : chosen) {
     results.push_back(bench_device(devices[s.index], data, opt, std::cerr));
   }
+  finish_context(context);
   std::cout << "\n";
   print_bench_table(results, std::cout);
-  if (!json_path.empty()) model::write_file_atomic(json_path, bench_json(results, opt));
-  if (!csv_path.empty()) model::write_file_atomic(csv_path, bench_csv(results));
+  if (!json_path.empty()) model::write_file_atomic(json_path, bench_json(results, opt, context));
+  if (!csv_path.empty()) model::write_file_atomic(csv_path, bench_csv(results, opt, context));
   if (!plot_dir.empty()) write_pictures(plot_dir, bench_pictures(plot_dir, results));
   for (const DeviceBench& r : results) {
     if (!r.passed) return 1;
