@@ -97,5 +97,7 @@ std::string bench_csv(const std::vector<DeviceBench>& results, const BenchOption
 // The shortest text that reads back as the same double (std::to_chars).
 std::string shortest(double v);
 
+// `clmnist bench compare` (bench_compare.cpp).
+int run_bench_compare(int argc, char** argv);
 
 }  // namespace clmnist::apps

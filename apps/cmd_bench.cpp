@@ -15,6 +15,7 @@
 namespace clmnist::apps {
 
 int run_bench(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "compare") return run_bench_compare(argc - 1, argv + 1);
   std::string data_dir, json_path, csv_path, device_spec, impl = "auto", gemm, plot_dir;
   BenchOptions opt;
   Whole runs{opt.runs};
@@ -45,7 +46,8 @@ int run_bench(int argc, char** argv) {
   po::variables_map vm;
   if (!parse_command_line(
           argc, argv, desc,
-          "Usage: clmnist bench [--device all|SPEC] [--json FILE] [--csv FILE] [options]\n\n"
+          "Usage: clmnist bench [--device all|SPEC] [--json FILE] [--csv FILE] [options]\n"
+          "       clmnist bench compare A.json B.json ... [--baseline N|DEVICE] [--plot FILE]\n\n"
           "Benchmarks devices on a preset's training work (theano: batch 600, 83 minibatches an "
           "epoch; theano-mlp: batch 20, 2,500 minibatches an epoch). Each "
           "device is first checked against the host backend on real data; a device that "
@@ -59,8 +61,10 @@ int run_bench(int argc, char** argv) {
           "that skip all-zero pixel blocks execute fewer, so on CPUs these are effective "
           "rates. The JSON and CSV records carry the run context: clmnist version, date, host, CPU, "
           "OS and kernel, ICD loader, options and the load average before and after (schema "
-          "version 2; unmeasured values are null, or empty in CSV).\n\nExamples:\n"
-          "  clmnist bench\n  clmnist bench --device pocl --quick --json pocl.json",
+          "version 2; unmeasured values are null, or empty in CSV). `clmnist bench compare` puts "
+          "records of several runs and machines side by side (see its --help).\n\nExamples:\n"
+          "  clmnist bench\n  clmnist bench --device pocl --quick --json pocl.json\n"
+          "  clmnist bench compare laptop.json desktop.json --plot compare.svg",
           vm)) {
     return 0;
   }

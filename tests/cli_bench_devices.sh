@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The CLI cases of device listings and stable addresses, sourced by
+# The CLI cases of device listings, stable addresses and `clmnist bench compare`, sourced by
 # cli_test.sh (which defines bin, case, scratch, fail and need_mnist).
 case $case in
   devices_json_follows_schema)
@@ -41,6 +41,53 @@ print(next(d["stable_address"] for p in j["platforms"] for d in p["devices"]))')
     [ $rc = 1 ] || fail "an unknown PCI id: exit $rc"
     grep -q "no device reports the PCI bus id ffff:ff:ff.7" <<<"$out" || fail "not named: $out"
     grep -qF "$addr" <<<"$out" || fail "the devices are not listed: $out"
+    ;;
+  bench_compare_records)
+    # Two records of one device: the second a copy with the figures scaled. compare prints the
+    # ratio of the figures, warns of noise, draws the chart and refuses what is no record.
+    need_mnist
+    "$bin" bench --quick --runs 1 --device host --json "$scratch/a.json" > /dev/null \
+      || fail "bench exit $?"
+    /usr/bin/python3 - "$scratch" <<'PY' || fail "fixtures"
+import json, sys
+d = sys.argv[1]
+j = json.load(open(d + "/a.json"))
+t = j["devices"][0]["train"]
+t["samples_per_second"] *= 1.37
+t["epochs_per_second"] *= 1.37
+for k in ("us_per_iteration", "us_per_iteration_min", "us_per_iteration_max"):
+    t[k] /= 1.37
+json.dump(j, open(d + "/b.json", "w"))
+j["schema_version"] = 3
+json.dump(j, open(d + "/future.json", "w"))
+PY
+    out=$("$bin" bench compare "$scratch/a.json" "$scratch/b.json" --plot "$scratch/c.svg") \
+      || fail "compare exit $?: $out"
+    echo "$out"
+    /usr/bin/python3 - "$scratch" "$out" <<'PY' || fail "ratio"
+import json, sys
+d, out = sys.argv[1], sys.argv[2]
+a, b = (json.load(open(d + f))["devices"][0]["train"] for f in ("/a.json", "/b.json"))
+want = "%.3fx" % (b["samples_per_second"] / a["samples_per_second"])
+rows = [l for l in out.splitlines() if l.startswith(("1 ", "2 "))]
+assert len(rows) == 2, rows
+assert rows[0].split()[-2:] == ["1.000x", "(baseline)"], rows[0]
+assert rows[1].split()[-1] == want, (rows[1], want)
+PY
+    grep -q "^noise: rows 1 and 2 (host on " <<<"$out" || fail "no noise warning"
+    grep -q "<svg" "$scratch/c.svg" || fail "no picture"
+    out=$("$bin" bench compare "$scratch/a.json" "$scratch/b.json" --baseline 2) \
+      || fail "--baseline 2 exit $?"
+    grep -q "^1 .* 0\.730x$" <<<"$out" || fail "ratio to record 2: $out"
+    echo '{"devices": 3}' > "$scratch/bad.json"
+    for bad in bad.json future.json absent.json; do
+      out=$("$bin" bench compare "$scratch/a.json" "$scratch/$bad" 2>&1); rc=$?
+      echo "$bad -> $rc: $out"
+      [ $rc = 1 ] || fail "$bad: exit $rc"
+      grep -qF "$scratch/$bad" <<<"$out" || fail "$bad is not named: $out"
+    done
+    grep -q "schema_version 3" <<<"$("$bin" bench compare "$scratch/future.json" 2>&1)" \
+      || fail "the schema version is not named"
     ;;
   *)
     # shellcheck source=tests/cli_safety.sh

@@ -74,7 +74,7 @@ case $case in
     grep -q "fetch-mnist.sh" <<<"$out" || fail "default location: no fetch hint"
     ;;
   help_for_every_command)
-    for c in devices train eval predict bench export tune; do
+    for c in devices train eval predict bench "bench compare" export tune; do
       "$bin" $c --help | grep -q "Usage: clmnist $c" || fail "$c --help"
       "$bin" $c --help | grep -q "Example" || fail "$c --help has no example"
     done
@@ -310,7 +310,7 @@ case $case in
     # shellcheck source=tests/cli_tune.sh
     source "$(dirname "$0")/cli_tune.sh"
     ;;
-  devices_json_follows_schema | stable_address_selects_device)
+  devices_json_follows_schema | stable_address_selects_device | bench_compare_records)
     # shellcheck source=tests/cli_bench_devices.sh
     source "$(dirname "$0")/cli_bench_devices.sh"
     ;;
