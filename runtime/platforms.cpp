@@ -105,6 +105,7 @@ DeviceListing list_platforms() {
       pd.version = trimmed(platforms[p].getInfo<CL_PLATFORM_VERSION>());
       std::vector<cl::Device> devices;
       try {
+        fault_point("clGetDeviceIDs");
         platforms[p].getDevices(CL_DEVICE_TYPE_ALL, &devices);
       } catch (const cl::Error& e) {
         if (e.err() != CL_DEVICE_NOT_FOUND) throw;
@@ -113,6 +114,9 @@ DeviceListing list_platforms() {
     } catch (const cl::Error& e) {
       pd.error = std::string(e.what()) + " failed with " + cl_error_name(e.err()) + " (" +
                  std::to_string(e.err()) + ")";
+      found.clear();
+    } catch (const DeviceError& e) {
+      pd.error = e.what();
       found.clear();
     }
     pd.device_count = found.size();

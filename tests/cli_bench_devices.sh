@@ -22,6 +22,18 @@ assert p["devices"] == [] and "RUSTICL_ENABLE=" in p["hint"], p' || fail "rustic
     else
       echo "rusticl not installed: its hint is not checked"
     fi
+    # A platform whose devices cannot be listed is shown with its error; the others still are.
+    out=$(CLMNIST_FAULT=clGetDeviceIDs RUSTICL_ENABLE=llvmpipe "$bin" devices) || fail "exit $?"
+    echo "$out"
+    grep -q "^platform 0 (.*devices not listed: injected fault" <<<"$out" || fail "no error shown"
+    grep -q "host backend" <<<"$out" || fail "the host backend is hidden"
+    if [ -e /etc/OpenCL/vendors/rusticl.icd ]; then
+      grep -q "rusticl/llvmpipe" <<<"$out" || fail "a failing platform hid rusticl's device"
+    fi
+    CLMNIST_FAULT=clGetDeviceIDs "$bin" devices --json | /usr/bin/python3 -c '
+import json, sys
+p = json.load(sys.stdin)["platforms"][0]
+assert p["devices"] == [] and "injected fault" in p["error"], p' || fail "error not in JSON"
     ;;
   stable_address_selects_device)
     # The stable address `devices` prints selects the device in train and bench and is the one
