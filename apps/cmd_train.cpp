@@ -206,11 +206,7 @@ int run_train(int argc, char** argv) {
   std::ostream& out = quiet ? static_cast<std::ostream&>(discard) : std::cout;
   OpenedBackend opened = open_backend(dev, out);
   const runtime::BackendInfo& info = opened.backend->info();
-  if (verbose) {  // the address that stays valid when platforms come and go
-    out << "Device address: " << opened.device.stable_address
-        << (opened.device.pci_bus_id.empty() ? "" : ", pci:" + opened.device.pci_bus_id)
-        << (opened.device.uuid.empty() ? "" : ", uuid:" + opened.device.uuid) << "\n";
-  }
+  if (verbose) out << device_address_line(opened.device);
   out << "Settings: " << model::describe(cfg) << "\n";
   if (verbose) {  // every setting of the table, as a config file would give it
     for (const model::Setting& setting : model::train_settings()) {

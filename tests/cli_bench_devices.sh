@@ -36,8 +36,8 @@ p = json.load(sys.stdin)["platforms"][0]
 assert p["devices"] == [] and "injected fault" in p["error"], p' || fail "error not in JSON"
     ;;
   stable_address_selects_device)
-    # The stable address `devices` prints selects the device in train and bench and is the one
-    # train -v shows; a PCI id no device has is refused with the list.
+    # The stable address `devices` prints selects the device in train and eval and is the one
+    # train -v and eval show; a PCI id no device has is refused with the list.
     addr=$("$bin" devices --json | /usr/bin/python3 -c '
 import json, sys
 j = json.load(sys.stdin)
@@ -46,9 +46,13 @@ print(next(d["stable_address"] for p in j["platforms"] for d in p["devices"]))')
     echo "address: $addr"
     /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny"
     out=$("$bin" train --device "$addr" --data-dir "$scratch/tiny" --validation-size 200 \
-          --batch-size 50 --max-epochs 1 --save-model "" -v 2>&1) || fail "train exit $?: $out"
-    grep -qxF "Device address: $addr" <<<"$out" \
-      || grep -qF "Device address: $addr, " <<<"$out" || fail "train -v does not show $addr: $out"
+          --batch-size 50 --max-epochs 1 --save-model "$scratch/m.st" -v 2>&1) \
+      || fail "train exit $?: $out"
+    grep -qE "^Device address: $(sed 's/[][()\.*^$+?{}|]/\\&/g' <<<"$addr")(, |$)" <<<"$out" \
+      || fail "train -v does not show $addr: $out"
+    out=$("$bin" eval --device "$addr" --model "$scratch/m.st" --data-dir "$scratch/tiny") \
+      || fail "eval exit $?: $out"
+    grep -qF "Device address: $addr" <<<"$out" || fail "eval does not show $addr: $out"
     out=$("$bin" train --device pci:ffff:ff:ff.7 --data-dir "$scratch/tiny" 2>&1); rc=$?
     [ $rc = 1 ] || fail "an unknown PCI id: exit $rc"
     grep -q "no device reports the PCI bus id ffff:ff:ff.7" <<<"$out" || fail "not named: $out"
