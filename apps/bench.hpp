@@ -10,9 +10,12 @@
 #include "device_info.hpp"
 #include "trainer.hpp"
 
+#include "run_context.hpp"
+
 namespace clmnist::apps {
 
-constexpr int kBenchSchemaVersion = 1;
+// 2: a run context, the options, stable device addresses and null for every unmeasured value.
+constexpr int kBenchSchemaVersion = 2;
 
 struct BenchOptions {
   std::size_t runs = 5;  // timed runs of one epoch each, after one warm-up epoch
@@ -22,6 +25,8 @@ struct BenchOptions {
   std::string preset = "theano";             // the work every device does
   runtime::Impl impl = runtime::Impl::kAuto;  // which implementation the headline figures use
   std::string tuning_file;                    // tuned choices (`clmnist tune`) for --impl auto
+  std::string device_spec = "all";            // as given, for the record
+  bool quick = false;
 };
 
 struct Spread {
@@ -81,7 +86,18 @@ DeviceBench bench_device(const runtime::DeviceDesc& device, const model::TrainDa
                          const BenchOptions& options, std::ostream& log);
 
 void print_bench_table(const std::vector<DeviceBench>& results, std::ostream& out);
-std::string bench_json(const std::vector<DeviceBench>& results, const BenchOptions& options);
-std::string bench_csv(const std::vector<DeviceBench>& results);
+// The launch-latency floor of a step over its measured time; 0 where not measured.
+double latency_fraction(const DeviceBench& r);
+
+// The records (bench_records.cpp): JSON of kBenchSchemaVersion, and one CSV row per device.
+std::string bench_json(const std::vector<DeviceBench>& results, const BenchOptions& options,
+                       const RunContext& context);
+std::string bench_csv(const std::vector<DeviceBench>& results, const BenchOptions& options,
+                      const RunContext& context);
+// The shortest text that reads back as the same double (std::to_chars).
+std::string shortest(double v);
+
+// `clmnist bench compare` (bench_compare.cpp).
+int run_bench_compare(int argc, char** argv);
 
 }  // namespace clmnist::apps

@@ -284,6 +284,12 @@ OpenedBackend open_backend(const DeviceOptions& opts, std::ostream& log) {
   return out;
 }
 
+std::string device_address_line(const runtime::DeviceDesc& device) {
+  return "Device address: " + device.stable_address +
+         (device.pci_bus_id.empty() ? "" : ", pci:" + device.pci_bus_id) +
+         (device.uuid.empty() ? "" : ", uuid:" + device.uuid) + "\n";
+}
+
 void require_positive_finite(const std::string& option, double value) {
   if (!(value > 0.0) || !std::isfinite(value)) {
     throw UsageError("--" + option + " must be a positive finite number, not " +

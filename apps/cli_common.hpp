@@ -68,6 +68,10 @@ struct OpenedBackend {
 };
 OpenedBackend open_backend(const DeviceOptions& opts, std::ostream& log);
 
+// "Device address: <stable address>[, pci:...][, uuid:...]\n": the names of the device that do
+// not move when platforms come and go (not in train's default log, which is a contract).
+std::string device_address_line(const runtime::DeviceDesc& device);
+
 // runtime::select_device(s), with a device number too large to parse as a UsageError.
 runtime::Selection select_device_checked(const std::vector<runtime::DeviceDesc>& devices,
                                          const std::string& spec);

@@ -15,6 +15,7 @@
 namespace clmnist::apps {
 
 int run_bench(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "compare") return run_bench_compare(argc - 1, argv + 1);
   std::string data_dir, json_path, csv_path, device_spec, impl = "auto", gemm, plot_dir;
   BenchOptions opt;
   Whole runs{opt.runs};
@@ -45,7 +46,8 @@ int run_bench(int argc, char** argv) {
   po::variables_map vm;
   if (!parse_command_line(
           argc, argv, desc,
-          "Usage: clmnist bench [--device all|SPEC] [--json FILE] [--csv FILE] [options]\n\n"
+          "Usage: clmnist bench [--device all|SPEC] [--json FILE] [--csv FILE] [options]\n"
+          "       clmnist bench compare A.json B.json ... [--baseline N|DEVICE] [--plot FILE]\n\n"
           "Benchmarks devices on a preset's training work (theano: batch 600, 83 minibatches an "
           "epoch; theano-mlp: batch 20, 2,500 minibatches an epoch). Each "
           "device is first checked against the host backend on real data; a device that "
@@ -57,8 +59,12 @@ int run_bench(int argc, char** argv) {
           "GFLOP/s and %FMA count the FLOPs of the dense products, derived from the network "
           "(4 x batch x 784 x 10 an iteration for softmax regression); kernels "
           "that skip all-zero pixel blocks execute fewer, so on CPUs these are effective "
-          "rates.\n\nExamples:\n"
-          "  clmnist bench\n  clmnist bench --device pocl --quick --json pocl.json",
+          "rates. The JSON and CSV records carry the run context: clmnist version, date, host, CPU, "
+          "OS and kernel, ICD loader, options and the load average before and after (schema "
+          "version 2; unmeasured values are null, or empty in CSV). `clmnist bench compare` puts "
+          "records of several runs and machines side by side (see its --help).\n\nExamples:\n"
+          "  clmnist bench\n  clmnist bench --device pocl --quick --json pocl.json\n"
+          "  clmnist bench compare laptop.json desktop.json --plot compare.svg",
           vm)) {
     return 0;
   }
@@ -78,6 +84,7 @@ int run_bench(int argc, char** argv) {
   if (!json_path.empty()) require_writable_target("json", json_path);
   if (!csv_path.empty()) require_writable_target("csv", csv_path);
   if (!plot_dir.empty()) require_output_dir("plot-dir", plot_dir, bench_picture_files());
+  opt.quick = quick;
   if (quick) {
     opt.sweep = false;
     opt.time_to_accuracy = false;
@@ -86,6 +93,8 @@ int run_bench(int argc, char** argv) {
     const char* env = std::getenv("CLMNIST_DEVICE");
     device_spec = env != nullptr && *env != '\0' ? env : "all";
   }
+  opt.device_spec = device_spec;
+  RunContext context = context_at_start();
   const std::vector<runtime::DeviceDesc> devices = runtime::list_devices();
   const std::vector<runtime::Selection> chosen = select_devices_checked(devices, device_spec);
 
@@ -105,10 +114,11 @@ int run_bench(int argc, char** argv) {
   for (const runtime::Selection& s : chosen) {
     results.push_back(bench_device(devices[s.index], data, opt, std::cerr));
   }
+  finish_context(context);
   std::cout << "\n";
   print_bench_table(results, std::cout);
-  if (!json_path.empty()) model::write_file_atomic(json_path, bench_json(results, opt));
-  if (!csv_path.empty()) model::write_file_atomic(csv_path, bench_csv(results));
+  if (!json_path.empty()) model::write_file_atomic(json_path, bench_json(results, opt, context));
+  if (!csv_path.empty()) model::write_file_atomic(csv_path, bench_csv(results, opt, context));
   if (!plot_dir.empty()) write_pictures(plot_dir, bench_pictures(plot_dir, results));
   for (const DeviceBench& r : results) {
     if (!r.passed) return 1;

@@ -64,6 +64,7 @@ Loaded load_for_inference(const std::string& model_path, std::string data_dir,
     }
   }
   l.opened = open_backend(dev, log);
+  log << device_address_line(l.opened.device);
   // Buffers for no more rows than the test set has, whatever --batch-size says.
   l.exec = compile_model(l.opened, dev, l.model,
                          std::min(batch, std::max<std::size_t>(l.test.count, 1)));

@@ -206,6 +206,7 @@ int run_train(int argc, char** argv) {
   std::ostream& out = quiet ? static_cast<std::ostream&>(discard) : std::cout;
   OpenedBackend opened = open_backend(dev, out);
   const runtime::BackendInfo& info = opened.backend->info();
+  if (verbose) out << device_address_line(opened.device);
   out << "Settings: " << model::describe(cfg) << "\n";
   if (verbose) {  // every setting of the table, as a config file would give it
     for (const model::Setting& setting : model::train_settings()) {

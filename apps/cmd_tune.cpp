@@ -10,6 +10,7 @@
 #include "commands.hpp"
 #include "mnist.hpp"
 #include "presets.hpp"
+#include "run_context.hpp"
 #include "tunables.hpp"
 #include "tuner.hpp"
 #include "tuning_cache.hpp"
@@ -17,15 +18,6 @@
 
 namespace clmnist::apps {
 namespace {
-
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // Every kernel build option set the tuner may choose for both presets' networks, and the
 // defaults a GPU gets: "<role> cl/<file>.cl <defines>" (ci/lint-kernels.sh compiles each).
@@ -173,7 +165,7 @@ int run_tune(int argc, char** argv) {
   e.step_us = win.median_step_us;
   e.default_step_us = r.results[0].median_step_us;
   e.tune_seconds = seconds;
-  e.tuned_at = utc_now();
+  e.tuned_at = utc_now_iso8601();
   e.clmnist_version = CLMNIST_VERSION_STRING;
   model::store_tuning(file, e);
   std::cout << "Best: " << win.candidate.label() << ", " << std::setprecision(1)

@@ -73,7 +73,10 @@ bool is_option_of_some_command(const std::string& name) {
                                                   "budget",
                                                   "list",
                                                   "list-variants",
-                                                  "from"};
+                                                   "from",
+                                                   "record",
+                                                   "baseline",
+                                                   "plot"};
   if (std::find(others.begin(), others.end(), name) != others.end()) return true;
   for (const model::Setting& s : model::train_settings()) {
     if (s.option != nullptr && name == s.option) return true;

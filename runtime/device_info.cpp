@@ -1,7 +1,10 @@
 // Device descriptions: names of types, the host backend's entry and the listing table.
 #include "device_info.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <map>
 #include <sstream>
 
 namespace clmnist::runtime {
@@ -36,17 +39,85 @@ DeviceDesc host_device_desc(std::size_t flat_index) {
   d.platform = "host";
   d.driver_version = "built-in";
   d.opencl_c_version = "-";
+  d.platform_short = "host";
+  d.stable_address = "host";
   d.compute_units = 1;
   d.fp64 = true;
   return d;
 }
 
+std::string platform_short_name(const std::string& platform_name) {
+  std::string lower;
+  for (char c : platform_name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const struct {
+    const char* contains;
+    const char* short_name;
+  } kKnown[] = {{"portable computing language", "pocl"}, {"rusticl", "rusticl"},
+                {"clover", "clover"},   {"nvidia", "nvidia"},
+                {"amd accelerated", "amd"}, {"intel", "intel"},
+                {"apple", "apple"},     {"oclgrind", "oclgrind"}};
+  for (const auto& k : kKnown) {
+    if (lower.find(k.contains) != std::string::npos) return k.short_name;
+  }
+  std::string word;
+  for (char c : lower) {
+    if (std::isalnum(static_cast<unsigned char>(c)) != 0) {
+      word += c;
+    } else if (!word.empty()) {
+      break;
+    }
+  }
+  return word.empty() ? "platform" : word;
+}
+
+void assign_stable_addresses(std::vector<DeviceDesc>& devices) {
+  std::map<std::string, int> seen;
+  for (DeviceDesc& d : devices) {
+    if (d.is_host()) {
+      d.stable_address = "host";
+      continue;
+    }
+    const std::string base = d.platform_short + "/" + d.name;
+    const int n = ++seen[base];
+    d.stable_address = n == 1 ? base : base + "#" + std::to_string(n);
+  }
+}
+
+std::string empty_platform_hint(const std::string& platform_name) {
+  if (platform_short_name(platform_name) == "rusticl") {
+    return "Mesa's rusticl enables no driver by default: set RUSTICL_ENABLE=<driver>, e.g. "
+           "RUSTICL_ENABLE=llvmpipe (CPU), radeonsi (AMD) or iris (Intel)";
+  }
+  return "the platform's driver found no device it supports (check its installation and that "
+         "the hardware is visible to this user)";
+}
+
+namespace {
+
+// Left-aligned columns, each as wide as its longest cell; the last column is not padded.
+std::string aligned(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width;
+  for (const auto& row : rows) {
+    if (width.size() < row.size()) width.resize(row.size(), 0);
+    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      out += row[c];
+      if (c + 1 < row.size()) out += std::string(width[c] - row[c].size() + 2, ' ');
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string format_device_table(const std::vector<DeviceDesc>& devices) {
-  std::ostringstream out;
-  char line[512];
-  std::snprintf(line, sizeof line, "%-3s %-5s %-11s %-6s %-9s %-8s %-4s  %s\n", "#", "P:D", "type",
-                "CUs", "memory", "OpenCL C", "fp64", "name / vendor / platform / driver");
-  out << line;
+  std::vector<std::vector<std::string>> rows = {{"#", "P:D", "address", "type", "CUs", "memory",
+                                                 "OpenCL C", "fp64",
+                                                 "name / vendor / platform / driver"}};
   for (const DeviceDesc& d : devices) {
     std::string cver = d.opencl_c_version;
     if (cver.rfind("OpenCL C ", 0) == 0) cver = cver.substr(9, 3);
@@ -57,13 +128,23 @@ std::string format_device_table(const std::vector<DeviceDesc>& devices) {
     } else {
       std::snprintf(mem, sizeof mem, "%.1f GiB", gib);
     }
-    std::snprintf(line, sizeof line, "%-3zu %-5s %-11s %-6u %-9s %-8s %-4s  %s / %s / %s / %s\n",
-                  d.flat_index, d.address().c_str(), to_string(d.type), d.compute_units, mem,
-                  cver.c_str(), d.fp64 ? "yes" : "no", d.name.c_str(), d.vendor.c_str(),
-                  d.platform.c_str(), d.driver_version.c_str());
-    out << line;
+    rows.push_back({std::to_string(d.flat_index), d.address(),
+                    d.stable_address.empty() ? d.address() : d.stable_address, to_string(d.type),
+                    std::to_string(d.compute_units), mem, cver, d.fp64 ? "yes" : "no",
+                    d.name + " / " + d.vendor + " / " + d.platform + " / " + d.driver_version});
   }
-  return out.str();
+  return aligned(rows);
+}
+
+std::string format_platform_notes(const std::vector<PlatformDesc>& platforms) {
+  std::string out;
+  for (const PlatformDesc& p : platforms) {
+    if (p.error.empty() && p.device_count > 0) continue;
+    out += "platform " + std::to_string(p.index) + " (" + p.name + ", " + p.version + "): ";
+    out += p.error.empty() ? "no devices; " + p.hint : "devices not listed: " + p.error;
+    out += "\n";
+  }
+  return out;
 }
 
 }  // namespace clmnist::runtime

@@ -22,8 +22,9 @@ std::string lower(std::string s) {
                             const std::string& why) {
   throw DeviceNotFound("no device matches --device '" + spec + "': " + why +
                        ".\nDevices on this machine:\n" + format_device_table(devices) +
-                       "Use one of: auto, host, cpu, gpu, accelerator, P:D, a listed index, or a "
-                       "part of a name or vendor.");
+                       "Use one of: auto, host, cpu, gpu, accelerator, P:D, a listed address "
+                       "(platform/name[#n], pci:BUS-ID, uuid:UUID), a listed index, or a part of a "
+                       "name or vendor.");
 }
 
 // auto: discrete GPU, then any GPU, an accelerator, an OpenCL CPU device, then the host backend.
@@ -97,6 +98,27 @@ Selection select_device(const std::vector<DeviceDesc>& devices, const std::strin
       }
     }
     not_found(devices, spec_in, "there is no device " + spec);
+  }
+  // Stable addresses: they name the same device whatever platforms come before it.
+  const struct {
+    const char* prefix;
+    std::string DeviceDesc::*field;
+    const char* what;
+  } kIds[] = {{"pci:", &DeviceDesc::pci_bus_id, "PCI bus id"}, {"uuid:", &DeviceDesc::uuid, "UUID"}};
+  for (const auto& id : kIds) {
+    if (spec.rfind(id.prefix, 0) != 0) continue;
+    const std::string want = spec.substr(std::string(id.prefix).size());
+    for (std::size_t i = 0; i < devices.size(); ++i) {
+      if (!(devices[i].*id.field).empty() && lower(devices[i].*id.field) == want) {
+        return {i, std::string("the device with ") + id.what + " " + want};
+      }
+    }
+    not_found(devices, spec_in, std::string("no device reports the ") + id.what + " " + want);
+  }
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    if (spec.find('/') != std::string::npos && lower(devices[i].stable_address) == spec) {
+      return {i, "the device at " + devices[i].stable_address};
+    }
   }
   static const std::regex kIndex(R"(^\d+$)");
   if (std::regex_match(spec, kIndex)) {

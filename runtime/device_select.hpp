@@ -1,6 +1,7 @@
-// The --device grammar: auto, host, cpu, gpu, accelerator, all, P:D, a flat index, or a
-// case-insensitive substring of a device's name, vendor, platform or version strings. Pure logic
-// over a device list.
+// The --device grammar: auto, host, cpu, gpu, accelerator, all, P:D, a stable address
+// (platform/name[#n] as `clmnist devices` lists it, pci:DOMAIN:BUS:DEV.FN, uuid:UUID), a flat
+// index, or a case-insensitive substring of a device's name, vendor, platform or version strings.
+// Pure logic over a device list.
 #pragma once
 
 #include <string>

@@ -11,4 +11,8 @@ namespace clmnist::runtime {
 // (CL_PLATFORM_NOT_FOUND_KHR) or no OpenCL support compiled in means zero OpenCL devices.
 std::vector<DeviceDesc> list_devices();
 
+// The platforms too, also those with no device or whose devices could not be listed (with the
+// error: one failing platform hides none of the others).
+DeviceListing list_platforms();
+
 }  // namespace clmnist::runtime

@@ -1,8 +1,14 @@
 #!/usr/bin/python3
-"""Checks `clmnist bench --json/--csv` output against schema version 1 (docs/PERFORMANCE.md)."""
+"""Checks `clmnist bench --json/--csv` output against schema version 2 (docs/PERFORMANCE.md).
+
+Arguments: the JSON file, the CSV file, the expected device count and the --runs given (with
+--quick)."""
 import csv
 import json
+import re
 import sys
+
+ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
 def fail(msg):
@@ -18,11 +24,70 @@ def need(obj, key, kind, where):
     return obj[key]
 
 
-def main(json_path, csv_path, expected_devices):
+def maybe(obj, key, kind, where):
+    """A value that may be null where it cannot be measured or is not reported."""
+    if key not in obj:
+        fail("%s lacks '%s'" % (where, key))
+    if obj[key] is not None and not isinstance(obj[key], kind):
+        fail("%s.%s is %r, expected %s or null" % (where, key, obj[key], kind))
+    return obj[key]
+
+
+def no_placeholders(value, where):
+    """Unmeasured values are null, never -1."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            no_placeholders(v, where + "." + k)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            no_placeholders(v, "%s[%d]" % (where, i))
+    elif isinstance(value, (int, float)) and not isinstance(value, bool) and value == -1:
+        fail("%s is -1: an unmeasured value must be null" % where)
+
+
+def load_average(ctx, key):
+    load = need(ctx, key, list, "context")
+    if len(load) != 3 or not all(isinstance(x, (int, float)) and x >= 0 for x in load):
+        fail("context.%s is %r, not three load averages" % (key, load))
+
+
+def check_context(j, runs):
+    ctx = need(j, "context", dict, "root")
+    for k in ("clmnist_version", "started_at", "finished_at", "host_name", "kernel", "machine",
+              "icd_loader", "clblast"):
+        need(ctx, k, str, "context")
+    for k in ("started_at", "finished_at"):
+        if not ISO_UTC.match(ctx[k]):
+            fail("context.%s is %r, not ISO 8601 UTC" % (k, ctx[k]))
+    if ctx["finished_at"] < ctx["started_at"]:
+        fail("context: finished before it started")
+    maybe(ctx, "commit", str, "context")  # null: the build records no commit
+    maybe(ctx, "dirty", bool, "context")
+    maybe(ctx, "cpu_model", str, "context")  # null where /proc/cpuinfo names no model
+    maybe(ctx, "os", str, "context")  # null without /etc/os-release
+    if need(ctx, "cpu_threads", int, "context") < 1:
+        fail("context.cpu_threads is under 1")
+    load_average(ctx, "load_average_before")
+    load_average(ctx, "load_average_after")
+    opts = need(j, "options", dict, "root")
+    if need(opts, "runs", int, "options") != runs:
+        fail("options.runs is %r, expected %d" % (opts["runs"], runs))
+    if need(opts, "quick", bool, "options") is not True:
+        fail("options.quick is not true")
+    for k in ("batch_sweep", "time_to_accuracy"):
+        if need(opts, k, bool, "options") is not False:
+            fail("options.%s is not false under --quick" % k)
+    for k in ("device", "preset", "impl", "tuning_file"):
+        need(opts, k, str, "options")
+
+
+def main(json_path, csv_path, expected_devices, runs):
     with open(json_path) as f:
         j = json.load(f)
-    if need(j, "schema_version", int, "root") != 1:
-        fail("schema_version is not 1")
+    if need(j, "schema_version", int, "root") != 2:
+        fail("schema_version is not 2")
+    no_placeholders(j, "root")
+    check_context(j, runs)
     devices = need(j, "devices", list, "root")
     if len(devices) != expected_devices:
         fail("%d devices, expected %d" % (len(devices), expected_devices))
@@ -30,8 +95,16 @@ def main(json_path, csv_path, expected_devices):
     for i, d in enumerate(devices):
         w = "devices[%d]" % i
         dev = need(d, "device", dict, w)
-        for k in ("name", "vendor", "platform", "type", "driver"):
+        for k in ("name", "vendor", "platform", "type", "driver", "address", "stable_address"):
             need(dev, k, str, w + ".device")
+        for k in ("pci_bus_id", "uuid", "platform_version", "device_version"):
+            maybe(dev, k, str, w + ".device")  # null where the device reports none
+        for k in ("compute_units", "max_clock_mhz", "global_memory_bytes", "local_memory_bytes",
+                  "max_allocation_bytes", "max_work_group_size"):
+            if dev["type"] == "host":
+                maybe(dev, k, int, w + ".device")
+            elif need(dev, k, int, w + ".device") <= 0:
+                fail("%s.device.%s is not positive" % (w, k))
         corr = need(d, "correctness", dict, w)
         if need(corr, "passed", bool, w + ".correctness") is not True:
             fail("%s failed its correctness check: %s" % (dev["name"], corr.get("failure")))
@@ -74,7 +147,14 @@ def main(json_path, csv_path, expected_devices):
                                                                     "host"):
             fail("%s.kernels_used.settings is %r" % (w, used["settings"]))
         need(used, "plan", str, w + ".kernels_used")
-        need(d, "time_to_accuracy", dict, w)
+        tune = maybe(used, "tune_seconds", (int, float), w + ".kernels_used")
+        if tune is not None and tune <= 0:
+            fail("%s.kernels_used.tune_seconds is %r" % (w, tune))
+        tta = need(d, "time_to_accuracy", dict, w)
+        if need(tta, "measured", bool, w + ".time_to_accuracy") is False:  # --quick
+            for k, v in tta.items():
+                if k != "measured" and v is not None:
+                    fail("%s.time_to_accuracy.%s is %r, not measured: null" % (w, k, v))
         paths = need(d, "gemm_paths", list, w)
         # softmax regression runs on every implementation family of an OpenCL device
         if dev["type"] != "host" and sorted(p["path"] for p in paths) != ["clblast", "dense",
@@ -84,11 +164,26 @@ def main(json_path, csv_path, expected_devices):
         rows = list(csv.DictReader(f))
     if len(rows) != expected_devices:
         fail("CSV has %d rows, expected %d" % (len(rows), expected_devices))
-    for r in rows:
-        if r["schema_version"] != "1" or r["passed"] != "true" or float(r["us_per_iteration"]) <= 0:
+    for r, d in zip(rows, devices):
+        if r["schema_version"] != "2" or r["passed"] != "true" or float(r["us_per_iteration"]) <= 0:
             fail("bad CSV row %r" % r)
-    print("bench output follows schema 1: %d devices" % expected_devices)
+        if any(v.strip() == "-1" for v in r.values()):
+            fail("CSV row has -1 for an unmeasured value: %r" % r)
+        if not ISO_UTC.match(r["started_at"]) or r["host_name"] != j["context"]["host_name"]:
+            fail("CSV context differs from the JSON's: %r" % r)
+        if r["stable_address"] != d["device"]["stable_address"]:
+            fail("CSV stable_address %r, JSON %r" % (r["stable_address"],
+                                                      d["device"]["stable_address"]))
+        # Shortest round-trip numbers: the CSV text reads back as the JSON's double exactly.
+        for k in ("us_per_iteration", "samples_per_second"):
+            if float(r[k]) != d["train"][k] or len(r[k]) > len(repr(d["train"][k])):
+                fail("CSV %s %r is not the shortest text of %r" % (k, r[k], d["train"][k]))
+        if d["device"]["type"] == "host":
+            for k in ("launch_us", "fraction_of_launch_latency", "seconds_to_7_5_percent"):
+                if r[k] != "":
+                    fail("CSV %s is %r for the host: unmeasured must be empty" % (k, r[k]))
+    print("bench output follows schema 2: %d devices" % expected_devices)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 1)

@@ -211,14 +211,14 @@ PY
     grep -q "learning rate 0.05, batch size 50, max epochs 2" <<<"$out" || fail "train ignored it"
     out=$(CLMNIST_CONFIG= "$bin" train --device host --data-dir "$scratch/tiny" --batch-size 50 \
           --validation-size 200 --max-epochs 1 --save-model "" 2>&1) || fail "empty CLMNIST_CONFIG"
-    # Every option of every command (from --help) is known as a config key: devices, which has
+    # Every option of every command (from --help) is known as a config key: presets, which has
     # none of them, takes a file that sets them all.
     for c in $("$bin" --help | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && NF {print $1}'); do
       "$bin" "$c" --help | grep -o -- '--[a-z][a-z0-9-]*' | sed 's/^--//'
     done | sort -u | grep -vx 'help\|config' | sed 's/$/ = x/' > "$d/every.cfg"
     echo "$(wc -l < "$d/every.cfg") options of $("$bin" --help | sed -n '/^Commands:/,/^$/p' | grep -c '^  ') commands"
     [ "$(wc -l < "$d/every.cfg")" -gt 30 ] || fail "the options were not found in --help"
-    out=$(CLMNIST_CONFIG=$d/every.cfg "$bin" devices 2>&1) || fail "an option is unknown as a key: $out"
+    out=$(CLMNIST_CONFIG=$d/every.cfg "$bin" presets 2>&1) || fail "an option is unknown as a key: $out"
     out=$(CLMNIST_CONFIG=$d/absent.cfg "$bin" devices 2>&1); rc=$?
     [ $rc = 2 ] || fail "a CLMNIST_CONFIG that does not exist: exit $rc"
     grep -q "CLMNIST_CONFIG '$d/absent.cfg': no such file" <<<"$out" || fail "not named: $out"

@@ -99,3 +99,82 @@ TEST_CASE("all selects every device and the flag beats CLMNIST_DEVICE", "[device
   CHECK(effective_device_spec("", "") == "auto");
   CHECK(effective_device_spec("", nullptr) == "auto");
 }
+
+TEST_CASE("stable addresses name a device whatever platforms come before it", "[device]") {
+  CHECK(platform_short_name("Portable Computing Language") == "pocl");
+  CHECK(platform_short_name("rusticl") == "rusticl");
+  CHECK(platform_short_name("NVIDIA CUDA") == "nvidia");
+  CHECK(platform_short_name("Intel(R) OpenCL Graphics") == "intel");
+  CHECK(platform_short_name("Some Vendor's Platform") == "some");
+
+  auto devs = workstation();
+  for (DeviceDesc& d : devs) d.platform_short = platform_short_name(d.platform);
+  devs[1].pci_bus_id = "0000:01:00.0";
+  devs[1].uuid = "12345678-9abc-def0-1234-56789abcdef0";
+  assign_stable_addresses(devs);
+  CHECK(devs[1].stable_address == "nvidia/NVIDIA GeForce RTX 4090");
+  CHECK(devs[3].stable_address == "host");
+  const std::string pocl = devs[2].stable_address;
+  CHECK(select_device(devs, pocl).index == 2);
+  CHECK(select_device(devs, "pci:0000:01:00.0").index == 1);
+  CHECK(select_device(devs, "UUID:12345678-9ABC-DEF0-1234-56789abcdef0").index == 1);
+  CHECK_THROWS_WITH(select_device(devs, "pci:0000:02:00.0"), Catch::Contains("PCI bus id"));
+  CHECK_THROWS_AS(select_device(devs, "uuid:00"), DeviceNotFound);
+
+  // A new platform listed first moves every P:D and index, not the stable address.
+  std::vector<DeviceDesc> more = {fake(0, 0, 0, DeviceType::kCpu, "llvmpipe", "Mesa")};
+  more[0].platform = "rusticl";
+  for (DeviceDesc d : devs) {
+    if (!d.is_host()) ++d.platform_index;
+    d.flat_index += 1;
+    more.push_back(d);
+  }
+  for (DeviceDesc& d : more) d.platform_short = platform_short_name(d.platform);
+  assign_stable_addresses(more);
+  CHECK(more[0].stable_address == "rusticl/llvmpipe");
+  CHECK(select_device(more, pocl).index == 3);
+  CHECK(select_device(more, "2:0").index == 2);  // P:D now names another device
+  CHECK(select_device(more, "pci:0000:01:00.0").index == 2);
+}
+
+TEST_CASE("identical devices get #2, #3 and empty platforms a hint", "[device]") {
+  std::vector<DeviceDesc> twins = {
+      fake(0, 0, 0, DeviceType::kGpu, "Radeon RX 7900", "AMD"),
+      fake(1, 0, 1, DeviceType::kGpu, "Radeon RX 7900", "AMD"), host_device_desc(2)};
+  for (DeviceDesc& d : twins) d.platform_short = "amd";
+  assign_stable_addresses(twins);
+  CHECK(twins[0].stable_address == "amd/Radeon RX 7900");
+  CHECK(twins[1].stable_address == "amd/Radeon RX 7900#2");
+  CHECK(select_device(twins, "AMD/radeon rx 7900#2").index == 1);
+  CHECK(select_device(twins, "amd/Radeon RX 7900").index == 0);
+
+  CHECK(empty_platform_hint("rusticl").find("RUSTICL_ENABLE=") != std::string::npos);
+  CHECK(empty_platform_hint("Portable Computing Language").find("RUSTICL") == std::string::npos);
+  PlatformDesc empty;
+  empty.name = "rusticl";
+  empty.hint = empty_platform_hint(empty.name);
+  PlatformDesc broken;
+  broken.index = 1;
+  broken.name = "Broken";
+  broken.error = "clGetDeviceIDs failed with CL_OUT_OF_HOST_MEMORY (-6)";
+  PlatformDesc fine;
+  fine.index = 2;
+  fine.device_count = 1;
+  const std::string notes = format_platform_notes({empty, broken, fine});
+  CHECK(notes.find("platform 0 (rusticl") != std::string::npos);
+  CHECK(notes.find("RUSTICL_ENABLE") != std::string::npos);
+  CHECK(notes.find("platform 1 (Broken") != std::string::npos);
+  CHECK(notes.find("CL_OUT_OF_HOST_MEMORY") != std::string::npos);
+  CHECK(notes.find("platform 2") == std::string::npos);
+}
+
+TEST_CASE("the device table is as wide as its longest name", "[device]") {
+  auto devs = workstation();
+  devs[0].name = "An Extremely Long Device Name That Goes On And On Past Forty Characters A";
+  devs[1].name = "An Extremely Long Device Name That Goes On And On Past Forty Characters B";
+  for (DeviceDesc& d : devs) d.platform_short = "x";
+  assign_stable_addresses(devs);
+  const std::string table = format_device_table(devs);
+  CHECK(table.find(devs[0].stable_address + " ") != std::string::npos);
+  CHECK(table.find(devs[1].stable_address + " ") != std::string::npos);
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The CLI cases of device listings, stable addresses and `clmnist bench compare`, sourced by
+# cli_test.sh (which defines bin, case, scratch, fail and need_mnist).
+case $case in
+  devices_json_follows_schema)
+    "$bin" devices > "$scratch/devices.txt" || fail "devices exit $?"
+    cat "$scratch/devices.txt"
+    "$bin" devices --json > "$scratch/devices.json" || fail "devices --json exit $?"
+    /usr/bin/python3 "$(dirname "$0")/check_devices_output.py" "$scratch/devices.json" \
+      "$scratch/devices.txt" || fail "schema"
+    # Mesa's rusticl offers no device until RUSTICL_ENABLE names a driver: its empty platform is
+    # listed with that hint, in the table and in JSON.
+    if [ -e /etc/OpenCL/vendors/rusticl.icd ]; then
+      out=$(env -u RUSTICL_ENABLE "$bin" devices) || fail "devices exit $?"
+      grep -q "^platform [0-9]* (rusticl.*no devices; .*RUSTICL_ENABLE=" <<<"$out" \
+        || fail "no RUSTICL_ENABLE hint for the empty rusticl platform: $out"
+      env -u RUSTICL_ENABLE "$bin" devices --json | /usr/bin/python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+(p,) = [p for p in j["platforms"] if p["short_name"] == "rusticl"]
+assert p["devices"] == [] and "RUSTICL_ENABLE=" in p["hint"], p' || fail "rusticl hint in JSON"
+    else
+      echo "rusticl not installed: its hint is not checked"
+    fi
+    # A platform whose devices cannot be listed is shown with its error; the others still are.
+    out=$(CLMNIST_FAULT=clGetDeviceIDs RUSTICL_ENABLE=llvmpipe "$bin" devices) || fail "exit $?"
+    echo "$out"
+    grep -q "^platform 0 (.*devices not listed: injected fault" <<<"$out" || fail "no error shown"
+    grep -q "host backend" <<<"$out" || fail "the host backend is hidden"
+    if [ -e /etc/OpenCL/vendors/rusticl.icd ]; then
+      grep -q "rusticl/llvmpipe" <<<"$out" || fail "a failing platform hid rusticl's device"
+    fi
+    CLMNIST_FAULT=clGetDeviceIDs "$bin" devices --json | /usr/bin/python3 -c '
+import json, sys
+p = json.load(sys.stdin)["platforms"][0]
+assert p["devices"] == [] and "injected fault" in p["error"], p' || fail "error not in JSON"
+    ;;
+  stable_address_selects_device)
+    # The stable address `devices` prints selects the device in train and eval and is the one
+    # train -v and eval show; a PCI id no device has is refused with the list.
+    addr=$("$bin" devices --json | /usr/bin/python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+print(next(d["stable_address"] for p in j["platforms"] for d in p["devices"]))') \
+      || fail "no OpenCL device"
+    echo "address: $addr"
+    /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny"
+    out=$("$bin" train --device "$addr" --data-dir "$scratch/tiny" --validation-size 200 \
+          --batch-size 50 --max-epochs 1 --save-model "$scratch/m.st" -v 2>&1) \
+      || fail "train exit $?: $out"
+    grep -qE "^Device address: $(sed 's/[][()\.*^$+?{}|]/\\&/g' <<<"$addr")(, |$)" <<<"$out" \
+      || fail "train -v does not show $addr: $out"
+    out=$("$bin" eval --device "$addr" --model "$scratch/m.st" --data-dir "$scratch/tiny") \
+      || fail "eval exit $?: $out"
+    grep -qF "Device address: $addr" <<<"$out" || fail "eval does not show $addr: $out"
+    out=$("$bin" train --device pci:ffff:ff:ff.7 --data-dir "$scratch/tiny" 2>&1); rc=$?
+    [ $rc = 1 ] || fail "an unknown PCI id: exit $rc"
+    grep -q "no device reports the PCI bus id ffff:ff:ff.7" <<<"$out" || fail "not named: $out"
+    grep -qF "$addr" <<<"$out" || fail "the devices are not listed: $out"
+    ;;
+  bench_compare_records)
+    # Two records of one device: the second a copy with the figures scaled. compare prints the
+    # ratio of the figures, warns of noise, draws the chart and refuses what is no record.
+    need_mnist
+    "$bin" bench --quick --runs 1 --device host --json "$scratch/a.json" > /dev/null \
+      || fail "bench exit $?"
+    /usr/bin/python3 - "$scratch" <<'PY' || fail "fixtures"
+import json, sys
+d = sys.argv[1]
+j = json.load(open(d + "/a.json"))
+t = j["devices"][0]["train"]
+t["samples_per_second"] *= 1.37
+t["epochs_per_second"] *= 1.37
+for k in ("us_per_iteration", "us_per_iteration_min", "us_per_iteration_max"):
+    t[k] /= 1.37
+json.dump(j, open(d + "/b.json", "w"))
+j["schema_version"] = 3
+json.dump(j, open(d + "/future.json", "w"))
+PY
+    out=$("$bin" bench compare "$scratch/a.json" "$scratch/b.json" --plot "$scratch/c.svg") \
+      || fail "compare exit $?: $out"
+    echo "$out"
+    /usr/bin/python3 - "$scratch" "$out" <<'PY' || fail "ratio"
+import json, sys
+d, out = sys.argv[1], sys.argv[2]
+a, b = (json.load(open(d + f))["devices"][0]["train"] for f in ("/a.json", "/b.json"))
+want = "%.3fx" % (b["samples_per_second"] / a["samples_per_second"])
+rows = [l for l in out.splitlines() if l.startswith(("1 ", "2 "))]
+assert len(rows) == 2, rows
+assert rows[0].split()[-2:] == ["1.000x", "(baseline)"], rows[0]
+assert rows[1].split()[-1] == want, (rows[1], want)
+PY
+    grep -q "^noise: rows 1 and 2 (host on " <<<"$out" || fail "no noise warning"
+    grep -q "<svg" "$scratch/c.svg" || fail "no picture"
+    out=$("$bin" bench compare "$scratch/a.json" "$scratch/b.json" --baseline 2) \
+      || fail "--baseline 2 exit $?"
+    grep -q "^1 .* 0\.730x$" <<<"$out" || fail "ratio to record 2: $out"
+    echo '{"devices": 3}' > "$scratch/bad.json"
+    for bad in bad.json future.json absent.json; do
+      out=$("$bin" bench compare "$scratch/a.json" "$scratch/$bad" 2>&1); rc=$?
+      echo "$bad -> $rc: $out"
+      [ $rc = 1 ] || fail "$bad: exit $rc"
+      grep -qF "$scratch/$bad" <<<"$out" || fail "$bad is not named: $out"
+    done
+    grep -q "schema_version 3" <<<"$("$bin" bench compare "$scratch/future.json" 2>&1)" \
+      || fail "the schema version is not named"
+    ;;
+  *)
+    # shellcheck source=tests/cli_safety.sh
+    source "$(dirname "$0")/cli_safety.sh"
+    ;;
+esac
