@@ -29,14 +29,14 @@ void add_device_options(po::options_description& desc, DeviceOptions& opts, bool
           "name or vendor (nvidia, intel, pocl)") +
       (allow_all ? "; all = every device" : "") + ". Default: $CLMNIST_DEVICE, else " +
       (allow_all ? "all" : "auto");
-  desc.add_options()                                              //
+  desc.add_options()                                                                    //
       ("device,d", po::value(&opts.device)->value_name("DEVICE"), device_help.c_str())  //
       ("impl", po::value(&opts.impl)->default_value("auto")->value_name("NAME"),
        "kernels on OpenCL devices: auto (the tuned choice cached by `clmnist tune` for this "
        "device and network, else the device class's default: cpu on CPUs, gpu elsewhere), cpu "
        "(fused for softmax regression, else dense), gpu, clblast; or a CPU family by name: "
-       "fused, dense")  //
-      ("gemm", po::value(&opts.gemm)->value_name("NAME"), "the old name of --impl")            //
+       "fused, dense")                                                               //
+      ("gemm", po::value(&opts.gemm)->value_name("NAME"), "the old name of --impl")  //
       ("tune", po::value(&opts.tune)->value_name("NAME=N,..."),
        "tunables for this run, NAME=N,... (L2.NAME=N for layer 2 only), overriding a tuned or "
        "default choice; `clmnist tune --list` names them per family")  //

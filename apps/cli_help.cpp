@@ -114,17 +114,37 @@ std::string closest_name(const std::string& typed, const std::vector<std::string
   };
   // Other programs' names for clmnist's options; the first that the command has is meant.
   static const std::multimap<std::string, std::string> synonyms = {
-      {"lr", "learning-rate"},      {"rate", "learning-rate"},    {"eta", "learning-rate"},
-      {"epochs", "max-epochs"},     {"epoch", "max-epochs"},      {"n-epochs", "max-epochs"},
-      {"steps", "max-steps"},       {"iterations", "max-steps"},  {"batch", "batch-size"},
-      {"bs", "batch-size"},         {"units", "hidden"},          {"hidden-units", "hidden"},
-      {"weight-decay", "l2"},       {"wd", "l2"},                 {"data", "data-dir"},
-      {"dataset", "data-dir"},      {"output", "save-model"},     {"model", "save-model"},
-      {"json", "summary-json"},     {"summary", "summary-json"},  {"plots", "plot-dir"},
-      {"valid-size", "validation-size"}, {"val-size", "validation-size"},
-      {"validation-split", "validation-size"}, {"eval-every", "validation-frequency"},
-      {"backend", "device"},        {"gpu", "device"},            {"silent", "quiet"},
-      {"log", "history"},           {"csv", "history"},           {"jobs", "runs"}};
+      {"lr", "learning-rate"},
+      {"rate", "learning-rate"},
+      {"eta", "learning-rate"},
+      {"epochs", "max-epochs"},
+      {"epoch", "max-epochs"},
+      {"n-epochs", "max-epochs"},
+      {"steps", "max-steps"},
+      {"iterations", "max-steps"},
+      {"batch", "batch-size"},
+      {"bs", "batch-size"},
+      {"units", "hidden"},
+      {"hidden-units", "hidden"},
+      {"weight-decay", "l2"},
+      {"wd", "l2"},
+      {"data", "data-dir"},
+      {"dataset", "data-dir"},
+      {"output", "save-model"},
+      {"model", "save-model"},
+      {"json", "summary-json"},
+      {"summary", "summary-json"},
+      {"plots", "plot-dir"},
+      {"valid-size", "validation-size"},
+      {"val-size", "validation-size"},
+      {"validation-split", "validation-size"},
+      {"eval-every", "validation-frequency"},
+      {"backend", "device"},
+      {"gpu", "device"},
+      {"silent", "quiet"},
+      {"log", "history"},
+      {"csv", "history"},
+      {"jobs", "runs"}};
   const auto [from, to] = synonyms.equal_range(typed);
   for (auto it = from; it != to; ++it) {
     if (is_known(it->second)) return it->second;

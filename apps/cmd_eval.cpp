@@ -73,7 +73,8 @@ Loaded load_for_inference(const std::string& model_path, std::string data_dir,
 
 void add_common(po::options_description& desc, std::string& model_path, std::string& data_dir) {
   desc.add_options()("help,h", "show this help")  //
-      ("model,m", po::value(&model_path)->default_value("best_model.safetensors")->value_name("FILE"),
+      ("model,m",
+       po::value(&model_path)->default_value("best_model.safetensors")->value_name("FILE"),
        "model file written by clmnist train")  //
       ("data-dir", po::value(&data_dir)->value_name("DIR"),
        "directory with the MNIST IDX files (default as for clmnist train)");
@@ -224,7 +225,8 @@ int run_predict(int argc, char** argv) {
           argc, argv, desc,
           "Usage: clmnist predict [--model FILE] [--json] IMAGE...\n"
           "       clmnist predict [--model FILE] [--count N]\n\n"
-          "With images (PNG, JPEG, BMP, PGM and the other formats of stb_image, any size, gray or colour, dark digit on light "
+          "With images (PNG, JPEG, BMP, PGM and the other formats of stb_image, any size, gray or "
+          "colour, dark digit on light "
           "or the reverse: detected from the border), prepares each as MNIST digits "
           "are (longer side scaled to 20 pixels, centre of mass at the centre of "
           "28x28) and prints the predicted digit and every class's probability. An image that "

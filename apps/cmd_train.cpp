@@ -121,9 +121,11 @@ int run_train(int argc, char** argv) {
       ("data-dir", po::value(&data_dir)->value_name("DIR"),
        "directory with the four MNIST IDX files, raw or .gz (default: $CLMNIST_DATA_DIR, else "
        "$XDG_DATA_HOME/clmnist/mnist, else ~/.local/share/clmnist/mnist)")  //
-      ("save-model", po::value(&save_model)->default_value("best_model.safetensors")->value_name("FILE"),
-       "where the best model goes (safetensors); empty: do not save")                     //
-      ("summary-json", po::value(&summary_json)->value_name("FILE"), "write a JSON summary of the run here")  //
+      ("save-model",
+       po::value(&save_model)->default_value("best_model.safetensors")->value_name("FILE"),
+       "where the best model goes (safetensors); empty: do not save")  //
+      ("summary-json", po::value(&summary_json)->value_name("FILE"),
+       "write a JSON summary of the run here")  //
       ("plot-dir", po::value(&plot_dir)->value_name("DIR"),
        "write learning_curves, weights and confusion pictures (SVG and PNG) into DIR, after the "
        "model and the summary, as one group: all new or all as they were")             //
@@ -203,15 +205,15 @@ int run_train(int argc, char** argv) {
   if (!summary_json.empty()) require_writable_target("summary-json", summary_json);
   if (!plot_dir.empty()) require_output_dir("plot-dir", plot_dir, training_picture_files());
   if (!checkpoint.empty()) require_writable_target("checkpoint", checkpoint);
-  const HistoryFormat history_fmt =
-      history.empty() ? HistoryFormat::kCsv : history_format(history);
+  const HistoryFormat history_fmt = history.empty() ? HistoryFormat::kCsv : history_format(history);
   if (!history.empty()) require_writable_target("history", history);
   if (data_dir.empty()) data_dir = model::default_data_dir();
   const model::MnistFiles files = model::find_mnist_files(data_dir);
   // --checkpoint defaults to the --resume file: that one is read and then rewritten on purpose.
-  std::vector<NamedPath> outputs = {
-      {"save-model", save_model}, {"summary-json", summary_json}, {"checkpoint", checkpoint},
-      {"history", history}};
+  std::vector<NamedPath> outputs = {{"save-model", save_model},
+                                    {"summary-json", summary_json},
+                                    {"checkpoint", checkpoint},
+                                    {"history", history}};
   for (const std::string& f : training_picture_files()) {
     if (!plot_dir.empty()) outputs.push_back({"plot-dir", plot_dir + "/" + f});
   }
@@ -363,8 +365,7 @@ int run_train(int argc, char** argv) {
   // The summary before the pictures: a picture that cannot be written does not lose it.
   if (!summary_json.empty()) {
     model::write_file_atomic(
-        summary_json,
-        summary_json_text({info, plan, net, compile, tuning, cfg}, r, device_bytes));
+        summary_json, summary_json_text({info, plan, net, compile, tuning, cfg}, r, device_bytes));
   }
   if (!plot_dir.empty()) {
     // The best model's test-set confusion matrix (none before a validation), then the pictures.

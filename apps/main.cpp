@@ -17,8 +17,8 @@
 
 #include "cli_common.hpp"
 #include "cli_help.hpp"
-#include "config_file.hpp"
 #include "commands.hpp"
+#include "config_file.hpp"
 #include "errors.hpp"
 #include "fault_injection.hpp"
 #include "library_versions.hpp"

@@ -74,7 +74,7 @@ void apply_config_file(const std::string& path, const std::string& named_by,
 // value. Only true/false words are joined, so `--shuffle --seed 3` stays as it is.
 std::vector<std::string> with_joined_values(int argc, char** argv,
                                             const po::options_description& all) {
-  static const std::vector<std::string> words = {"true", "false", "1", "0",
+  static const std::vector<std::string> words = {"true", "false", "1",  "0",
                                                  "yes",  "no",    "on", "off"};
   std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
   for (std::size_t i = 0; i + 1 < args.size(); ++i) {
@@ -91,7 +91,8 @@ std::vector<std::string> with_joined_values(int argc, char** argv,
 }
 
 // An option the command does not have, with the one it most likely meant.
-std::string unknown_option_message(const std::string& typed, const std::vector<std::string>& names) {
+std::string unknown_option_message(const std::string& typed,
+                                   const std::vector<std::string>& names) {
   const std::string name = typed.substr(0, typed.find('='));  // --lr=0.1 is --lr
   const std::string bare = name.substr(std::min(name.find_first_not_of('-'), name.size()));
   const std::string meant = closest_name(bare, names);

@@ -46,8 +46,7 @@ std::string progress_text(const ProgressFigures& f, unsigned width) {
   const std::string where = "epoch " + std::to_string(f.epoch) + ", minibatch " +
                             std::to_string(f.minibatch) + "/" + std::to_string(f.minibatches);
   const std::string short_where = "epoch " + std::to_string(f.epoch) + " " +
-                                  std::to_string(f.minibatch) + "/" +
-                                  std::to_string(f.minibatches);
+                                  std::to_string(f.minibatch) + "/" + std::to_string(f.minibatches);
   const std::string loss = ", loss " + format("%.5f", f.loss);
   const std::string short_loss = ", loss " + format("%.4f", f.loss);
   const bool validated = f.validation_error >= 0;
@@ -59,15 +58,14 @@ std::string progress_text(const ProgressFigures& f, unsigned width) {
   const std::string rate =
       f.samples_per_second > 0 ? ", " + format("%.0f", f.samples_per_second) + " samples/s" : "";
   const bool known = f.seconds_left >= 0;
-  const std::string left =
-      !known ? ""
-             : std::string(f.left_is_lower_bound ? ", at least " : ", about ") +
-                   duration_text(f.seconds_left, false) + " left" +
-                   (f.left_is_lower_bound ? " (early stopping may extend)" : "");
-  const std::string short_left =
-      !known ? ""
-             : std::string(f.left_is_lower_bound ? ", >= " : ", ~") +
-                   duration_text(f.seconds_left, true) + " left";
+  const std::string left = !known
+                               ? ""
+                               : std::string(f.left_is_lower_bound ? ", at least " : ", about ") +
+                                     duration_text(f.seconds_left, false) + " left" +
+                                     (f.left_is_lower_bound ? " (early stopping may extend)" : "");
+  const std::string short_left = !known ? ""
+                                        : std::string(f.left_is_lower_bound ? ", >= " : ", ~") +
+                                              duration_text(f.seconds_left, true) + " left";
   const std::size_t fits = width > 1 ? width - 1 : 0;
   for (const std::string& line :
        {where + loss + valid + rate + left, where + loss + valid + rate + short_left,
@@ -81,13 +79,15 @@ std::string progress_text(const ProgressFigures& f, unsigned width) {
 
 void ProgressLine::update(const model::Progress& p) {
   if (!enabled_) return;
-  if (first_iteration_ == static_cast<std::size_t>(-1)) first_iteration_ = last_iteration_ = p.iteration;
+  if (first_iteration_ == static_cast<std::size_t>(-1))
+    first_iteration_ = last_iteration_ = p.iteration;
   const auto now = std::chrono::steady_clock::now();
   if (shown_ && now - last_ < std::chrono::milliseconds(250)) return;
   // The rate of the samples since the last redraw, smoothed so that one slow or fast stretch
   // (a validation, a cache warming up) does not swing the estimate.
   const double since = std::chrono::duration<double>(now - (shown_ ? last_ : start_)).count();
-  const double steps = static_cast<double>(p.iteration + 1 - (shown_ ? last_iteration_ + 1 : first_iteration_));
+  const double steps =
+      static_cast<double>(p.iteration + 1 - (shown_ ? last_iteration_ + 1 : first_iteration_));
   if (since > 0 && steps > 0) {
     const double recent = steps * static_cast<double>(batch_) / since;
     rate_ = rate_ > 0 ? 0.8 * rate_ + 0.2 * recent : recent;

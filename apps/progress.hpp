@@ -22,8 +22,9 @@ struct ProgressFigures {
 };
 
 // The line for a terminal `width` columns wide: the most that fits in width - 1 columns, in
-// shorter words first, then without the rate, the validation error and the time left. Time left is "at least" where early
-// stopping can still extend the run and "about" where only max epochs or steps end it.
+// shorter words first, then without the rate, the validation error and the time left. Time left is
+// "at least" where early stopping can still extend the run and "about" where only max epochs or
+// steps end it.
 std::string progress_text(const ProgressFigures& f, unsigned width);
 
 // "42 s", "3 min 05 s", "2 h 07 min"; compact: "42s", "3m05s", "2h07m".

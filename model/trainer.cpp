@@ -253,10 +253,9 @@ TrainResult train(runtime::Backend& backend, runtime::Executable& exec, const Tr
         // in this epoch (one evaluation more only then).
         const std::size_t since_mb =
             last_validation_epoch == epoch ? last_validation_mb + 1 : first_mb;
-        v.recent_train_loss =
-            since_mb == first_mb
-                ? v.train_loss
-                : exec.train_loss(train_id, since_mb * batch, (mb + 1 - since_mb) * batch);
+        v.recent_train_loss = since_mb == first_mb ? v.train_loss
+                                                   : exec.train_loss(train_id, since_mb * batch,
+                                                                     (mb + 1 - since_mb) * batch);
         last_validation_epoch = epoch;
         last_validation_mb = mb;
         v.learning_rate = cfg.learning_rate;

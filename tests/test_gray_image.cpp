@@ -194,7 +194,8 @@ std::string make_bmp(const GrayImage& g, std::uint32_t claimed_width = 0) {
        le32(data) + le32(2835) + le32(2835) + le32(0) + le32(0);
   for (std::size_t y = g.height; y-- > 0;) {
     std::string row;
-    for (std::size_t x = 0; x < g.width; ++x) row.append(3, static_cast<char>(g.pixels[y * g.width + x]));
+    for (std::size_t x = 0; x < g.width; ++x)
+      row.append(3, static_cast<char>(g.pixels[y * g.width + x]));
     row.resize(stride, '\0');
     b += row;
   }
