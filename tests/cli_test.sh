@@ -182,8 +182,9 @@ case $case in
     grep -q "Stopped by SIGTERM" "$scratch/out" || fail "SIGTERM not reported"
     # The history of the stopped run: a row for each validation it logged.
     rows=$(($(wc -l <"$scratch/ht.csv") - 1))
-    [ "$rows" -ge 1 ] && [ "$rows" -eq "$(grep -c ', validation error' "$scratch/out")" ] \
-      || fail "SIGTERM: the history has $rows rows, not one per validation"
+    if [ "$rows" -lt 1 ] || [ "$rows" -ne "$(grep -c ', validation error' "$scratch/out")" ]; then
+      fail "SIGTERM: the history has $rows rows, not one per validation"
+    fi
     "$bin" train --resume "$scratch/ckt" --device host --data-dir "$scratch/tiny" \
       --save-model "$scratch/mt.st" >/dev/null || fail "resume after SIGTERM exit $?"
     cmp "$scratch/ref.st" "$scratch/mt.st" || fail "SIGTERM + resume: model differs"
