@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
@@ -12,7 +13,6 @@
 #include <map>
 #include <sstream>
 
-#include "config_file.hpp"
 #include "device_select.hpp"
 #include "input_file.hpp"
 #include "output_file.hpp"
@@ -20,123 +20,6 @@
 #include "user_dirs.hpp"
 
 namespace clmnist::apps {
-
-namespace {
-
-// Stores one config file entry as if given on the command line (values given earlier, on the
-// command line or in the environment, win), naming the file and line in any error.
-void store_config_entry(const ConfigEntry& e, const std::string& path,
-                        const po::options_description& all, po::variables_map& vm,
-                        ValueOrigins* origins) {
-  const std::string where = path + " line " + std::to_string(e.line);
-  if (vm.count(e.key) != 0U && !vm[e.key].defaulted()) return;
-  po::parsed_options parsed(&all);
-  po::option o;
-  o.string_key = e.key;
-  o.value = {e.value};
-  o.original_tokens = {e.key, e.value};
-  parsed.options.push_back(o);
-  try {
-    po::store(parsed, vm);
-  } catch (const po::error& err) {
-    throw UsageError(where + ": " + err.what());
-  }
-  if (origins != nullptr) (*origins)[e.key] = where;
-}
-
-// Applies the config file `path` for `command`: keys of its options, from its [command] section
-// first, then from the top of the file; keys of other commands' options are left to them.
-void apply_config_file(const std::string& path, const std::string& named_by,
-                       const std::string& command, const po::options_description& all,
-                       po::variables_map& vm, ValueOrigins* origins) {
-  if (const std::string why = model::input_problem(path); !why.empty()) {
-    throw UsageError(named_by + " '" + path + "': " + why);
-  }
-  // A config file is a few lines; a megabyte is no config file.
-  const std::vector<ConfigEntry> entries =
-      parse_config_text(model::read_input_file(path, 1u << 20, "a config file"), path);
-  for (const bool own_section : {true, false}) {
-    for (const ConfigEntry& e : entries) {
-      const bool mine = all.find_nothrow(e.key, false) != nullptr;
-      if (!mine && !is_option_of_some_command(e.key)) {
-        throw UsageError(path + " line " + std::to_string(e.line) + ": '" + e.key +
-                         "' is not an option of any clmnist command; see clmnist " +
-                         (e.section.empty() ? command : e.section) + " --help for the names");
-      }
-      if (!e.section.empty() && e.section == command && !mine) {
-        throw UsageError(path + " line " + std::to_string(e.line) + ": '" + e.key +
-                         "' in section [" + e.section + "] is not an option of clmnist " + command +
-                         "; see clmnist " + command + " --help");
-      }
-      if (mine && (own_section ? e.section == command : e.section.empty())) {
-        store_config_entry(e, path, all, vm, origins);
-      }
-    }
-  }
-}
-
-}  // namespace
-
-bool parse_command_line(int argc, char** argv, const po::options_description& options,
-                        const std::string& usage, po::variables_map& vm,
-                        const po::positional_options_description* positional,
-                        ValueOrigins* origins) {
-  std::string config;
-  po::options_description all;
-  all.add(options);
-  all.add_options()("config", po::value(&config),
-                    "read options from FILE: lines 'name = value' (names as the long options "
-                    "without --), '#' comments, [command] sections for one command's options; "
-                    "keys of other commands' options are ignored. Default: $CLMNIST_CONFIG (empty: "
-                    "none). Precedence: command line > CLMNIST_* environment > FILE > preset and "
-                    "defaults");
-  const std::string command = argc > 0 ? argv[0] : "";
-  try {
-    po::command_line_parser parser(argc, argv);
-    parser.options(all);
-    const po::positional_options_description none;  // stray words are errors
-    parser.positional(positional != nullptr ? *positional : none);
-    po::store(parser.run(), vm);
-    const std::string config_named_by = vm.count("config") != 0U ? "--config" : "CLMNIST_CONFIG";
-    if (vm.count("help") != 0U) {
-      std::cout << usage << "\n" << all << "\n";
-      return false;
-    }
-    // CLMNIST_LEARNING_RATE=0.05 sets --learning-rate, and so on for every option of the command;
-    // variables that name no option (CLMNIST_FAULT, CLMNIST_VEC, ...) are not options, and
-    // CLMNIST_DATA_DIR stays the default data location (a missing one says how to fetch MNIST).
-    std::map<std::string, std::string> from_environment;
-    po::store(
-        po::parse_environment(all,
-                              [&all, &from_environment](const std::string& var) -> std::string {
-                                if (var == "CLMNIST_DATA_DIR") return "";
-                                if (var.rfind("CLMNIST_", 0) != 0 || var == "CLMNIST_CONFIG") {
-                                  return var == "CLMNIST_CONFIG" ? "config" : "";
-                                }
-                                std::string name = var.substr(8);
-                                for (char& c : name) {
-                                  c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
-                                }
-                                if (all.find_nothrow(name, false) == nullptr) return "";
-                                from_environment[name] = var;
-                                return name;
-                              }),
-        vm);
-    if (origins != nullptr) {
-      for (const auto& [name, var] : from_environment) {
-        if (vm.count(name) != 0U && origins->count(name) == 0U) (*origins)[name] = var;
-      }
-    }
-    // An empty CLMNIST_CONFIG (or --config '') means no config file.
-    if (vm.count("config") != 0U && !vm["config"].as<std::string>().empty()) {
-      apply_config_file(vm["config"].as<std::string>(), config_named_by, command, all, vm, origins);
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError(e.what());
-  }
-  return true;
-}
 
 void add_device_options(po::options_description& desc, DeviceOptions& opts, bool allow_all) {
   const std::string device_help =
@@ -146,23 +29,23 @@ void add_device_options(po::options_description& desc, DeviceOptions& opts, bool
           "name or vendor (nvidia, intel, pocl)") +
       (allow_all ? "; all = every device" : "") + ". Default: $CLMNIST_DEVICE, else " +
       (allow_all ? "all" : "auto");
-  desc.add_options()                                              //
-      ("device,d", po::value(&opts.device), device_help.c_str())  //
-      ("impl", po::value(&opts.impl)->default_value("auto"),
+  desc.add_options()                                                                    //
+      ("device,d", po::value(&opts.device)->value_name("DEVICE"), device_help.c_str())  //
+      ("impl", po::value(&opts.impl)->default_value("auto")->value_name("NAME"),
        "kernels on OpenCL devices: auto (the tuned choice cached by `clmnist tune` for this "
        "device and network, else the device class's default: cpu on CPUs, gpu elsewhere), cpu "
        "(fused for softmax regression, else dense), gpu, clblast; or a CPU family by name: "
-       "fused, dense")  //
-      ("gemm", po::value(&opts.gemm), "the old name of --impl")            //
-      ("tune", po::value(&opts.tune),
+       "fused, dense")                                                               //
+      ("gemm", po::value(&opts.gemm)->value_name("NAME"), "the old name of --impl")  //
+      ("tune", po::value(&opts.tune)->value_name("NAME=N,..."),
        "tunables for this run, NAME=N,... (L2.NAME=N for layer 2 only), overriding a tuned or "
        "default choice; `clmnist tune --list` names them per family")  //
-      ("tuning-file", po::value(&opts.tuning_file),
+      ("tuning-file", po::value(&opts.tuning_file)->value_name("FILE"),
        "the tuned choices of `clmnist tune` (default: $CLMNIST_TUNING_FILE, else "
        "$XDG_CACHE_HOME/clmnist/tuning.json, else ~/.cache/clmnist/tuning.json)")  //
       ("no-kernel-cache", po::bool_switch(&opts.no_kernel_cache),
        "compile kernels from source, bypassing the on-disk binary cache")  //
-      ("kernel-cache-dir", po::value(&opts.kernel_cache_dir),
+      ("kernel-cache-dir", po::value(&opts.kernel_cache_dir)->value_name("DIR"),
        "kernel binary cache directory (default: $CLMNIST_CACHE_DIR, else "
        "$XDG_CACHE_HOME/clmnist/kernels, else ~/.cache/clmnist/kernels)");
 }

@@ -23,24 +23,27 @@ int run_bench(int argc, char** argv) {
   po::options_description desc("Options");
   desc.add_options()                //
       ("help,h", "show this help")  //
-      ("device,d", po::value(&device_spec),
+      ("device,d", po::value(&device_spec)->value_name("DEVICE"),
        "all (default: every OpenCL device and the host backend), or one device as for clmnist "
-       "train (auto, host, cpu, gpu, P:D, index, name)")                                      //
-      ("data-dir", po::value(&data_dir), "MNIST directory (default as for clmnist train)")    //
-      ("json", po::value(&json_path), "write results as JSON (schema: docs/PERFORMANCE.md)")  //
-      ("csv", po::value(&csv_path), "write one CSV row per device")                           //
-      ("plot-dir", po::value(&plot_dir),
+       "train (auto, host, cpu, gpu, P:D, index, name)")  //
+      ("data-dir", po::value(&data_dir)->value_name("DIR"),
+       "MNIST directory (default as for clmnist train)")  //
+      ("json", po::value(&json_path)->value_name("FILE"),
+       "write results as JSON (schema: docs/PERFORMANCE.md)")                            //
+      ("csv", po::value(&csv_path)->value_name("FILE"), "write one CSV row per device")  //
+      ("plot-dir", po::value(&plot_dir)->value_name("DIR"),
        "write a device comparison picture (devices.svg and devices.png) into DIR")  //
-      ("preset", po::value(&opt.preset)->default_value("theano"),
-       "the work: a preset of clmnist train (theano, theano-mlp, tensorflow)")            //
-      ("runs", po::value(&runs)->default_value(runs), "timed epochs per implementation")  //
-      ("impl", po::value(&impl)->default_value("auto"),
+      ("preset", po::value(&opt.preset)->default_value("theano")->value_name("NAME"),
+       "the work: a preset of clmnist train (theano, theano-mlp, tensorflow)")  //
+      ("runs", po::value(&runs)->default_value(runs)->value_name("N"),
+       "timed epochs per implementation")  //
+      ("impl", po::value(&impl)->default_value("auto")->value_name("NAME"),
        "implementation of the headline figures: auto (the tuned choice of `clmnist tune`, else "
        "the device class's default), cpu, gpu, clblast, fused or dense (every one that runs the "
        "network is timed anyway)")  //
-      ("tuning-file", po::value(&opt.tuning_file),
-       "tuned choices of `clmnist tune` (default as for clmnist train)")  //
-      ("gemm", po::value(&gemm), "the old name of --impl")  //
+      ("tuning-file", po::value(&opt.tuning_file)->value_name("FILE"),
+       "tuned choices of `clmnist tune` (default as for clmnist train)")        //
+      ("gemm", po::value(&gemm)->value_name("NAME"), "the old name of --impl")  //
       ("quick", po::bool_switch(&quick),
        "skip the batch sweep and time to accuracy (steady state, kernels, builds, ceilings only)");
   po::variables_map vm;

@@ -74,9 +74,10 @@ Loaded load_for_inference(const std::string& model_path, std::string data_dir,
 
 void add_common(po::options_description& desc, std::string& model_path, std::string& data_dir) {
   desc.add_options()("help,h", "show this help")  //
-      ("model,m", po::value(&model_path)->default_value("best_model.safetensors"),
+      ("model,m",
+       po::value(&model_path)->default_value("best_model.safetensors")->value_name("FILE"),
        "model file written by clmnist train")  //
-      ("data-dir", po::value(&data_dir),
+      ("data-dir", po::value(&data_dir)->value_name("DIR"),
        "directory with the MNIST IDX files (default as for clmnist train)");
 }
 
@@ -88,7 +89,7 @@ int run_eval(int argc, char** argv) {
   DeviceOptions dev;
   po::options_description desc("Options");
   add_common(desc, model_path, data_dir);
-  desc.add_options()("batch-size", po::value(&batch_opt)->default_value(batch_opt),
+  desc.add_options()("batch-size", po::value(&batch_opt)->default_value(batch_opt)->value_name("N"),
                      "minibatch size of the reference protocol's count (whole minibatches)");
   add_device_options(desc, dev, false);
   po::variables_map vm;
@@ -210,12 +211,13 @@ int run_predict(int argc, char** argv) {
   DeviceOptions dev;
   po::options_description desc("Options");
   add_common(desc, model_path, data_dir);
-  desc.add_options()("count,n", po::value(&count_opt)->default_value(count_opt),
+  desc.add_options()("count,n", po::value(&count_opt)->default_value(count_opt)->value_name("N"),
                      "without images: how many test images, from the first")  //
       ("json", po::bool_switch(&json),
        "with images: one JSON object per line, in the order given: image, label, probabilities "
        "(or image, error); bytes of a name that are not UTF-8 become U+FFFD")  //
-      ("image", po::value(&images)->composing(), "PNG or PGM images (positional)");
+      ("image", po::value(&images)->composing()->value_name("FILE"),
+       "PNG, JPEG, BMP, PGM, GIF, TGA, PSD, HDR or PIC images (positional)");
   add_device_options(desc, dev, false);
   po::positional_options_description positional;
   positional.add("image", -1);
@@ -224,7 +226,8 @@ int run_predict(int argc, char** argv) {
           argc, argv, desc,
           "Usage: clmnist predict [--model FILE] [--json] IMAGE...\n"
           "       clmnist predict [--model FILE] [--count N]\n\n"
-          "With images (PNG or PGM, any size, gray or colour, dark digit on light "
+          "With images (PNG, JPEG, BMP, PGM and the other formats of stb_image, any size, gray or "
+          "colour, dark digit on light "
           "or the reverse: detected from the border), prepares each as MNIST digits "
           "are (longer side scaled to 20 pixels, centre of mass at the centre of "
           "28x28) and prints the predicted digit and every class's probability. An image that "

@@ -12,10 +12,11 @@ int run_export(int argc, char** argv) {
   std::string model_path, format, output;
   po::options_description desc("Options");
   desc.add_options()("help,h", "show this help")  //
-      ("model,m", po::value(&model_path)->default_value("best_model.safetensors"),
-       "model file written by clmnist train")                      //
-      ("format,f", po::value(&format)->required(), "npy or onnx")  //
-      ("output,o", po::value(&output)->required(),
+      ("model,m",
+       po::value(&model_path)->default_value("best_model.safetensors")->value_name("FILE"),
+       "model file written by clmnist train")                                            //
+      ("format,f", po::value(&format)->required()->value_name("FORMAT"), "npy or onnx")  //
+      ("output,o", po::value(&output)->required()->value_name("PATH"),
        "npy: a directory (one NAME.npy per parameter is written into it, all or none: a failure "
        "leaves every old file); onnx: the .onnx file");
   po::variables_map vm;

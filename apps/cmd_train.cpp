@@ -2,24 +2,24 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "checkpoint.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
-#include "json_text.hpp"
 #include "mnist.hpp"
+#include "output_file.hpp"
 #include "pictures.hpp"
 #include "presets.hpp"
 #include "progress.hpp"
 #include "safetensors.hpp"
+#include "train_outputs.hpp"
 #include "trainer.hpp"
-#include "tunables.hpp"
 #include "tuning_choice.hpp"
 
 namespace clmnist::apps {
@@ -60,19 +60,19 @@ extern "C" void on_stop_signal(int sig) {
   g_signal = sig;
 }
 
-// Forwards to stdout, erasing the progress line before anything is written in its place.
+// Forwards to stdout, erasing the progress line first where both share the terminal.
 class LogBuf : public std::streambuf {
  public:
   explicit LogBuf(ProgressLine& p) : progress_(p) {}
 
  protected:
   int overflow(int c) override {
-    progress_.clear();
+    progress_.before_stdout();
     return c == traits_type::eof() ? traits_type::not_eof(c)
                                    : std::cout.rdbuf()->sputc(static_cast<char>(c));
   }
   std::streamsize xsputn(const char* s, std::streamsize n) override {
-    progress_.clear();
+    progress_.before_stdout();
     return std::cout.rdbuf()->sputn(s, n);
   }
   int sync() override { return std::cout.rdbuf()->pubsync(); }
@@ -81,13 +81,25 @@ class LogBuf : public std::streambuf {
   ProgressLine& progress_;
 };
 
-// Every setting of the table, typed.
-nlohmann::ordered_json settings_json(const model::TrainConfig& c) {
-  nlohmann::ordered_json j;
-  for (const model::Setting& s : model::train_settings()) {
-    std::visit([&](auto member) { j[s.key] = c.*member; }, s.field);
-  }
-  return j;
+// A training setting's value in --help: a placeholder by its type; a true/false setting is also
+// a switch (--shuffle alone means --shuffle true).
+po::typed_value<std::string>* setting_value(const model::Setting& setting) {
+  po::typed_value<std::string>* v = po::value<std::string>();
+  std::visit(
+      [v](auto member) {
+        using T = std::decay_t<decltype(std::declval<model::TrainConfig&>().*member)>;
+        if constexpr (std::is_same_v<T, bool>) {
+          v->value_name("BOOL")->implicit_value("true");
+        } else if constexpr (std::is_same_v<T, double>) {
+          v->value_name("X");
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          v->value_name("NAME");
+        } else {
+          v->value_name("N");
+        }
+      },
+      setting.field);
+  return v;
 }
 
 std::string format_g(double v) {
@@ -100,34 +112,41 @@ std::string format_g(double v) {
 
 int run_train(int argc, char** argv) {
   std::string data_dir, save_model = "best_model.safetensors", summary_json;
-  std::string checkpoint, resume, plot_dir;
+  std::string checkpoint, resume, plot_dir, history;
   bool quiet = false, verbose = false;
   DeviceOptions dev;
   po::options_description desc("Options");
   desc.add_options()                //
       ("help,h", "show this help")  //
-      ("data-dir", po::value(&data_dir),
+      ("data-dir", po::value(&data_dir)->value_name("DIR"),
        "directory with the four MNIST IDX files, raw or .gz (default: $CLMNIST_DATA_DIR, else "
        "$XDG_DATA_HOME/clmnist/mnist, else ~/.local/share/clmnist/mnist)")  //
-      ("save-model", po::value(&save_model)->default_value("best_model.safetensors"),
-       "where the best model goes (safetensors); empty: do not save")                     //
-      ("summary-json", po::value(&summary_json), "write a JSON summary of the run here")  //
-      ("plot-dir", po::value(&plot_dir),
+      ("save-model",
+       po::value(&save_model)->default_value("best_model.safetensors")->value_name("FILE"),
+       "where the best model goes (safetensors); empty: do not save")  //
+      ("summary-json", po::value(&summary_json)->value_name("FILE"),
+       "write a JSON summary of the run here")  //
+      ("plot-dir", po::value(&plot_dir)->value_name("DIR"),
        "write learning_curves, weights and confusion pictures (SVG and PNG) into DIR, after the "
        "model and the summary, as one group: all new or all as they were")             //
       ("quiet,q", po::bool_switch(&quiet), "print only errors and the final results")  //
       ("verbose,v", po::bool_switch(&verbose),
        "also print the training and validation loss at every validation")  //
-      ("checkpoint", po::value(&checkpoint),
+      ("checkpoint", po::value(&checkpoint)->value_name("FILE"),
        "keep the full training state in FILE, updated atomically at every validation and on "
        "SIGINT/SIGTERM")  //
-      ("resume", po::value(&resume),
+      ("resume", po::value(&resume)->value_name("FILE"),
        "continue the run saved in checkpoint FILE (its settings; with --checkpoint defaulting "
-       "to FILE)");
+       "to FILE)")  //
+      ("history", po::value(&history)->value_name("FILE"),
+       "write one row per validation into FILE, CSV or JSON by its extension (.csv, .json): "
+       "epoch, iteration, train_loss (mean minibatch cost since the previous validation), "
+       "validation_error, test_error (null where not evaluated), learning_rate, seconds; "
+       "written atomically at the end or when stopped by a signal");
   // Every training setting, from the one table (train_config.hpp).
   for (const model::Setting& setting : model::train_settings()) {
     if (setting.option != nullptr) {
-      desc.add_options()(setting.option, po::value<std::string>(), setting.help);
+      desc.add_options()(setting.option, setting_value(setting), setting.help);
     }
   }
   add_device_options(desc, dev, false);
@@ -161,7 +180,7 @@ int run_train(int argc, char** argv) {
                        : model::preset_config(given("preset") ? vm["preset"].as<std::string>()
                                                               : std::string("theano"));
   } catch (const std::invalid_argument& e) {
-    throw UsageError(from("preset") + e.what());
+    throw UsageError(from("preset") + "--preset: " + e.what());
   }
   for (const model::Setting& setting : model::train_settings()) {
     if (given(setting.option) && std::string(setting.option) != "preset") {
@@ -186,11 +205,15 @@ int run_train(int argc, char** argv) {
   if (!summary_json.empty()) require_writable_target("summary-json", summary_json);
   if (!plot_dir.empty()) require_output_dir("plot-dir", plot_dir, training_picture_files());
   if (!checkpoint.empty()) require_writable_target("checkpoint", checkpoint);
+  const HistoryFormat history_fmt = history.empty() ? HistoryFormat::kCsv : history_format(history);
+  if (!history.empty()) require_writable_target("history", history);
   if (data_dir.empty()) data_dir = model::default_data_dir();
   const model::MnistFiles files = model::find_mnist_files(data_dir);
   // --checkpoint defaults to the --resume file: that one is read and then rewritten on purpose.
-  std::vector<NamedPath> outputs = {
-      {"save-model", save_model}, {"summary-json", summary_json}, {"checkpoint", checkpoint}};
+  std::vector<NamedPath> outputs = {{"save-model", save_model},
+                                    {"summary-json", summary_json},
+                                    {"checkpoint", checkpoint},
+                                    {"history", history}};
   for (const std::string& f : training_picture_files()) {
     if (!plot_dir.empty()) outputs.push_back({"plot-dir", plot_dir + "/" + f});
   }
@@ -265,11 +288,22 @@ int run_train(int argc, char** argv) {
   hooks.interrupted = [] { return g_signal != 0; };
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
-  ProgressLine progress(!quiet && ::isatty(STDOUT_FILENO) == 1, cfg.batch_size);
-  hooks.on_minibatch = [&](const model::Progress& p) { progress.update(p); };
+  ProgressLine progress(!quiet && ::isatty(STDERR_FILENO) == 1, cfg.batch_size,
+                        ::isatty(STDOUT_FILENO) == 1);
+  auto epoch_start = std::chrono::steady_clock::now();
+  hooks.on_minibatch = [&](const model::Progress& p) {
+    progress.update(p);
+    if (verbose && p.minibatch == p.minibatches) {  // the end of an epoch
+      const auto now = std::chrono::steady_clock::now();
+      progress.before_stdout();
+      std::printf("     epoch %zu took %.3f s\n", p.epoch,
+                  std::chrono::duration<double>(now - epoch_start).count());
+      epoch_start = now;
+    }
+  };
   if (verbose) {
     hooks.on_validation = [&](const model::ValidationRecord& v) {
-      progress.clear();
+      progress.before_stdout();
       std::printf("     training loss %f (this epoch), validation loss %f (every sample)\n",
                   v.train_loss, v.validation_loss);
     };
@@ -296,6 +330,10 @@ int run_train(int argc, char** argv) {
   }
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
+  // The history first: an interrupted run keeps the validations it made too.
+  if (!history.empty()) {
+    model::write_file_atomic(history, history_text(r.history, history_fmt));
+  }
   if (r.interrupted) {
     const int sig = g_signal;
     std::cout << "Stopped by " << (sig == SIGINT ? "SIGINT" : "SIGTERM")
@@ -327,50 +365,8 @@ int run_train(int argc, char** argv) {
   const std::size_t device_bytes = opened.backend->device_bytes();
   // The summary before the pictures: a picture that cannot be written does not lose it.
   if (!summary_json.empty()) {
-    nlohmann::ordered_json j;
-    j["device"] = {{"backend", info.backend},
-                   {"name", info.name},
-                   {"vendor", info.vendor},
-                   {"platform", info.platform},
-                   {"type", info.type},
-                   {"driver", info.driver},
-                   {"gemm_path", runtime::plan_impls(plan)}};
-    j["preset"] = cfg.preset;
-    j["settings"] = settings_json(cfg);
-    j["network"] = nlohmann::ordered_json::parse(runtime::to_json(net));
-    j["plan"] = nlohmann::ordered_json::array();
-    for (const runtime::PlanStep& p : plan) {
-      j["plan"].push_back({{"first_layer", p.first_layer + 1},
-                           {"last_layer", p.last_layer + 1},
-                           {"impl", p.impl},
-                           {"options", p.options}});
-    }
-    j["tuning"] = {{"source", tuning.source},
-                   {"tunables", runtime::to_string(compile.tunables)},
-                   {"file", tuning.file.empty() ? nlohmann::ordered_json(nullptr)
-                                                : nlohmann::ordered_json(tuning.file)},
-                   {"tuned_at", tuning.tuned_at.empty() ? nlohmann::ordered_json(nullptr)
-                                                        : nlohmann::ordered_json(tuning.tuned_at)}};
-    j["epochs"] = r.epochs;
-    j["iterations"] = r.iterations;
-    j["best_epoch"] =
-        r.has_best() ? nlohmann::ordered_json(r.best_epoch) : nlohmann::ordered_json(nullptr);
-    // null where nothing was measured (no validation ran)
-    const auto measured = [&](double v) {
-      return r.has_best() ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
-    };
-    j["best_validation_error"] = measured(r.best_validation_error);
-    j["test_error"] = measured(r.test_error);
-    j["best_validation_error_all"] = measured(r.best_validation_error_all);
-    j["test_error_all"] = measured(r.test_error_all);
-    j["validation_samples_counted"] = r.valid_counted;
-    j["validation_samples"] = r.valid_rows;
-    j["test_samples_counted"] = r.test_counted;
-    j["test_samples"] = r.test_rows;
-    j["train_seconds"] = r.train_seconds;
-    j["epochs_per_second"] = static_cast<double>(r.epochs) / r.train_seconds;
-    j["device_memory_bytes"] = device_bytes;
-    model::write_file_atomic(summary_json, model::json_text(j, 2) + "\n");
+    model::write_file_atomic(
+        summary_json, summary_json_text({info, plan, net, compile, tuning, cfg}, r, device_bytes));
   }
   if (!plot_dir.empty()) {
     // The best model's test-set confusion matrix (none before a validation), then the pictures.

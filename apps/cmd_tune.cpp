@@ -63,15 +63,16 @@ int run_tune(int argc, char** argv) {
   po::options_description desc("Options");
   desc.add_options()                //
       ("help,h", "show this help")  //
-      ("preset", po::value(&preset)->default_value(preset),
+      ("preset", po::value(&preset)->default_value(preset)->value_name("NAME"),
        "the network and minibatch to tune for (theano, theano-mlp, tensorflow)")  //
-      ("data-dir", po::value(&data_dir), "MNIST directory (default as for clmnist train)")  //
-      ("rounds", po::value(&rounds)->default_value(rounds),
+      ("data-dir", po::value(&data_dir)->value_name("DIR"),
+       "MNIST directory (default as for clmnist train)")  //
+      ("rounds", po::value(&rounds)->default_value(rounds)->value_name("N"),
        "alternating timing rounds; each candidate's median is kept")  //
-      ("budget", po::value(&budget)->default_value(budget),
+      ("budget", po::value(&budget)->default_value(budget)->value_name("SECONDS"),
        "seconds after which no further candidate is checked (those left out are counted)")  //
-      ("quick", po::bool_switch(&quick), "3 rounds and a 60 s budget")                     //
-      ("list", po::bool_switch(&list), "print the tunables of each family and exit")       //
+      ("quick", po::bool_switch(&quick), "3 rounds and a 60 s budget")                      //
+      ("list", po::bool_switch(&list), "print the tunables of each family and exit")        //
       ("list-variants", po::bool_switch(&variants),
        "print every kernel build option set the tuner may choose (for the compile matrix)");
   add_device_options(desc, dev, false);

@@ -51,6 +51,7 @@ bool is_option_of_some_command(const std::string& name) {
                                                   "data-dir",
                                                   "save-model",
                                                   "summary-json",
+                                                  "history",
                                                   "plot-dir",
                                                   "quiet",
                                                   "verbose",

@@ -13,10 +13,13 @@
 #include <new>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "build_info.hpp"
 #include "cli_common.hpp"
+#include "cli_help.hpp"
 #include "commands.hpp"
+#include "config_file.hpp"
 #include "errors.hpp"
 #include "fault_injection.hpp"
 #include "library_versions.hpp"
@@ -28,9 +31,10 @@ const char* kUsage =
     "clmnist " CLMNIST_VERSION_STRING
     ": the Theano tutorials' models on MNIST with minibatch SGD on any OpenCL device\n"
     "\n"
-    "Usage: clmnist <command> [options]    (clmnist <command> --help for its options)\n"
+    "Usage: clmnist <command> [options]    (clmnist help <command> for its options)\n"
     "\n"
     "Commands:\n"
+    "  help      this list, or a command's options: clmnist help train\n"
     "  devices   list every OpenCL platform and device, and the host backend\n"
     "  train     train on MNIST (default: the Theano logistic_sgd.py protocol)\n"
     "  presets   the presets of train and bench: model, protocol, published figures\n"
@@ -68,6 +72,19 @@ int run_command(int argc, char** argv) {
               << NLOHMANN_JSON_VERSION_MINOR << "." << NLOHMANN_JSON_VERSION_PATCH << "\n";
     return 0;
   }
+  // `clmnist help COMMAND ...` is `clmnist COMMAND ... --help`; `clmnist help` lists commands.
+  if (std::strcmp(argv[1], "help") == 0) {
+    if (argc == 2) {
+      std::cout << kUsage;
+      return 0;
+    }
+    std::vector<char*> args(argv, argv + argc);
+    args.erase(args.begin() + 1);
+    static char help_flag[] = "--help";
+    args.push_back(help_flag);
+    args.push_back(nullptr);
+    return run_command(argc, args.data());
+  }
   const std::string command = argv[1];
   // Test-only fault injection (runtime/fault_injection.hpp); the runtime reads no environment.
   if (const char* fault = std::getenv("CLMNIST_FAULT")) runtime::set_fault_injection(fault);
@@ -81,14 +98,15 @@ int run_command(int argc, char** argv) {
     if (command == "presets") return apps::run_presets(argc - 1, argv + 1);
     if (command == "tune") return apps::run_tune(argc - 1, argv + 1);
     if (command == "fetch") return apps::run_fetch(argc - 1, argv + 1);
-    std::cerr << "clmnist: unknown command '" << command
-              << "' (commands: devices, train, presets, eval, predict, bench, export, tune, fetch; "
-                 "see "
-                 "clmnist --help)\n";
+    const std::string meant = apps::closest_name(command, apps::command_names());
+    std::cerr << "clmnist: unknown command '" << command << "'"
+              << (meant.empty() ? "" : "; did you mean " + meant + "?")
+              << " (commands: devices, train, presets, eval, predict, bench, export, tune, fetch; "
+                 "see clmnist help)\n";
     return 2;
   } catch (const apps::UsageError& e) {
-    std::cerr << "clmnist " << command << ": " << e.what() << "\n(see clmnist " << command
-              << " --help)\n";
+    std::cerr << "clmnist " << command << ": " << e.what() << "\n(see clmnist help " << command
+              << ")\n";
     return 2;
   } catch (const Error& e) {  // names the problem, the value and the fix
     std::cerr << "clmnist " << command << ": error: " << e.what() << "\n";

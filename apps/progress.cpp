@@ -1,42 +1,125 @@
 // Progress line drawing (see progress.hpp).
 #include "progress.hpp"
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 
 namespace clmnist::apps {
+namespace {
+
+std::string format(const char* fmt, double a, double b = 0.0) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, fmt, a, b);
+  return buf;
+}
+
+// The terminal's width on standard error, else $COLUMNS, else 80.
+unsigned terminal_width() {
+  winsize ws{};
+  if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20) return ws.ws_col;
+  const char* columns = std::getenv("COLUMNS");
+  const int c = columns != nullptr ? std::atoi(columns) : 0;
+  return c >= 20 ? static_cast<unsigned>(c) : 80;
+}
+
+}  // namespace
+
+std::string duration_text(double seconds, bool compact) {
+  const auto s = static_cast<long long>(seconds + 0.5);
+  char buf[48];
+  if (s < 60) {
+    std::snprintf(buf, sizeof buf, compact ? "%llds" : "%lld s", s);
+  } else if (s < 3600) {
+    std::snprintf(buf, sizeof buf, compact ? "%lldm%02llds" : "%lld min %02lld s", s / 60, s % 60);
+  } else {
+    std::snprintf(buf, sizeof buf, compact ? "%lldh%02lldm" : "%lld h %02lld min", s / 3600,
+                  s % 3600 / 60);
+  }
+  return buf;
+}
+
+std::string progress_text(const ProgressFigures& f, unsigned width) {
+  const std::string where = "epoch " + std::to_string(f.epoch) + ", minibatch " +
+                            std::to_string(f.minibatch) + "/" + std::to_string(f.minibatches);
+  const std::string short_where = "epoch " + std::to_string(f.epoch) + " " +
+                                  std::to_string(f.minibatch) + "/" + std::to_string(f.minibatches);
+  const std::string loss = ", loss " + format("%.5f", f.loss);
+  const std::string short_loss = ", loss " + format("%.4f", f.loss);
+  const bool validated = f.validation_error >= 0;
+  const std::string valid = validated
+                                ? ", validation " + format("%.4f %%", f.validation_error * 100.0)
+                                : ", validation -";
+  const std::string short_valid =
+      validated ? ", valid " + format("%.2f %%", f.validation_error * 100.0) : "";
+  const std::string rate =
+      f.samples_per_second > 0 ? ", " + format("%.0f", f.samples_per_second) + " samples/s" : "";
+  const bool known = f.seconds_left >= 0;
+  const std::string left = !known
+                               ? ""
+                               : std::string(f.left_is_lower_bound ? ", at least " : ", about ") +
+                                     duration_text(f.seconds_left, false) + " left" +
+                                     (f.left_is_lower_bound ? " (early stopping may extend)" : "");
+  const std::string short_left = !known ? ""
+                                        : std::string(f.left_is_lower_bound ? ", >= " : ", ~") +
+                                              duration_text(f.seconds_left, true) + " left";
+  const std::size_t fits = width > 1 ? width - 1 : 0;
+  for (const std::string& line :
+       {where + loss + valid + rate + left, where + loss + valid + rate + short_left,
+        short_where + short_loss + short_valid + rate + short_left,
+        short_where + short_loss + short_valid + short_left, short_where + short_loss + short_left,
+        short_where + short_loss, short_where}) {
+    if (line.size() <= fits) return line;
+  }
+  return short_where.substr(0, fits);
+}
 
 void ProgressLine::update(const model::Progress& p) {
   if (!enabled_) return;
-  if (first_iteration_ == static_cast<std::size_t>(-1)) first_iteration_ = p.iteration;
+  if (first_iteration_ == static_cast<std::size_t>(-1))
+    first_iteration_ = last_iteration_ = p.iteration;
   const auto now = std::chrono::steady_clock::now();
   if (shown_ && now - last_ < std::chrono::milliseconds(250)) return;
-  last_ = now;
-  const double secs = std::chrono::duration<double>(now - start_).count();
-  const double done = static_cast<double>(p.iteration + 1 - first_iteration_);
-  const double rate = secs > 0 ? done * static_cast<double>(batch_) / secs : 0.0;
-  // Early stopping ends the run by `patience` at the latest; max epochs or steps cap it too.
-  std::size_t end = p.max_iterations;
-  if (p.patience != 0) end = std::min(end, p.patience);
-  const double left = rate > 0 && end > p.iteration ? static_cast<double>(end - p.iteration - 1) *
-                                                          static_cast<double>(batch_) / rate
-                                                    : 0.0;
-  char valid[32] = "-";
-  if (p.last_validation_error >= 0) {
-    std::snprintf(valid, sizeof valid, "%.4f %%", p.last_validation_error * 100.0);
+  // The rate of the samples since the last redraw, smoothed so that one slow or fast stretch
+  // (a validation, a cache warming up) does not swing the estimate.
+  const double since = std::chrono::duration<double>(now - (shown_ ? last_ : start_)).count();
+  const double steps =
+      static_cast<double>(p.iteration + 1 - (shown_ ? last_iteration_ + 1 : first_iteration_));
+  if (since > 0 && steps > 0) {
+    const double recent = steps * static_cast<double>(batch_) / since;
+    rate_ = rate_ > 0 ? 0.8 * rate_ + 0.2 * recent : recent;
   }
-  std::fprintf(stdout,
-               "\r\033[Kepoch %zu, minibatch %zu/%zu, loss %.5f, validation %s, %.0f samples/s, "
-               "at most %.0f s left",
-               p.epoch, p.minibatch, p.minibatches, p.loss ? p.loss() : 0.0, valid, rate, left);
-  std::fflush(stdout);
+  last_ = now;
+  last_iteration_ = p.iteration;
+  ProgressFigures f;
+  f.epoch = p.epoch;
+  f.minibatch = p.minibatch;
+  f.minibatches = p.minibatches;
+  f.loss = p.loss ? p.loss() : 0.0;
+  f.validation_error = p.last_validation_error;
+  f.samples_per_second = rate_;
+  // Early stopping ends the run at `patience` at the earliest, and every improvement extends it;
+  // max epochs or steps end it for certain.
+  std::size_t end = p.max_iterations;
+  f.left_is_lower_bound = p.patience != 0 && p.patience < end;
+  if (f.left_is_lower_bound) end = p.patience;
+  if (rate_ > 0 && end > p.iteration) {
+    f.seconds_left =
+        static_cast<double>(end - p.iteration - 1) * static_cast<double>(batch_) / rate_;
+  }
+  std::fflush(stdout);  // the log lines before it, where both share the terminal
+  std::fprintf(stderr, "\r\033[K%s", progress_text(f, terminal_width()).c_str());
+  std::fflush(stderr);
   shown_ = true;
 }
 
 void ProgressLine::clear() {
   if (!shown_) return;
-  std::fputs("\r\033[K", stdout);
-  std::fflush(stdout);
+  std::fputs("\r\033[K", stderr);
+  std::fflush(stderr);
   shown_ = false;
 }
 

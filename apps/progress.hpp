@@ -1,5 +1,6 @@
 // The live progress line of `clmnist train` on a terminal: epoch, minibatch, loss, last
-// validation error, samples/s and time left, redrawn at most 4 times a second.
+// validation error, a smoothed samples/s and the time left, redrawn at most 4 times a second on
+// standard error, so that standard output keeps the log lines alone.
 #pragma once
 
 #include <chrono>
@@ -10,21 +11,47 @@
 
 namespace clmnist::apps {
 
+// What one drawing of the line shows.
+struct ProgressFigures {
+  std::size_t epoch = 0, minibatch = 0, minibatches = 0;
+  double loss = 0.0;
+  double validation_error = -1.0;    // fraction; below 0: no validation yet
+  double samples_per_second = 0.0;   // 0: not known yet
+  double seconds_left = -1.0;        // below 0: not known
+  bool left_is_lower_bound = false;  // early stopping may extend the run past the estimate
+};
+
+// The line for a terminal `width` columns wide: the most that fits in width - 1 columns, in
+// shorter words first, then without the rate, the validation error and the time left. Time left is
+// "at least" where early stopping can still extend the run and "about" where only max epochs or
+// steps end it.
+std::string progress_text(const ProgressFigures& f, unsigned width);
+
+// "42 s", "3 min 05 s", "2 h 07 min"; compact: "42s", "3m05s", "2h07m".
+std::string duration_text(double seconds, bool compact = false);
+
 class ProgressLine {
  public:
-  // Draws only when `enabled` (stdout is a terminal and not --quiet).
-  ProgressLine(bool enabled, std::size_t batch_size) : enabled_(enabled), batch_(batch_size) {}
+  // Draws only when `enabled` (standard error is a terminal and not --quiet); `stdout_shared`:
+  // standard output is that terminal too, so a log line erases the progress line first.
+  ProgressLine(bool enabled, std::size_t batch_size, bool stdout_shared)
+      : enabled_(enabled), stdout_shared_(stdout_shared), batch_(batch_size) {}
   void update(const model::Progress& p);
-  // Erases the line so that a log line can be printed in its place.
+  // Erases the line (at the end of training).
   void clear();
+  // Called before anything is written on standard output.
+  void before_stdout() {
+    if (stdout_shared_) clear();
+  }
 
  private:
-  bool enabled_;
+  bool enabled_, stdout_shared_;
   std::size_t batch_;
   bool shown_ = false;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_{};
-  std::size_t first_iteration_ = static_cast<std::size_t>(-1);
+  std::size_t first_iteration_ = static_cast<std::size_t>(-1), last_iteration_ = 0;
+  double rate_ = 0.0;  // samples/s, an exponential moving average over the redraws
 };
 
 }  // namespace clmnist::apps

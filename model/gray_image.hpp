@@ -1,4 +1,5 @@
-// 8-bit grayscale images: PNG (any colour type, through libpng) and PGM (P2/P5) in and PNG out,
+// 8-bit grayscale images: PNG (any colour type, through libpng), PGM (P2/P5), JPEG, BMP and the
+// other formats of stb_image in and PNG out,
 // and the MNIST-style preparation of a user's own digit.
 #pragma once
 
@@ -20,7 +21,8 @@ constexpr std::size_t kMaxImageSide = 16384;
 // Reads PNG or PGM as the file's values, whatever the bit depth (16-bit samples scaled to 8 with
 // rounding) and ignoring gAMA, sRGB, iCCP and cHRM, so the same digit gives the same pixels in
 // every encoding; colour becomes Rec. 601 luma of the stored values, transparency is composited
-// onto white. Throws DataError naming the file and the problem.
+// onto white. JPEG, BMP, GIF (first frame), TGA, PSD, HDR and PIC are read through stb_image the
+// same way. Throws DataError naming the file and the problem.
 GrayImage read_image(const std::string& path);
 // Writes an 8-bit grayscale PNG atomically.
 void write_png(const std::string& path, const GrayImage& image);

@@ -230,6 +230,7 @@ TrainResult train(runtime::Backend& backend, runtime::Executable& exec, const Tr
     since_wait = 0;
     last_wait = now;
   };
+  std::size_t last_validation_epoch = 0, last_validation_mb = 0;  // in this process
   while (epoch < cfg.max_epochs && !done) {
     ++epoch;
     if (cfg.shuffle) backend.set_order(train_id, shuffled_order(data.train.count, cfg.seed, epoch));
@@ -248,6 +249,16 @@ TrainResult train(runtime::Backend& backend, runtime::Executable& exec, const Tr
         const runtime::EvalCounts ev = exec.evaluate(valid_id, r.valid_counted);
         // This epoch's minibatches run by this process (a resumed epoch starts at first_mb).
         v.train_loss = exec.train_loss(train_id, first_mb * batch, (mb + 1 - first_mb) * batch);
+        // Since the previous validation: this epoch's minibatches after it, where there was one
+        // in this epoch (one evaluation more only then).
+        const std::size_t since_mb =
+            last_validation_epoch == epoch ? last_validation_mb + 1 : first_mb;
+        v.recent_train_loss = since_mb == first_mb ? v.train_loss
+                                                   : exec.train_loss(train_id, since_mb * batch,
+                                                                     (mb + 1 - since_mb) * batch);
+        last_validation_epoch = epoch;
+        last_validation_mb = mb;
+        v.learning_rate = cfg.learning_rate;
         v.validation_error =
             static_cast<double>(ev.errors_counted) / static_cast<double>(r.valid_counted);
         v.validation_loss = ev.nll_sum_all / static_cast<double>(r.valid_rows);
@@ -281,6 +292,7 @@ TrainResult train(runtime::Backend& backend, runtime::Executable& exec, const Tr
           r.best_model.params = exec.read_params();
           if (hooks.on_best) hooks.on_best(r.best_model);
         }
+        v.seconds = elapsed();
         r.history.push_back(v);
         if (hooks.on_validation) hooks.on_validation(v);
       }

@@ -28,9 +28,12 @@ struct ValidationRecord {
   std::size_t epoch = 0, minibatch = 0, iteration = 0;
   std::size_t minibatches = 0;    // in an epoch
   double train_loss = 0.0;        // mean NLL of this epoch's minibatches so far (since a resume)
+  double recent_train_loss = 0.0;  // mean NLL of the minibatches since the last validation
   double validation_error = 0.0;  // reference protocol
   double validation_loss = 0.0;   // mean NLL over every validation sample
   double test_error = -1.0;       // reference protocol, when this was a new best; else -1
+  double learning_rate = 0.0;     // the SGD step size of the minibatches before it
+  double seconds = 0.0;           // training time so far (with the time before a resume)
 };
 
 struct TrainResult {

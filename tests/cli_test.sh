@@ -160,9 +160,9 @@ case $case in
           --learning-rate 0.01 --max-epochs 8000 --patience 100000000 --validation-frequency 200)
     "$bin" "${args[@]}" --save-model "$scratch/ref.st" >/dev/null || fail "reference run exit $?"
     # Waits until a checkpoint exists, then a moment more, and sends the signal.
-    interrupt() {  # signal checkpoint model
+    interrupt() {  # signal checkpoint model [more options]
       rm -f "$2"
-      "$bin" "${args[@]}" --save-model "$3" --checkpoint "$2" >"$scratch/out" 2>&1 &
+      "$bin" "${args[@]}" --save-model "$3" --checkpoint "$2" "${@:4}" >"$scratch/out" 2>&1 &
       local pid=$! i
       for i in $(seq 1 300); do [ -s "$2" ] && break; sleep 0.05; done
       [ -s "$2" ] || { kill -9 $pid; fail "no checkpoint appeared"; }
@@ -178,9 +178,14 @@ case $case in
       --save-model "$scratch/m.st" >"$scratch/out2" || fail "resume exit $?"
     grep -q "Resuming" "$scratch/out2" || fail "did not resume"
     cmp "$scratch/ref.st" "$scratch/m.st" || fail "SIGINT + resume: model differs from the uninterrupted run"
-    interrupt TERM "$scratch/ckt" "$scratch/mt.st"; rc=$?
+    interrupt TERM "$scratch/ckt" "$scratch/mt.st" --history "$scratch/ht.csv"; rc=$?
     [ $rc -eq 143 ] || fail "SIGTERM: exit $rc, expected 143"
     grep -q "Stopped by SIGTERM" "$scratch/out" || fail "SIGTERM not reported"
+    # The history of the stopped run: a row for each validation it logged.
+    rows=$(($(wc -l <"$scratch/ht.csv") - 1))
+    if [ "$rows" -lt 1 ] || [ "$rows" -ne "$(grep -c ', validation error' "$scratch/out")" ]; then
+      fail "SIGTERM: the history has $rows rows, not one per validation"
+    fi
     "$bin" train --resume "$scratch/ckt" --device host --data-dir "$scratch/tiny" \
       --save-model "$scratch/mt.st" >/dev/null || fail "resume after SIGTERM exit $?"
     cmp "$scratch/ref.st" "$scratch/mt.st" || fail "SIGTERM + resume: model differs"
@@ -214,7 +219,7 @@ case $case in
               --max-epochs 40 --save-model "")
     script -qec "$(printf '%q ' "$bin" "${tty_args[@]}")" /dev/null >"$scratch/tty.out" 2>&1 \
       || fail "train on a terminal exit $?"
-    grep -aq "samples/s, at most .* s left" "$scratch/tty.out" || fail "no progress line on a terminal"
+    grep -aq "samples/s, .* left" "$scratch/tty.out" || fail "no progress line on a terminal"
     grep -aq $'\r' "$scratch/tty.out" || fail "the progress line is not redrawn in place"
     ;;
   numpy_interop)
@@ -309,6 +314,13 @@ case $case in
   fetch_* | man_page_built | bash_completion_completes | version_names_the_commit)
     # shellcheck source=tests/cli_packaging.sh
     source "$(dirname "$0")/cli_packaging.sh"
+      ;;
+  unknown_options_suggest_names | help_command_and_layout | shuffle_is_a_switch | \
+  predict_reads_jpeg_and_bmp | history_file_per_validation | \
+  progress_on_stderr_only_on_terminal | one_validation_picture_has_its_point)
+    # Help, names, switches, image formats and training output: cli_usability.sh.
+    # shellcheck source=tests/cli_usability.sh
+    source "$(dirname "$0")/cli_usability.sh"
     ;;
   tune_cache_used_and_invalidated)
     # shellcheck source=tests/cli_tune.sh

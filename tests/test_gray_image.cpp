@@ -1,4 +1,5 @@
-// Images in and out (PNG through libpng, PGM), and the MNIST preparation of a user's digit.
+// Images in and out (PNG through libpng, PGM, BMP through stb_image), and the MNIST preparation
+// of a user's digit.
 #include <zlib.h>
 
 #include <catch2/catch.hpp>
@@ -176,6 +177,43 @@ TEST_CASE("PNG and PGM images read back what was written", "[image]") {
   CHECK(read_image(dir + "/a.pgm").pixels == std::vector<std::uint8_t>{0, 255});
 }
 
+namespace {
+
+std::string le32(std::uint32_t v) {
+  return {static_cast<char>(v), static_cast<char>(v >> 8), static_cast<char>(v >> 16),
+          static_cast<char>(v >> 24)};
+}
+
+// A 24-bit BMP written by hand: the headers, then rows bottom-up, each padded to 4 bytes.
+std::string make_bmp(const GrayImage& g, std::uint32_t claimed_width = 0) {
+  const std::size_t stride = (g.width * 3 + 3) / 4 * 4;
+  const std::uint32_t data = static_cast<std::uint32_t>(stride * g.height);
+  std::string b = "BM" + le32(54 + data) + le32(0) + le32(54);
+  b += le32(40) + le32(claimed_width != 0 ? claimed_width : static_cast<std::uint32_t>(g.width)) +
+       le32(static_cast<std::uint32_t>(g.height)) + std::string("\x01\0\x18\0", 4) + le32(0) +
+       le32(data) + le32(2835) + le32(2835) + le32(0) + le32(0);
+  for (std::size_t y = g.height; y-- > 0;) {
+    std::string row;
+    for (std::size_t x = 0; x < g.width; ++x)
+      row.append(3, static_cast<char>(g.pixels[y * g.width + x]));
+    row.resize(stride, '\0');
+    b += row;
+  }
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("BMP and the other stb_image formats read back what was written", "[image]") {
+  const std::string dir = clmnist::test::temp_dir("images-bmp");
+  const GrayImage g = bar_on_light();
+  clmnist::test::write_bytes(dir + "/g.bmp", make_bmp(g));
+  const GrayImage back = read_image(dir + "/g.bmp");
+  CHECK(back.width == 100);
+  CHECK(back.height == 80);
+  CHECK(back.pixels == g.pixels);
+}
+
 TEST_CASE("bad images give an error naming the file", "[image]") {
   const std::string dir = clmnist::test::temp_dir("images-bad");
   const std::vector<std::pair<std::string, std::string>> cases = {
@@ -185,6 +223,9 @@ TEST_CASE("bad images give an error naming the file", "[image]") {
       {"huge pgm", "P5\n100000 100000\n255\n"},
       {"short pgm", "P5\n4 4\n255\nab"},
       {"pgm sample over max", "P2\n1 1\n10\n11\n"},
+      {"cut bmp", make_bmp(bar_on_light()).substr(0, 200)},
+      {"huge bmp", make_bmp(bar_on_light(), 100000)},
+      {"cut jpeg", std::string("\xff\xd8\xff\xe0\0\x10JFIF\0", 11)},
   };
   for (const auto& [name, bytes] : cases) {
     INFO(name);

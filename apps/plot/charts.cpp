@@ -93,7 +93,8 @@ void draw_line_chart(Painter& p, double x, double y, double w, double h, const L
   double legend_y = top + 14;
   for (const Series& s : c.series) {
     for (std::size_t i = 0; i < s.x.size(); ++i) {
-      if (s.markers) {
+      // A line of one point is no line: its point is drawn as a marker.
+      if (s.markers || s.x.size() == 1) {
         p.rect(px(s.x[i]) - 2.5, py(s.y[i]) - 2.5, 5, 5, s.color);
       } else if (i > 0) {
         p.line(px(s.x[i - 1]), py(s.y[i - 1]), px(s.x[i]), py(s.y[i]), s.color, 2);
