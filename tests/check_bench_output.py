@@ -61,7 +61,7 @@ def check_context(j, runs):
             fail("context.%s is %r, not ISO 8601 UTC" % (k, ctx[k]))
     if ctx["finished_at"] < ctx["started_at"]:
         fail("context: finished before it started")
-    maybe(ctx, "commit", str, "context")  # null: the build records no commit
+    maybe(ctx, "commit", str, "context")  # null: built outside a git checkout
     maybe(ctx, "dirty", bool, "context")
     maybe(ctx, "cpu_model", str, "context")  # null where /proc/cpuinfo names no model
     maybe(ctx, "os", str, "context")  # null without /etc/os-release

@@ -90,6 +90,11 @@ case $case in
     "$bin" bench --quick --runs 1 --json "$scratch/b.json" --csv "$scratch/b.csv" || fail "bench exit $?"
     /usr/bin/python3 "$(dirname "$0")/check_bench_output.py" "$scratch/b.json" "$scratch/b.csv" "$n" 1 \
       || fail "schema"
+    # The record names the build that made it: the commit --version shows (null without one).
+    want=$("$bin" --version | head -n 1 | sed -nE 's/.*\(commit ([0-9a-f]+).*/\1/p')
+    got=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["context"]["commit"] or "")' \
+          "$scratch/b.json")
+    [ "$got" = "$want" ] || fail "record's commit '$got', --version's '$want'"
     ;;
   ab_tool_compares_two_settings)
     need_mnist
