@@ -8,10 +8,12 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <vector>
 
 #include "checkpoint.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "errors.hpp"
 #include "mnist.hpp"
 #include "output_file.hpp"
 #include "pictures.hpp"
@@ -59,27 +61,6 @@ extern "C" void on_stop_signal(int sig) {
   }
   g_signal = sig;
 }
-
-// Forwards to stdout, erasing the progress line first where both share the terminal.
-class LogBuf : public std::streambuf {
- public:
-  explicit LogBuf(ProgressLine& p) : progress_(p) {}
-
- protected:
-  int overflow(int c) override {
-    progress_.before_stdout();
-    return c == traits_type::eof() ? traits_type::not_eof(c)
-                                   : std::cout.rdbuf()->sputc(static_cast<char>(c));
-  }
-  std::streamsize xsputn(const char* s, std::streamsize n) override {
-    progress_.before_stdout();
-    return std::cout.rdbuf()->sputn(s, n);
-  }
-  int sync() override { return std::cout.rdbuf()->pubsync(); }
-
- private:
-  ProgressLine& progress_;
-};
 
 // A training setting's value in --help: a placeholder by its type; a true/false setting is also
 // a switch (--shuffle alone means --shuffle true).
@@ -301,14 +282,15 @@ int run_train(int argc, char** argv) {
       epoch_start = now;
     }
   };
-  if (verbose) {
-    hooks.on_validation = [&](const model::ValidationRecord& v) {
-      progress.before_stdout();
-      std::printf("     training loss %f (this epoch), validation loss %f (every sample)\n",
-                  v.train_loss, v.validation_loss);
-    };
-  }
-  LogBuf log_buf(progress);
+  std::vector<model::ValidationRecord> seen;  // for --history when training diverges
+  hooks.on_validation = [&](const model::ValidationRecord& v) {
+    seen.push_back(v);
+    if (!verbose) return;
+    progress.before_stdout();
+    std::printf("     training loss %f (this epoch), validation loss %f (every sample)\n",
+                v.train_loss, v.validation_loss);
+  };
+  StdoutBelowProgress log_buf(progress);
   std::ostream tty_log(&log_buf);
   std::ostringstream quiet_log;
   std::ostream& log = quiet ? static_cast<std::ostream&>(quiet_log) : tty_log;
@@ -316,8 +298,14 @@ int run_train(int argc, char** argv) {
     out << "Resuming " << resume << " at epoch " << resume_state->epoch << ", minibatch "
         << resume_state->next_minibatch + 1 << "\n";
   }
-  const model::TrainResult r =
-      model::train(*opened.backend, *exec, data, cfg, log, hooks, resume_state.get());
+  const model::TrainResult r = [&] {
+    try {
+      return model::train(*opened.backend, *exec, data, cfg, log, hooks, resume_state.get());
+    } catch (const DivergenceError&) {  // the validations before it still make a history
+      if (!history.empty()) model::write_file_atomic(history, history_text(seen, history_fmt));
+      throw;
+    }
+  }();
   progress.clear();
   if (quiet) {  // the result lines only
     std::istringstream lines(quiet_log.str());

@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <cstddef>
+#include <iostream>
+#include <streambuf>
 #include <string>
 
 #include "trainer.hpp"
@@ -52,6 +54,28 @@ class ProgressLine {
   std::chrono::steady_clock::time_point last_{};
   std::size_t first_iteration_ = static_cast<std::size_t>(-1), last_iteration_ = 0;
   double rate_ = 0.0;  // samples/s, an exponential moving average over the redraws
+};
+
+// Standard output that erases the progress line first where both share the terminal: the
+// stream the training log is written to.
+class StdoutBelowProgress : public std::streambuf {
+ public:
+  explicit StdoutBelowProgress(ProgressLine& p) : progress_(p) {}
+
+ protected:
+  int overflow(int c) override {
+    progress_.before_stdout();
+    return c == traits_type::eof() ? traits_type::not_eof(c)
+                                   : std::cout.rdbuf()->sputc(static_cast<char>(c));
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    progress_.before_stdout();
+    return std::cout.rdbuf()->sputn(s, n);
+  }
+  int sync() override { return std::cout.rdbuf()->pubsync(); }
+
+ private:
+  ProgressLine& progress_;
 };
 
 }  // namespace clmnist::apps

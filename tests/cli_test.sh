@@ -158,6 +158,13 @@ case $case in
       grep -q "smaller --learning-rate" <<<"$out" || fail "$dev: no advice"
       cmp -s "$scratch/before" "$scratch/m.safetensors" || fail "$dev: the saved model changed"
     done
+    # --history is still written: the validations before the divergence (none here, as a step
+    # of 1e38 diverges at once), under its header.
+    rm -f "$scratch/h.csv"
+    "$bin" "${base[@]}" --device host --learning-rate 1e38 --history "$scratch/h.csv" >/dev/null 2>&1
+    [ -f "$scratch/h.csv" ] || fail "no history after the divergence"
+    [ "$(wc -l < "$scratch/h.csv")" = 1 ] && head -n 1 "$scratch/h.csv" | grep -q "^epoch," \
+      || fail "history after the divergence: $(cat "$scratch/h.csv")"
     ;;
   signals_checkpoint_resume)
     /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny"
