@@ -10,7 +10,13 @@ case $case in
       "$scratch/devices.txt" || fail "schema"
     # Mesa's rusticl offers no device until RUSTICL_ENABLE names a driver: its empty platform is
     # listed with that hint, in the table and in JSON.
-    if [ -e /etc/OpenCL/vendors/rusticl.icd ]; then
+    # The loader reads OCL_ICD_VENDORS (a folder, or one .icd file) before the system's folder;
+    # the sanitizer run gives it PoCL's alone.
+    vendors=${OCL_ICD_VENDORS:-/etc/OpenCL/vendors}
+    rusticl_icd=no
+    if [ -d "$vendors" ] && [ -e "$vendors/rusticl.icd" ]; then rusticl_icd=yes; fi
+    if [ "${vendors##*/}" = rusticl.icd ]; then rusticl_icd=yes; fi
+    if [ $rusticl_icd = yes ]; then
       out=$(env -u RUSTICL_ENABLE "$bin" devices) || fail "devices exit $?"
       grep -q "^platform [0-9]* (rusticl.*no devices; .*RUSTICL_ENABLE=" <<<"$out" \
         || fail "no RUSTICL_ENABLE hint for the empty rusticl platform: $out"
@@ -27,7 +33,7 @@ assert p["devices"] == [] and "RUSTICL_ENABLE=" in p["hint"], p' || fail "rustic
     echo "$out"
     grep -q "^platform 0 (.*devices not listed: injected fault" <<<"$out" || fail "no error shown"
     grep -q "host backend" <<<"$out" || fail "the host backend is hidden"
-    if [ -e /etc/OpenCL/vendors/rusticl.icd ]; then
+    if [ $rusticl_icd = yes ]; then
       grep -q "rusticl/llvmpipe" <<<"$out" || fail "a failing platform hid rusticl's device"
     fi
     CLMNIST_FAULT=clGetDeviceIDs "$bin" devices --json | /usr/bin/python3 -c '
