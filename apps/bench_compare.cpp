@@ -122,12 +122,12 @@ void print_noise_warnings(const std::vector<CompareRow>& rows, std::ostream& out
       const double spread =
           std::max(rows[a].us_max - rows[a].us_min, rows[b].us_max - rows[b].us_min);
       if (diff <= spread) continue;
-      char line[160];
-      std::snprintf(line, sizeof line,
-                    "noise: rows %zu and %zu (%s on %s) differ by %.1f us/iter, more than their "
-                    "min..max spread (%.1f us)",
-                    a + 1, b + 1, rows[a].device.c_str(), rows[a].host.c_str(), diff, spread);
-      out << line;
+      char figures[96];  // the names go around it whole, however long
+      std::snprintf(figures, sizeof figures,
+                    "differ by %.1f us/iter, more than their min..max spread (%.1f us)", diff,
+                    spread);
+      out << "noise: rows " << a + 1 << " and " << b + 1 << " (" << rows[a].device << " on "
+          << rows[a].host << ") " << figures;
       if (!rows[a].load.empty() || !rows[b].load.empty()) {
         out << "; " << (rows[a].load.empty() ? "?" : rows[a].load) << " vs "
             << (rows[b].load.empty() ? "?" : rows[b].load);

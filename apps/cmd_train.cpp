@@ -282,7 +282,10 @@ int run_train(int argc, char** argv) {
       epoch_start = now;
     }
   };
-  std::vector<model::ValidationRecord> seen;  // for --history when training diverges
+  std::vector<model::ValidationRecord> seen;  // --history: every validation, whatever ends the run
+  const auto write_history = [&] {
+    if (!history.empty()) model::write_file_atomic(history, history_text(seen, history_fmt));
+  };
   hooks.on_validation = [&](const model::ValidationRecord& v) {
     seen.push_back(v);
     if (!verbose) return;
@@ -302,7 +305,7 @@ int run_train(int argc, char** argv) {
     try {
       return model::train(*opened.backend, *exec, data, cfg, log, hooks, resume_state.get());
     } catch (const DivergenceError&) {  // the validations before it still make a history
-      if (!history.empty()) model::write_file_atomic(history, history_text(seen, history_fmt));
+      write_history();
       throw;
     }
   }();
@@ -319,9 +322,7 @@ int run_train(int argc, char** argv) {
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
   // The history first: an interrupted run keeps the validations it made too.
-  if (!history.empty()) {
-    model::write_file_atomic(history, history_text(r.history, history_fmt));
-  }
+  write_history();
   if (r.interrupted) {
     const int sig = g_signal;
     std::cout << "Stopped by " << (sig == SIGINT ? "SIGINT" : "SIGTERM")

@@ -138,25 +138,29 @@ bool parse_command_line(int argc, char** argv, const po::options_description& op
     // variables that name no option (CLMNIST_FAULT, CLMNIST_VEC, ...) are not options, and
     // CLMNIST_DATA_DIR stays the default data location (a missing one says how to fetch MNIST).
     std::map<std::string, std::string> from_environment;
-    po::store(
-        po::parse_environment(all,
-                              [&all, &from_environment](const std::string& var) -> std::string {
-                                if (var == "CLMNIST_DATA_DIR") return "";
-                                if (var.rfind("CLMNIST_", 0) != 0 || var == "CLMNIST_CONFIG") {
-                                  return var == "CLMNIST_CONFIG" ? "config" : "";
-                                }
-                                std::string name = var.substr(8);
-                                for (char& c : name) {
-                                  c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
-                                }
-                                if (all.find_nothrow(name, false) == nullptr) return "";
-                                from_environment[name] = var;
-                                return name;
-                              }),
-        vm);
+    po::store(po::parse_environment(
+                  all,
+                  [&all, &from_environment, &vm](const std::string& var) -> std::string {
+                    if (var == "CLMNIST_DATA_DIR") return "";
+                    if (var.rfind("CLMNIST_", 0) != 0 || var == "CLMNIST_CONFIG") {
+                      return var == "CLMNIST_CONFIG" ? "config" : "";
+                    }
+                    std::string name = var.substr(8);
+                    for (char& c : name) {
+                      c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
+                    }
+                    if (all.find_nothrow(name, false) == nullptr) return "";
+                    // The command line's value wins (the first store does); only a
+                    // value the variable really set is blamed on it in errors.
+                    if (vm.count(name) == 0U || vm[name].defaulted()) {
+                      from_environment[name] = var;
+                    }
+                    return name;
+                  }),
+              vm);
     if (origins != nullptr) {
       for (const auto& [name, var] : from_environment) {
-        if (vm.count(name) != 0U && origins->count(name) == 0U) (*origins)[name] = var;
+        if (origins->count(name) == 0U) (*origins)[name] = var;
       }
     }
     // An empty CLMNIST_CONFIG (or --config '') means no config file.

@@ -13,8 +13,9 @@ _clmnist() {
   fi
   local help prev=${COMP_WORDS[COMP_CWORD-1]}
   help=$("$prog" "${COMP_WORDS[1]}" --help 2>/dev/null) || return 0
-  # The option table: "  --name arg ..." (takes a value) or "  -h [ --help ] ...".
-  if [[ $prev == --* ]] && grep -qE -- "^  (-[a-zA-Z] \[ )?$prev( \])? arg" <<<"$help"; then
+  # The option table: "  --name FILE ..." (a value: an upper-case placeholder) or
+  # "  -h [ --help ] ...".
+  if [[ $prev == --* ]] && grep -qE -- "^  (-[a-zA-Z] \[ )?$prev( \])? [A-Z]" <<<"$help"; then
     mapfile -t COMPREPLY < <(compgen -f -- "$cur")  # a value: offer files and directories
     return 0
   fi

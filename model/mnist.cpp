@@ -58,11 +58,8 @@ LabeledImages load_labeled_images(const std::string& images_path, const std::str
 
 MnistFiles find_mnist_files(const std::string& dir) {
   auto find = [&](const char* base) {
-    for (const char* suffix : {"", ".gz"}) {
-      const std::string p = dir + "/" + base + suffix;
-      std::error_code ec;
-      if (std::filesystem::exists(p, ec)) return p;
-    }
+    std::string p = raw_or_gz_path(dir, base);
+    if (!p.empty()) return p;
     throw DataError(
         "MNIST file " + std::string(base) + "[.gz] not found in '" + dir +
         "'. Fetch the dataset with `clmnist fetch --data-dir " + dir +
@@ -70,6 +67,15 @@ MnistFiles find_mnist_files(const std::string& dir) {
   };
   return {find("train-images-idx3-ubyte"), find("train-labels-idx1-ubyte"),
           find("t10k-images-idx3-ubyte"), find("t10k-labels-idx1-ubyte")};
+}
+
+std::string raw_or_gz_path(const std::string& dir, const std::string& base) {
+  for (const char* suffix : {"", ".gz"}) {
+    const std::string p = dir + "/" + base + suffix;
+    std::error_code ec;
+    if (std::filesystem::exists(p, ec)) return p;
+  }
+  return "";
 }
 
 std::string default_data_dir() {

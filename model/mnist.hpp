@@ -41,6 +41,10 @@ struct MnistFiles {
 // The four MNIST files in dir, each raw or with .gz. Throws DataError saying how to fetch them.
 MnistFiles find_mnist_files(const std::string& dir);
 
+// The file the loader reads for an IDX file `base` in `dir`: `base` itself, else `base.gz`;
+// "" when neither exists. fetch verifies the same file the loader will read.
+std::string raw_or_gz_path(const std::string& dir, const std::string& base);
+
 // CLMNIST_DATA_DIR, else $XDG_DATA_HOME/clmnist/mnist, else $HOME/.local/share/clmnist/mnist.
 std::string default_data_dir();
 

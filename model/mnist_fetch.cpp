@@ -10,6 +10,7 @@
 
 #include "errors.hpp"
 #include "input_file.hpp"
+#include "mnist.hpp"
 #include "output_file.hpp"
 #include "sha256.hpp"
 
@@ -137,16 +138,13 @@ std::vector<std::string> unverified_files(const std::string& dir,
                                           const std::vector<PinnedFile>& pinned) {
   std::vector<std::string> bad;
   for (const PinnedFile& p : pinned) {
+    // The file training would read: a bad raw file beside a good .gz is not verified data.
+    const std::string path = raw_or_gz_path(dir, p.name);
     bool ok = false;
-    for (const char* suffix : {"", ".gz"}) {
-      std::error_code ec;
-      const std::string path = dir + "/" + p.name + suffix;
-      if (ok || !std::filesystem::exists(path, ec)) continue;
-      try {
-        ok = sha256_hex(read_plain_or_gz(path)) == p.sha256;
-      } catch (const DataError&) {
-        ok = false;
-      }
+    try {
+      ok = !path.empty() && sha256_hex(read_plain_or_gz(path)) == p.sha256;
+    } catch (const DataError&) {
+      ok = false;
     }
     if (!ok) bad.push_back(p.name);
   }
@@ -156,10 +154,8 @@ std::vector<std::string> unverified_files(const std::string& dir,
 FileContents read_from_directory(const std::string& dir, const std::vector<PinnedFile>& pinned) {
   FileContents out;
   for (const PinnedFile& p : pinned) {
-    std::error_code ec;
-    std::string path = dir + "/" + p.name;
-    if (!std::filesystem::exists(path, ec)) path += ".gz";
-    if (!std::filesystem::exists(path, ec)) {
+    const std::string path = raw_or_gz_path(dir, p.name);
+    if (path.empty()) {
       throw DataError("'" + dir + "' holds no " + p.name + " (nor " + p.name +
                       ".gz); give a directory with the four MNIST IDX files, raw or .gz");
     }

@@ -230,7 +230,6 @@ TrainResult train(runtime::Backend& backend, runtime::Executable& exec, const Tr
     since_wait = 0;
     last_wait = now;
   };
-  std::size_t last_validation_epoch = 0, last_validation_mb = 0;  // in this process
   while (epoch < cfg.max_epochs && !done) {
     ++epoch;
     if (cfg.shuffle) backend.set_order(train_id, shuffled_order(data.train.count, cfg.seed, epoch));
@@ -249,15 +248,14 @@ TrainResult train(runtime::Backend& backend, runtime::Executable& exec, const Tr
         const runtime::EvalCounts ev = exec.evaluate(valid_id, r.valid_counted);
         // This epoch's minibatches run by this process (a resumed epoch starts at first_mb).
         v.train_loss = exec.train_loss(train_id, first_mb * batch, (mb + 1 - first_mb) * batch);
-        // Since the previous validation: this epoch's minibatches after it, where there was one
-        // in this epoch (one evaluation more only then).
-        const std::size_t since_mb =
-            last_validation_epoch == epoch ? last_validation_mb + 1 : first_mb;
-        v.recent_train_loss = since_mb == first_mb ? v.train_loss
-                                                   : exec.train_loss(train_id, since_mb * batch,
-                                                                     (mb + 1 - since_mb) * batch);
-        last_validation_epoch = epoch;
-        last_validation_mb = mb;
+        // Since the previous validation: where one came earlier in this epoch (in this process),
+        // the mean of the minibatches after it, from the two running means (no second read).
+        v.recent_train_loss = v.train_loss;
+        if (!r.history.empty() && r.history.back().epoch == epoch) {
+          const double n = static_cast<double>(mb + 1 - first_mb);
+          const double n0 = static_cast<double>(r.history.back().minibatch - first_mb);
+          v.recent_train_loss = (v.train_loss * n - r.history.back().train_loss * n0) / (n - n0);
+        }
         v.learning_rate = cfg.learning_rate;
         v.validation_error =
             static_cast<double>(ev.errors_counted) / static_cast<double>(r.valid_counted);

@@ -111,11 +111,12 @@ case $case in
     [ "$(complete_words train --max- | sort | tr '\n' ' ')" = "--max-epochs --max-steps " ] \
       || fail "'clmnist train --max-' gave '$(complete_words train --max-)'"
     [ "$(complete_words fetch --fr)" = --from ] || fail "'clmnist fetch --fr'"
-    complete_words eval --learning || true
     [ -z "$(complete_words eval --learning)" ] || fail "train's option offered to eval"
     mkdir -p "$scratch/dir"; touch "$scratch/dir/model.safetensors"
     [ "$(complete_words eval --model "$scratch/dir/mo")" = "$scratch/dir/model.safetensors" ] \
       || fail "no file offered for --model"
+    # After an option that takes a value, a word starting with - is a value, not an option.
+    [ -z "$(complete_words train --save-model --)" ] || fail "options offered as --save-model's value"
     # Every option train --help lists is offered for 'clmnist train --'.
     want=$("$bin" train --help | grep -oE '^  (-[a-z] \[ )?--[a-z0-9-]+' | grep -oE -- '--[a-z0-9-]+' | sort)
     [ "$(complete_words train -- | sort)" = "$want" ] || fail "train's options differ from its --help"

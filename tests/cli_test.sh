@@ -254,6 +254,12 @@ case $case in
     ;;
   config_and_environment)
     /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny"
+    # A bad value is blamed on where it came from: the command line beats the variable.
+    out=$(CLMNIST_LEARNING_RATE=0.05 "$bin" train --device host --learning-rate abc 2>&1)
+    grep -q "^clmnist train: --learning-rate 'abc'" <<<"$out" || fail "bad option value: $out"
+    out=$(CLMNIST_LEARNING_RATE=abc "$bin" train --device host 2>&1)
+    grep -q "^clmnist train: CLMNIST_LEARNING_RATE: --learning-rate 'abc'" <<<"$out" \
+      || fail "bad variable not named: $out"
     printf 'learning-rate = 0.05\nbatch-size = 50\nvalidation-size = 200\n' > "$scratch/c.cfg"
     run() { env "$@" "$bin" train --config "$scratch/c.cfg" --device host --data-dir "$scratch/tiny" \
               --max-epochs 1 --save-model "" 2>&1 | grep -o "learning rate [0-9.]*, batch size [0-9]*"; }

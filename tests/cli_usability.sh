@@ -152,6 +152,30 @@ assert secs == sorted(secs) and secs[0] >= 0, secs
 assert [r["iteration"] for r in js] == its
 print(len(rows), "rows, as the log")
 PY
+    # train_loss is the mean since the previous validation: within an epoch the rows' losses,
+    # weighted by their minibatches, make the epoch's running mean that -v prints.
+    "$bin" train "${tiny[@]}" --max-epochs 2 --validation-frequency 10 --learning-rate 0.1 -v \
+      --history "$scratch/hv.csv" >"$scratch/logv" || fail "-v exit $?"
+    /usr/bin/python3 - "$scratch/hv.csv" "$scratch/logv" <<'PY' || fail "train_loss since the last validation"
+import csv, re, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+log = open(sys.argv[2]).read()
+per_epoch = int(re.search(r"minibatch \d+/(\d+), validation", log).group(1))
+running = [float(x) for x in re.findall(r"training loss ([0-9.]+) \(this epoch\)", log)]
+assert len(running) == len(rows) and per_epoch > 10, (len(running), len(rows), per_epoch)
+total, done, epoch, several = 0.0, 0, 0, False
+for r, want in zip(rows, running):
+    if int(r["epoch"]) != epoch:
+        epoch, total, done = int(r["epoch"]), 0.0, 0
+    else:
+        several = True
+    n = int(r["iteration"]) - (epoch - 1) * per_epoch - done
+    total += float(r["train_loss"]) * n
+    done += n
+    assert abs(total / done - want) < 1e-5 * max(1.0, want), (r, want, total / done)
+assert several, "no epoch with two validations"
+print("train_loss per validation adds up to each epoch's running mean")
+PY
     # Another extension is refused before any training.
     out=$("$bin" train "${tiny[@]}" --history "$scratch/h.txt" 2>&1); rc=$?
     echo "$out"

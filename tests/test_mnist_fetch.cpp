@@ -80,6 +80,11 @@ TEST_CASE("fetch: files from a directory, raw or .gz, are installed and verified
   CHECK(model::unverified_files(data, kPinned).empty());
   // The sums are of the content, so a .gz copy in the data directory counts as verified too.
   CHECK(model::unverified_files(src, kPinned).empty());
+  // But the raw file is what training reads first: a damaged one beside a good .gz is not
+  // verified data, and reading the directory takes the raw file too.
+  test::write_bytes(src + "/b-idx1-ubyte", "damaged");
+  CHECK(model::unverified_files(src, kPinned) == std::vector<std::string>{"b-idx1-ubyte"});
+  CHECK(model::read_from_directory(src, kPinned).at("b-idx1-ubyte") == "damaged");
 }
 
 TEST_CASE("fetch: a file that does not match its sum is refused and nothing is written",
