@@ -15,7 +15,8 @@ so that both see the same background load:
 0.0001; bench/numpy_mlp.py, on one OpenBLAS thread unless OPENBLAS_NUM_THREADS says otherwise)
 against `clmnist train --preset theano-mlp` for the first --epochs epochs of the 1000, comparing
 the log lines and the seconds per epoch (validation included) that both print.
---numpy-only leaves clmnist out.
+--numpy-only leaves clmnist out. numpy gets OpenBLAS's best kernel for the CPU where OpenBLAS
+would fall back to one without AVX (bench/openblas_core.py); the first output line names it.
 
 Usage: /usr/bin/python3 bench/compare_numpy.py [--clmnist build/apps/clmnist] [--device pocl] [--data-dir DIR]
                               [--repeats 3] [--model logreg|mlp|both] [--epochs 3] [--numpy-only]
@@ -32,7 +33,14 @@ import sys
 import tempfile
 import time
 
-import numpy as np
+import openblas_core
+
+# Before numpy loads: where OpenBLAS fell back to a kernel without AVX, numpy gets its best one.
+# The --numpy-train child inherits the setting and is not probed again (its start-up is timed).
+OPENBLAS_LINE = (openblas_core.best_core()
+                 if __name__ == "__main__" and "--numpy-train" not in sys.argv else "")
+
+import numpy as np  # noqa: E402
 
 
 def default_data_dir():
@@ -169,8 +177,10 @@ def print_table(repeats, device, rows, numpy_only):
 
 
 def compare_logreg(a):
-    print("numpy %s, BLAS threads: OPENBLAS_NUM_THREADS=%s; clmnist device: %s"
-          % (np.__version__, os.environ.get("OPENBLAS_NUM_THREADS", "default"),
+    print("CPU: %s (%d logical CPUs); numpy %s, %s, BLAS threads: OPENBLAS_NUM_THREADS=%s; "
+          "clmnist device: %s"
+          % (cpu_model(), os.cpu_count() or 0, np.__version__, OPENBLAS_LINE,
+             os.environ.get("OPENBLAS_NUM_THREADS", "default"),
              "none (--numpy-only)" if a.numpy_only else a.device))
     data = load(a.data_dir)
     np_steady, cl_steady, np_full, cl_full = [], [], [], []
@@ -224,8 +234,9 @@ def compare_mlp(a):
 
     env = dict(os.environ)
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
-    print("CPU: %s (%d logical CPUs); numpy %s, OPENBLAS_NUM_THREADS=%s; clmnist device: %s"
-          % (cpu_model(), os.cpu_count() or 0, np.__version__, env["OPENBLAS_NUM_THREADS"],
+    print("CPU: %s (%d logical CPUs); numpy %s, %s, OPENBLAS_NUM_THREADS=%s; clmnist device: %s"
+          % (cpu_model(), os.cpu_count() or 0, np.__version__, OPENBLAS_LINE,
+             env["OPENBLAS_NUM_THREADS"],
              "none (--numpy-only)" if a.numpy_only else a.device))
     print("mlp.py protocol, first %d epoch(s) of 2500 minibatches of 20, one validation per epoch" % a.epochs)
     np_epoch, np_train, np_step, np_full, cl_epoch, cl_full = [], [], [], [], [], []
