@@ -155,77 +155,7 @@ inline int item_rows(size_t g, uint count, __global const uint* order, uint firs
   return valid;
 }
 
-// One row's loss gradient and loss, from its logits z before the bias: d[c] = (softmax(z + b)[c]
-// - [c == y]) * inv_count; returns the NLL. Up to 16 classes the row is one float16 whose lanes
-// past NUM_CLASSES are -inf (their exp is 0), and the max, exp, sum and divide are vector
-// operations: 9 % of a minibatch iteration on PoCL, measured against one exp per class.
-#if NUM_CLASSES <= 16
-inline float max16(float16 v) {
-  const float8 a = fmax(v.lo, v.hi);
-  const float4 b = fmax(a.lo, a.hi);
-  const float2 c = fmax(b.lo, b.hi);
-  return fmax(c.x, c.y);
-}
-inline float sum16(float16 v) {
-  const float8 a = v.lo + v.hi;
-  const float4 b = a.lo + a.hi;
-  const float2 c = b.lo + b.hi;
-  return c.x + c.y;
-}
-// z + b as one float16, lanes past NUM_CLASSES -inf.
-inline float16 row_vector(const float* z, __global const float* b) {
-  float t[16];
-  CLMNIST_UNROLL
-  for (int c = 0; c < 16; ++c) t[c] = c < NUM_CLASSES ? z[c] + b[c] : -INFINITY;
-  return vload16(0, t);
-}
-inline float row_gradient(const float* z, __global const float* b, int y, float inv_count,
-                          __global float* d) {
-  float t[16];
-  const float16 zv = row_vector(z, b);
-  const float m = max16(zv);
-  const float16 e = exp(zv - m);
-  const float s = sum16(e);
-  const int16 lane = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  const float16 onehot = select((float16)(0.0f), (float16)(1.0f), lane == (int16)(y));
-  vstore16((e / s - onehot) * inv_count, 0, t);
-  CLMNIST_UNROLL
-  for (int c = 0; c < NUM_CLASSES; ++c) d[c] = t[c];
-  return m + log(s) - (z[y] + b[y]);
-}
-// One row's evaluation: *wrong = (argmax(z + b) != y), the first largest logit as numpy.argmax
-// (and row_argmax: a NaN in lane 0 makes it 0, other NaN lanes are never the largest); returns
-// the NLL.
-inline float row_evaluate(const float* z, __global const float* b, int y, uchar* wrong) {
-  const float16 zv = row_vector(z, b);
-  const float m = max16(zv);
-  const int16 lane = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  const int16 at = select((int16)(16), lane, zv == (float16)(m));
-  const int8 a8 = min(at.lo, at.hi);
-  const int4 a4 = min(a8.lo, a8.hi);
-  const int2 a2 = min(a4.lo, a4.hi);
-  const int best = isnan(zv.s0) ? 0 : min(a2.x, a2.y);
-  *wrong = (uchar)(best != y);
-  return m + log(sum16(exp(zv - m))) - (z[y] + b[y]);
-}
-#else
-inline float row_gradient(const float* z, __global const float* b, int y, float inv_count,
-                          __global float* d) {
-  float zb[NUM_CLASSES];
-  float e[NUM_CLASSES];
-  float s;
-  for (int c = 0; c < NUM_CLASSES; ++c) zb[c] = z[c] + b[c];
-  const float lse = row_exp_sum(zb, e, &s);
-  for (int c = 0; c < NUM_CLASSES; ++c) d[c] = (e[c] / s - (c == y ? 1.0f : 0.0f)) * inv_count;
-  return lse - zb[y];
-}
-inline float row_evaluate(const float* z, __global const float* b, int y, uchar* wrong) {
-  float zb[NUM_CLASSES];
-  for (int c = 0; c < NUM_CLASSES; ++c) zb[c] = z[c] + b[c];
-  *wrong = (uchar)(row_argmax(zb) != y);
-  return row_logsumexp(zb) - zb[y];
-}
-#endif
+#include "fused_softmax.clh"
 
 // Forward and loss gradient for minibatch rows order[first .. first + count), ROWS per work-item.
 // dlogits: [count x NUM_CLASSES], the gradient of the mean NLL; loss[first + i]: that row's NLL.
@@ -342,5 +272,144 @@ __kernel void fused_logits(__global const uchar* x, __global const ulong* masks,
   for (int r = 0; r < valid; ++r) {
     CLMNIST_UNROLL
     for (int c = 0; c < NUM_CLASSES; ++c) logits[(g * ROWS + r) * NUM_CLASSES + c] = z[r][c];
+  }
+}
+
+// The row-split step (the tunable split > 0): fused_forward_partial splits the minibatch into
+// SPLIT chunks of equal rows, one a work-item, and takes a chunk's rows SPLIT_ROWS <= 64 at a time: it runs their forward pass and then adds
+// their weight gradient, block by block, to its chunk's partial sums while their pixels are still
+// in its core's cache. fused_split_update adds the chunks' partial sums in chunk order and updates
+// W and b. (fused_weight_update instead has every work-item read a column block of every row, so
+// most rows come from another core: on a 2-core Xeon a third of its time waited on those loads.)
+// One chunk per core leaves fused_split_update the least to add.
+#ifndef SPLIT
+#define SPLIT 1
+#endif
+#ifndef SPLIT_ROWS
+#define SPLIT_ROWS 64
+#endif
+#if SPLIT_ROWS > 64
+#error "SPLIT_ROWS is at most 64: the rows a work-item takes at once are the bits of one ulong"
+#endif
+
+// The rows of each row-split chunk; the host launches ceil(count / split_rows_per(count)) <= SPLIT
+// work-items, so that none is empty.
+inline uint split_rows_per(uint count) { return (count + SPLIT - 1) / SPLIT; }
+
+// Forward and loss gradient of rows [r0, r0 + n) of the minibatch order[first ..), n <= SPLIT_ROWS:
+// ids[r] = their dataset rows, sb += their logit gradients, and (SKIP_ZERO) bit r of cols[k] set
+// where block k of row r0 + r is not all zero.
+inline void split_forward(__global const uchar* x, __global const ulong* masks,
+                          __global const uchar* labels, __global const uint* order, uint first,
+                          uint r0, uint n, uint stride, float scale, float inv_count,
+                          __global const float* wt, __global const float* b,
+                          __global float* dlogits, __global float* loss, __global ulong* cols,
+                          uint* ids, float* sb) {
+  const uint blocks = stride / VEC;
+  for (uint k = 0; k < blocks; ++k) cols[k] = SKIP_ZERO ? 0ul : (n == 64 ? ~0ul : (1ul << n) - 1);
+  for (uint r = 0; r < n; r += ROWS) {
+    size_t rows[ROWS];
+    CLMNIST_UNROLL
+    for (int q = 0; q < ROWS; ++q) {
+      const uint i = r0 + min(r + q, n - 1);  // the last row repeats; its results are not kept
+      rows[q] = order != 0 ? order[first + i] : first + i;
+    }
+    float z[ROWS][NUM_CLASSES];
+    rows_dots(x, masks, rows, wt, stride, scale, z);
+    CLMNIST_UNROLL
+    for (int q = 0; q < ROWS; ++q) {
+      if (r + q < n) {
+        const uint i = r0 + r + q;
+        ids[r + q] = (uint)rows[q];
+        __global float* d = dlogits + (size_t)i * NUM_CLASSES;
+        loss[first + i] = row_gradient(z[q], b, labels[rows[q]], inv_count, d);
+        CLMNIST_UNROLL
+        for (int c = 0; c < NUM_CLASSES; ++c) sb[c] += d[c];
+#if SKIP_ZERO
+        const uint words = mask_words(stride);
+        for (uint w = 0; w < words; ++w) {
+          ulong m = masks[rows[q] * words + w];
+          while (m != 0) {
+            cols[w * 64 + lowest_bit(m)] |= 1ul << (r + q);
+            m &= m - 1;
+          }
+        }
+#endif
+      }
+    }
+  }
+}
+
+// Chunk p = get_global_id(0) is rows [p * per, + per) of the minibatch order[first ..
+// first + count), per = split_rows_per(count). dlogits and loss as fused_forward_backward;
+// part: [chunks x NUM_CLASSES x stride], the chunk's sums of x[row, j] * dlogits[i, c] in row
+// order (pixel units: the update scales); part_b: [chunks x NUM_CLASSES], its sums of
+// dlogits[i, c]; cols: [chunks x stride / VEC] scratch.
+__kernel void fused_forward_partial(__global const uchar* x, __global const ulong* masks,
+                                    __global const uchar* labels, __global const uint* order,
+                                    uint first, uint count, uint stride, float scale,
+                                    float inv_count, __global const float* wt,
+                                    __global const float* b, __global float* dlogits,
+                                    __global float* loss, __global float* part,
+                                    __global float* part_b, __global ulong* cols) {
+  const uint per = split_rows_per(count), p = get_global_id(0), start = p * per;
+  if (start >= count) return;
+  const uint end = min(start + per, count), blocks = stride / VEC;
+  cols += (size_t)p * blocks;
+  __global float* out = part + (size_t)p * NUM_CLASSES * stride;
+  float sb[NUM_CLASSES];
+  CLMNIST_UNROLL
+  for (int c = 0; c < NUM_CLASSES; ++c) sb[c] = 0.0f;
+  uint ids[SPLIT_ROWS];
+  for (uint r0 = start; r0 < end; r0 += SPLIT_ROWS) {
+    const uint n = min((uint)SPLIT_ROWS, end - r0);
+    split_forward(x, masks, labels, order, first, r0, n, stride, scale, inv_count, wt, b, dlogits,
+                  loss, cols, ids, sb);
+    __global const float* dl = dlogits + (size_t)r0 * NUM_CLASSES;
+    for (uint k = 0; k < blocks; ++k) {
+      floatV acc[NUM_CLASSES];
+      CLMNIST_UNROLL
+      for (int c = 0; c < NUM_CLASSES; ++c) {
+        acc[c] = r0 == start ? (floatV)(0.0f) : vloadV(0, out + (size_t)c * stride + k * VEC);
+      }
+      for (ulong m = cols[k]; m != 0; m &= m - 1) {
+        const uint r = lowest_bit(m);
+        const floatV xv = convert_floatV(vloadV(0, x + (size_t)ids[r] * stride + k * VEC));
+        CLMNIST_UNROLL
+        for (int c = 0; c < NUM_CLASSES; ++c) acc[c] += xv * dl[r * NUM_CLASSES + c];
+      }
+      CLMNIST_UNROLL
+      for (int c = 0; c < NUM_CLASSES; ++c) vstoreV(acc[c], 0, out + (size_t)c * stride + k * VEC);
+    }
+  }
+  CLMNIST_UNROLL
+  for (int c = 0; c < NUM_CLASSES; ++c) part_b[p * NUM_CLASSES + c] = sb[c];
+}
+
+// Work-item g < stride / VEC: wt[c, j:j+VEC] -= lr * (scale * sum over chunks of part), the
+// chunks added in order; g == stride / VEC: b[c] -= lr * sum over chunks of part_b.
+__kernel void fused_split_update(uint chunks, uint stride, float scale, float lr,
+                                 __global const float* part, __global const float* part_b,
+                                 __global float* wt, __global float* b) {
+  const size_t g = get_global_id(0), blocks = stride / VEC;
+  if (g > blocks) return;
+  if (g == blocks) {
+    CLMNIST_UNROLL
+    for (int c = 0; c < NUM_CLASSES; ++c) {
+      float s = 0.0f;
+      for (uint p = 0; p < chunks; ++p) s += part_b[p * NUM_CLASSES + c];
+      b[c] -= lr * s;
+    }
+    return;
+  }
+  const size_t j = g * VEC;
+  CLMNIST_UNROLL
+  for (int c = 0; c < NUM_CLASSES; ++c) {
+    floatV acc = (floatV)(0.0f);
+    for (uint p = 0; p < chunks; ++p) {
+      acc += vloadV(0, part + ((size_t)p * NUM_CLASSES + c) * stride + j);
+    }
+    __global float* w = wt + (size_t)c * stride + j;
+    vstoreV(vloadV(0, w) - lr * (scale * acc), 0, w);
   }
 }

@@ -1,5 +1,6 @@
 // fused: softmax regression in two launches a step with the CPU-shaped kernels of cl/fused.cl,
 // their tunables per device, and the zero-block masks each dataset needs once.
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 
@@ -30,6 +31,16 @@ class FusedExecutable final : public LogRegExecutable {
     evaluate_ = kernel("fused", "fused_evaluate");
     logits_kernel_ = kernel("fused", "fused_logits");
     if (tune_.skip_zero) block_masks_ = kernel("fused", "fused_block_masks");
+    if (tune_.split != 0) {
+      forward_partial_ = kernel("fused", "fused_forward_partial", 1);
+      split_update_ = kernel("fused", "fused_split_update");
+      const std::size_t chunks = tune_.split;
+      part_ = be.make_buffer(CL_MEM_READ_WRITE, chunks * classes_ * stride_ * 4,
+                             "partial gradients");
+      part_b_ = be.make_buffer(CL_MEM_READ_WRITE, chunks * classes_ * 4, "partial gradients");
+      cols_ = be.make_buffer(CL_MEM_READ_WRITE, chunks * (stride_ / tune_.vec) * 8,
+                             "partial gradients' block lists");
+    }
   }
 
   std::vector<PlanStep> plan() const override { return {{0, 0, "fused", defines_}}; }
@@ -42,6 +53,19 @@ class FusedExecutable final : public LogRegExecutable {
       const auto count_u = static_cast<cl_uint>(count);
       const auto stride_u = static_cast<cl_uint>(stride_);
       const float inv_count = 1.0f / static_cast<float>(count);
+      if (tune_.split != 0) {
+        // `split` chunks of equal rows, fewer where the batch is small (none empty: its partial
+        // sums would be stale); split_rows_per in cl/fused.cl.
+        const std::size_t per = (count + tune_.split - 1) / tune_.split;
+        const std::size_t chunks = (count + per - 1) / per;
+        set_args(forward_partial_, d.x, masks, d.labels, d.order, first_u, count_u, stride_u,
+                 scale_, inv_count, wt_, b_, dlogits_, d.loss, part_, part_b_, cols_);
+        enqueue_1d(ctx_, forward_partial_, chunks);
+        set_args(split_update_, static_cast<cl_uint>(chunks), stride_u, scale_, step.lr, part_,
+                 part_b_, wt_, b_);
+        enqueue_1d(ctx_, split_update_, stride_ / tune_.vec + 1);
+        return;
+      }
       set_args(forward_backward_, d.x, masks, d.labels, d.order, first_u, count_u, stride_u, scale_,
                inv_count, wt_, b_, dlogits_, d.loss);
       enqueue_1d(ctx_, forward_backward_, (count + tune_.rows - 1) / tune_.rows);
@@ -89,6 +113,8 @@ class FusedExecutable final : public LogRegExecutable {
 
   FusedTuning tune_;
   KernelHandle forward_backward_, weight_update_, evaluate_, logits_kernel_, block_masks_;
+  KernelHandle forward_partial_, split_update_;  // the row-split step (split != 0)
+  cl::Buffer part_, part_b_, cols_;
   std::map<cl_mem, cl::Buffer> masks_;  // by the dataset's image buffer
 };
 
@@ -99,13 +125,17 @@ FusedTuning fused_tuning(const DeviceDesc& device, const FusedOverrides& overrid
   if (device.type == DeviceType::kCpu) {
     // Measured on PoCL/AVX-512 (docs/PERFORMANCE.md): 16 lanes, zero blocks skipped (each row
     // then visits only its own blocks, which beats sharing weight loads between 2 rows), and one
-    // work-item per update group (the skipping makes their work uneven).
+    // work-item per update group (the skipping makes their work uneven); and the minibatch split
+    // in 4 chunks of rows per compute unit (flat from 2 to 10 on 2 cores; more chunks even out
+    // uneven zero skipping), each chunk summing its rows' gradient while their pixels are in its
+    // core's cache (docs/PERFORMANCE.md: the row-split step).
     t.vec = device.preferred_float_vector >= 16  ? 16u
             : device.preferred_float_vector >= 8 ? 8u
                                                  : 4u;
     t.rows = 1;
     t.skip_zero = true;
     t.update_local = 1;
+    t.split = std::clamp<unsigned>(4 * device.compute_units, 1, 64);
   }
   if (overrides.vec != 0) t.vec = checked_choice("the fused VEC", overrides.vec, {2, 4, 8, 16});
   if (overrides.rows != 0) t.rows = checked_choice("the fused ROWS", overrides.rows, {1, 2, 3, 4});
@@ -118,7 +148,8 @@ FusedTuning fused_tuning(const DeviceDesc& device, const FusedOverrides& overrid
 
 std::string fused_defines(std::size_t classes, const FusedTuning& t) {
   return "-DNUM_CLASSES=" + std::to_string(classes) + " -DVEC=" + std::to_string(t.vec) +
-         " -DROWS=" + std::to_string(t.rows) + " -DSKIP_ZERO=" + (t.skip_zero ? "1" : "0");
+         " -DROWS=" + std::to_string(t.rows) + " -DSKIP_ZERO=" + (t.skip_zero ? "1" : "0") +
+         (t.split != 0 ? " -DSPLIT=" + std::to_string(t.split) : "");
 }
 
 std::size_t fused_mask_words(std::size_t stride, unsigned vec) { return (stride / vec + 63) / 64; }
@@ -144,9 +175,17 @@ FusedTuning fused_tuning_for(const DeviceDesc& device, FusedOverrides base,
   if (tunables.count("skip_zero") || tunables.count("L1.skip_zero")) {
     base.skip_zero = static_cast<int>(tunable(tunables, "skip_zero", 0, 0));
   }
-  return fused_tuning(device, base);
+  FusedTuning t = fused_tuning(device, base);
+  const unsigned split = tunable(tunables, "split", 0, t.split);
+  if (split > 64) {
+    throw std::invalid_argument("the fused split (chunks of the minibatch) must be 0 to 64, not " +
+                                std::to_string(split) +
+                                "; 0 keeps the column-split update, 1 to 64 split the rows");
+  }
+  t.split = split;
+  return t;
 }
 
-std::vector<std::string> fused_tunable_names() { return {"vec", "rows", "skip_zero"}; }
+std::vector<std::string> fused_tunable_names() { return {"vec", "rows", "skip_zero", "split"}; }
 
 }  // namespace clmnist::runtime

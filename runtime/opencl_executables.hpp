@@ -16,7 +16,7 @@ namespace clmnist::runtime {
 std::string fused_unfit(const NetworkSpec& net, const CompileOptions& options);
 std::unique_ptr<Executable> make_fused_executable(OpenClBackend& be, const NetworkSpec& net,
                                                   const CompileOptions& options);
-std::vector<std::string> fused_tunable_names();  // vec, rows, skip_zero
+std::vector<std::string> fused_tunable_names();  // vec, rows, skip_zero, split
 
 // clblast: CLBlast GEMMs with cl/softmax.cl, for the same networks as fused.
 std::string clblast_unfit(const NetworkSpec& net, const CompileOptions& options);
@@ -68,12 +68,15 @@ struct FusedTuning {
   unsigned rows = 1;
   bool skip_zero = false;
   std::size_t update_local = 0;  // 0: the default local size (KernelHandle)
+  // Chunks (work-items) of the row-split step (fused_forward_partial), at most 64; 0: the
+  // column-split fused_weight_update.
+  unsigned split = 0;
 };
 FusedTuning fused_tuning(const DeviceDesc& device, const FusedOverrides& overrides);
-// The same with the tunables vec, rows and skip_zero of CompileOptions over `base`.
+// The same with the tunables vec, rows, skip_zero and split of CompileOptions over `base`.
 FusedTuning fused_tuning_for(const DeviceDesc& device, FusedOverrides base,
                              const Tunables& tunables);
-// "-DNUM_CLASSES=k -DVEC=v -DROWS=r -DSKIP_ZERO=s"
+// "-DNUM_CLASSES=k -DVEC=v -DROWS=r -DSKIP_ZERO=s", then " -DSPLIT=n" where split != 0
 std::string fused_defines(std::size_t classes, const FusedTuning& t);
 // 64-bit words of zero-block mask per row for rows of `stride` bytes (mask_words in cl/fused.cl).
 std::size_t fused_mask_words(std::size_t stride, unsigned vec);

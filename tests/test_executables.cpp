@@ -150,8 +150,17 @@ TEST_CASE("every OpenCL implementation matches the host backend", "[device][back
   // gradient below takes its own launch) with several rows a forward group.
   const runtime::Tunables gpu_split = runtime::parse_tunables(
       "fwd_wg=32,upd_wg=16,fwd_cols=8,upd_cols=4,fwd_rows=3");
+  // The fused kernels three more times: the column-split update (the default on GPUs), and the
+  // row-split step in 3 chunks (batch 33: 11 rows each) with two rows a pass, and in one chunk a
+  // row without zero skipping.
+  const runtime::Tunables fused_columns = runtime::parse_tunables("split=0");
+  const runtime::Tunables fused_split3 = runtime::parse_tunables("split=3,rows=2");
+  const runtime::Tunables fused_split33 = runtime::parse_tunables("split=33,skip_zero=0");
   for (const auto& [name, impl, tunables] :
        {std::tuple{"fused", Impl::kFused, runtime::Tunables{}},
+        std::tuple{"fused split=0", Impl::kFused, fused_columns},
+        std::tuple{"fused split=3", Impl::kFused, fused_split3},
+        std::tuple{"fused split=33", Impl::kFused, fused_split33},
         std::tuple{"dense", Impl::kDense, runtime::Tunables{}},
         std::tuple{"gpu", Impl::kGpu, runtime::Tunables{}},
         std::tuple{"gpu split", Impl::kGpu, gpu_split},
@@ -198,10 +207,10 @@ TEST_CASE("every OpenCL implementation matches the host backend", "[device][back
       }
     }
   }
-  // The 2 single-layer networks on fused and clblast without decay; every case on dense and on
-  // both gpu settings.
+  // The 2 single-layer networks on the four fused settings and clblast without decay; every
+  // case on dense and on both gpu settings.
   const std::size_t nets = networks().size(), batches = test::sizes({1, 7, 33}, 7).size();
-  CHECK(compared == batches * (2 * 2 + 3 * nets * decays().size()));
+  CHECK(compared == batches * (5 * 2 + 3 * nets * decays().size()));
   CHECK(cases_with_ties <= 2);  // so nearly every count above was compared exactly
 }
 
@@ -293,5 +302,45 @@ TEST_CASE("parameters round-trip exactly through every implementation", "[device
       CHECK_THROWS_AS(exec->write_param("W9", other), std::invalid_argument);
       CHECK_THROWS_AS(exec->read_param("W9"), std::invalid_argument);
     }
+  }
+}
+
+TEST_CASE("the fused row-split step matches the host and skips zero pixel blocks bit for bit",
+          "[device][backend]") {
+  const runtime::DeviceDesc desc = test_device();
+  auto be = runtime::make_backend(desc, {});
+  auto host = runtime::make_backend(runtime::host_device_desc(0), {});
+  const runtime::NetworkSpec net = runtime::logistic_regression(8, 9, 5, 256.0);
+  // 150 rows: one chunk takes them 64, 64 and 22 at a time; three chunks 50 each.
+  const std::size_t batch = 150;
+  const Steps s = steps_for(batch);
+  test::Synthetic data = test::make_synthetic(s.rows, net.features(), 5, 41);
+  // Half of every row's 4-, 8- and 16-pixel blocks all zero, a different half row by row.
+  for (std::size_t r = 0; r < data.rows; ++r) {
+    for (std::size_t j = 0; j < data.features; ++j) {
+      if ((j / 16 + r) % 2 == 0 || (j / 4 + r) % 3 == 0) data.images[r * data.features + j] = 0;
+    }
+  }
+  const std::vector<std::uint32_t> order = model::shuffled_order(s.rows, 41, 1);
+  const runtime::ParamValues start = test::random_params(net, 42, -0.3f, 0.3f);
+  const runtime::SgdStep step{0.3f, 0.0f, 0.0f};
+  const Outcome ref = run_case(*host, Impl::kAuto, net, data, order, batch, step, start);
+  CHECK(ref.params.at("W") != start.at("W"));  // the steps did change the weights
+  for (const char* split : {"1", "3"}) {
+    INFO("split=" << split);
+    Outcome out[2];
+    for (int skip = 0; skip < 2; ++skip) {
+      const runtime::Tunables t = runtime::parse_tunables(std::string("split=") + split +
+                                                          ",skip_zero=" + std::to_string(skip));
+      out[skip] = run_case(*be, Impl::kFused, net, data, order, batch, step, start, t);
+    }
+    for (const runtime::ParamSpec& p : net.params()) {
+      INFO("parameter " << p.name);
+      CHECK(test::mismatches(out[0].params.at(p.name), ref.params.at(p.name), p.name) == "");
+      CHECK(test::le_bytes(out[1].params.at(p.name)) == test::le_bytes(out[0].params.at(p.name)));
+    }
+    CHECK(test::mismatches(out[0].losses, ref.losses, "train_loss") == "");
+    CHECK(out[1].losses == out[0].losses);
+    CHECK(out[1].all_probs == out[0].all_probs);
   }
 }
