@@ -27,6 +27,7 @@ void list_variants(std::ostream& out) {
   gpu.max_work_group = cpu.max_work_group = 1024;
   cpu.type = runtime::DeviceType::kCpu;
   cpu.preferred_float_vector = 16;
+  cpu.compute_units = 2;  // the fused row split in 8 chunks
   std::map<std::string, std::string> role_of;  // a GPU default is listed as one, first
   const auto emit = [&](const char* role, const std::vector<std::string>& lines) {
     for (const std::string& l : lines) {
@@ -38,7 +39,8 @@ void list_variants(std::ostream& out) {
     const runtime::NetworkSpec net = model::network_for(cfg, 28, 28, 10);
     runtime::CompileOptions o = model::compile_options(cfg, runtime::Impl::kAuto);
     emit("gpu-default", runtime::program_variants(runtime::Impl::kGpu, gpu, net, o));
-    for (const Candidate& c : tuning_candidates(net, o.weight_decay, runtime::Impl::kAuto, true)) {
+    for (const Candidate& c : tuning_candidates(net, o.weight_decay, runtime::Impl::kAuto, true,
+                                                 cpu.compute_units)) {
       if (c.impl == runtime::Impl::kAuto || c.impl == runtime::Impl::kClblast) continue;
       o.tunables = c.tunables;
       emit("candidate", runtime::program_variants(c.impl, c.impl == runtime::Impl::kGpu ? gpu : cpu,

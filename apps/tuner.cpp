@@ -78,7 +78,7 @@ std::string Candidate::label() const {
 }
 
 std::vector<Candidate> tuning_candidates(const runtime::NetworkSpec& net, bool weight_decay,
-                                         Impl only, bool gpu_first) {
+                                         Impl only, bool gpu_first, unsigned compute_units) {
   const bool one_layer = net.layers.size() == 1;
   const bool fused_fits = one_layer && !weight_decay;
   const auto want = [&](Impl family) {
@@ -100,7 +100,10 @@ std::vector<Candidate> tuning_candidates(const runtime::NetworkSpec& net, bool w
   // The device class's own family first: the budget may end the list.
   if (gpu_first) out.insert(out.end(), gpu.begin(), gpu.end());
   if (fused_fits && want(Impl::kFused)) {
-    for (auto& t : grid({{"vec", {4, 8, 16}}, {"rows", {1, 2}}, {"skip_zero", {0, 1}}})) {
+    // The column-split update, or the rows split in 4 chunks per compute unit (the CPU default).
+    const unsigned chunks = std::clamp(4 * compute_units, 1u, 64u);
+    for (auto& t : grid({{"vec", {4, 8, 16}}, {"rows", {1, 2}}, {"skip_zero", {0, 1}},
+                         {"split", {0, chunks}}})) {
       out.push_back({Impl::kFused, t});
     }
   }
@@ -132,7 +135,8 @@ TuneResult tune_device(const runtime::DeviceDesc& device, const runtime::Backend
   std::vector<std::unique_ptr<runtime::Executable>> execs;
   const auto t_start = clock_type::now();
   for (const Candidate& c : tuning_candidates(net, base.weight_decay, opt.only,
-                                              device.type != runtime::DeviceType::kCpu)) {
+                                              device.type != runtime::DeviceType::kCpu,
+                                              device.compute_units)) {
     CandidateResult cr;
     cr.candidate = c;
     std::unique_ptr<runtime::Executable> exec;

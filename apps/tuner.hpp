@@ -23,9 +23,10 @@ struct Candidate {
 
 // The candidates of the families that may run `net` (only family `only` when it is not auto;
 // cpu means fused where it fits, else dense), the default first, then the gpu family's when
-// `gpu_first`, else the CPU families'.
+// `gpu_first`, else the CPU families'; the fused row split in 4 chunks per compute unit.
 std::vector<Candidate> tuning_candidates(const runtime::NetworkSpec& net, bool weight_decay,
-                                         runtime::Impl only, bool gpu_first);
+                                         runtime::Impl only, bool gpu_first,
+                                         unsigned compute_units);
 
 struct TuneOptions {
   runtime::Impl only = runtime::Impl::kAuto;

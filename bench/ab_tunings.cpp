@@ -5,8 +5,8 @@
 // the per-round ratios B / A: below 1 means B is faster.
 //
 //   clmnist-ab [--device SPEC] [--data-dir DIR] [--rounds N] [--same-batch] A B
-//   A, B: comma-separated CLMNIST_*=VALUE settings, or "default" for none,
-//         e.g. clmnist-ab default CLMNIST_SKIP_ZERO=0,CLMNIST_ROWS=2
+//   A, B: comma-separated CLMNIST_*=VALUE settings or fused tunables (split=8), or "default"
+//         for none, e.g. clmnist-ab default CLMNIST_SKIP_ZERO=0,CLMNIST_ROWS=2
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -23,8 +23,10 @@
 #include "device_select.hpp"
 #include "mnist.hpp"
 #include "platforms.hpp"
+#include "opencl_executables.hpp"
 #include "presets.hpp"
 #include "train_config.hpp"
+#include "tunables.hpp"
 #include "trainer.hpp"
 
 namespace {
@@ -43,10 +45,10 @@ Settings parse_settings(const std::string& text) {
   std::string item;
   while (std::getline(ss, item, ',')) {
     const auto eq = item.find('=');
-    if (item.rfind("CLMNIST_", 0) != 0 || eq == std::string::npos || eq + 1 == item.size()) {
+    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size()) {
       throw UsageError("setting '" + item +
-                       "' is not CLMNIST_NAME=VALUE (for example CLMNIST_SKIP_ZERO=0); use "
-                       "'default' for no settings");
+                       "' is not CLMNIST_NAME=VALUE or name=value (for example "
+                       "CLMNIST_SKIP_ZERO=0 or split=8); use 'default' for no settings");
     }
     out.emplace_back(item.substr(0, eq), item.substr(eq + 1));
   }
@@ -61,6 +63,7 @@ std::unique_ptr<runtime::Backend> make_with(const runtime::DeviceDesc& device,
   runtime::BackendOptions o;
   o.kernel_cache = false;
   for (const auto& [name, value] : settings) {
+    if (name.rfind("CLMNIST_", 0) != 0) continue;  // a tunable: tunables_of
     if (value.find_first_not_of("0123456789") != std::string::npos || value.size() > 3) {
       throw UsageError(name + "=" + value + ": the value is not a small whole number");
     }
@@ -87,6 +90,22 @@ std::unique_ptr<runtime::Backend> make_with(const runtime::DeviceDesc& device,
     }
   }
   return runtime::make_backend(device, o);
+}
+
+// The settings not named CLMNIST_*: tunables of the fused family (split=8). A name the family
+// does not know is a usage error here, before any device opens; its values it checks itself.
+runtime::Tunables tunables_of(const Settings& settings) {
+  std::string text;
+  for (const auto& [name, value] : settings) {
+    if (name.rfind("CLMNIST_", 0) != 0) text += (text.empty() ? "" : ",") + name + "=" + value;
+  }
+  try {
+    runtime::Tunables t = runtime::parse_tunables(text);
+    runtime::check_tunables(t, "fused", runtime::fused_tunable_names(), 1);
+    return t;
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
 }
 
 double median(std::vector<double> v) {
@@ -125,7 +144,9 @@ int run(int argc, char** argv) {
                    "epoch; prints each one's median and minimum us per iteration and the median "
                    "of the per-round ratios B / A (below 1: B is faster). A and B are "
                    "comma-separated CLMNIST_*=VALUE settings (CLMNIST_VEC, CLMNIST_ROWS, "
-                   "CLMNIST_SKIP_ZERO) or 'default', each on top of the device's defaults. "
+                   "CLMNIST_SKIP_ZERO), tunables of the fused family (vec=8, split=8; "
+                   "`clmnist tune --list` names them) or 'default', each on top of the device's "
+                   "defaults. "
                    "--same-batch trains on the first minibatch "
                    "every time, so the pixels stay in cache.\n";
       return 0;
@@ -140,6 +161,7 @@ int run(int argc, char** argv) {
                      std::to_string(positional.size()) + "); see --help");
   }
   const Settings settings[2] = {parse_settings(positional[0]), parse_settings(positional[1])};
+  const runtime::Tunables tunables[2] = {tunables_of(settings[0]), tunables_of(settings[1])};
 
   const std::vector<runtime::DeviceDesc> devices = runtime::list_devices();
   const runtime::DeviceDesc& device = devices[runtime::select_device(devices, device_spec).index];
@@ -159,7 +181,9 @@ int run(int argc, char** argv) {
       model::network_for(cfg, data.train.image_rows, data.train.image_cols, data.classes);
   for (int s = 0; s < 2; ++s) {
     backends[s] = make_with(device, settings[s]);
-    execs[s] = backends[s]->compile(net, model::compile_options(cfg, runtime::Impl::kFused));
+    runtime::CompileOptions options = model::compile_options(cfg, runtime::Impl::kFused);
+    options.tunables = tunables[s];
+    execs[s] = backends[s]->compile(net, options);
     train[s] = backends[s]->upload(data.train.view());
   }
   const runtime::SgdStep step{static_cast<float>(cfg.learning_rate), 0.0f, 0.0f};

@@ -113,6 +113,12 @@ case $case in
     out=$("$ab" --device pocl default CLMNIST_ROWS=9 2>&1); rc=$?
     [ $rc = 1 ] || fail "CLMNIST_ROWS=9 exit $rc, not 1"
     grep -q "CLMNIST_ROWS must be one of" <<<"$out" || fail "bad value not named: $out"
+    # A fused tunable is a setting too; its value is checked by the family.
+    out=$("$ab" --device pocl --rounds 1 default split=3 2>&1) || fail "split=3 exit $?: $out"
+    grep -Eq "^B split=3 +median +[0-9.]+ us/iter" <<<"$out" || fail "no split=3 line: $out"
+    out=$("$ab" --device pocl default split=99 2>&1); rc=$?
+    [ $rc = 1 ] || fail "split=99 exit $rc, not 1"
+    grep -q "split" <<<"$out" || fail "bad split not named: $out"
     # The settings are options of each backend, not the environment's: one in the environment
     # changes neither A nor B.
     out=$(CLMNIST_ROWS=9 "$ab" --device pocl --rounds 1 CLMNIST_ROWS=1 default 2>&1); rc=$?
