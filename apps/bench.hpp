@@ -25,6 +25,7 @@ struct BenchOptions {
   std::string preset = "theano";             // the work every device does
   runtime::Impl impl = runtime::Impl::kAuto;  // which implementation the headline figures use
   std::string tuning_file;                    // tuned choices (`clmnist tune`) for --impl auto
+  std::string tune;                           // --tune NAME=N,...: the headline's, for one device
   std::string device_spec = "all";            // as given, for the record
   bool quick = false;
 };

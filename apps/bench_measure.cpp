@@ -169,6 +169,7 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
     {
       DeviceOptions dev;
       dev.tuning_file = opt.tuning_file;
+      dev.tune = opt.tune;
       runtime::CompileOptions o =
           model::compile_options(w.cfg, d.is_host() ? runtime::Impl::kAuto : opt.impl);
       std::ostringstream said;

@@ -150,7 +150,8 @@ std::string bench_json(const std::vector<DeviceBench>& results, const BenchOptio
                   {"impl", runtime::to_string(options.impl)},
                   {"batch_sweep", options.sweep},
                   {"time_to_accuracy", options.time_to_accuracy},
-                  {"tuning_file", options.tuning_file}};
+                  {"tuning_file", options.tuning_file},
+                  {"tune", options.tune}};
   j["protocol"] = {{"preset", options.preset},
                    {"batch_size", results.empty() ? 0 : results.front().batch_size},
                    {"timed_runs", options.runs}};

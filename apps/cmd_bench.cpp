@@ -42,7 +42,10 @@ int run_bench(int argc, char** argv) {
        "the device class's default), cpu, gpu, clblast, fused or dense (every one that runs the "
        "network is timed anyway)")  //
       ("tuning-file", po::value(&opt.tuning_file)->value_name("FILE"),
-       "tuned choices of `clmnist tune` (default as for clmnist train)")        //
+       "tuned choices of `clmnist tune` (default as for clmnist train)")  //
+      ("tune", po::value(&opt.tune)->value_name("NAME=N,..."),
+       "tunables of the headline implementation for this run, overriding a tuned or default "
+       "choice, as for clmnist train (one OpenCL device only: give --device)")  //
       ("gemm", po::value(&gemm)->value_name("NAME"), "the old name of --impl")  //
       ("quick", po::bool_switch(&quick),
        "skip the batch sweep and time to accuracy (steady state, kernels, builds, ceilings only)");
@@ -100,6 +103,14 @@ int run_bench(int argc, char** argv) {
   RunContext context = context_at_start();
   const std::vector<runtime::DeviceDesc> devices = runtime::list_devices();
   const std::vector<runtime::Selection> chosen = select_devices_checked(devices, device_spec);
+  // Tunables belong to one device's family: on several devices most would refuse them.
+  if (!opt.tune.empty() && (chosen.size() != 1 || devices[chosen.front().index].is_host())) {
+    throw UsageError("--tune '" + opt.tune + "' sets one OpenCL device's tunables, but --device '" +
+                     device_spec + "' selects " +
+                     (chosen.size() != 1 ? std::to_string(chosen.size()) + " devices"
+                                         : std::string("the host backend")) +
+                     "; give --device with one OpenCL device (for example --device pocl)");
+  }
 
   if (data_dir.empty()) data_dir = model::default_data_dir();
   const model::MnistFiles files = model::find_mnist_files(data_dir);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The CLI cases of device listings, stable addresses and `clmnist bench compare`, sourced by
-# cli_test.sh (which defines bin, case, scratch, fail and need_mnist).
+# The CLI cases of device listings, stable addresses, `clmnist bench compare` and bench --tune,
+# sourced by cli_test.sh (which defines bin, case, scratch, fail and need_mnist).
 case $case in
   devices_json_follows_schema)
     "$bin" devices > "$scratch/devices.txt" || fail "devices exit $?"
@@ -110,6 +110,29 @@ PY
     done
     grep -q "schema_version 3" <<<"$("$bin" bench compare "$scratch/future.json" 2>&1)" \
       || fail "the schema version is not named"
+    ;;
+  bench_tune_overrides_one_device)
+    # --tune sets the headline kernels' tunables on one OpenCL device; the record says so.
+    need_mnist
+    "$bin" bench --quick --runs 1 --device pocl --tune split=3 --json "$scratch/t.json" \
+      > /dev/null || fail "bench --tune exit $?"
+    /usr/bin/python3 - "$scratch/t.json" <<'PY' || fail "record"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["options"]["tune"] == "split=3", j["options"]
+k = j["devices"][0]["kernels_used"]
+assert k["settings"] == "override" and k["tunables"] == "split=3", k
+PY
+    for bad in "--device all" "--device host" ""; do
+      # shellcheck disable=SC2086
+      out=$(env -u CLMNIST_DEVICE "$bin" bench --quick $bad --tune split=3 2>&1); rc=$?
+      echo "'$bad' -> $rc: $out"
+      [ $rc = 2 ] || fail "--tune with '$bad': exit $rc, not 2"
+      grep -q "give --device with one OpenCL device" <<<"$out" || fail "no fix named: $out"
+    done
+    out=$("$bin" bench --quick --runs 1 --device pocl --tune split=99 2>&1); rc=$?
+    [ $rc != 0 ] || fail "split=99 accepted"
+    grep -q "split" <<<"$out" || fail "bad split not named: $out"
     ;;
   *)
     # shellcheck source=tests/cli_safety.sh
