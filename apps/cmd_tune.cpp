@@ -9,6 +9,9 @@
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "mnist.hpp"
+#ifdef CLMNIST_WITH_OPENCL
+#include "opencl_executables.hpp"
+#endif
 #include "presets.hpp"
 #include "run_context.hpp"
 #include "tunables.hpp"
@@ -100,10 +103,20 @@ int run_tune(int argc, char** argv) {
     return 0;
   }
   if (list) {
-    std::cout << "gpu (per layer, L<k>.NAME for layer k): fwd_wg, fwd_cols, fwd_rows, upd_wg, "
-                 "upd_cols (cl/gpu.cl)\n"
-                 "dense (every layer): vec, tile, blocks, chunk, local (cl/dense.cl)\n"
-                 "fused: vec, rows, skip_zero (cl/fused.cl)\nclblast: none\n";
+#ifdef CLMNIST_WITH_OPENCL
+    // From the families themselves, which refuse any other name.
+    const auto names = [](const std::vector<std::string>& v) {
+      std::string out;
+      for (const std::string& n : v) out += (out.empty() ? "" : ", ") + n;
+      return out;
+    };
+    std::cout << "gpu (per layer, L<k>.NAME for layer k): " << names(runtime::gpu_tunable_names())
+              << " (cl/gpu.cl)\ndense (every layer): " << names(runtime::dense_tunable_names())
+              << " (cl/dense.cl)\nfused: " << names(runtime::fused_tunable_names())
+              << " (cl/fused.cl)\nclblast: none\n";
+#else
+    std::cout << "none: this clmnist was built without OpenCL (the host backend has no tunables)\n";
+#endif
     return 0;
   }
   if (!dev.tune.empty()) throw UsageError("--tune sets tunables for a run; tune measures them");
@@ -142,7 +155,7 @@ int run_tune(int argc, char** argv) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::cout << "\nMedian time per SGD step over " << opt.rounds << " rounds:\n";
   for (const CandidateResult& c : r.results) {
-    if (!c.rejected.empty()) continue;
+    if (!c.rejected.empty() || c.same_as_default) continue;
     std::cout << "  " << std::setw(10) << std::fixed << std::setprecision(1) << c.median_step_us
               << " us  " << c.candidate.label() << (&c == &r.results[r.winner] ? "  <- best" : "")
               << "\n";
@@ -171,7 +184,10 @@ int run_tune(int argc, char** argv) {
   e.tuned_at = utc_now_iso8601();
   e.clmnist_version = CLMNIST_VERSION_STRING;
   model::store_tuning(file, e);
-  std::cout << "Best: " << win.candidate.label() << ", " << std::setprecision(1)
+  std::cout << "Best: "
+            << (win.candidate.impl == runtime::Impl::kAuto ? "the built-in default (" + win.plan + ")"
+                                                            : win.candidate.label())
+            << ", " << std::setprecision(1)
             << win.median_step_us << " us a step (built-in default " << e.default_step_us
             << " us, " << std::setprecision(2) << e.default_step_us / win.median_step_us
             << "x); checked against the host on 10 minibatches and the validation set.\n"

@@ -40,6 +40,7 @@ struct CandidateResult {
   std::string plan;           // runtime::describe of its plan
   std::string family;         // runtime::plan_impls of its plan ("gpu", "fused", ...)
   std::string rejected;       // why it did not run or disagreed with the host ("" if it ran)
+  bool same_as_default = false;  // compiles to the built-in default's kernels: not timed again
   double median_step_us = 0;  // of the timing rounds
 };
 

@@ -64,6 +64,21 @@ EOF
       [ $? -eq 2 ] || fail "--tune $bad: not exit 2: $out"
       grep -qi "tunable\|fwd_\|power of two\|classes" <<<"$out" || fail "--tune $bad: unclear: $out"
     done
+    # The default's own settings spelt out compile to the same kernels: said, and not timed twice.
+    out=$("$bin" tune --device cpu --impl fused --quick --rounds 1 --tuning-file "$scratch/f.json" 2>&1) \
+      || fail "tune --impl fused exit $?: $out"
+    echo "$out"
+    grep -q "^  same  *fused .*: the built-in default's kernels" <<<"$out" || fail "no twin of the default"
+    [ "$(grep -c "^  same " <<<"$out")" = 1 ] || fail "not exactly one twin of the default"
+    twin=$(sed -n 's/^  same  *\(fused [^:]*\):.*/\1/p' <<<"$out")
+    grep -q "us  $twin\( \|$\)" <<<"$out" && fail "the twin $twin was timed"
+    grep -q "^Best: " <<<"$out" || fail "no winner"
+    # --list names what each family takes: the fused family's line as its refusal lists them.
+    listed=$("$bin" tune --list | sed -n 's/^fused: \(.*\) (cl\/fused.cl)$/\1/p')
+    out=$("$bin" train --device cpu --impl fused --max-epochs 1 --tune bogus=1 \
+          --save-model "$scratch/never.safetensors" 2>&1)
+    grep -qF "($listed)" <<<"$out" || fail "tune --list's fused names '$listed' are not the family's: $out"
+    grep -q "split" <<<"$listed" || fail "tune --list lacks split: $listed"
     # A file that is not a tuning file: tune refuses before any work, train ignores it.
     echo '{"not": "tuning"}' > "$f"
     out=$("$bin" tune --device cpu --quick --tuning-file "$f" 2>&1)
