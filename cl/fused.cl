@@ -276,12 +276,13 @@ __kernel void fused_logits(__global const uchar* x, __global const ulong* masks,
 }
 
 // The row-split step (the tunable split > 0): fused_forward_partial splits the minibatch into
-// SPLIT chunks of equal rows, one a work-item, and takes a chunk's rows SPLIT_ROWS <= 64 at a time: it runs their forward pass and then adds
-// their weight gradient, block by block, to its chunk's partial sums while their pixels are still
-// in its core's cache. fused_split_update adds the chunks' partial sums in chunk order and updates
-// W and b. (fused_weight_update instead has every work-item read a column block of every row, so
-// most rows come from another core: on a 2-core Xeon a third of its time waited on those loads.)
-// One chunk per core leaves fused_split_update the least to add.
+// SPLIT chunks of equal rows, one a work-item, and takes a chunk's rows SPLIT_ROWS <= 64 at a time:
+// it runs their forward pass and then adds their weight gradient, block by block, to its chunk's
+// partial sums while their pixels are still in its core's cache. fused_split_update adds the
+// chunks' partial sums in chunk order and updates W and b. (fused_weight_update instead has every
+// work-item read a column block of every row, so most rows come from another core: on a 2-core
+// Xeon a third of its time waited on those loads.) A few chunks per core even out the uneven work
+// of zero skipping; many leave fused_split_update more to add.
 #ifndef SPLIT
 #define SPLIT 1
 #endif
