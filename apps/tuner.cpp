@@ -101,9 +101,11 @@ std::vector<Candidate> tuning_candidates(const runtime::NetworkSpec& net, bool w
   if (gpu_first) out.insert(out.end(), gpu.begin(), gpu.end());
   if (fused_fits && want(Impl::kFused)) {
     // The column-split update, or the rows split in 4 chunks per compute unit (the CPU default).
+    // The CPU default's values first (the last name varies fastest), so that a --budget cut
+    // leaves out the settings least like it.
     const unsigned chunks = std::clamp(4 * compute_units, 1u, 64u);
-    for (auto& t : grid({{"vec", {4, 8, 16}}, {"rows", {1, 2}}, {"skip_zero", {0, 1}},
-                         {"split", {0, chunks}}})) {
+    for (auto& t : grid({{"vec", {16, 8, 4}}, {"rows", {1, 2}}, {"skip_zero", {1, 0}},
+                         {"split", {chunks, 0}}})) {
       out.push_back({Impl::kFused, t});
     }
   }
