@@ -30,7 +30,7 @@ void list_variants(std::ostream& out) {
   gpu.max_work_group = cpu.max_work_group = 1024;
   cpu.type = runtime::DeviceType::kCpu;
   cpu.preferred_float_vector = 16;
-  cpu.compute_units = 2;  // the fused row split in 8 chunks
+  cpu.compute_units = 2;  // so the fused default splits the rows in 8 chunks
   std::map<std::string, std::string> role_of;  // a GPU default is listed as one, first
   const auto emit = [&](const char* role, const std::vector<std::string>& lines) {
     for (const std::string& l : lines) {
@@ -42,8 +42,7 @@ void list_variants(std::ostream& out) {
     const runtime::NetworkSpec net = model::network_for(cfg, 28, 28, 10);
     runtime::CompileOptions o = model::compile_options(cfg, runtime::Impl::kAuto);
     emit("gpu-default", runtime::program_variants(runtime::Impl::kGpu, gpu, net, o));
-    for (const Candidate& c : tuning_candidates(net, o.weight_decay, runtime::Impl::kAuto, true,
-                                                 cpu.compute_units)) {
+    for (const Candidate& c : tuning_candidates(net, o.weight_decay, runtime::Impl::kAuto, true)) {
       if (c.impl == runtime::Impl::kAuto || c.impl == runtime::Impl::kClblast) continue;
       o.tunables = c.tunables;
       emit("candidate", runtime::program_variants(c.impl, c.impl == runtime::Impl::kGpu ? gpu : cpu,
@@ -155,7 +154,7 @@ int run_tune(int argc, char** argv) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::cout << "\nMedian time per SGD step over " << opt.rounds << " rounds:\n";
   for (const CandidateResult& c : r.results) {
-    if (!c.rejected.empty() || c.same_as_default) continue;
+    if (!c.rejected.empty() || c.same_as >= 0) continue;
     std::cout << "  " << std::setw(10) << std::fixed << std::setprecision(1) << c.median_step_us
               << " us  " << c.candidate.label() << (&c == &r.results[r.winner] ? "  <- best" : "")
               << "\n";

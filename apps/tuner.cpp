@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 
 #include "errors.hpp"
 #include "network_model.hpp"
@@ -78,7 +79,7 @@ std::string Candidate::label() const {
 }
 
 std::vector<Candidate> tuning_candidates(const runtime::NetworkSpec& net, bool weight_decay,
-                                         Impl only, bool gpu_first, unsigned compute_units) {
+                                         Impl only, bool gpu_first) {
   const bool one_layer = net.layers.size() == 1;
   const bool fused_fits = one_layer && !weight_decay;
   const auto want = [&](Impl family) {
@@ -100,12 +101,12 @@ std::vector<Candidate> tuning_candidates(const runtime::NetworkSpec& net, bool w
   // The device class's own family first: the budget may end the list.
   if (gpu_first) out.insert(out.end(), gpu.begin(), gpu.end());
   if (fused_fits && want(Impl::kFused)) {
-    // The column-split update, or the rows split in 4 chunks per compute unit (the CPU default).
-    // The CPU default's values first (the last name varies fastest), so that a --budget cut
-    // leaves out the settings least like it.
-    const unsigned chunks = std::clamp(4 * compute_units, 1u, 64u);
-    for (auto& t : grid({{"vec", {16, 8, 4}}, {"rows", {1, 2}}, {"skip_zero", {1, 0}},
-                         {"split", {chunks, 0}}})) {
+    // Each setting with the device's own row split (no split named) and with the column-split
+    // update (split=0). The CPU default's values first (the last name varies fastest), so that a
+    // --budget cut leaves out the settings least like it.
+    for (auto& t : grid({{"vec", {16, 8, 4}}, {"rows", {1, 2}}, {"skip_zero", {1, 0}}})) {
+      out.push_back({Impl::kFused, t});
+      t["split"] = 0;
       out.push_back({Impl::kFused, t});
     }
   }
@@ -135,10 +136,11 @@ TuneResult tune_device(const runtime::DeviceDesc& device, const runtime::Backend
   const runtime::DatasetId id = be->upload(data.train.view());
   TuneResult r;
   std::vector<std::unique_ptr<runtime::Executable>> execs;
+  // The first candidate that ran each set of kernels (family and plan), by that set.
+  std::map<std::string, std::size_t> first_with;
   const auto t_start = clock_type::now();
   for (const Candidate& c : tuning_candidates(net, base.weight_decay, opt.only,
-                                              device.type != runtime::DeviceType::kCpu,
-                                              device.compute_units)) {
+                                              device.type != runtime::DeviceType::kCpu)) {
     CandidateResult cr;
     cr.candidate = c;
     std::unique_ptr<runtime::Executable> exec;
@@ -153,26 +155,28 @@ TuneResult tune_device(const runtime::DeviceDesc& device, const runtime::Backend
       exec = be->compile(net, o);
       cr.plan = runtime::describe(exec->plan());
       cr.family = runtime::plan_impls(exec->plan());
-      // The default's own settings spelt out: timing them twice would only let noise pick one.
-      cr.same_as_default = !r.results.empty() && r.results[0].rejected.empty() &&
-                           cr.plan == r.results[0].plan && cr.family == r.results[0].family;
-      if (!cr.same_as_default) {
+      // Settings that compile to kernels an earlier candidate ran (the default's spelt out, a
+      // value the family clamps): timing them twice would only let noise pick one.
+      const auto seen = first_with.find(cr.family + " " + cr.plan);
+      if (seen != first_with.end()) {
+        cr.same_as = static_cast<int>(seen->second);
+      } else {
         cr.rejected = compare(train_steps(*be, *exec, id, cfg, check_steps, net), want);
+        if (cr.rejected.empty()) first_with[cr.family + " " + cr.plan] = r.results.size();
       }
     } catch (const std::exception& e) {
       cr.rejected = e.what();
     }
-    log << "  "
-        << (!cr.rejected.empty()   ? "REJECTED"
-            : cr.same_as_default ? "same    "
-                                 : "ok      ")
-        << " " << c.label()
-        << (!cr.rejected.empty()   ? ": " + cr.rejected
-            : cr.same_as_default ? ": the built-in default's kernels, timed as the default"
-                                 : "")
-        << "\n"
-        << std::flush;
-    if (!cr.rejected.empty() || cr.same_as_default) exec.reset();
+    if (!cr.rejected.empty()) {
+      log << "  REJECTED " << c.label() << ": " << cr.rejected << "\n";
+    } else if (cr.same_as >= 0) {
+      log << "  same     " << c.label() << ": the kernels of "
+          << r.results[static_cast<std::size_t>(cr.same_as)].candidate.label() << ", timed once\n";
+    } else {
+      log << "  ok       " << c.label() << "\n";
+    }
+    log << std::flush;
+    if (!cr.rejected.empty() || cr.same_as >= 0) exec.reset();
     r.results.push_back(cr);
     execs.push_back(std::move(exec));
   }

@@ -23,10 +23,9 @@ struct Candidate {
 
 // The candidates of the families that may run `net` (only family `only` when it is not auto;
 // cpu means fused where it fits, else dense), the default first, then the gpu family's when
-// `gpu_first`, else the CPU families'; the fused row split in 4 chunks per compute unit.
+// `gpu_first`, else the CPU families'.
 std::vector<Candidate> tuning_candidates(const runtime::NetworkSpec& net, bool weight_decay,
-                                         runtime::Impl only, bool gpu_first,
-                                         unsigned compute_units);
+                                         runtime::Impl only, bool gpu_first);
 
 struct TuneOptions {
   runtime::Impl only = runtime::Impl::kAuto;
@@ -40,7 +39,7 @@ struct CandidateResult {
   std::string plan;           // runtime::describe of its plan
   std::string family;         // runtime::plan_impls of its plan ("gpu", "fused", ...)
   std::string rejected;       // why it did not run or disagreed with the host ("" if it ran)
-  bool same_as_default = false;  // compiles to the built-in default's kernels: not timed again
+  int same_as = -1;  // the index of an earlier candidate with the same kernels: not timed again
   double median_step_us = 0;  // of the timing rounds
 };
 
