@@ -219,10 +219,9 @@ int run_train(int argc, char** argv) {
     }
   }
   out << "Loading MNIST from " << data_dir << " ...\n" << std::flush;
-  const model::LabeledImages train_file =
-      model::load_labeled_images(files.train_images, files.train_labels);
   model::TrainData data = model::split_for_training(
-      train_file, model::load_labeled_images(files.test_images, files.test_labels), cfg);
+      model::load_labeled_images(files.train_images, files.train_labels),
+      model::load_labeled_images(files.test_images, files.test_labels), cfg);
   if (cfg.batch_size > data.train.count) {
     throw UsageError("--batch-size " + std::to_string(cfg.batch_size) +
                      " is larger than the training set (" + std::to_string(data.train.count) +

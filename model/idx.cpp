@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "errors.hpp"
+#include "host_memory.hpp"
 #include "input_file.hpp"
 
 namespace clmnist::model {
@@ -160,6 +161,7 @@ IdxArray read_idx(const std::string& path, unsigned expected_ndims) {
 
   IdxArray a;
   a.dims = h.dims;
+  runtime::reserve_huge(a.data, static_cast<std::size_t>(h.payload_bytes));
   a.data.resize(static_cast<std::size_t>(h.payload_bytes));
   const std::size_t n = gz_read(f.get(), a.data.data(), a.data.size(), path);
   if (n < a.data.size()) {

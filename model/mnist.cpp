@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "errors.hpp"
+#include "host_memory.hpp"
 #include "idx.hpp"
 #include "user_dirs.hpp"
 
@@ -23,11 +24,26 @@ LabeledImages LabeledImages::slice(std::size_t begin, std::size_t end) const {
   out.labels_file = labels_file;
   out.first_row = first_row + begin;
   const std::size_t f = features();
+  runtime::reserve_huge(out.images, (end - begin) * f);
   out.images.assign(images.begin() + static_cast<std::ptrdiff_t>(begin * f),
                     images.begin() + static_cast<std::ptrdiff_t>(end * f));
   out.labels.assign(labels.begin() + static_cast<std::ptrdiff_t>(begin),
                     labels.begin() + static_cast<std::ptrdiff_t>(end));
   return out;
+}
+
+void LabeledImages::keep_rows(std::size_t begin, std::size_t end) {
+  if (begin > end || end > count) {
+    throw DataError("cannot keep rows " + std::to_string(begin) + ".." + std::to_string(end) +
+                    " of a set of " + std::to_string(count));
+  }
+  const std::size_t f = features();
+  images.erase(images.begin() + static_cast<std::ptrdiff_t>(end * f), images.end());
+  images.erase(images.begin(), images.begin() + static_cast<std::ptrdiff_t>(begin * f));
+  labels.erase(labels.begin() + static_cast<std::ptrdiff_t>(end), labels.end());
+  labels.erase(labels.begin(), labels.begin() + static_cast<std::ptrdiff_t>(begin));
+  count = end - begin;
+  first_row += begin;
 }
 
 LabeledImages load_labeled_images(const std::string& images_path, const std::string& labels_path) {

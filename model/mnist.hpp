@@ -27,6 +27,8 @@ struct LabeledImages {
   std::size_t features() const { return image_rows * image_cols; }
   // Rows [begin, end) as a new set.
   LabeledImages slice(std::size_t begin, std::size_t end) const;
+  // Keeps only rows [begin, end), in place: no new buffer to fill (see runtime/host_memory.hpp).
+  void keep_rows(std::size_t begin, std::size_t end);
   runtime::DatasetView view() const { return {images.data(), labels.data(), count, features()}; }
 };
 

@@ -11,6 +11,7 @@
 #include <limits>
 #include <numeric>
 #include <ostream>
+#include <utility>
 #include <random>
 
 #include "early_stopping.hpp"
@@ -59,7 +60,7 @@ std::size_t reference_rows(std::size_t rows, std::size_t batch_size) {
   return whole == 0 ? rows : whole;
 }
 
-TrainData split_for_training(const LabeledImages& train_file, LabeledImages test,
+TrainData split_for_training(LabeledImages train_file, LabeledImages test,
                              const TrainConfig& config) {
   if (config.valid_size == 0 || config.valid_size >= train_file.count) {
     throw DataError("the validation set size " + std::to_string(config.valid_size) +
@@ -74,12 +75,14 @@ TrainData split_for_training(const LabeledImages& train_file, LabeledImages test
   }
   TrainData d;
   const std::size_t n = train_file.count;
+  const std::size_t v = config.valid_size;
+  // Only the validation rows are copied out; the training rows are trimmed in place.
+  d.valid = config.valid_first ? train_file.slice(0, v) : train_file.slice(n - v, n);
+  d.train = std::move(train_file);
   if (config.valid_first) {
-    d.valid = train_file.slice(0, config.valid_size);
-    d.train = train_file.slice(config.valid_size, n);
+    d.train.keep_rows(v, n);
   } else {
-    d.train = train_file.slice(0, n - config.valid_size);
-    d.valid = train_file.slice(n - config.valid_size, n);
+    d.train.keep_rows(0, n - v);
   }
   d.test = std::move(test);
   d.classes = count_classes(d.train, {&d.valid, &d.test});

@@ -18,7 +18,8 @@ struct TrainData {
 };
 
 // Splits the training file into train and validation sets as the preset says, and counts classes.
-TrainData split_for_training(const LabeledImages& train_file, LabeledImages test,
+// The training rows stay in train_file's buffer: pass it with std::move to spare a copy.
+TrainData split_for_training(LabeledImages train_file, LabeledImages test,
                              const TrainConfig& config);
 
 // Rows counted by the reference protocol: whole minibatches only (9,600 of 10,000 at batch 600).

@@ -26,7 +26,15 @@ OpenClBackend::OpenClBackend(const DeviceDesc& device, const BackendOptions& opt
   info_.driver = device.driver_version;
 }
 
-cl::Buffer OpenClBackend::make_buffer(cl_mem_flags flags, std::size_t bytes, const char* what) {
+OpenClBackend::~OpenClBackend() {
+  try {
+    ctx_.queue().finish();
+  } catch (...) {  // a lost device: nothing runs on it any more, and a destructor must not throw
+  }
+}
+
+cl::Buffer OpenClBackend::make_buffer(cl_mem_flags flags, std::size_t bytes, const char* what,
+                                      void* host) {
   fault_point("clCreateBuffer");
   if (bytes > ctx_.desc().max_allocation && ctx_.desc().max_allocation != 0) {
     throw DeviceError(std::string("buffer for ") + what + " needs " + std::to_string(bytes) +
@@ -35,7 +43,7 @@ cl::Buffer OpenClBackend::make_buffer(cl_mem_flags flags, std::size_t bytes, con
                       CL_INVALID_BUFFER_SIZE);
   }
   device_bytes_ += bytes;
-  return cl::Buffer(ctx_.context(), flags, std::max<std::size_t>(bytes, 1));
+  return cl::Buffer(ctx_.context(), flags, std::max<std::size_t>(bytes, 1), host);
 }
 
 std::unique_ptr<Executable> OpenClBackend::compile(const NetworkSpec& net,
@@ -92,24 +100,34 @@ DatasetId OpenClBackend::upload(const DatasetView& data) {
     d.features = data.features;
     d.stride = round_up(data.features, kRowAlign);
     const std::size_t stride = d.stride;
-    d.x = make_buffer(CL_MEM_READ_ONLY, data.rows * stride, "images");
     d.labels = make_buffer(CL_MEM_READ_ONLY, data.rows, "labels");
     d.order = make_buffer(CL_MEM_READ_ONLY, data.rows * sizeof(std::uint32_t), "row order");
     d.identity = make_buffer(CL_MEM_READ_ONLY, data.rows * sizeof(std::uint32_t), "row order");
     d.loss = make_buffer(CL_MEM_READ_WRITE, data.rows * sizeof(float), "losses");
     d.wrong = make_buffer(CL_MEM_READ_WRITE, data.rows, "error flags");
     cl::CommandQueue& q = ctx_.queue();
-    if (stride == data.features) {
+    const auto copy_rows = [&](std::size_t r0, std::size_t n, std::uint8_t* to) {
+      for (std::size_t r = 0; r < n; ++r) {
+        std::uint8_t* row = to + r * stride;
+        std::copy_n(data.images + (r0 + r) * data.features, data.features, row);
+        std::fill(row + data.features, row + stride, std::uint8_t{0});
+      }
+    };
+    if (ctx_.desc().type == DeviceType::kCpu && ctx_.desc().unified_memory) {
+      d.host_x = std::make_shared<HostBlock>(data.rows * stride);
+      copy_rows(0, data.rows, d.host_x->data());
+      d.x = make_buffer(CL_MEM_READ_ONLY | CL_MEM_USE_HOST_PTR, data.rows * stride, "images",
+                        d.host_x->data());
+    } else if (stride == data.features) {
+      d.x = make_buffer(CL_MEM_READ_ONLY, data.rows * stride, "images");
       q.enqueueWriteBuffer(d.x, CL_TRUE, 0, data.rows * stride, data.images);
     } else {  // pad each row with zeros to the stride, a block of rows at a time
+      d.x = make_buffer(CL_MEM_READ_ONLY, data.rows * stride, "images");
       const std::size_t block = 4096;
-      std::vector<std::uint8_t> padded(block * stride, 0);
+      std::vector<std::uint8_t> padded(block * stride);
       for (std::size_t r0 = 0; r0 < data.rows; r0 += block) {
         const std::size_t n = std::min(block, data.rows - r0);
-        for (std::size_t r = 0; r < n; ++r) {
-          std::copy_n(data.images + (r0 + r) * data.features, data.features,
-                      padded.data() + r * stride);
-        }
+        copy_rows(r0, n, padded.data());
         q.enqueueWriteBuffer(d.x, CL_TRUE, r0 * stride, n * stride, padded.data());
       }
     }

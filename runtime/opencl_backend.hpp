@@ -8,6 +8,7 @@
 
 #include "backend.hpp"
 #include "cl_context.hpp"
+#include "host_memory.hpp"
 
 namespace clmnist::runtime {
 
@@ -17,6 +18,9 @@ constexpr std::size_t kRowAlign = 16;
 
 // A dataset resident on the device. The sparse index is built only when an implementation asks.
 struct ClDataset {
+  // On a CPU device, x's storage: the device uses it in place (CL_MEM_USE_HOST_PTR), so the 47 MB
+  // of training images are written once, on huge pages. Declared before x, so it outlives it.
+  std::shared_ptr<HostBlock> host_x;
   cl::Buffer x;         // [rows x stride] uint8, padding bytes zero
   cl::Buffer labels;    // [rows] uint8
   cl::Buffer order;     // [rows] uint32, sgd_step's row order
@@ -31,6 +35,10 @@ struct ClDataset {
 class OpenClBackend final : public Backend {
  public:
   OpenClBackend(const DeviceDesc& device, const BackendOptions& options);
+  // Waits for the queue: a kernel still running may read a dataset's host block.
+  ~OpenClBackend() override;
+  OpenClBackend(const OpenClBackend&) = delete;
+  OpenClBackend& operator=(const OpenClBackend&) = delete;
 
   const BackendInfo& info() const override { return info_; }
   std::unique_ptr<Executable> compile(const NetworkSpec& net,
@@ -50,8 +58,10 @@ class OpenClBackend final : public Backend {
   // The dataset with its sparse index (nz_start, nz_index), built on first request from the
   // device copy (one read back per dataset).
   ClDataset& sparse_dataset(DatasetId id);
-  // A device buffer of `bytes`, checked against the device's maximum allocation and counted.
-  cl::Buffer make_buffer(cl_mem_flags flags, std::size_t bytes, const char* what);
+  // A device buffer of `bytes`, checked against the device's maximum allocation and counted;
+  // `host` is the storage of a CL_MEM_USE_HOST_PTR buffer.
+  cl::Buffer make_buffer(cl_mem_flags flags, std::size_t bytes, const char* what,
+                         void* host = nullptr);
 
  private:
   Context ctx_;

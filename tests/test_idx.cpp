@@ -167,3 +167,37 @@ TEST_CASE("a missing dataset says how to fetch it", "[idx]") {
   const std::string dir = temp_dir("idx-missing");
   CHECK_THROWS_WITH(find_mnist_files(dir), Catch::Contains("clmnist fetch"));
 }
+
+TEST_CASE("the training file splits into train and validation rows either way round", "[idx]") {
+  const std::string dir = temp_dir("idx-split");
+  std::vector<std::uint8_t> pixels(6 * 2 * 2);
+  for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<std::uint8_t>(i);
+  write_idx(dir + "/img", {6, 2, 2}, pixels);
+  const std::vector<std::uint8_t> labels = {0, 1, 2, 0, 1, 2};
+  write_idx(dir + "/lab", {6}, labels);
+  write_idx(dir + "/timg", {1, 2, 2}, {9, 9, 9, 9});
+  write_idx(dir + "/tlab", {1}, {1});
+  const auto rows = [&](std::size_t begin, std::size_t end) {
+    return std::vector<std::uint8_t>(pixels.begin() + 4 * begin, pixels.begin() + 4 * end);
+  };
+  for (bool valid_first : {false, true}) {
+    TrainConfig cfg;
+    cfg.valid_size = 2;
+    cfg.valid_first = valid_first;
+    const TrainData d = split_for_training(load_labeled_images(dir + "/img", dir + "/lab"),
+                                           load_labeled_images(dir + "/timg", dir + "/tlab"), cfg);
+    const std::size_t t0 = valid_first ? 2 : 0, v0 = valid_first ? 0 : 4;
+    CHECK(d.train.count == 4);
+    CHECK(d.train.images == rows(t0, t0 + 4));
+    CHECK(d.train.labels == std::vector<std::uint8_t>(labels.begin() + t0, labels.begin() + t0 + 4));
+    CHECK(d.train.first_row == t0);
+    CHECK(d.valid.count == 2);
+    CHECK(d.valid.images == rows(v0, v0 + 2));
+    CHECK(d.valid.labels == std::vector<std::uint8_t>(labels.begin() + v0, labels.begin() + v0 + 2));
+    CHECK(d.valid.first_row == v0);
+    CHECK(d.classes == 3);
+  }
+  LabeledImages set = load_labeled_images(dir + "/img", dir + "/lab");
+  CHECK_THROWS_WITH(set.keep_rows(2, 7), Catch::Contains("rows 2..7 of a set of 6"));
+  CHECK(set.count == 6);
+}

@@ -16,10 +16,9 @@ namespace {
 
 model::TrainData mnist_for(const model::TrainConfig& cfg) {
   const model::MnistFiles files = model::find_mnist_files(model::default_data_dir());
-  const model::LabeledImages train_file =
-      model::load_labeled_images(files.train_images, files.train_labels);
   return model::split_for_training(
-      train_file, model::load_labeled_images(files.test_images, files.test_labels), cfg);
+      model::load_labeled_images(files.train_images, files.train_labels),
+      model::load_labeled_images(files.test_images, files.test_labels), cfg);
 }
 
 struct Run {
