@@ -1,6 +1,7 @@
 // Large host buffers on transparent huge pages. A fresh 4 KiB page costs one fault on first touch,
-// and in a virtual machine a fault can cost 10 us: the 55 MB of MNIST touched twice was 0.25 s of
-// the default run's start-up (docs/PERFORMANCE.md). 2 MiB pages cut the faults 512-fold.
+// and in a virtual machine a fault can cost 10 us: the faults of writing MNIST's 55 MB into fresh
+// memory were most of the default run's 0.6 s start-up (docs/PERFORMANCE.md, "Start-up"). 2 MiB
+// pages cut the faults 512-fold.
 #pragma once
 
 #include <cstddef>
