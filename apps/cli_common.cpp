@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -128,38 +129,59 @@ std::unique_ptr<runtime::Executable> compile_network(runtime::Backend& backend,
 namespace {
 
 // A P:D device spec whose number is too large for an int (std::stoi in the runtime) is a usage
-// error like any other device that does not exist.
+// error like any other device that does not exist; platforms that failed are named either way.
 template <class F>
-auto with_device_spec(const std::string& spec, F&& select) -> decltype(select()) {
+auto with_device_spec(const runtime::DeviceListing& listing, const std::string& spec,
+                      std::ostream& warn, F&& select) -> decltype(select()) {
+  const std::string failed = failed_platforms(listing.platforms);
+  const std::string note =
+      failed.empty() ? std::string()
+                     : "OpenCL platforms that failed to list their devices (none of theirs "
+                       "could be chosen; `clmnist devices` shows every platform):\n" + failed;
   try {
-    return select();
+    auto chosen = select();
+    if (!note.empty()) warn << "clmnist: warning: " << note;
+    return chosen;
   } catch (const std::out_of_range&) {
     throw UsageError("--device '" + spec +
                      "': no platform or device has a number that large; `clmnist devices` "
-                     "lists them");
+                     "lists them" + (note.empty() ? "" : "\n" + note));
+  } catch (const clmnist::DeviceNotFound& e) {
+    if (note.empty()) throw;
+    throw clmnist::DeviceNotFound(std::string(e.what()) + "\n" + note);
   }
 }
 
 }  // namespace
 
-runtime::Selection select_device_checked(const std::vector<runtime::DeviceDesc>& devices,
-                                         const std::string& spec) {
-  return with_device_spec(spec, [&] { return runtime::select_device(devices, spec); });
+std::string failed_platforms(const std::vector<runtime::PlatformDesc>& platforms) {
+  std::vector<runtime::PlatformDesc> failed;
+  std::copy_if(platforms.begin(), platforms.end(), std::back_inserter(failed),
+               [](const runtime::PlatformDesc& p) { return !p.error.empty(); });
+  return runtime::format_platform_notes(failed);
 }
 
-std::vector<runtime::Selection> select_devices_checked(
-    const std::vector<runtime::DeviceDesc>& devices, const std::string& spec) {
-  return with_device_spec(spec, [&] { return runtime::select_devices(devices, spec); });
+runtime::Selection select_device_checked(const runtime::DeviceListing& listing,
+                                         const std::string& spec, std::ostream& warn) {
+  return with_device_spec(listing, spec, warn,
+                          [&] { return runtime::select_device(listing.devices, spec); });
+}
+
+std::vector<runtime::Selection> select_devices_checked(const runtime::DeviceListing& listing,
+                                                       const std::string& spec,
+                                                       std::ostream& warn) {
+  return with_device_spec(listing, spec, warn,
+                          [&] { return runtime::select_devices(listing.devices, spec); });
 }
 
 OpenedBackend open_backend(const DeviceOptions& opts, std::ostream& log) {
   const runtime::BackendOptions bo = backend_options(opts);
-  const std::vector<runtime::DeviceDesc> devices = runtime::list_devices();
+  const runtime::DeviceListing listing = runtime::list_platforms();
   const std::string spec =
       runtime::effective_device_spec(opts.device, std::getenv("CLMNIST_DEVICE"));
-  const runtime::Selection sel = select_device_checked(devices, spec);
+  const runtime::Selection sel = select_device_checked(listing, spec, std::cerr);
   OpenedBackend out;
-  out.device = devices[sel.index];
+  out.device = listing.devices[sel.index];
   log << "Device #" << out.device.flat_index << " [" << out.device.address() << "] "
       << out.device.name << " (" << runtime::to_string(out.device.type) << ", "
       << out.device.platform << "): " << sel.reason << "\n";

@@ -72,11 +72,16 @@ OpenedBackend open_backend(const DeviceOptions& opts, std::ostream& log);
 // not move when platforms come and go (not in train's default log, which is a contract).
 std::string device_address_line(const runtime::DeviceDesc& device);
 
-// runtime::select_device(s), with a device number too large to parse as a UsageError.
-runtime::Selection select_device_checked(const std::vector<runtime::DeviceDesc>& devices,
-                                         const std::string& spec);
-std::vector<runtime::Selection> select_devices_checked(
-    const std::vector<runtime::DeviceDesc>& devices, const std::string& spec);
+// runtime::select_device(s) over the listing's devices, with a device number too large to parse
+// as a UsageError. A platform that failed to list its devices is named, so a missing GPU is never
+// silently replaced: in the error when nothing matches, else as a warning on `warn`.
+runtime::Selection select_device_checked(const runtime::DeviceListing& listing,
+                                         const std::string& spec, std::ostream& warn);
+std::vector<runtime::Selection> select_devices_checked(const runtime::DeviceListing& listing,
+                                                       const std::string& spec,
+                                                       std::ostream& warn);
+// The platforms of the listing that failed to list their devices, one line each; "" when none.
+std::string failed_platforms(const std::vector<runtime::PlatformDesc>& platforms);
 
 // backend.compile, with a network the forced implementation cannot run as a UsageError.
 std::unique_ptr<runtime::Executable> compile_network(runtime::Backend& backend,

@@ -101,8 +101,10 @@ int run_bench(int argc, char** argv) {
   }
   opt.device_spec = device_spec;
   RunContext context = context_at_start();
-  const std::vector<runtime::DeviceDesc> devices = runtime::list_devices();
-  const std::vector<runtime::Selection> chosen = select_devices_checked(devices, device_spec);
+  const runtime::DeviceListing listing = runtime::list_platforms();
+  const std::vector<runtime::DeviceDesc>& devices = listing.devices;
+  const std::vector<runtime::Selection> chosen =
+      select_devices_checked(listing, device_spec, std::cerr);
   // Tunables belong to one device's family: on several devices most would refuse them.
   if (!opt.tune.empty() && (chosen.size() != 1 || devices[chosen.front().index].is_host())) {
     throw UsageError("--tune '" + opt.tune + "' sets one OpenCL device's tunables, but --device '" +

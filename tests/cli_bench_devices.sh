@@ -41,6 +41,29 @@ import json, sys
 p = json.load(sys.stdin)["platforms"][0]
 assert p["devices"] == [] and "injected fault" in p["error"], p' || fail "error not in JSON"
     ;;
+  failed_platform_is_named)
+    # A platform whose devices cannot be listed never silently leaves a device out of the choice:
+    # the error names it when nothing matches, and a run on another device warns on stderr only.
+    out=$(CLMNIST_FAULT=clGetDeviceIDs "$bin" train --device 0:0 --save-model "" 2>&1); rc=$?
+    echo "$out"
+    [ $rc = 1 ] || fail "--device 0:0 with its platform failing: exit $rc, expected 1"
+    grep -q "no device matches --device '0:0'" <<<"$out" || fail "no not-found error"
+    grep -q "^platform 0 (.*devices not listed: injected fault" <<<"$out" \
+      || fail "the failed platform is not named in the error"
+    /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny"
+    CLMNIST_FAULT=clGetDeviceIDs "$bin" train --device host --data-dir "$scratch/tiny" \
+      --validation-size 200 --batch-size 50 --max-epochs 1 --save-model "" \
+      > "$scratch/out.txt" 2> "$scratch/err.txt" || fail "train on the host exit $?"
+    cat "$scratch/err.txt"
+    grep -q "^clmnist: warning: OpenCL platforms that failed to list their devices" \
+      "$scratch/err.txt" || fail "no warning on stderr"
+    grep -q "^platform 0 (.*injected fault" "$scratch/err.txt" || fail "warning without platform"
+    grep -q "warning\|injected" "$scratch/out.txt" && fail "the warning reached stdout"
+    grep -q "Optimization complete" "$scratch/out.txt" || fail "did not train"
+    out=$("$bin" train --device host --data-dir "$scratch/tiny" --validation-size 200 \
+          --batch-size 50 --max-epochs 1 --save-model "" 2>&1) || fail "exit $?"
+    grep -q "warning" <<<"$out" && fail "a warning without a failing platform: $out"
+    ;;
   stable_address_selects_device)
     # The stable address `devices` prints selects the device in train and eval and is the one
     # train -v and eval show; a PCI id no device has is refused with the list.
