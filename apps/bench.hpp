@@ -10,6 +10,7 @@
 #include "device_info.hpp"
 #include "trainer.hpp"
 
+#include "number_text.hpp"
 #include "run_context.hpp"
 
 namespace clmnist::apps {
@@ -95,8 +96,6 @@ std::string bench_json(const std::vector<DeviceBench>& results, const BenchOptio
                        const RunContext& context);
 std::string bench_csv(const std::vector<DeviceBench>& results, const BenchOptions& options,
                       const RunContext& context);
-// The shortest text that reads back as the same double (std::to_chars).
-std::string shortest(double v);
 
 // `clmnist bench compare` (bench_compare.cpp).
 int run_bench_compare(int argc, char** argv);

@@ -118,12 +118,6 @@ std::string load_cell(const std::optional<LoadAverage>& l) { return l ? shortest
 
 }  // namespace
 
-std::string shortest(double v) {
-  char text[64];
-  const std::to_chars_result end = std::to_chars(text, text + sizeof text, v);
-  return std::string(text, end.ptr);
-}
-
 std::string bench_json(const std::vector<DeviceBench>& results, const BenchOptions& options,
                        const RunContext& c) {
   ordered_json j;

@@ -3,12 +3,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
-#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
 #include "json_text.hpp"
+#include "number_text.hpp"
 #include "tunables.hpp"
 
 namespace clmnist::apps {
@@ -21,14 +20,6 @@ nlohmann::ordered_json settings_json(const model::TrainConfig& c) {
     std::visit([&](auto member) { j[s.key] = c.*member; }, s.field);
   }
   return j;
-}
-
-// A short text that reads back as the same double: 15 digits where they do, else 17.
-std::string number_text(double v) {
-  char b[40];
-  std::snprintf(b, sizeof b, "%.15g", v);
-  if (std::strtod(b, nullptr) != v) std::snprintf(b, sizeof b, "%.17g", v);
-  return b;
 }
 
 }  // namespace
@@ -104,9 +95,9 @@ std::string history_text(const std::vector<model::ValidationRecord>& history,
         "epoch,iteration,train_loss,validation_error,test_error,learning_rate,seconds\n";
     for (const model::ValidationRecord& v : history) {
       out += std::to_string(v.epoch) + "," + std::to_string(v.iteration + 1) + "," +
-             number_text(v.recent_train_loss) + "," + number_text(v.validation_error) + "," +
-             (v.test_error < 0 ? std::string() : number_text(v.test_error)) + "," +
-             number_text(v.learning_rate) + "," + number_text(v.seconds) + "\n";
+             shortest(v.recent_train_loss) + "," + shortest(v.validation_error) + "," +
+             (v.test_error < 0 ? std::string() : shortest(v.test_error)) + "," +
+             shortest(v.learning_rate) + "," + shortest(v.seconds) + "\n";
     }
     return out;
   }
