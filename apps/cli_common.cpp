@@ -128,6 +128,14 @@ std::unique_ptr<runtime::Executable> compile_network(runtime::Backend& backend,
 
 namespace {
 
+// The platforms that failed to list their devices, one line each; "" when none.
+std::string failed_platforms(const std::vector<runtime::PlatformDesc>& platforms) {
+  std::vector<runtime::PlatformDesc> failed;
+  std::copy_if(platforms.begin(), platforms.end(), std::back_inserter(failed),
+               [](const runtime::PlatformDesc& p) { return !p.error.empty(); });
+  return runtime::format_platform_notes(failed);
+}
+
 // A P:D device spec whose number is too large for an int (std::stoi in the runtime) is a usage
 // error like any other device that does not exist; platforms that failed are named either way.
 template <class F>
@@ -153,13 +161,6 @@ auto with_device_spec(const runtime::DeviceListing& listing, const std::string& 
 }
 
 }  // namespace
-
-std::string failed_platforms(const std::vector<runtime::PlatformDesc>& platforms) {
-  std::vector<runtime::PlatformDesc> failed;
-  std::copy_if(platforms.begin(), platforms.end(), std::back_inserter(failed),
-               [](const runtime::PlatformDesc& p) { return !p.error.empty(); });
-  return runtime::format_platform_notes(failed);
-}
 
 runtime::Selection select_device_checked(const runtime::DeviceListing& listing,
                                          const std::string& spec, std::ostream& warn) {

@@ -80,8 +80,6 @@ runtime::Selection select_device_checked(const runtime::DeviceListing& listing,
 std::vector<runtime::Selection> select_devices_checked(const runtime::DeviceListing& listing,
                                                        const std::string& spec,
                                                        std::ostream& warn);
-// The platforms of the listing that failed to list their devices, one line each; "" when none.
-std::string failed_platforms(const std::vector<runtime::PlatformDesc>& platforms);
 
 // backend.compile, with a network the forced implementation cannot run as a UsageError.
 std::unique_ptr<runtime::Executable> compile_network(runtime::Backend& backend,

@@ -12,11 +12,19 @@
 
 namespace clmnist::model {
 
-LabeledImages LabeledImages::slice(std::size_t begin, std::size_t end) const {
+namespace {
+
+void check_rows(const char* verb, std::size_t begin, std::size_t end, std::size_t count) {
   if (begin > end || end > count) {
-    throw DataError("cannot take rows " + std::to_string(begin) + ".." + std::to_string(end) +
-                    " of a set of " + std::to_string(count));
+    throw DataError(std::string("cannot ") + verb + " rows " + std::to_string(begin) + ".." +
+                    std::to_string(end) + " of a set of " + std::to_string(count));
   }
+}
+
+}  // namespace
+
+LabeledImages LabeledImages::slice(std::size_t begin, std::size_t end) const {
+  check_rows("take", begin, end, count);
   LabeledImages out;
   out.image_rows = image_rows;
   out.image_cols = image_cols;
@@ -33,10 +41,7 @@ LabeledImages LabeledImages::slice(std::size_t begin, std::size_t end) const {
 }
 
 void LabeledImages::keep_rows(std::size_t begin, std::size_t end) {
-  if (begin > end || end > count) {
-    throw DataError("cannot keep rows " + std::to_string(begin) + ".." + std::to_string(end) +
-                    " of a set of " + std::to_string(count));
-  }
+  check_rows("keep", begin, end, count);
   const std::size_t f = features();
   images.erase(images.begin() + static_cast<std::ptrdiff_t>(end * f), images.end());
   images.erase(images.begin(), images.begin() + static_cast<std::ptrdiff_t>(begin * f));

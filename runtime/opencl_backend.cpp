@@ -114,7 +114,7 @@ DatasetId OpenClBackend::upload(const DatasetView& data) {
       }
     };
     if (ctx_.desc().type == DeviceType::kCpu && ctx_.desc().unified_memory) {
-      d.host_x = std::make_shared<HostBlock>(data.rows * stride);
+      d.host_x = std::make_unique<HostBlock>(data.rows * stride);
       copy_rows(0, data.rows, d.host_x->data());
       d.x = make_buffer(CL_MEM_READ_ONLY | CL_MEM_USE_HOST_PTR, data.rows * stride, "images",
                         d.host_x->data());

@@ -20,7 +20,7 @@ constexpr std::size_t kRowAlign = 16;
 struct ClDataset {
   // On a CPU device, x's storage: the device uses it in place (CL_MEM_USE_HOST_PTR), so the 47 MB
   // of training images are written once, on huge pages. Declared before x, so it outlives it.
-  std::shared_ptr<HostBlock> host_x;
+  std::unique_ptr<HostBlock> host_x;
   cl::Buffer x;         // [rows x stride] uint8, padding bytes zero
   cl::Buffer labels;    // [rows] uint8
   cl::Buffer order;     // [rows] uint32, sgd_step's row order
