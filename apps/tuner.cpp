@@ -104,6 +104,8 @@ std::vector<Candidate> tuning_candidates(const runtime::NetworkSpec& net, bool w
     // Each setting with the device's own row split (no split named) and with the column-split
     // update (split=0). The CPU default's values first (the last name varies fastest), so that a
     // --budget cut leaves out the settings least like it.
+    // The sparse step first (the default of CPUs below 16 float lanes), with its own split.
+    out.push_back({Impl::kFused, {{"sparse", 1}}});
     for (auto& t : grid({{"vec", {16, 8, 4}}, {"rows", {1, 2}}, {"skip_zero", {1, 0}}})) {
       out.push_back({Impl::kFused, t});
       t["split"] = 0;

@@ -395,12 +395,7 @@ __kernel void fused_split_update(uint chunks, uint stride, float scale, float lr
   const size_t g = get_global_id(0), blocks = stride / VEC;
   if (g > blocks) return;
   if (g == blocks) {
-    CLMNIST_UNROLL
-    for (int c = 0; c < NUM_CLASSES; ++c) {
-      float s = 0.0f;
-      for (uint p = 0; p < chunks; ++p) s += part_b[p * NUM_CLASSES + c];
-      b[c] -= lr * s;
-    }
+    split_bias_update(chunks, part_b, lr, b);
     return;
   }
   const size_t j = g * VEC;

@@ -21,25 +21,47 @@ unsigned checked_choice(const char* what, unsigned value, std::initializer_list<
                               std::to_string(value));
 }
 
+constexpr std::size_t kSparseEvalRows = 32;  // EVAL_ROWS in cl/fused_sparse.cl
+
 class FusedExecutable final : public LogRegExecutable {
  public:
   FusedExecutable(OpenClBackend& be, const NetworkSpec& net, const CompileOptions& options,
                   const FusedTuning& tune)
       : LogRegExecutable(be, net, options, fused_defines(net.classes(), tune)), tune_(tune) {
-    forward_backward_ = kernel("fused", "fused_forward_backward");
-    weight_update_ = kernel("fused", "fused_weight_update", tune_.update_local);
-    evaluate_ = kernel("fused", "fused_evaluate");
-    logits_kernel_ = kernel("fused", "fused_logits");
-    if (tune_.skip_zero) block_masks_ = kernel("fused", "fused_block_masks");
-    if (tune_.split != 0) {
-      forward_partial_ = kernel("fused", "fused_forward_partial", 1);
-      split_update_ = kernel("fused", "fused_split_update");
-      const std::size_t chunks = tune_.split;
-      part_ = be.make_buffer(CL_MEM_READ_WRITE, chunks * classes_ * stride_ * 4,
+    if (tune_.sparse) {
+      if (classes_ > 16) {
+        throw std::invalid_argument("the fused sparse=1 holds a row's classes in one float16: " +
+                                    std::to_string(classes_) +
+                                    " classes are over its 16; use sparse=0");
+      }
+      forward_partial_ = kernel("fused_sparse", "sparse_forward_partial", 1);
+      split_update_ = kernel("fused_sparse", "sparse_split_update");
+      evaluate_ = kernel("fused_sparse", "sparse_evaluate", 1);
+      logits_kernel_ = kernel("fused_sparse", "sparse_logits", 1);
+      pixel_major_ = kernel("fused_sparse", "sparse_pixel_major");
+      class_major_ = kernel("fused_sparse", "sparse_class_major");
+      // A pixel's classes are one float16 (64 bytes, aligned: one load and one store each).
+      wp_ = be.make_buffer(CL_MEM_READ_WRITE, stride_ * 16 * 4, "weights (pixel-major)");
+      ctx_.queue().enqueueFillBuffer(wp_, 0.0f, 0, stride_ * 16 * 4);
+      part_ = be.make_buffer(CL_MEM_READ_WRITE, tune_.split * stride_ * 16 * 4,
                              "partial gradients");
-      part_b_ = be.make_buffer(CL_MEM_READ_WRITE, chunks * classes_ * 4, "partial gradients");
-      cols_ = be.make_buffer(CL_MEM_READ_WRITE, chunks * (stride_ / tune_.vec) * 8,
-                             "partial gradients' block lists");
+    } else {
+      forward_backward_ = kernel("fused", "fused_forward_backward");
+      weight_update_ = kernel("fused", "fused_weight_update", tune_.update_local);
+      evaluate_ = kernel("fused", "fused_evaluate");
+      logits_kernel_ = kernel("fused", "fused_logits");
+      if (tune_.skip_zero) block_masks_ = kernel("fused", "fused_block_masks");
+      if (tune_.split != 0) {
+        forward_partial_ = kernel("fused", "fused_forward_partial", 1);
+        split_update_ = kernel("fused", "fused_split_update");
+        part_ = be.make_buffer(CL_MEM_READ_WRITE, tune_.split * classes_ * stride_ * 4,
+                               "partial gradients");
+        cols_ = be.make_buffer(CL_MEM_READ_WRITE, tune_.split * (stride_ / tune_.vec) * 8,
+                               "partial gradients' block lists");
+      }
+    }
+    if (tune_.split != 0) {
+      part_b_ = be.make_buffer(CL_MEM_READ_WRITE, tune_.split * classes_ * 4, "partial gradients");
     }
   }
 
@@ -47,8 +69,7 @@ class FusedExecutable final : public LogRegExecutable {
 
   void sgd_step(DatasetId id, std::size_t first, std::size_t count, const SgdStep& step) override {
     guarded("running an SGD step", [&] {
-      ClDataset& d = step_dataset(id, first, count, step, "fused");
-      const cl::Buffer& masks = masks_of(d);
+      ClDataset& d = dataset_of(step_dataset(id, first, count, step, "fused"));
       const auto first_u = static_cast<cl_uint>(first);
       const auto count_u = static_cast<cl_uint>(count);
       const auto stride_u = static_cast<cl_uint>(stride_);
@@ -58,14 +79,26 @@ class FusedExecutable final : public LogRegExecutable {
         // sums would be stale); split_rows_per in cl/fused.cl.
         const std::size_t per = (count + tune_.split - 1) / tune_.split;
         const std::size_t chunks = (count + per - 1) / per;
-        set_args(forward_partial_, d.x, masks, d.labels, d.order, first_u, count_u, stride_u,
-                 scale_, inv_count, wt_, b_, dlogits_, d.loss, part_, part_b_, cols_);
+        if (tune_.sparse) {
+          set_args(forward_partial_, d.nz_start, d.nz_index, d.nz_value, d.labels, d.order, first_u,
+                   count_u, stride_u, scale_, inv_count, wp_, b_, dlogits_, d.loss, part_,
+                   part_b_);
+        } else {
+          set_args(forward_partial_, d.x, masks_of(d), d.labels, d.order, first_u, count_u,
+                   stride_u, scale_, inv_count, wt_, b_, dlogits_, d.loss, part_, part_b_, cols_);
+        }
         enqueue_1d(ctx_, forward_partial_, chunks);
-        set_args(split_update_, static_cast<cl_uint>(chunks), stride_u, scale_, step.lr, part_,
-                 part_b_, wt_, b_);
-        enqueue_1d(ctx_, split_update_, stride_ / tune_.vec + 1);
+        if (tune_.sparse) {
+          set_args(split_update_, static_cast<cl_uint>(chunks), stride_u, scale_, step.lr, part_,
+                   part_b_, wp_, b_);
+        } else {
+          set_args(split_update_, static_cast<cl_uint>(chunks), stride_u, scale_, step.lr, part_,
+                   part_b_, wt_, b_);
+        }
+        enqueue_1d(ctx_, split_update_, stride_ / (tune_.sparse ? 16 : tune_.vec) + 1);
         return;
       }
+      const cl::Buffer& masks = masks_of(d);
       set_args(forward_backward_, d.x, masks, d.labels, d.order, first_u, count_u, stride_u, scale_,
                inv_count, wt_, b_, dlogits_, d.loss);
       enqueue_1d(ctx_, forward_backward_, (count + tune_.rows - 1) / tune_.rows);
@@ -77,10 +110,16 @@ class FusedExecutable final : public LogRegExecutable {
 
   EvalCounts evaluate(DatasetId id, std::size_t counted) override {
     return guarded("evaluating", [&] {
-      ClDataset& d = checked(id);
-      if (d.rows != 0) {
-        set_args(evaluate_, d.x, masks_of(d), d.labels, static_cast<cl_uint>(d.rows),
-                 static_cast<cl_uint>(stride_), scale_, wt_, b_, d.wrong, d.loss);
+      ClDataset& d = dataset_of(checked(id));
+      const auto rows_u = static_cast<cl_uint>(d.rows);
+      const auto stride_u = static_cast<cl_uint>(stride_);
+      if (d.rows != 0 && tune_.sparse) {
+        set_args(evaluate_, d.nz_start, d.nz_index, d.nz_value, d.labels, rows_u, scale_, wp_, b_,
+                 d.wrong, d.loss);
+        enqueue_1d(ctx_, evaluate_, (d.rows + kSparseEvalRows - 1) / kSparseEvalRows);
+      } else if (d.rows != 0) {
+        set_args(evaluate_, d.x, masks_of(d), d.labels, rows_u, stride_u, scale_, wt_, b_, d.wrong,
+                 d.loss);
         enqueue_1d(ctx_, evaluate_, (d.rows + tune_.rows - 1) / tune_.rows);
       }
       return count_errors(ctx_, d, counted);
@@ -90,9 +129,41 @@ class FusedExecutable final : public LogRegExecutable {
  private:
   // fused_logits reads storage order: callers pass the identity order.
   void logits_rows(ClDataset& d, const cl::Buffer&, std::size_t first, std::size_t count) override {
+    if (tune_.sparse) {
+      dataset_of(d);
+      set_args(logits_kernel_, d.nz_start, d.nz_index, d.nz_value, static_cast<cl_uint>(first),
+               static_cast<cl_uint>(count), scale_, wp_, logits_);
+      enqueue_1d(ctx_, logits_kernel_, (count + kSparseEvalRows - 1) / kSparseEvalRows);
+      return;
+    }
     set_args(logits_kernel_, d.x, masks_of(d), static_cast<cl_uint>(first),
              static_cast<cl_uint>(count), static_cast<cl_uint>(stride_), scale_, wt_, logits_);
     enqueue_1d(ctx_, logits_kernel_, (count + tune_.rows - 1) / tune_.rows);
+  }
+
+  // The dataset with what this tuning's kernels read besides the pixels: the sparse index.
+  ClDataset& dataset_of(ClDataset& d) { return tune_.sparse ? be_.with_sparse_index(d) : d; }
+
+  // The host wrote the weights: wp follows wt.
+  void write_param(const std::string& name, const std::vector<float>& values) override {
+    LogRegExecutable::write_param(name, values);
+    if (tune_.sparse) {
+      guarded("writing parameters", [&] {
+        set_args(pixel_major_, wt_, static_cast<cl_uint>(stride_), wp_);
+        enqueue_1d(ctx_, pixel_major_, stride_);
+      });
+    }
+  }
+
+  // The sparse kernels keep the weights in wp alone: wt follows it when the host reads them.
+  std::vector<float> read_param(const std::string& name) override {
+    if (tune_.sparse) {
+      guarded("reading parameters", [&] {
+        set_args(class_major_, wp_, static_cast<cl_uint>(stride_), wt_);
+        enqueue_1d(ctx_, class_major_, stride_);
+      });
+    }
+    return LogRegExecutable::read_param(name);
   }
 
   // One bit per VEC-pixel block, computed once per dataset: the kernels skip the zero blocks.
@@ -114,9 +185,17 @@ class FusedExecutable final : public LogRegExecutable {
   FusedTuning tune_;
   KernelHandle forward_backward_, weight_update_, evaluate_, logits_kernel_, block_masks_;
   KernelHandle forward_partial_, split_update_;  // the row-split step (split != 0)
+  KernelHandle pixel_major_, class_major_;       // sparse: wp from wt, wt from wp
   cl::Buffer part_, part_b_, cols_;
+  cl::Buffer wp_;  // sparse: the weights pixel-major, [stride x 16] (cl/fused_sparse.cl)
   std::map<cl_mem, cl::Buffer> masks_;  // by the dataset's image buffer
 };
+
+// One chunk of rows per compute unit: each chunk's partial sums (stride x 16 floats) are read by
+// the update from every core, so fewer are cheaper (measured on 2 cores: 2 chunks 0.90 of 8).
+unsigned sparse_split(const DeviceDesc& device) {
+  return std::clamp<unsigned>(device.compute_units, 1, 64);
+}
 
 }  // namespace
 
@@ -136,6 +215,13 @@ FusedTuning fused_tuning(const DeviceDesc& device, const FusedOverrides& overrid
     t.skip_zero = true;
     t.update_local = 1;
     t.split = std::clamp<unsigned>(4 * device.compute_units, 1, 64);
+    // Below 16 lanes a pixel block carries fewer pixels per multiply-add, and visiting only the
+    // non-zero pixels wins: on PoCL compiled for AVX2 (pthread-haswell) 0.68 of the block-skipping
+    // step's time, against 1.00 with AVX-512 (docs/PERFORMANCE.md, "The sparse step").
+    if (t.vec < 16) {
+      t.sparse = true;
+      t.split = sparse_split(device);
+    }
   }
   if (overrides.vec != 0) t.vec = checked_choice("the fused VEC", overrides.vec, {2, 4, 8, 16});
   if (overrides.rows != 0) t.rows = checked_choice("the fused ROWS", overrides.rows, {1, 2, 3, 4});
@@ -147,8 +233,12 @@ FusedTuning fused_tuning(const DeviceDesc& device, const FusedOverrides& overrid
 }
 
 std::string fused_defines(std::size_t classes, const FusedTuning& t) {
-  return "-DNUM_CLASSES=" + std::to_string(classes) + " -DVEC=" + std::to_string(t.vec) +
-         " -DROWS=" + std::to_string(t.rows) + " -DSKIP_ZERO=" + (t.skip_zero ? "1" : "0") +
+  const std::string head = "-DNUM_CLASSES=" + std::to_string(classes);
+  // cl/fused_sparse.cl reads no VEC, ROWS or SKIP_ZERO: without them, settings that differ only
+  // there are the same program (one binary cached, one candidate timed).
+  if (t.sparse) return head + " -DSPLIT=" + std::to_string(t.split) + " -DSPARSE=1";
+  return head + " -DVEC=" + std::to_string(t.vec) + " -DROWS=" + std::to_string(t.rows) +
+         " -DSKIP_ZERO=" + (t.skip_zero ? "1" : "0") +
          (t.split != 0 ? " -DSPLIT=" + std::to_string(t.split) : "");
 }
 
@@ -183,9 +273,29 @@ FusedTuning fused_tuning_for(const DeviceDesc& device, FusedOverrides base,
                                 "; 0 keeps the column-split update, 1 to 64 split the rows");
   }
   t.split = split;
+  // Naming a tunable of the block kernels (vec, rows, skip_zero) or split=0 (the column-split
+  // update) asks for cl/fused.cl: the device's sparse default then gives way.
+  const auto named = [&](const char* n) {
+    return tunables.count(n) != 0 || tunables.count(std::string("L1.") + n) != 0;
+  };
+  const bool split_named = named("split");
+  const bool block_named = named("vec") || named("rows") || named("skip_zero") || split == 0;
+  const unsigned sparse = tunable(tunables, "sparse", 0, t.sparse && !block_named ? 1u : 0u);
+  if (sparse > 1) {
+    throw std::invalid_argument("the fused sparse must be 0 or 1, not " + std::to_string(sparse));
+  }
+  t.sparse = sparse == 1;
+  // The sparse step's own default split, one chunk per compute unit, where none is named.
+  if (t.sparse && !split_named) t.split = sparse_split(device);
+  if (t.sparse && t.split == 0) {
+    throw std::invalid_argument("the fused sparse=1 runs the row-split step: it needs split 1 to "
+                                "64, not 0");
+  }
   return t;
 }
 
-std::vector<std::string> fused_tunable_names() { return {"vec", "rows", "skip_zero", "split"}; }
+std::vector<std::string> fused_tunable_names() {
+  return {"vec", "rows", "skip_zero", "split", "sparse"};
+}
 
 }  // namespace clmnist::runtime

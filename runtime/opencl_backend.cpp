@@ -11,6 +11,7 @@
 #include "fault_injection.hpp"
 #include "kernel_sources.hpp"
 #include "opencl_executables.hpp"
+#include "sparse_rows.hpp"
 
 namespace clmnist::runtime {
 
@@ -149,30 +150,38 @@ ClDataset& OpenClBackend::dataset(DatasetId id) {
   return datasets_[id];
 }
 
-ClDataset& OpenClBackend::sparse_dataset(DatasetId id) {
-  ClDataset& d = dataset(id);
+ClDataset& OpenClBackend::sparse_dataset(DatasetId id) { return with_sparse_index(dataset(id)); }
+
+ClDataset& OpenClBackend::with_sparse_index(ClDataset& d) {
   if (d.nz_start() != nullptr) return d;  // built before
-  if (d.features > 65536) {
-    throw std::invalid_argument("images of " + std::to_string(d.features) +
-                                " pixels are over the sparse index's 65,536");
-  }
-  std::vector<std::uint8_t> x(d.rows * d.stride);
   cl::CommandQueue& q = ctx_.queue();
-  if (!x.empty()) q.enqueueReadBuffer(d.x, CL_TRUE, 0, x.size(), x.data());
-  std::vector<std::uint32_t> start(d.rows + 1, 0);
-  std::vector<std::uint16_t> index;
-  for (std::size_t r = 0; r < d.rows; ++r) {
-    const std::uint8_t* row = x.data() + r * d.stride;
-    for (std::size_t j = 0; j < d.features; ++j) {
-      if (row[j] != 0) index.push_back(static_cast<std::uint16_t>(j));
-    }
-    if (index.size() > 0xffffffffu) throw std::invalid_argument("the dataset is too large");
-    start[r + 1] = static_cast<std::uint32_t>(index.size());
+  std::vector<std::uint8_t> copy;  // the rows, where the device holds the only copy
+  if (d.host_x == nullptr && d.rows != 0) {
+    copy.resize(d.rows * d.stride);
+    q.enqueueReadBuffer(d.x, CL_TRUE, 0, copy.size(), copy.data());
   }
-  d.nz_start = make_buffer(CL_MEM_READ_ONLY, start.size() * 4, "sparse index");
-  d.nz_index = make_buffer(CL_MEM_READ_ONLY, index.size() * 2, "sparse index");
-  q.enqueueWriteBuffer(d.nz_start, CL_TRUE, 0, start.size() * 4, start.data());
-  if (!index.empty()) q.enqueueWriteBuffer(d.nz_index, CL_TRUE, 0, index.size() * 2, index.data());
+  SparseRows s = sparse_rows(d.host_x != nullptr ? d.host_x->data() : copy.data(), d.rows,
+                             d.stride, d.features);
+  const std::size_t start_bytes = (d.rows + 1) * 4, index_bytes = s.nonzeros * 2;
+  if (d.host_x != nullptr) {  // a CPU device with unified memory: the index used in place
+    std::uint8_t* base = s.block->data();
+    d.nz_start = make_buffer(CL_MEM_READ_ONLY | CL_MEM_USE_HOST_PTR, start_bytes, "sparse index",
+                             base);
+    d.nz_index = make_buffer(CL_MEM_READ_ONLY | CL_MEM_USE_HOST_PTR, index_bytes + 2,
+                             "sparse index", base + s.index_offset);
+    d.nz_value = make_buffer(CL_MEM_READ_ONLY | CL_MEM_USE_HOST_PTR, s.nonzeros + 1,
+                             "sparse index", base + s.value_offset);
+    d.host_nz = std::move(s.block);
+    return d;
+  }
+  d.nz_start = make_buffer(CL_MEM_READ_ONLY, start_bytes, "sparse index");
+  d.nz_index = make_buffer(CL_MEM_READ_ONLY, index_bytes, "sparse index");
+  d.nz_value = make_buffer(CL_MEM_READ_ONLY, s.nonzeros, "sparse index");
+  q.enqueueWriteBuffer(d.nz_start, CL_TRUE, 0, start_bytes, s.start());
+  if (s.nonzeros != 0) {
+    q.enqueueWriteBuffer(d.nz_index, CL_TRUE, 0, index_bytes, s.index());
+    q.enqueueWriteBuffer(d.nz_value, CL_TRUE, 0, s.nonzeros, s.value());
+  }
   return d;
 }
 
@@ -228,9 +237,11 @@ std::vector<std::string> opencl_program_variants(Impl impl, const DeviceDesc& de
     }
     case Impl::kDense:
       return {"cl/dense.cl " + dense_defines(device, net, options.tunables)};
-    case Impl::kFused:
-      return {"cl/fused.cl " +
-              fused_defines(net.classes(), fused_tuning_for(device, {}, options.tunables))};
+    case Impl::kFused: {
+      const FusedTuning t = fused_tuning_for(device, {}, options.tunables);
+      return {std::string(t.sparse ? "cl/fused_sparse.cl " : "cl/fused.cl ") +
+              fused_defines(net.classes(), t)};
+    }
     default:
       return {};
   }
@@ -238,7 +249,7 @@ std::vector<std::string> opencl_program_variants(Impl impl, const DeviceDesc& de
 
 std::string opencl_kernel_sources_hash() {
   std::uint64_t h = 1469598103934665603ull;
-  for (const char* name : {"fused", "dense", "gpu", "softmax", "prepare", "sgd"}) {
+  for (const char* name : {"fused", "fused_sparse", "dense", "gpu", "softmax", "prepare", "sgd"}) {
     for (const char* c = kernels::find_source(name); *c != '\0'; ++c) {
       h = (h ^ static_cast<unsigned char>(*c)) * 1099511628211ull;
     }

@@ -27,8 +27,11 @@ struct ClDataset {
   cl::Buffer identity;  // [rows] uint32, storage order (evaluation, predict)
   cl::Buffer loss;      // [rows] float, per-row NLL
   cl::Buffer wrong;     // [rows] uint8, evaluation
+  // On a CPU device, the sparse index's storage (sparse_rows.hpp), used in place as host_x is.
+  std::unique_ptr<HostBlock> host_nz;
   cl::Buffer nz_start;  // [rows + 1] uint32: row r's non-zero pixels are nz_index[start[r] ..
-  cl::Buffer nz_index;  // start[r + 1]), as ushort column indices in increasing order
+  cl::Buffer nz_index;  // start[r + 1]), as ushort column indices in increasing order,
+  cl::Buffer nz_value;  // and their values, uint8
   std::size_t rows = 0, features = 0, stride = 0;
 };
 
@@ -58,6 +61,8 @@ class OpenClBackend final : public Backend {
   // The dataset with its sparse index (nz_start, nz_index), built on first request from the
   // device copy (one read back per dataset).
   ClDataset& sparse_dataset(DatasetId id);
+  // The same for a dataset of this backend's.
+  ClDataset& with_sparse_index(ClDataset& d);
   // A device buffer of `bytes`, checked against the device's maximum allocation and counted;
   // `host` is the storage of a CL_MEM_USE_HOST_PTR buffer.
   cl::Buffer make_buffer(cl_mem_flags flags, std::size_t bytes, const char* what,

@@ -16,7 +16,7 @@ namespace clmnist::runtime {
 std::string fused_unfit(const NetworkSpec& net, const CompileOptions& options);
 std::unique_ptr<Executable> make_fused_executable(OpenClBackend& be, const NetworkSpec& net,
                                                   const CompileOptions& options);
-std::vector<std::string> fused_tunable_names();  // vec, rows, skip_zero, split
+std::vector<std::string> fused_tunable_names();  // vec, rows, skip_zero, split, sparse
 
 // clblast: CLBlast GEMMs with cl/softmax.cl, for the same networks as fused.
 std::string clblast_unfit(const NetworkSpec& net, const CompileOptions& options);
@@ -71,12 +71,15 @@ struct FusedTuning {
   // Chunks (work-items) of the row-split step (fused_forward_partial), at most 64; 0: the
   // column-split fused_weight_update.
   unsigned split = 0;
+  // The row-split step on the dataset's sparse index (cl/fused_sparse.cl); needs split != 0.
+  bool sparse = false;
 };
 FusedTuning fused_tuning(const DeviceDesc& device, const FusedOverrides& overrides);
 // The same with the tunables vec, rows, skip_zero and split of CompileOptions over `base`.
 FusedTuning fused_tuning_for(const DeviceDesc& device, FusedOverrides base,
                              const Tunables& tunables);
-// "-DNUM_CLASSES=k -DVEC=v -DROWS=r -DSKIP_ZERO=s", then " -DSPLIT=n" where split != 0
+// "-DNUM_CLASSES=k -DVEC=v -DROWS=r -DSKIP_ZERO=s", then " -DSPLIT=n" where split != 0;
+// sparse: "-DNUM_CLASSES=k -DSPLIT=n -DSPARSE=1"
 std::string fused_defines(std::size_t classes, const FusedTuning& t);
 // 64-bit words of zero-block mask per row for rows of `stride` bytes (mask_words in cl/fused.cl).
 std::size_t fused_mask_words(std::size_t stride, unsigned vec);

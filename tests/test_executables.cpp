@@ -11,6 +11,7 @@
 
 #include "backend.hpp"
 #include "opencl_backend.hpp"
+#include "opencl_executables.hpp"
 #include "test_support.hpp"
 #include "tunables.hpp"
 #include "trainer.hpp"
@@ -156,11 +157,16 @@ TEST_CASE("every OpenCL implementation matches the host backend", "[device][back
   const runtime::Tunables fused_columns = runtime::parse_tunables("split=0");
   const runtime::Tunables fused_split3 = runtime::parse_tunables("split=3,rows=2");
   const runtime::Tunables fused_split33 = runtime::parse_tunables("split=33,skip_zero=0");
+  // And the sparse step (cl/fused_sparse.cl): its own default split, and 3 chunks.
+  const runtime::Tunables fused_sparse = runtime::parse_tunables("sparse=1");
+  const runtime::Tunables fused_sparse3 = runtime::parse_tunables("sparse=1,split=3");
   for (const auto& [name, impl, tunables] :
        {std::tuple{"fused", Impl::kFused, runtime::Tunables{}},
         std::tuple{"fused split=0", Impl::kFused, fused_columns},
         std::tuple{"fused split=3", Impl::kFused, fused_split3},
         std::tuple{"fused split=33", Impl::kFused, fused_split33},
+        std::tuple{"fused sparse", Impl::kFused, fused_sparse},
+        std::tuple{"fused sparse split=3", Impl::kFused, fused_sparse3},
         std::tuple{"dense", Impl::kDense, runtime::Tunables{}},
         std::tuple{"gpu", Impl::kGpu, runtime::Tunables{}},
         std::tuple{"gpu split", Impl::kGpu, gpu_split},
@@ -207,10 +213,10 @@ TEST_CASE("every OpenCL implementation matches the host backend", "[device][back
       }
     }
   }
-  // The 2 single-layer networks on the four fused settings and clblast without decay; every
+  // The 2 single-layer networks on the six fused settings and clblast without decay; every
   // case on dense and on both gpu settings.
   const std::size_t nets = networks().size(), batches = test::sizes({1, 7, 33}, 7).size();
-  CHECK(compared == batches * (5 * 2 + 3 * nets * decays().size()));
+  CHECK(compared == batches * (7 * 2 + 3 * nets * decays().size()));
   CHECK(cases_with_ties <= 2);  // so nearly every count above was compared exactly
 }
 
@@ -259,9 +265,13 @@ TEST_CASE("parameters round-trip exactly through every implementation", "[device
     const char* name;
     bool host;
     Impl impl;
+    const char* tunables = "";
   };
+  // fused sparse=1 keeps the weights pixel-major on the device (wp), and class-major (wt) only
+  // when they are read: both conversions must copy every bit.
   for (const Target& t :
        {Target{"host", true, Impl::kAuto}, Target{"fused", false, Impl::kFused},
+        Target{"fused sparse", false, Impl::kFused, "sparse=1"},
         Target{"dense", false, Impl::kDense}, Target{"gpu", false, Impl::kGpu},
         Target{"clblast", false, Impl::kClblast}}) {
     auto be = runtime::make_backend(t.host ? runtime::host_device_desc(0) : desc, {});
@@ -272,6 +282,7 @@ TEST_CASE("parameters round-trip exactly through every implementation", "[device
       runtime::CompileOptions o;
       o.max_batch = 7;
       o.impl = t.impl;
+      o.tunables = runtime::parse_tunables(t.tunables);
       auto exec = be->compile(nc.net, o);
       // Values of every magnitude, signed zeros, denormals: copied, not recomputed.
       runtime::ParamValues values = test::random_params(nc.net, 77, -1.0f, 1.0f);
@@ -342,5 +353,56 @@ TEST_CASE("the fused row-split step matches the host and skips zero pixel blocks
     CHECK(test::mismatches(out[0].losses, ref.losses, "train_loss") == "");
     CHECK(out[1].losses == out[0].losses);
     CHECK(out[1].all_probs == out[0].all_probs);
+    // The sparse step on the same rows: the host's results (its dot products add in another
+    // order, so not the bits of the block loops).
+    const Outcome sparse = run_case(*be, Impl::kFused, net, data, order, batch, step, start,
+                                    runtime::parse_tunables(std::string("sparse=1,split=") + split));
+    for (const runtime::ParamSpec& p : net.params()) {
+      INFO("sparse, parameter " << p.name);
+      CHECK(test::mismatches(sparse.params.at(p.name), ref.params.at(p.name), p.name) == "");
+    }
+    CHECK(test::mismatches(sparse.losses, ref.losses, "train_loss") == "");
+    CHECK(test::mismatches(sparse.probs, ref.probs, "p") == "");
   }
+}
+
+TEST_CASE("the fused sparse tunable is checked, and chooses its own split", "[device][backend]") {
+  runtime::DeviceDesc cpu;
+  cpu.type = runtime::DeviceType::kCpu;
+  cpu.compute_units = 3;
+  cpu.preferred_float_vector = 16;
+  const runtime::FusedTuning dense = runtime::fused_tuning_for(cpu, {}, {});
+  CHECK(!dense.sparse);  // 16 lanes: the block loops (docs/PERFORMANCE.md)
+  CHECK(dense.split == 12);
+  const runtime::FusedTuning sparse =
+      runtime::fused_tuning_for(cpu, {}, runtime::parse_tunables("sparse=1"));
+  CHECK(sparse.sparse);
+  CHECK(sparse.split == 3);  // one chunk per compute unit
+  CHECK(runtime::fused_tuning_for(cpu, {}, runtime::parse_tunables("sparse=1,split=5")).split == 5);
+  cpu.preferred_float_vector = 8;
+  const runtime::FusedTuning avx2 = runtime::fused_tuning_for(cpu, {}, {});
+  CHECK(avx2.sparse);
+  CHECK(avx2.split == 3);
+  CHECK(runtime::fused_defines(10, avx2).find("-DSPARSE=1") != std::string::npos);
+  CHECK(!runtime::fused_tuning_for(cpu, {}, runtime::parse_tunables("sparse=0")).sparse);
+  // A tunable of the block kernels, or the column-split update, asks for them.
+  for (const char* block : {"vec=8", "rows=2", "skip_zero=1", "split=0", "L1.vec=4"}) {
+    INFO(block);
+    CHECK(!runtime::fused_tuning_for(cpu, {}, runtime::parse_tunables(block)).sparse);
+  }
+  CHECK(runtime::fused_tuning_for(cpu, {}, runtime::parse_tunables("split=4")).sparse);
+  CHECK_THROWS_WITH(runtime::fused_tuning_for(cpu, {}, runtime::parse_tunables("sparse=2")),
+                    Catch::Contains("0 or 1, not 2"));
+  CHECK_THROWS_WITH(runtime::fused_tuning_for(cpu, {}, runtime::parse_tunables("sparse=1,split=0")),
+                    Catch::Contains("split 1 to 64, not 0"));
+  // More classes than a float16 holds: refused when compiled, naming the way out.
+  const runtime::DeviceDesc desc = test_device();
+  auto be = runtime::make_backend(desc, {});
+  runtime::CompileOptions o;
+  o.max_batch = 7;
+  o.impl = Impl::kFused;
+  o.tunables = runtime::parse_tunables("sparse=1");
+  CHECK_THROWS_WITH(be->compile(runtime::logistic_regression(8, 9, 17, 256.0), o),
+                    Catch::Contains("use sparse=0"));
+  CHECK_NOTHROW(be->compile(runtime::logistic_regression(8, 9, 16, 256.0), o));
 }
