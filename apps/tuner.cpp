@@ -101,11 +101,11 @@ std::vector<Candidate> tuning_candidates(const runtime::NetworkSpec& net, bool w
   // The device class's own family first: the budget may end the list.
   if (gpu_first) out.insert(out.end(), gpu.begin(), gpu.end());
   if (fused_fits && want(Impl::kFused)) {
-    // Each setting with the device's own row split (no split named) and with the column-split
-    // update (split=0). The CPU default's values first (the last name varies fastest), so that a
-    // --budget cut leaves out the settings least like it.
     // The sparse step first (the default of CPUs below 16 float lanes), with its own split.
     out.push_back({Impl::kFused, {{"sparse", 1}}});
+    // Then each setting of the block kernels with the device's own row split (no split named)
+    // and with the column-split update (split=0). The CPU default's values first (the last name
+    // varies fastest), so that a --budget cut leaves out the settings least like it.
     for (auto& t : grid({{"vec", {16, 8, 4}}, {"rows", {1, 2}}, {"skip_zero", {1, 0}}})) {
       out.push_back({Impl::kFused, t});
       t["split"] = 0;

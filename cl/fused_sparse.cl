@@ -1,14 +1,14 @@
 // The sparse variant of the fused softmax-regression kernels (the fused tunable sparse=1, with
 // the row-split step): every dot product and gradient visits a row's non-zero pixels only, from
-// the dataset's sparse index (nz_start, nz_index: the columns of each row's non-zero pixels, in
-// increasing order). An MNIST image has about 150 non-zero pixels of 784, so a row costs about
+// the dataset's sparse index (nz_start, nz_index, nz_value: the columns of each row's non-zero
+// pixels, in increasing order, and their values). An MNIST image has about 150 non-zero pixels of 784, so a row costs about
 // 150 vector multiply-adds a pass, where fused.cl's 16-pixel blocks, zero blocks skipped, cost
 // 28 blocks x NUM_CLASSES. Exact as SKIP_ZERO is: a zero pixel adds +-0 to a sum that is never -0.
 //
 // Classes are the lanes: wp [stride x 16] holds the weights pixel-major (row j = the classes'
-// weights of pixel j, lanes from NUM_CLASSES on zero), beside fused.cl's wt [NUM_CLASSES x
-// stride], which the update keeps equal to it. So one pixel is one float16 load and one
-// multiply-add for all classes. NUM_CLASSES <= 16.
+// weights of pixel j, lanes from NUM_CLASSES on zero). fused.cl's wt [NUM_CLASSES x stride] is
+// the host's view, converted either way only when the host writes or reads the weights. So one
+// pixel is one float16 load and one multiply-add for all classes. NUM_CLASSES <= 16.
 #include "softmax_common.clh"
 
 #if NUM_CLASSES > 16
@@ -65,8 +65,9 @@ inline void store_class_lanes(float16 v, __global float* out) {
 
 // The row-split step (fused.cl's fused_forward_partial) on the sparse index: chunk p =
 // get_global_id(0) is rows [p * per, + per) of the minibatch order[first .. first + count), per =
-// ceil(count / SPLIT), taken one row at a time: its forward pass (logits, softmax, NLL, dlogits),
-// then its gradient added to the chunk's partial sums at its non-zero pixels only. part:
+// ceil(count / SPLIT), taken GROUP rows at a time: their forward pass (logits, softmax, NLL,
+// dlogits), then their gradient added to the chunk's partial sums at their non-zero pixels only
+// (so wp and the partial sums take turns in the cache, not both at once). part:
 // [chunks x stride x 16], the chunk's sums of x[row, j] * dlogits[i] in row order, one class a
 // lane (pixel units: the update scales); part_b: [chunks x NUM_CLASSES], its sums of dlogits.
 // Each sum has fused_forward_partial's terms in its order, so the gradients are bit for bit its.
@@ -81,9 +82,9 @@ __kernel void sparse_forward_partial(__global const uint* nz_start, __global con
   const uint per = (count + SPLIT - 1) / SPLIT, p = get_global_id(0), start = p * per;
   if (start >= count) return;
   const uint end = min(start + per, count);
-  __global float* out = part + (size_t)p * stride * 16;
-  __global float16* out16 = (__global float16*)out;  // 64-byte aligned rows: one store each
-  for (uint j = 0; j < stride; ++j) vstore16((float16)(0.0f), j, out);
+  // 64-byte aligned rows, one store each (PoCL splits a vstore16 into three).
+  __global float16* out16 = (__global float16*)part + (size_t)p * stride;
+  for (uint j = 0; j < stride; ++j) out16[j] = (float16)(0.0f);
   float16 sb = (float16)(0.0f);
   for (uint i0 = start; i0 < end; i0 += GROUP) {
     const uint i1 = min(i0 + GROUP, end);

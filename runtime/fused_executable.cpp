@@ -191,10 +191,13 @@ class FusedExecutable final : public LogRegExecutable {
   std::map<cl_mem, cl::Buffer> masks_;  // by the dataset's image buffer
 };
 
-// One chunk of rows per compute unit: each chunk's partial sums (stride x 16 floats) are read by
-// the update from every core, so fewer are cheaper (measured on 2 cores: 2 chunks 0.90 of 8).
-unsigned sparse_split(const DeviceDesc& device) {
-  return std::clamp<unsigned>(device.compute_units, 1, 64);
+// The row split where none is named. The sparse step: one chunk of rows per compute unit (each
+// chunk's partial sums, stride x 16 floats, are read by the update from every core, so fewer are
+// cheaper; measured on 2 cores: 2 chunks 0.90 of 8). The block step on CPUs: 4 per compute unit.
+// Elsewhere: 0, the column-split update.
+unsigned default_split(const DeviceDesc& device, bool sparse) {
+  const unsigned per_unit = sparse ? 1 : device.type == DeviceType::kCpu ? 4 : 0;
+  return per_unit == 0 ? 0 : std::clamp<unsigned>(per_unit * device.compute_units, 1, 64);
 }
 
 }  // namespace
@@ -214,21 +217,20 @@ FusedTuning fused_tuning(const DeviceDesc& device, const FusedOverrides& overrid
     t.rows = 1;
     t.skip_zero = true;
     t.update_local = 1;
-    t.split = std::clamp<unsigned>(4 * device.compute_units, 1, 64);
     // Below 16 lanes a pixel block carries fewer pixels per multiply-add, and visiting only the
     // non-zero pixels wins: on PoCL compiled for AVX2 (pthread-haswell) 0.68 of the block-skipping
     // step's time, against 1.00 with AVX-512 (docs/PERFORMANCE.md, "The sparse step").
-    if (t.vec < 16) {
-      t.sparse = true;
-      t.split = sparse_split(device);
-    }
+    t.sparse = t.vec < 16;
   }
+  // An override of the block kernels' settings asks for them: the sparse default gives way.
+  if (overrides.vec != 0 || overrides.rows != 0 || overrides.skip_zero >= 0) t.sparse = false;
   if (overrides.vec != 0) t.vec = checked_choice("the fused VEC", overrides.vec, {2, 4, 8, 16});
   if (overrides.rows != 0) t.rows = checked_choice("the fused ROWS", overrides.rows, {1, 2, 3, 4});
   if (overrides.skip_zero >= 0) {
     t.skip_zero = checked_choice("the fused SKIP_ZERO", static_cast<unsigned>(overrides.skip_zero),
                                  {0, 1}) == 1;
   }
+  t.split = default_split(device, t.sparse);
   return t;
 }
 
@@ -266,27 +268,20 @@ FusedTuning fused_tuning_for(const DeviceDesc& device, FusedOverrides base,
     base.skip_zero = static_cast<int>(tunable(tunables, "skip_zero", 0, 0));
   }
   FusedTuning t = fused_tuning(device, base);
+  const bool split_named = tunables.count("split") != 0 || tunables.count("L1.split") != 0;
   const unsigned split = tunable(tunables, "split", 0, t.split);
   if (split > 64) {
     throw std::invalid_argument("the fused split (chunks of the minibatch) must be 0 to 64, not " +
                                 std::to_string(split) +
                                 "; 0 keeps the column-split update, 1 to 64 split the rows");
   }
-  t.split = split;
-  // Naming a tunable of the block kernels (vec, rows, skip_zero) or split=0 (the column-split
-  // update) asks for cl/fused.cl: the device's sparse default then gives way.
-  const auto named = [&](const char* n) {
-    return tunables.count(n) != 0 || tunables.count(std::string("L1.") + n) != 0;
-  };
-  const bool split_named = named("split");
-  const bool block_named = named("vec") || named("rows") || named("skip_zero") || split == 0;
-  const unsigned sparse = tunable(tunables, "sparse", 0, t.sparse && !block_named ? 1u : 0u);
+  // split=0 named asks for the column-split update, which has no sparse form.
+  const unsigned sparse = tunable(tunables, "sparse", 0, t.sparse && split != 0 ? 1u : 0u);
   if (sparse > 1) {
     throw std::invalid_argument("the fused sparse must be 0 or 1, not " + std::to_string(sparse));
   }
   t.sparse = sparse == 1;
-  // The sparse step's own default split, one chunk per compute unit, where none is named.
-  if (t.sparse && !split_named) t.split = sparse_split(device);
+  t.split = split_named ? split : default_split(device, t.sparse);
   if (t.sparse && t.split == 0) {
     throw std::invalid_argument("the fused sparse=1 runs the row-split step: it needs split 1 to "
                                 "64, not 0");

@@ -167,10 +167,10 @@ ClDataset& OpenClBackend::with_sparse_index(ClDataset& d) {
     std::uint8_t* base = s.block->data();
     d.nz_start = make_buffer(CL_MEM_READ_ONLY | CL_MEM_USE_HOST_PTR, start_bytes, "sparse index",
                              base);
-    d.nz_index = make_buffer(CL_MEM_READ_ONLY | CL_MEM_USE_HOST_PTR, index_bytes + 2,
+    d.nz_index = make_buffer(CL_MEM_READ_ONLY | CL_MEM_USE_HOST_PTR, index_bytes,
                              "sparse index", base + s.index_offset);
-    d.nz_value = make_buffer(CL_MEM_READ_ONLY | CL_MEM_USE_HOST_PTR, s.nonzeros + 1,
-                             "sparse index", base + s.value_offset);
+    d.nz_value = make_buffer(CL_MEM_READ_ONLY | CL_MEM_USE_HOST_PTR, s.nonzeros, "sparse index",
+                             base + s.value_offset);
     d.host_nz = std::move(s.block);
     return d;
   }

@@ -58,8 +58,8 @@ class OpenClBackend final : public Backend {
   Context& context() { return ctx_; }
   const BackendOptions& options() const { return options_; }
   ClDataset& dataset(DatasetId id);
-  // The dataset with its sparse index (nz_start, nz_index), built on first request from the
-  // device copy (one read back per dataset).
+  // The dataset with its sparse index (nz_start, nz_index, nz_value), built on first request
+  // from the host block of a CPU device, else from the device copy (one read back per dataset).
   ClDataset& sparse_dataset(DatasetId id);
   // The same for a dataset of this backend's.
   ClDataset& with_sparse_index(ClDataset& d);

@@ -391,6 +391,19 @@ TEST_CASE("the fused sparse tunable is checked, and chooses its own split", "[de
     CHECK(!runtime::fused_tuning_for(cpu, {}, runtime::parse_tunables(block)).sparse);
   }
   CHECK(runtime::fused_tuning_for(cpu, {}, runtime::parse_tunables("split=4")).sparse);
+  // sparse=0 alone: the block step with its own split.
+  CHECK(runtime::fused_tuning_for(cpu, {}, runtime::parse_tunables("sparse=0")).split == 12);
+  // The same through the overrides of BackendOptions (the CLMNIST_VEC alias).
+  runtime::FusedOverrides vec8;
+  vec8.vec = 8;
+  CHECK(!runtime::fused_tuning(cpu, vec8).sparse);
+  CHECK(runtime::fused_tuning(cpu, vec8).split == 12);
+  // Forced on a GPU: one chunk per compute unit; else the column-split update there.
+  runtime::DeviceDesc gpu = cpu;
+  gpu.type = runtime::DeviceType::kGpu;
+  CHECK(runtime::fused_tuning_for(gpu, {}, {}).split == 0);
+  CHECK(!runtime::fused_tuning_for(gpu, {}, {}).sparse);
+  CHECK(runtime::fused_tuning_for(gpu, {}, runtime::parse_tunables("sparse=1")).split == 3);
   CHECK_THROWS_WITH(runtime::fused_tuning_for(cpu, {}, runtime::parse_tunables("sparse=2")),
                     Catch::Contains("0 or 1, not 2"));
   CHECK_THROWS_WITH(runtime::fused_tuning_for(cpu, {}, runtime::parse_tunables("sparse=1,split=0")),

@@ -21,6 +21,9 @@ class Device {
     REQUIRE(clmnist::test::find_test_device(desc_));
     ctx_ = std::make_unique<Context>(desc_, false, KernelCache(""));
     tune_ = fused_tuning(desc_, FusedOverrides{});
+    // These tests drive cl/fused.cl: the device's block-kernel settings, also where its default
+    // is the sparse step (whose defines leave VEC, ROWS and SKIP_ZERO out).
+    tune_.sparse = false;
   }
   KernelHandle kernel(const char* program, const char* name, std::size_t classes) {
     return KernelHandle(*ctx_, program, fused_defines(classes, tune_), name);
