@@ -238,24 +238,32 @@ __kernel void fused_weight_update(__global const uchar* x, __global const ulong*
 }
 
 // Evaluation of rows [0, rows) in storage order: wrong[i] = argmax(z_i) != label_i, loss[i] = NLL.
+// Work-item g takes rows [g * HEAD_ROWS, + HEAD_ROWS), ROWS at a time, then their heads at once.
 __kernel void fused_evaluate(__global const uchar* x, __global const ulong* masks,
                              __global const uchar* labels, uint rows, uint stride, float scale,
                              __global const float* wt, __global const float* b,
                              __global uchar* wrong, __global float* loss) {
-  const size_t g = get_global_id(0);
-  if (g * ROWS >= rows) return;
-  size_t idx[ROWS];
-  const int valid = item_rows(g, rows, 0, 0, idx);
-  float z[ROWS][NUM_CLASSES];
-  rows_dots(x, masks, idx, wt, stride, scale, z);
-  CLMNIST_UNROLL
-  for (int r = 0; r < ROWS; ++r) {
-    if (r < valid) {
-      uchar w;
-      loss[idx[r]] = row_evaluate(z[r], b, labels[idx[r]], &w);
-      wrong[idx[r]] = w;
+  const size_t i0 = get_global_id(0) * HEAD_ROWS;
+  if (i0 >= rows) return;
+  const uint n = (uint)min((size_t)HEAD_ROWS, rows - i0);
+  float zt[NUM_CLASSES * HEAD_ROWS];
+  int y[HEAD_ROWS];
+  for (uint r = 0; r < HEAD_ROWS; r += ROWS) {
+    size_t idx[ROWS];
+    CLMNIST_UNROLL
+    for (int q = 0; q < ROWS; ++q) idx[q] = i0 + min(r + q, n - 1);  // the last row repeats
+    float z[ROWS][NUM_CLASSES];
+    rows_dots(x, masks, idx, wt, stride, scale, z);
+    CLMNIST_UNROLL
+    for (int q = 0; q < ROWS; ++q) {
+      if (r + q < HEAD_ROWS) {  // lanes past n: defined values, never stored
+        y[r + q] = labels[idx[q]];
+        CLMNIST_UNROLL
+        for (int c = 0; c < NUM_CLASSES; ++c) zt[c * HEAD_ROWS + r + q] = z[q][c];
+      }
     }
   }
+  rows_evaluate(zt, HEAD_ROWS, n, y, b, wrong + i0, loss + i0);
 }
 
 // Logits without the bias for rows [first, first + count) in storage order: [count x NUM_CLASSES].
@@ -297,9 +305,14 @@ __kernel void fused_logits(__global const uchar* x, __global const ulong* masks,
 // work-items, so that none is empty.
 inline uint split_rows_per(uint count) { return (count + SPLIT - 1) / SPLIT; }
 
+// The rows of one split_forward call, rounded up to whole heads: the pitch of its class-major
+// logits.
+#define SPLIT_PITCH (((SPLIT_ROWS + HEAD_ROWS - 1) / HEAD_ROWS) * HEAD_ROWS)
+
 // Forward and loss gradient of rows [r0, r0 + n) of the minibatch order[first ..), n <= SPLIT_ROWS:
 // ids[r] = their dataset rows, sb += their logit gradients, and (SKIP_ZERO) bit r of cols[k] set
-// where block k of row r0 + r is not all zero.
+// where block k of row r0 + r is not all zero. The logits of all n rows first, then their heads
+// HEAD_ROWS at a time (rows_gradient).
 inline void split_forward(__global const uchar* x, __global const ulong* masks,
                           __global const uchar* labels, __global const uint* order, uint first,
                           uint r0, uint n, uint stride, float scale, float inv_count,
@@ -308,6 +321,8 @@ inline void split_forward(__global const uchar* x, __global const ulong* masks,
                           uint* ids, float* sb) {
   const uint blocks = stride / VEC;
   for (uint k = 0; k < blocks; ++k) cols[k] = SKIP_ZERO ? 0ul : (n == 64 ? ~0ul : (1ul << n) - 1);
+  float zt[NUM_CLASSES * SPLIT_PITCH];  // zt[c * SPLIT_PITCH + r]: row r0 + r's logit of class c
+  int y[SPLIT_PITCH];
   for (uint r = 0; r < n; r += ROWS) {
     size_t rows[ROWS];
     CLMNIST_UNROLL
@@ -320,12 +335,10 @@ inline void split_forward(__global const uchar* x, __global const ulong* masks,
     CLMNIST_UNROLL
     for (int q = 0; q < ROWS; ++q) {
       if (r + q < n) {
-        const uint i = r0 + r + q;
         ids[r + q] = (uint)rows[q];
-        __global float* d = dlogits + (size_t)i * NUM_CLASSES;
-        loss[first + i] = row_gradient(z[q], b, labels[rows[q]], inv_count, d);
+        y[r + q] = labels[rows[q]];
         CLMNIST_UNROLL
-        for (int c = 0; c < NUM_CLASSES; ++c) sb[c] += d[c];
+        for (int c = 0; c < NUM_CLASSES; ++c) zt[c * SPLIT_PITCH + r + q] = z[q][c];
 #if SKIP_ZERO
         const uint words = mask_words(stride);
         for (uint w = 0; w < words; ++w) {
@@ -338,6 +351,21 @@ inline void split_forward(__global const uchar* x, __global const ulong* masks,
 #endif
       }
     }
+  }
+  // The lanes of the last head past n: defined values, never stored.
+  for (uint r = n; r < (n + HEAD_ROWS - 1) / HEAD_ROWS * HEAD_ROWS; ++r) {
+    y[r] = 0;
+    CLMNIST_UNROLL
+    for (int c = 0; c < NUM_CLASSES; ++c) zt[c * SPLIT_PITCH + r] = 0.0f;
+  }
+  __global float* d = dlogits + (size_t)r0 * NUM_CLASSES;
+  for (uint h = 0; h < n; h += HEAD_ROWS) {
+    rows_gradient(zt + h, SPLIT_PITCH, min((uint)HEAD_ROWS, n - h), y + h, b, inv_count,
+                  d + (size_t)h * NUM_CLASSES, loss + first + r0 + h);
+  }
+  for (uint r = 0; r < n; ++r) {  // in row order
+    CLMNIST_UNROLL
+    for (int c = 0; c < NUM_CLASSES; ++c) sb[c] += d[r * NUM_CLASSES + c];
   }
 }
 

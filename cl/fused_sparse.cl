@@ -49,12 +49,12 @@ inline float16 sparse_dot(__global const uint* nz_start, __global const ushort* 
   return ((a0 + a1) + (a2 + a3)) * scale;
 }
 
-// The lanes of v below NUM_CLASSES.
-inline void class_lanes(float16 v, float* z) {
+// The lanes of v below NUM_CLASSES, class-major: zt[c * HEAD_ROWS] (a column of rows_gradient's).
+inline void class_lanes_t(float16 v, float* zt) {
   float t[16];
   vstore16(v, 0, t);
   CLMNIST_UNROLL
-  for (int c = 0; c < NUM_CLASSES; ++c) z[c] = t[c];
+  for (int c = 0; c < NUM_CLASSES; ++c) zt[c * HEAD_ROWS] = t[c];
 }
 inline void store_class_lanes(float16 v, __global float* out) {
   float t[16];
@@ -88,11 +88,17 @@ __kernel void sparse_forward_partial(__global const uint* nz_start, __global con
   float16 sb = (float16)(0.0f);
   for (uint i0 = start; i0 < end; i0 += GROUP) {
     const uint i1 = min(i0 + GROUP, end);
-    for (uint i = i0; i < i1; ++i) {
-      const size_t row = order[first + i];
-      float z[NUM_CLASSES];
-      class_lanes(sparse_dot(nz_start, nz_index, nz_value, row, wp, scale), z);
-      loss[first + i] = row_gradient(z, b, labels[row], inv_count, dlogits + (size_t)i * NUM_CLASSES);
+    for (uint h = i0; h < i1; h += HEAD_ROWS) {
+      const uint n = min((uint)HEAD_ROWS, i1 - h);
+      float zt[NUM_CLASSES * HEAD_ROWS];
+      int y[HEAD_ROWS];
+      for (uint r = 0; r < HEAD_ROWS; ++r) {  // lanes past n: a repeated row, never stored
+        const size_t row = order[first + h + min(r, n - 1)];
+        y[r] = labels[row];
+        class_lanes_t(sparse_dot(nz_start, nz_index, nz_value, row, wp, scale), zt + r);
+      }
+      rows_gradient(zt, HEAD_ROWS, n, y, b, inv_count, dlogits + (size_t)h * NUM_CLASSES,
+                    loss + first + h);
     }
     for (uint i = i0; i < i1; ++i) {
       const size_t row = order[first + i];
@@ -138,6 +144,9 @@ __kernel void sparse_split_update(uint chunks, uint stride, float scale, float l
 #ifndef EVAL_ROWS
 #define EVAL_ROWS 32
 #endif
+#if EVAL_ROWS % HEAD_ROWS != 0
+#error "EVAL_ROWS is a multiple of HEAD_ROWS: a work-item's rows are whole heads"
+#endif
 
 // Evaluation of rows [0, rows) in storage order, EVAL_ROWS a work-item: wrong[i] = argmax(z_i) !=
 // label_i, loss[i] = NLL (fused_evaluate on the sparse index).
@@ -147,12 +156,16 @@ __kernel void sparse_evaluate(__global const uint* nz_start, __global const usho
                               __global const float* b, __global uchar* wrong,
                               __global float* loss) {
   const size_t i0 = get_global_id(0) * EVAL_ROWS;
-  for (size_t i = i0; i < min(i0 + EVAL_ROWS, (size_t)rows); ++i) {
-    float z[NUM_CLASSES];
-    class_lanes(sparse_dot(nz_start, nz_index, nz_value, i, wp, scale), z);
-    uchar w;
-    loss[i] = row_evaluate(z, b, labels[i], &w);
-    wrong[i] = w;
+  for (size_t h = i0; h < min(i0 + EVAL_ROWS, (size_t)rows); h += HEAD_ROWS) {
+    const uint n = (uint)min((size_t)HEAD_ROWS, rows - h);
+    float zt[NUM_CLASSES * HEAD_ROWS];
+    int y[HEAD_ROWS];
+    for (uint r = 0; r < HEAD_ROWS; ++r) {  // lanes past n: a repeated row, never stored
+      const size_t row = h + min(r, n - 1);
+      y[r] = labels[row];
+      class_lanes_t(sparse_dot(nz_start, nz_index, nz_value, row, wp, scale), zt + r);
+    }
+    rows_evaluate(zt, HEAD_ROWS, n, y, b, wrong + h, loss + h);
   }
 }
 

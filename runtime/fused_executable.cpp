@@ -22,6 +22,7 @@ unsigned checked_choice(const char* what, unsigned value, std::initializer_list<
 }
 
 constexpr std::size_t kSparseEvalRows = 32;  // EVAL_ROWS in cl/fused_sparse.cl
+constexpr std::size_t kHeadRows = 16;        // HEAD_ROWS in cl/fused_softmax.clh
 
 class FusedExecutable final : public LogRegExecutable {
  public:
@@ -120,7 +121,7 @@ class FusedExecutable final : public LogRegExecutable {
       } else if (d.rows != 0) {
         set_args(evaluate_, d.x, masks_of(d), d.labels, rows_u, stride_u, scale_, wt_, b_, d.wrong,
                  d.loss);
-        enqueue_1d(ctx_, evaluate_, (d.rows + tune_.rows - 1) / tune_.rows);
+        enqueue_1d(ctx_, evaluate_, (d.rows + kHeadRows - 1) / kHeadRows);
       }
       return count_errors(ctx_, d, counted);
     });
