@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <sstream>
 #include <vector>
@@ -206,6 +207,14 @@ int run_train(int argc, char** argv) {
                 {"config", vm.count("config") != 0U ? vm["config"].as<std::string>() : ""},
                 {"resume checkpoint", resume == checkpoint ? std::string() : resume}});
 
+  // MNIST loads on a second thread while the OpenCL drivers are listed and opened (about 0.1 s
+  // each here, most of the drivers' share in the dynamic linker). Its errors are thrown by get(),
+  // where the loading is reported; a failing device waits for it (the future's destructor).
+  std::future<model::TrainData> loading = std::async(std::launch::async, [&files, &cfg] {
+    return model::split_for_training(
+        model::load_labeled_images(files.train_images, files.train_labels),
+        model::load_labeled_images(files.test_images, files.test_labels), cfg);
+  });
   std::ostringstream discard;
   std::ostream& out = quiet ? static_cast<std::ostream&>(discard) : std::cout;
   OpenedBackend opened = open_backend(dev, out);
@@ -219,9 +228,7 @@ int run_train(int argc, char** argv) {
     }
   }
   out << "Loading MNIST from " << data_dir << " ...\n" << std::flush;
-  model::TrainData data = model::split_for_training(
-      model::load_labeled_images(files.train_images, files.train_labels),
-      model::load_labeled_images(files.test_images, files.test_labels), cfg);
+  model::TrainData data = loading.get();
   if (cfg.batch_size > data.train.count) {
     throw UsageError("--batch-size " + std::to_string(cfg.batch_size) +
                      " is larger than the training set (" + std::to_string(data.train.count) +
