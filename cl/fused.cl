@@ -43,6 +43,15 @@ inline float hsum(floatV v) {
 #ifndef ROWS
 #define ROWS 1
 #endif
+// The row pitch of wt: the dataset stride, a compile-time constant where the host defines STRIDE,
+// so that every class's weights are a constant offset from one pointer (one base register
+// instead of NUM_CLASSES, some of them spilled: 5 % of the step on PoCL). Kernels take the same
+// value as their stride argument.
+#ifdef STRIDE
+#define WT_PITCH ((size_t)STRIDE)
+#else
+#define WT_PITCH ((size_t)stride)
+#endif
 
 // SKIP_ZERO=1: pixel blocks of VEC zeros are left out of the dot products. This is exact, not an
 // approximation: each term 0 * w is +-0 for a finite w, and adding +-0 leaves an accumulator as it
@@ -114,7 +123,7 @@ inline void rows_dots(__global const uchar* x, __global const ulong* masks, cons
     for (int r = 0; r < ROWS; ++r) xv[r] = convert_floatV(vloadV(0, x + rows[r] * stride + (j))); \
     CLMNIST_UNROLL                                                                                \
     for (int c = 0; c < NUM_CLASSES; ++c) {                                                       \
-      const floatV w = vloadV(0, wt + (size_t)c * stride + (j));                                  \
+      const floatV w = vloadV(0, wj + c * WT_PITCH);                                              \
       CLMNIST_UNROLL                                                                              \
       for (int r = 0; r < ROWS; ++r) acc[r][c] += xv[r] * w;                                      \
     }                                                                                             \
@@ -127,12 +136,16 @@ inline void rows_dots(__global const uchar* x, __global const ulong* masks, cons
     for (int r = 0; r < ROWS; ++r) m |= masks[rows[r] * words + w];
     while (m != 0) {
       const uint j = (w * 64 + lowest_bit(m)) * VEC;
+      __global const float* wj = wt + j;
       m &= m - 1;
       CLMNIST_DOT_BLOCK(j)
     }
   }
 #else
-  for (uint j = 0; j < stride; j += VEC) CLMNIST_DOT_BLOCK(j)
+  for (uint j = 0; j < stride; j += VEC) {
+    __global const float* wj = wt + j;
+    CLMNIST_DOT_BLOCK(j)
+  }
 #endif
   CLMNIST_UNROLL
   for (int r = 0; r < ROWS; ++r) {
@@ -399,16 +412,19 @@ __kernel void fused_forward_partial(__global const uchar* x, __global const ulon
       floatV acc[NUM_CLASSES];
       CLMNIST_UNROLL
       for (int c = 0; c < NUM_CLASSES; ++c) {
-        acc[c] = r0 == start ? (floatV)(0.0f) : vloadV(0, out + (size_t)c * stride + k * VEC);
+        acc[c] = r0 == start ? (floatV)(0.0f) : vloadV(0, out + c * WT_PITCH + k * VEC);
       }
       for (ulong m = cols[k]; m != 0; m &= m - 1) {
         const uint r = lowest_bit(m);
         const floatV xv = convert_floatV(vloadV(0, x + (size_t)ids[r] * stride + k * VEC));
+        // One pointer a row, so each class's factor is a constant offset from it (with
+        // dl[r * NUM_CLASSES + c], each address took its own 32-bit index: 6 % of the step).
+        __global const float* dr = dl + (size_t)r * NUM_CLASSES;
         CLMNIST_UNROLL
-        for (int c = 0; c < NUM_CLASSES; ++c) acc[c] += xv * dl[r * NUM_CLASSES + c];
+        for (int c = 0; c < NUM_CLASSES; ++c) acc[c] += xv * dr[c];
       }
       CLMNIST_UNROLL
-      for (int c = 0; c < NUM_CLASSES; ++c) vstoreV(acc[c], 0, out + (size_t)c * stride + k * VEC);
+      for (int c = 0; c < NUM_CLASSES; ++c) vstoreV(acc[c], 0, out + c * WT_PITCH + k * VEC);
     }
   }
   CLMNIST_UNROLL

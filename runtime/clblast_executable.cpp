@@ -13,7 +13,8 @@ class ClblastExecutable final : public LogRegExecutable {
  public:
   ClblastExecutable(OpenClBackend& be, const NetworkSpec& net, const CompileOptions& options)
       : LogRegExecutable(be, net, options,
-                         fused_defines(net.classes(), fused_tuning(be.context().desc(), {}))) {
+                         fused_defines(net.classes(), network_stride(net),
+                                       fused_tuning(be.context().desc(), {}))) {
     u8_to_f32_ = kernel("prepare", "u8_to_f32");
     xent_grad_ = kernel("softmax", "softmax_xent_grad");
     count_errors_ = kernel("softmax", "count_errors");

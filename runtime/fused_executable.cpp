@@ -28,7 +28,7 @@ class FusedExecutable final : public LogRegExecutable {
  public:
   FusedExecutable(OpenClBackend& be, const NetworkSpec& net, const CompileOptions& options,
                   const FusedTuning& tune)
-      : LogRegExecutable(be, net, options, fused_defines(net.classes(), tune)), tune_(tune) {
+      : LogRegExecutable(be, net, options, fused_defines(net.classes(), network_stride(net), tune)), tune_(tune) {
     if (tune_.sparse) {
       if (classes_ > 16) {
         throw std::invalid_argument("the fused sparse=1 holds a row's classes in one float16: " +
@@ -235,14 +235,17 @@ FusedTuning fused_tuning(const DeviceDesc& device, const FusedOverrides& overrid
   return t;
 }
 
-std::string fused_defines(std::size_t classes, const FusedTuning& t) {
+std::size_t network_stride(const NetworkSpec& net) { return round_up(net.features(), kRowAlign); }
+
+std::string fused_defines(std::size_t classes, std::size_t stride, const FusedTuning& t) {
   const std::string head = "-DNUM_CLASSES=" + std::to_string(classes);
   // cl/fused_sparse.cl reads no VEC, ROWS or SKIP_ZERO: without them, settings that differ only
   // there are the same program (one binary cached, one candidate timed).
   if (t.sparse) return head + " -DSPLIT=" + std::to_string(t.split) + " -DSPARSE=1";
   return head + " -DVEC=" + std::to_string(t.vec) + " -DROWS=" + std::to_string(t.rows) +
          " -DSKIP_ZERO=" + (t.skip_zero ? "1" : "0") +
-         (t.split != 0 ? " -DSPLIT=" + std::to_string(t.split) : "");
+         (t.split != 0 ? " -DSPLIT=" + std::to_string(t.split) : "") +
+         (stride != 0 ? " -DSTRIDE=" + std::to_string(stride) : "");
 }
 
 std::size_t fused_mask_words(std::size_t stride, unsigned vec) { return (stride / vec + 63) / 64; }

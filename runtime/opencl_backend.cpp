@@ -240,7 +240,7 @@ std::vector<std::string> opencl_program_variants(Impl impl, const DeviceDesc& de
     case Impl::kFused: {
       const FusedTuning t = fused_tuning_for(device, {}, options.tunables);
       return {std::string(t.sparse ? "cl/fused_sparse.cl " : "cl/fused.cl ") +
-              fused_defines(net.classes(), t)};
+              fused_defines(net.classes(), network_stride(net), t)};
     }
     default:
       return {};

@@ -78,9 +78,12 @@ FusedTuning fused_tuning(const DeviceDesc& device, const FusedOverrides& overrid
 // The same with the tunables vec, rows, skip_zero and split of CompileOptions over `base`.
 FusedTuning fused_tuning_for(const DeviceDesc& device, FusedOverrides base,
                              const Tunables& tunables);
-// "-DNUM_CLASSES=k -DVEC=v -DROWS=r -DSKIP_ZERO=s", then " -DSPLIT=n" where split != 0;
-// sparse: "-DNUM_CLASSES=k -DSPLIT=n -DSPARSE=1"
-std::string fused_defines(std::size_t classes, const FusedTuning& t);
+// "-DNUM_CLASSES=k -DVEC=v -DROWS=r -DSKIP_ZERO=s", then " -DSPLIT=n" where split != 0 and
+// " -DSTRIDE=s" where stride != 0 (the datasets' row stride fixed at compile time: the kernels
+// must then be given that stride); sparse: "-DNUM_CLASSES=k -DSPLIT=n -DSPARSE=1".
+std::string fused_defines(std::size_t classes, std::size_t stride, const FusedTuning& t);
+// The row stride of the datasets a network's executables read: its features, padded.
+std::size_t network_stride(const NetworkSpec& net);
 // 64-bit words of zero-block mask per row for rows of `stride` bytes (mask_words in cl/fused.cl).
 std::size_t fused_mask_words(std::size_t stride, unsigned vec);
 

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "fault_injection.hpp"
+#include "opencl_executables.hpp"
 
 namespace clmnist::runtime {
 
@@ -15,7 +16,7 @@ LogRegExecutable::LogRegExecutable(OpenClBackend& be, const NetworkSpec& net,
       max_batch_(options.max_batch),
       features_(net.features()),
       classes_(net.classes()),
-      stride_(round_up(net.features(), kRowAlign)),
+      stride_(network_stride(net)),
       scale_(net.pixel_scale()),
       defines_(std::move(defines)) {
   softmax_ = kernel("softmax", "softmax_rows");

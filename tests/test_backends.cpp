@@ -170,7 +170,7 @@ TEST_CASE("the planner runs softmax regression fused on CPUs and MLPs with dense
   CHECK(plan[0].last_layer == 0);
   if (desc.type == runtime::DeviceType::kCpu) {
     CHECK(plan[0].impl == "fused");
-    CHECK(plan[0].options == runtime::fused_defines(10, runtime::fused_tuning(desc, {})));
+    CHECK(plan[0].options == runtime::fused_defines(10, 784, runtime::fused_tuning(desc, {})));
   } else {
     CHECK(plan[0].impl == "clblast");
   }

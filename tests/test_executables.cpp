@@ -383,7 +383,7 @@ TEST_CASE("the fused sparse tunable is checked, and chooses its own split", "[de
   const runtime::FusedTuning avx2 = runtime::fused_tuning_for(cpu, {}, {});
   CHECK(avx2.sparse);
   CHECK(avx2.split == 3);
-  CHECK(runtime::fused_defines(10, avx2).find("-DSPARSE=1") != std::string::npos);
+  CHECK(runtime::fused_defines(10, 784, avx2).find("-DSPARSE=1") != std::string::npos);
   CHECK(!runtime::fused_tuning_for(cpu, {}, runtime::parse_tunables("sparse=0")).sparse);
   // A tunable of the block kernels, or the column-split update, asks for them.
   for (const char* block : {"vec=8", "rows=2", "skip_zero=1", "split=0", "L1.vec=4"}) {

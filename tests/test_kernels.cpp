@@ -26,10 +26,11 @@ class Device {
     tune_.sparse = false;
   }
   KernelHandle kernel(const char* program, const char* name, std::size_t classes) {
-    return KernelHandle(*ctx_, program, fused_defines(classes, tune_), name);
+    // Stride 0: the tests' datasets have several strides, given to the kernels at run time.
+    return KernelHandle(*ctx_, program, fused_defines(classes, 0, tune_), name);
   }
   KernelHandle kernel(const char* name, std::size_t classes, const FusedTuning& t) {
-    return KernelHandle(*ctx_, "fused", fused_defines(classes, t), name);
+    return KernelHandle(*ctx_, "fused", fused_defines(classes, 0, t), name);
   }
   const FusedTuning& tuning() const { return tune_; }
   // The zero-block masks of `rows` rows of x (fused_block_masks), as the backend builds them.
