@@ -43,6 +43,25 @@ inline float hsum(floatV v) {
 #ifndef ROWS
 #define ROWS 1
 #endif
+// PREFETCH=n: while a row-split chunk (or an evaluation work-item) computes a row, it prefetches
+// the pixels of the row n further on. CPUs' prefetchers stop at 4 KiB pages, and a row is 784
+// bytes: without it the pixels streamed from memory took 15 % of the step (clmnist-ab
+// --same-batch). PoCL's OpenCL prefetch() does nothing; clang's __builtin_prefetch, where the
+// kernel is compiled for a CPU target, is an x86 prefetcht0 (oclgrind's SPIR refuses it, GPUs
+// get prefetch()). Results do not change.
+#ifndef PREFETCH
+#define PREFETCH 0
+#endif
+#if PREFETCH && defined(__clang__) && (defined(__x86_64__) || defined(__aarch64__))
+#define CLMNIST_PREFETCH_LINE(p) __builtin_prefetch(p)
+#else
+#define CLMNIST_PREFETCH_LINE(p) prefetch(p, 1)
+#endif
+// The cache lines of a row of `stride` bytes at p.
+inline void prefetch_row(__global const uchar* p, uint stride) {
+  for (uint l = 0; l < stride; l += 64) CLMNIST_PREFETCH_LINE(p + l);
+  CLMNIST_PREFETCH_LINE(p + stride - 1);
+}
 // The row pitch of wt: the dataset stride, a compile-time constant where the host defines STRIDE,
 // so that every class's weights are a constant offset from one pointer (one base register
 // instead of NUM_CLASSES, some of them spilled: 5 % of the step on PoCL). Kernels take the same
@@ -265,6 +284,9 @@ __kernel void fused_evaluate(__global const uchar* x, __global const ulong* mask
     size_t idx[ROWS];
     CLMNIST_UNROLL
     for (int q = 0; q < ROWS; ++q) idx[q] = i0 + min(r + q, n - 1);  // the last row repeats
+#if PREFETCH
+    if (i0 + r + PREFETCH < rows) prefetch_row(x + (i0 + r + PREFETCH) * stride, stride);
+#endif
     float z[ROWS][NUM_CLASSES];
     rows_dots(x, masks, idx, wt, stride, scale, z);
     CLMNIST_UNROLL
@@ -325,13 +347,13 @@ inline uint split_rows_per(uint count) { return (count + SPLIT - 1) / SPLIT; }
 // Forward and loss gradient of rows [r0, r0 + n) of the minibatch order[first ..), n <= SPLIT_ROWS:
 // ids[r] = their dataset rows, sb += their logit gradients, and (SKIP_ZERO) bit r of cols[k] set
 // where block k of row r0 + r is not all zero. The logits of all n rows first, then their heads
-// HEAD_ROWS at a time (rows_gradient).
+// HEAD_ROWS at a time (rows_gradient). count: the minibatch's rows (PREFETCH stays inside it).
 inline void split_forward(__global const uchar* x, __global const ulong* masks,
                           __global const uchar* labels, __global const uint* order, uint first,
                           uint r0, uint n, uint stride, float scale, float inv_count,
                           __global const float* wt, __global const float* b,
                           __global float* dlogits, __global float* loss, __global ulong* cols,
-                          uint* ids, float* sb) {
+                          uint* ids, float* sb, uint count) {
   const uint blocks = stride / VEC;
   for (uint k = 0; k < blocks; ++k) cols[k] = SKIP_ZERO ? 0ul : (n == 64 ? ~0ul : (1ul << n) - 1);
   float zt[NUM_CLASSES * SPLIT_PITCH];  // zt[c * SPLIT_PITCH + r]: row r0 + r's logit of class c
@@ -343,6 +365,13 @@ inline void split_forward(__global const uchar* x, __global const ulong* masks,
       const uint i = r0 + min(r + q, n - 1);  // the last row repeats; its results are not kept
       rows[q] = order != 0 ? order[first + i] : first + i;
     }
+#if PREFETCH
+    const uint ahead = r0 + r + PREFETCH;  // a minibatch position
+    if (ahead < count) {
+      prefetch_row(x + (size_t)(order != 0 ? order[first + ahead] : first + ahead) * stride,
+                   stride);
+    }
+#endif
     float z[ROWS][NUM_CLASSES];
     rows_dots(x, masks, rows, wt, stride, scale, z);
     CLMNIST_UNROLL
@@ -406,7 +435,7 @@ __kernel void fused_forward_partial(__global const uchar* x, __global const ulon
   for (uint r0 = start; r0 < end; r0 += SPLIT_ROWS) {
     const uint n = min((uint)SPLIT_ROWS, end - r0);
     split_forward(x, masks, labels, order, first, r0, n, stride, scale, inv_count, wt, b, dlogits,
-                  loss, cols, ids, sb);
+                  loss, cols, ids, sb, count);
     __global const float* dl = dlogits + (size_t)r0 * NUM_CLASSES;
     for (uint k = 0; k < blocks; ++k) {
       floatV acc[NUM_CLASSES];

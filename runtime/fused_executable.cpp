@@ -222,6 +222,8 @@ FusedTuning fused_tuning(const DeviceDesc& device, const FusedOverrides& overrid
     // non-zero pixels wins: on PoCL compiled for AVX2 (pthread-haswell) 0.68 of the block-skipping
     // step's time, against 1.00 with AVX-512 (docs/PERFORMANCE.md, "The sparse step").
     t.sparse = t.vec < 16;
+    // 6 rows ahead: 0.86 of the step's time without (2 rows 0.89, 24 rows 0.89; clmnist-ab).
+    t.prefetch = 6;
   }
   // An override of the block kernels' settings asks for them: the sparse default gives way.
   if (overrides.vec != 0 || overrides.rows != 0 || overrides.skip_zero >= 0) t.sparse = false;
@@ -239,13 +241,15 @@ std::size_t network_stride(const NetworkSpec& net) { return round_up(net.feature
 
 std::string fused_defines(std::size_t classes, std::size_t stride, const FusedTuning& t) {
   const std::string head = "-DNUM_CLASSES=" + std::to_string(classes);
-  // cl/fused_sparse.cl reads no VEC, ROWS or SKIP_ZERO: without them, settings that differ only
+  // cl/fused_sparse.cl reads no VEC, ROWS, SKIP_ZERO or PREFETCH (its index streams in order, and
+  // prefetching it gained nothing: 0.99): without them, settings that differ only
   // there are the same program (one binary cached, one candidate timed).
   if (t.sparse) return head + " -DSPLIT=" + std::to_string(t.split) + " -DSPARSE=1";
   return head + " -DVEC=" + std::to_string(t.vec) + " -DROWS=" + std::to_string(t.rows) +
          " -DSKIP_ZERO=" + (t.skip_zero ? "1" : "0") +
          (t.split != 0 ? " -DSPLIT=" + std::to_string(t.split) : "") +
-         (stride != 0 ? " -DSTRIDE=" + std::to_string(stride) : "");
+         (stride != 0 ? " -DSTRIDE=" + std::to_string(stride) : "") +
+         (t.prefetch != 0 ? " -DPREFETCH=" + std::to_string(t.prefetch) : "");
 }
 
 std::size_t fused_mask_words(std::size_t stride, unsigned vec) { return (stride / vec + 63) / 64; }
@@ -286,6 +290,11 @@ FusedTuning fused_tuning_for(const DeviceDesc& device, FusedOverrides base,
   }
   t.sparse = sparse == 1;
   t.split = split_named ? split : default_split(device, t.sparse);
+  t.prefetch = tunable(tunables, "prefetch", 0, t.prefetch);
+  if (t.prefetch > 64) {
+    throw std::invalid_argument("the fused prefetch (rows ahead) must be 0 to 64, not " +
+                                std::to_string(t.prefetch) + "; 0 prefetches nothing");
+  }
   if (t.sparse && t.split == 0) {
     throw std::invalid_argument("the fused sparse=1 runs the row-split step: it needs split 1 to "
                                 "64, not 0");
@@ -294,7 +303,7 @@ FusedTuning fused_tuning_for(const DeviceDesc& device, FusedOverrides base,
 }
 
 std::vector<std::string> fused_tunable_names() {
-  return {"vec", "rows", "skip_zero", "split", "sparse"};
+  return {"vec", "rows", "skip_zero", "split", "sparse", "prefetch"};
 }
 
 }  // namespace clmnist::runtime

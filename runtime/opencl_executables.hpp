@@ -16,7 +16,7 @@ namespace clmnist::runtime {
 std::string fused_unfit(const NetworkSpec& net, const CompileOptions& options);
 std::unique_ptr<Executable> make_fused_executable(OpenClBackend& be, const NetworkSpec& net,
                                                   const CompileOptions& options);
-std::vector<std::string> fused_tunable_names();  // vec, rows, skip_zero, split, sparse
+std::vector<std::string> fused_tunable_names();  // vec, rows, skip_zero, split, sparse, prefetch
 
 // clblast: CLBlast GEMMs with cl/softmax.cl, for the same networks as fused.
 std::string clblast_unfit(const NetworkSpec& net, const CompileOptions& options);
@@ -73,6 +73,8 @@ struct FusedTuning {
   unsigned split = 0;
   // The row-split step on the dataset's sparse index (cl/fused_sparse.cl); needs split != 0.
   bool sparse = false;
+  // The rows ahead whose pixels the block kernels prefetch (PREFETCH in cl/fused.cl); 0: none.
+  unsigned prefetch = 0;
 };
 FusedTuning fused_tuning(const DeviceDesc& device, const FusedOverrides& overrides);
 // The same with the tunables vec, rows, skip_zero and split of CompileOptions over `base`.
@@ -80,7 +82,8 @@ FusedTuning fused_tuning_for(const DeviceDesc& device, FusedOverrides base,
                              const Tunables& tunables);
 // "-DNUM_CLASSES=k -DVEC=v -DROWS=r -DSKIP_ZERO=s", then " -DSPLIT=n" where split != 0 and
 // " -DSTRIDE=s" where stride != 0 (the datasets' row stride fixed at compile time: the kernels
-// must then be given that stride); sparse: "-DNUM_CLASSES=k -DSPLIT=n -DSPARSE=1".
+// must then be given that stride), " -DPREFETCH=p" where prefetch != 0; sparse:
+// "-DNUM_CLASSES=k -DSPLIT=n -DSPARSE=1".
 std::string fused_defines(std::size_t classes, std::size_t stride, const FusedTuning& t);
 // The row stride of the datasets a network's executables read: its features, padded.
 std::size_t network_stride(const NetworkSpec& net);

@@ -353,6 +353,18 @@ TEST_CASE("the fused row-split step matches the host and skips zero pixel blocks
     CHECK(test::mismatches(out[0].losses, ref.losses, "train_loss") == "");
     CHECK(out[1].losses == out[0].losses);
     CHECK(out[1].all_probs == out[0].all_probs);
+    // Prefetching changes no result: none, the next row, and past the minibatch's end.
+    for (const char* prefetch : {"0", "1", "64"}) {
+      INFO("prefetch=" << prefetch);
+      const Outcome p = run_case(*be, Impl::kFused, net, data, order, batch, step, start,
+                                 runtime::parse_tunables(std::string("split=") + split +
+                                                         ",skip_zero=1,prefetch=" + prefetch));
+      for (const runtime::ParamSpec& q : net.params()) {
+        CHECK(test::le_bytes(p.params.at(q.name)) == test::le_bytes(out[1].params.at(q.name)));
+      }
+      CHECK(p.losses == out[1].losses);
+      CHECK(p.all_probs == out[1].all_probs);
+    }
     // The sparse step on the same rows: the host's results (its dot products add in another
     // order, so not the bits of the block loops).
     const Outcome sparse = run_case(*be, Impl::kFused, net, data, order, batch, step, start,
@@ -408,6 +420,12 @@ TEST_CASE("the fused sparse tunable is checked, and chooses its own split", "[de
                     Catch::Contains("0 or 1, not 2"));
   CHECK_THROWS_WITH(runtime::fused_tuning_for(cpu, {}, runtime::parse_tunables("sparse=1,split=0")),
                     Catch::Contains("split 1 to 64, not 0"));
+  // Prefetching: 6 rows ahead on CPUs, none on GPUs, and a named value within 0 to 64.
+  CHECK(runtime::fused_tuning_for(cpu, {}, {}).prefetch == 6);
+  CHECK(runtime::fused_tuning_for(gpu, {}, {}).prefetch == 0);
+  CHECK(runtime::fused_tuning_for(cpu, {}, runtime::parse_tunables("prefetch=0")).prefetch == 0);
+  CHECK_THROWS_WITH(runtime::fused_tuning_for(cpu, {}, runtime::parse_tunables("prefetch=65")),
+                    Catch::Contains("0 to 64, not 65"));
   // More classes than a float16 holds: refused when compiled, naming the way out.
   const runtime::DeviceDesc desc = test_device();
   auto be = runtime::make_backend(desc, {});
