@@ -105,7 +105,7 @@ std::vector<Candidate> tuning_candidates(const runtime::NetworkSpec& net, bool w
     out.push_back({Impl::kFused, {{"sparse", 1}}});
     // The block kernels' defaults without prefetching (6 rows ahead on CPUs): a device whose
     // prefetchers need no help keeps the plainer loop.
-    out.push_back({Impl::kFused, {{"prefetch", 0}}});
+    out.push_back({Impl::kFused, {{"sparse", 0}, {"prefetch", 0}}});
     // Then each setting of the block kernels with the device's own row split (no split named)
     // and with the column-split update (split=0). The CPU default's values first (the last name
     // varies fastest), so that a --budget cut leaves out the settings least like it.

@@ -43,8 +43,8 @@ inline float hsum(floatV v) {
 #ifndef ROWS
 #define ROWS 1
 #endif
-// PREFETCH=n: while a row-split chunk (or an evaluation work-item) computes a row, it prefetches
-// the pixels of the row n further on. CPUs' prefetchers stop at 4 KiB pages, and a row is 784
+// PREFETCH=n: while the row-split step (fused_forward_partial) or fused_evaluate computes a row,
+// it prefetches the pixels of the row n further on (the other kernels ignore it). CPUs' prefetchers stop at 4 KiB pages, and a row is 784
 // bytes: without it the pixels streamed from memory took 15 % of the step (clmnist-ab
 // --same-batch). PoCL's OpenCL prefetch() does nothing; clang's __builtin_prefetch, where the
 // kernel is compiled for a CPU target, is an x86 prefetcht0 (oclgrind's SPIR refuses it, GPUs
@@ -285,7 +285,10 @@ __kernel void fused_evaluate(__global const uchar* x, __global const ulong* mask
     CLMNIST_UNROLL
     for (int q = 0; q < ROWS; ++q) idx[q] = i0 + min(r + q, n - 1);  // the last row repeats
 #if PREFETCH
-    if (i0 + r + PREFETCH < rows) prefetch_row(x + (i0 + r + PREFETCH) * stride, stride);
+    CLMNIST_UNROLL
+    for (int q = 0; q < ROWS; ++q) {
+      if (i0 + r + q + PREFETCH < rows) prefetch_row(x + (i0 + r + q + PREFETCH) * stride, stride);
+    }
 #endif
     float z[ROWS][NUM_CLASSES];
     rows_dots(x, masks, idx, wt, stride, scale, z);
@@ -366,10 +369,13 @@ inline void split_forward(__global const uchar* x, __global const ulong* masks,
       rows[q] = order != 0 ? order[first + i] : first + i;
     }
 #if PREFETCH
-    const uint ahead = r0 + r + PREFETCH;  // a minibatch position
-    if (ahead < count) {
-      prefetch_row(x + (size_t)(order != 0 ? order[first + ahead] : first + ahead) * stride,
-                   stride);
+    CLMNIST_UNROLL
+    for (int q = 0; q < ROWS; ++q) {
+      const uint ahead = r0 + r + q + PREFETCH;  // a minibatch position
+      if (ahead < count) {
+        prefetch_row(x + (size_t)(order != 0 ? order[first + ahead] : first + ahead) * stride,
+                     stride);
+      }
     }
 #endif
     float z[ROWS][NUM_CLASSES];

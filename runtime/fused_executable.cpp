@@ -222,7 +222,8 @@ FusedTuning fused_tuning(const DeviceDesc& device, const FusedOverrides& overrid
     // non-zero pixels wins: on PoCL compiled for AVX2 (pthread-haswell) 0.68 of the block-skipping
     // step's time, against 1.00 with AVX-512 (docs/PERFORMANCE.md, "The sparse step").
     t.sparse = t.vec < 16;
-    // 6 rows ahead: 0.86 of the step's time without (2 rows 0.89, 24 rows 0.89; clmnist-ab).
+    // 6 rows ahead: the step took 0.86 of its time without prefetching (2 rows ahead 0.89, 24
+    // rows 0.89; clmnist-ab, docs/PERFORMANCE.md).
     t.prefetch = 6;
   }
   // An override of the block kernels' settings asks for them: the sparse default gives way.

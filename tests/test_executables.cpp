@@ -337,6 +337,20 @@ TEST_CASE("the fused row-split step matches the host and skips zero pixel blocks
   const runtime::SgdStep step{0.3f, 0.0f, 0.0f};
   const Outcome ref = run_case(*host, Impl::kAuto, net, data, order, batch, step, start);
   CHECK(ref.params.at("W") != start.at("W"));  // the steps did change the weights
+  // The row-split step's head of 16 rows at once (rows_gradient) against the column-split
+  // update's head of one row (row_gradient): in one chunk the gradient sums add in the same order,
+  // so every weight and loss must be the same bits (150 rows: heads of 16 and a tail of 6).
+  {
+    const Outcome per_row = run_case(*be, Impl::kFused, net, data, order, batch, step, start,
+                                     runtime::parse_tunables("split=0,skip_zero=1"));
+    const Outcome sixteen = run_case(*be, Impl::kFused, net, data, order, batch, step, start,
+                                     runtime::parse_tunables("split=1,skip_zero=1"));
+    for (const runtime::ParamSpec& p : net.params()) {
+      INFO("16-row head, parameter " << p.name);
+      CHECK(test::le_bytes(sixteen.params.at(p.name)) == test::le_bytes(per_row.params.at(p.name)));
+    }
+    CHECK(sixteen.losses == per_row.losses);
+  }
   for (const char* split : {"1", "3"}) {
     INFO("split=" << split);
     Outcome out[2];
@@ -363,6 +377,8 @@ TEST_CASE("the fused row-split step matches the host and skips zero pixel blocks
         CHECK(test::le_bytes(p.params.at(q.name)) == test::le_bytes(out[1].params.at(q.name)));
       }
       CHECK(p.losses == out[1].losses);
+      CHECK(p.eval.nll_sum_all == out[1].eval.nll_sum_all);
+      CHECK(p.eval.errors_all == out[1].eval.errors_all);
       CHECK(p.all_probs == out[1].all_probs);
     }
     // The sparse step on the same rows: the host's results (its dot products add in another
