@@ -219,8 +219,9 @@ FusedTuning fused_tuning(const DeviceDesc& device, const FusedOverrides& overrid
     t.skip_zero = true;
     t.update_local = 1;
     // Below 16 lanes a pixel block carries fewer pixels per multiply-add, and visiting only the
-    // non-zero pixels wins: on PoCL compiled for AVX2 (pthread-haswell) 0.68 of the block-skipping
-    // step's time, against 1.00 with AVX-512 (docs/PERFORMANCE.md, "The sparse step").
+    // non-zero pixels won: on PoCL compiled for AVX2 (pthread-haswell) 0.68 of the block-skipping
+    // step's time, against 1.00 with AVX-512 (docs/PERFORMANCE.md, "The sparse step"); even
+    // (0.985) since the block kernels prefetch, so `clmnist tune` decides on such a CPU.
     t.sparse = t.vec < 16;
     // 6 rows ahead: the step took 0.86 of its time without prefetching (2 rows ahead 0.89, 24
     // rows 0.89; clmnist-ab, docs/PERFORMANCE.md).
