@@ -44,11 +44,11 @@ inline float hsum(floatV v) {
 #define ROWS 1
 #endif
 // PREFETCH=n: while the row-split step (fused_forward_partial) or fused_evaluate computes a row,
-// it prefetches the pixels of the row n further on (the other kernels ignore it). CPUs' prefetchers stop at 4 KiB pages, and a row is 784
-// bytes: without it the pixels streamed from memory took 15 % of the step (clmnist-ab
-// --same-batch). PoCL's OpenCL prefetch() does nothing; clang's __builtin_prefetch, where the
-// kernel is compiled for a CPU target, is an x86 prefetcht0 (oclgrind's SPIR refuses it, GPUs
-// get prefetch()). Results do not change.
+// it prefetches the pixels of the row n further on (the other kernels ignore it). CPUs'
+// prefetchers stop at 4 KiB pages, and a row is 784 bytes: without it the pixels streamed from
+// memory took 15 % of the step (clmnist-ab --same-batch). PoCL's OpenCL prefetch() does nothing;
+// clang's __builtin_prefetch, where the kernel is compiled for a CPU target, is an x86
+// prefetcht0 (oclgrind's SPIR refuses it, GPUs get prefetch()). Results do not change.
 #ifndef PREFETCH
 #define PREFETCH 0
 #endif
@@ -57,10 +57,18 @@ inline float hsum(floatV v) {
 #else
 #define CLMNIST_PREFETCH_LINE(p) prefetch(p, 1)
 #endif
-// The cache lines of a row of `stride` bytes at p.
-inline void prefetch_row(__global const uchar* p, uint stride) {
-  for (uint l = 0; l < stride; l += 64) CLMNIST_PREFETCH_LINE(p + l);
-  CLMNIST_PREFETCH_LINE(p + stride - 1);
+// The cache lines of the rows at positions pos + PREFETCH + q, q < ROWS, that are below `limit`;
+// position i is row order[first + i], or first + i without an order.
+inline void prefetch_ahead(__global const uchar* x, __global const uint* order, uint first,
+                           uint pos, uint limit, uint stride) {
+  CLMNIST_UNROLL
+  for (int q = 0; q < ROWS; ++q) {
+    const uint i = pos + PREFETCH + q;
+    if (i >= limit) break;
+    __global const uchar* p = x + (size_t)(order != 0 ? order[first + i] : first + i) * stride;
+    for (uint l = 0; l < stride; l += 64) CLMNIST_PREFETCH_LINE(p + l);
+    CLMNIST_PREFETCH_LINE(p + stride - 1);
+  }
 }
 // The row pitch of wt: the dataset stride, a compile-time constant where the host defines STRIDE,
 // so that every class's weights are a constant offset from one pointer (one base register
@@ -285,10 +293,7 @@ __kernel void fused_evaluate(__global const uchar* x, __global const ulong* mask
     CLMNIST_UNROLL
     for (int q = 0; q < ROWS; ++q) idx[q] = i0 + min(r + q, n - 1);  // the last row repeats
 #if PREFETCH
-    CLMNIST_UNROLL
-    for (int q = 0; q < ROWS; ++q) {
-      if (i0 + r + q + PREFETCH < rows) prefetch_row(x + (i0 + r + q + PREFETCH) * stride, stride);
-    }
+    prefetch_ahead(x, 0, 0, (uint)i0 + r, rows, stride);
 #endif
     float z[ROWS][NUM_CLASSES];
     rows_dots(x, masks, idx, wt, stride, scale, z);
@@ -369,14 +374,7 @@ inline void split_forward(__global const uchar* x, __global const ulong* masks,
       rows[q] = order != 0 ? order[first + i] : first + i;
     }
 #if PREFETCH
-    CLMNIST_UNROLL
-    for (int q = 0; q < ROWS; ++q) {
-      const uint ahead = r0 + r + q + PREFETCH;  // a minibatch position
-      if (ahead < count) {
-        prefetch_row(x + (size_t)(order != 0 ? order[first + ahead] : first + ahead) * stride,
-                     stride);
-      }
-    }
+    prefetch_ahead(x, order, first, r0 + r, count, stride);
 #endif
     float z[ROWS][NUM_CLASSES];
     rows_dots(x, masks, rows, wt, stride, scale, z);

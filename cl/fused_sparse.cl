@@ -1,9 +1,10 @@
 // The sparse variant of the fused softmax-regression kernels (the fused tunable sparse=1, with
 // the row-split step): every dot product and gradient visits a row's non-zero pixels only, from
 // the dataset's sparse index (nz_start, nz_index, nz_value: the columns of each row's non-zero
-// pixels, in increasing order, and their values). An MNIST image has about 150 non-zero pixels of 784, so a row costs about
-// 150 vector multiply-adds a pass, where fused.cl's 16-pixel blocks, zero blocks skipped, cost
-// 28 blocks x NUM_CLASSES. Exact as SKIP_ZERO is: a zero pixel adds +-0 to a sum that is never -0.
+// pixels, in increasing order, and their values). An MNIST image has about 150 non-zero pixels
+// of 784, so a row costs about 150 vector multiply-adds a pass, where fused.cl's 16-pixel
+// blocks, zero blocks skipped, cost 28 blocks x NUM_CLASSES. Exact as SKIP_ZERO is: a zero pixel
+// adds +-0 to a sum that is never -0.
 //
 // Classes are the lanes: wp [stride x 16] holds the weights pixel-major (row j = the classes'
 // weights of pixel j, lanes from NUM_CLASSES on zero). fused.cl's wt [NUM_CLASSES x stride] is

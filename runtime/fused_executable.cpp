@@ -28,7 +28,8 @@ class FusedExecutable final : public LogRegExecutable {
  public:
   FusedExecutable(OpenClBackend& be, const NetworkSpec& net, const CompileOptions& options,
                   const FusedTuning& tune)
-      : LogRegExecutable(be, net, options, fused_defines(net.classes(), network_stride(net), tune)), tune_(tune) {
+      : LogRegExecutable(be, net, options, fused_defines(net.classes(), network_stride(net), tune)),
+        tune_(tune) {
     if (tune_.sparse) {
       if (classes_ > 16) {
         throw std::invalid_argument("the fused sparse=1 holds a row's classes in one float16: " +
