@@ -89,7 +89,7 @@ void export_onnx(const model::Model& m, const std::string& path) {
   // Gemm (and Tanh or Relu) per layer, then Softmax over the last layer's logits.
   std::string x = "pixels";
   for (std::size_t l = 0; l < net.layers.size(); ++l) {
-    const runtime::DenseLayer& d = net.layers[l];
+    const runtime::Layer& d = net.layers[l];
     for (const runtime::ParamSpec& p : {runtime::ParamSpec{d.weight, {d.inputs, d.outputs}, true},
                                         runtime::ParamSpec{d.bias, {d.outputs}, false}}) {
       onnx::TensorProto* t = g->add_initializer();

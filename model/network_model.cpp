@@ -9,6 +9,7 @@
 
 #include "errors.hpp"
 #include "json_text.hpp"
+#include "networks.hpp"
 #include "safetensors.hpp"
 
 namespace clmnist::model {
@@ -63,7 +64,7 @@ runtime::NetworkSpec v1_network(const SafeTensors& st, const std::string& path) 
     throw DataError(path + ": W must be [" + std::to_string(rows * cols) +
                     " x classes] and b [classes] with at least 2 classes");
   }
-  return runtime::logistic_regression(rows, cols, b->second.shape[0],
+  return logistic_regression(rows, cols, b->second.shape[0],
                                       parse_divisor(st.metadata, path));
 }
 
@@ -109,6 +110,28 @@ void text_member(const nlohmann::json& j, const std::string& key, const std::str
   }
 }
 
+// The keys of one layer of each type, checked one by one; the type itself is checked by
+// runtime::network_from_json, which names the allowed ones.
+void check_layer(const nlohmann::json& layer, std::size_t i, const std::string& path) {
+  const std::string where = "layers[" + std::to_string(i) + "]";
+  text_member(layer, "type", where, path);
+  const std::string type = layer["type"].get<std::string>();
+  constexpr std::size_t kSide = std::size_t{1} << 16;
+  if (type == "dense") {
+    whole_member(layer, "inputs", where, path, std::size_t{1} << 24);
+    whole_member(layer, "outputs", where, path, std::size_t{1} << 20);
+    for (const char* key : {"activation", "weight", "bias"}) text_member(layer, key, where, path);
+  } else if (type == "conv2d") {
+    whole_member(layer, "filters", where, path, std::size_t{1} << 20);
+    whole_member(layer, "kernel", where, path, kSide);
+    text_member(layer, "weight", where, path);
+  } else if (type == "max_pool") {
+    whole_member(layer, "window", where, path, kSide);
+  } else if (type == "activation") {
+    for (const char* key : {"activation", "bias"}) text_member(layer, key, where, path);
+  }
+}
+
 }  // namespace
 
 runtime::NetworkSpec parse_network(const std::string& text, const std::string& path) {
@@ -126,14 +149,7 @@ runtime::NetworkSpec parse_network(const std::string& text, const std::string& p
   if (!layers.is_array() || layers.empty()) {
     bad_network(path, "has layers = " + shown(layers) + ", not a list of layers");
   }
-  for (std::size_t i = 0; i < layers.size(); ++i) {
-    const std::string where = "layers[" + std::to_string(i) + "]";
-    whole_member(layers[i], "inputs", where, path, std::size_t{1} << 24);
-    whole_member(layers[i], "outputs", where, path, std::size_t{1} << 20);
-    for (const char* key : {"type", "activation", "weight", "bias"}) {
-      text_member(layers[i], key, where, path);
-    }
-  }
+  for (std::size_t i = 0; i < layers.size(); ++i) check_layer(layers[i], i, path);
   try {
     return runtime::network_from_json(text);  // its own checks: layer sizes that fit, names
   } catch (const std::invalid_argument& e) {
@@ -217,14 +233,11 @@ Model load_model(const std::string& path) {
 runtime::ParamValues initial_params(const runtime::NetworkSpec& net, std::uint64_t seed) {
   runtime::ParamValues out;
   std::mt19937 rng(static_cast<std::uint32_t>(seed));
-  for (std::size_t l = 0; l < net.layers.size(); ++l) {
-    const runtime::DenseLayer& d = net.layers[l];
-    std::vector<float>& w = out[d.weight];
-    w.assign(d.inputs * d.outputs, 0.0f);
-    out[d.bias].assign(d.outputs, 0.0f);
-    if (l + 1 == net.layers.size()) continue;  // the softmax layer starts at zero
-    const double high = std::sqrt(6.0 / static_cast<double>(d.inputs + d.outputs));
-    const double low = -high;
+  for (const runtime::ParamSpec& p : net.params()) {  // drawn in declaration order
+    std::vector<float>& w = out[p.name];
+    w.assign(p.size(), 0.0f);
+    if (p.init_bound == 0.0) continue;
+    const double high = p.init_bound, low = -high;
     for (float& v : w) {
       const std::uint32_t a = static_cast<std::uint32_t>(rng()) >> 5;
       const std::uint32_t b = static_cast<std::uint32_t>(rng()) >> 6;

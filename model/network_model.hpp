@@ -32,10 +32,10 @@ Model load_model(const std::string& path);
 // is a DataError naming `path`, the key, the value and the fix, never the JSON library's text.
 runtime::NetworkSpec parse_network(const std::string& text, const std::string& path);
 
-// Initial parameters as the Theano tutorials draw them: hidden layers' weights uniform in
-// +-sqrt(6 / (inputs + outputs)), row-major, from one MT19937 stream seeded with `seed` in
-// numpy.random.RandomState's 53-bit form, computed in double and rounded to float; the output
-// layer's weights and every bias zero.
+// Initial parameters as the Theano tutorials draw them: each parameter with an init bound
+// (ParamSpec::init_bound, declared by its layer) uniform in +-bound, row-major, in declaration
+// order from one MT19937 stream seeded with `seed` in numpy.random.RandomState's 53-bit form,
+// computed in double and rounded to float; the others zero.
 runtime::ParamValues initial_params(const runtime::NetworkSpec& net, std::uint64_t seed);
 
 }  // namespace clmnist::model

@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 
+#include "networks.hpp"
+
 namespace clmnist::model {
 
 const std::vector<Preset>& presets() {
@@ -34,6 +36,24 @@ const std::vector<Preset>& presets() {
     mlp.config.batch_size = 20;
     mlp.config.patience = 10000;
     v.push_back(mlp);
+
+    Preset lenet;
+    lenet.name = "theano-lenet";
+    lenet.reproduces =
+        "Theano convolutional_mlp.py: LeNet conv 5x5x20, pool 2, conv 5x5x50, pool 2, 500 tanh, 10 "
+        "softmax, lr 0.1, batch 500, patience 10000, init uniform from RandomState(23455)";
+    lenet.published = "best validation 0.910000 % at iteration 17800, test 0.920000 %";
+    lenet.log_format = LogFormat::kMlp;
+    lenet.target_error = 0.02;
+    lenet.bench_time_to_accuracy = false;  // 200 epochs
+    lenet.network = model::lenet;
+    lenet.config.preset = lenet.name;
+    lenet.config.learning_rate = 0.1;
+    lenet.config.batch_size = 500;
+    lenet.config.max_epochs = 200;
+    lenet.config.patience = 10000;
+    lenet.config.seed = 23455;
+    v.push_back(lenet);
 
     Preset tf;
     tf.name = "tensorflow";
@@ -86,9 +106,23 @@ TrainConfig preset_config(const std::string& name) {
 
 runtime::NetworkSpec network_for(const TrainConfig& c, std::size_t rows, std::size_t cols,
                                  std::size_t classes) {
-  if (c.hidden == 0) return runtime::logistic_regression(rows, cols, classes, c.pixel_divisor);
-  return runtime::multilayer_perceptron(
-      rows, cols, {c.hidden}, runtime::parse_activation(c.activation), classes, c.pixel_divisor);
+  const Preset* preset = nullptr;
+  try {
+    preset = &find_preset(c.preset);
+  } catch (const std::invalid_argument&) {  // a config of its own: the dense network it names
+  }
+  if (preset != nullptr && preset->network != nullptr) {
+    if (c.hidden != 0) {
+      throw std::invalid_argument("--hidden " + std::to_string(c.hidden) + " does not apply to " +
+                                  preset->name + ", whose network is fixed (" +
+                                  preset->network(rows, cols, classes, c.pixel_divisor).describe() +
+                                  "); leave --hidden out");
+    }
+    return preset->network(rows, cols, classes, c.pixel_divisor);
+  }
+  if (c.hidden == 0) return logistic_regression(rows, cols, classes, c.pixel_divisor);
+  return multilayer_perceptron(rows, cols, {c.hidden}, runtime::parse_activation(c.activation),
+                               classes, c.pixel_divisor);
 }
 
 }  // namespace clmnist::model

@@ -21,6 +21,9 @@ struct Preset {
   LogFormat log_format = LogFormat::kLogisticSgd;
   double target_error = 0.075;         // bench: time until validation error reaches this
   bool bench_time_to_accuracy = true;  // bench runs the whole early-stopped run (seconds)
+  // The preset's own network of images rows x cols, classes and pixel divisor; null: the dense
+  // network of the settings (--hidden, --activation).
+  runtime::NetworkSpec (*network)(std::size_t, std::size_t, std::size_t, double) = nullptr;
   TrainConfig config;
 };
 

@@ -58,8 +58,9 @@ struct Ceilings {
 // cpu: the CPU-shaped kernels (fused where it fits, else dense); fused: cl/fused.cl (one dense
 // layer + softmax head, no weight decay); dense: per-layer kernels of cl/dense.cl (any network);
 // gpu: the GPU-shaped per-layer kernels of cl/gpu.cl (any network); clblast: CLBlast GEMMs with
-// cl/softmax.cl (one dense layer + softmax head, no weight decay).
-enum class Impl { kAuto, kCpu, kFused, kDense, kGpu, kClblast };
+// cl/softmax.cl (one dense layer + softmax head, no weight decay); conv: cl/conv.cl for a front
+// end of conv2d, max-pool, activation and flatten layers, with the dense tail on dense's kernels.
+enum class Impl { kAuto, kCpu, kFused, kDense, kGpu, kClblast, kConv };
 const char* to_string(Impl impl);
 Impl parse_impl(const std::string& name);  // throws std::invalid_argument
 

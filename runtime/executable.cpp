@@ -45,7 +45,8 @@ std::string plan_impls(const std::vector<PlanStep>& plan) {
 namespace {
 constexpr std::pair<Impl, const char*> kImplNames[] = {
     {Impl::kAuto, "auto"}, {Impl::kCpu, "cpu"},         {Impl::kFused, "fused"},
-    {Impl::kDense, "dense"}, {Impl::kGpu, "gpu"}, {Impl::kClblast, "clblast"}};
+    {Impl::kDense, "dense"}, {Impl::kGpu, "gpu"}, {Impl::kClblast, "clblast"},
+    {Impl::kConv, "conv"}};
 }  // namespace
 
 const char* to_string(Impl impl) {
@@ -60,7 +61,7 @@ Impl parse_impl(const std::string& name) {
     if (name == known) return value;
   }
   throw std::invalid_argument("unknown implementation '" + name +
-                              "' (allowed: auto, cpu, gpu, clblast; or fused, dense)");
+                              "' (allowed: auto, cpu, gpu, clblast; or fused, dense, conv)");
 }
 
 void check_minibatch(std::size_t first, std::size_t count, std::size_t rows,

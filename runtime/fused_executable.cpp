@@ -258,6 +258,7 @@ std::string fused_defines(std::size_t classes, std::size_t stride, const FusedTu
 std::size_t fused_mask_words(std::size_t stride, unsigned vec) { return (stride / vec + 63) / 64; }
 
 std::string fused_unfit(const NetworkSpec& net, const CompileOptions& options) {
+  if (!dense_family_unfit(net).empty()) return dense_family_unfit(net);
   if (net.layers.size() != 1)
     return "it runs one dense layer, not " + std::to_string(net.layers.size());
   if (options.weight_decay) return "it has no weight decay";

@@ -31,7 +31,7 @@ class GpuExecutable final : public Executable {
       : be_(be), ctx_(be.context()), net_(net), max_batch_(options.max_batch) {
     rows_cap_ = std::max(max_batch_, kEvalRows);
     for (std::size_t l = 0; l < net_.layers.size(); ++l) {
-      const DenseLayer& spec = net_.layers[l];
+      const runtime::Layer& spec = net_.layers[l];
       Layer L;
       L.tuning = gpu_layer_tuning(ctx_.desc(), net_, l, options.tunables);
       build(L, l + 1 == net_.layers.size());
@@ -160,7 +160,7 @@ class GpuExecutable final : public Executable {
                cl_uint mode, const cl::Buffer& out, float inv_count) {
     const std::size_t top = layers_.size() - 1;
     for (std::size_t l = 0; l <= top; ++l) {
-      const DenseLayer& spec = net_.layers[l];
+      const runtime::Layer& spec = net_.layers[l];
       Layer& L = layers_[l];
       const cl::Buffer& a = l > 0 ? layers_[l - 1].act : L.act;  // unused for l == 0
       set_args(L.forward, u(l == 0 ? 1 : 0), d.x, u(d.stride), order, u(first), a,
@@ -175,7 +175,7 @@ class GpuExecutable final : public Executable {
 
   void update(ClDataset& d, std::size_t first, std::size_t count, std::size_t l,
               const SgdStep& step, float decay) {
-    const DenseLayer& spec = net_.layers[l];
+    const runtime::Layer& spec = net_.layers[l];
     Layer& L = layers_[l];
     const std::size_t col_groups = (spec.outputs + L.tuning.upd_cols - 1) / L.tuning.upd_cols;
     // The gradient below comes from this layer's weights before their update: inside the update
@@ -272,6 +272,7 @@ std::string gpu_defines(const GpuTuning& t) {
 }
 
 std::string gpu_unfit(const NetworkSpec& net, const CompileOptions&) {
+  if (!dense_family_unfit(net).empty()) return dense_family_unfit(net);
   if (net.classes() > 1024) {
     return std::to_string(net.classes()) + " classes are over the 1024 one work-group can hold";
   }

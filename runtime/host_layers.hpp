@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "executable.hpp"
 #include "host_ops.hpp"
 #include "network.hpp"
 
@@ -101,14 +102,33 @@ void backward_data(const T* g, std::size_t count, std::size_t k, std::size_t n, 
   }
 }
 
-// wt[c, j] -= lr * (scale * sum_i x_i[j] * g[i, c] + 2 l2 wt[c, j] + l1 sign(wt[c, j])), with the
-// decay terms left out where zero (so l1 = l2 = 0 is the plain update, bit for bit); then
-// b[c] -= lr * sum_i g[i, c]. xrow(i) gives row i of the input (uint8 or T); every input is
-// summed, in row order, in a loop the compiler vectorises (skipping zeros would be exact too, but
-// for the 10-column softmax regression the list costs more than it saves). grad: scratch of k * n.
+// The one update rule of every parameter, from its gradient g (times scale) and the old values:
+// w -= lr * (scale * g + 2 l2 w + l1 sign(w)) where the parameter decays (its declaration,
+// ParamSpec::decay), with the decay terms left out where zero (so l1 = l2 = 0 is the plain
+// update, bit for bit); w -= lr * (scale * g) where it does not.
+template <class T>
+void sgd_update(T* w, const T* g, std::size_t n, T scale, const SgdStep& step, bool decays) {
+  const T lr = step.lr, decay = static_cast<T>(2.0 * static_cast<double>(step.l2)), l1 = step.l1;
+  if (!decays || (decay == T(0) && l1 == T(0))) {  // the plain update, a loop that vectorises
+    for (std::size_t m = 0; m < n; ++m) w[m] -= lr * (scale * g[m]);
+    return;
+  }
+  for (std::size_t m = 0; m < n; ++m) {
+    T gm = scale * g[m];
+    if (decay != T(0)) gm = gm + decay * w[m];
+    if (l1 != T(0)) gm = gm + l1 * T((w[m] > T(0)) - (w[m] < T(0)));
+    w[m] -= lr * gm;
+  }
+}
+
+// The gradient of a dense layer's weights, wt[c, j] += scale * sum_i x_i[j] * g[i, c], applied
+// by sgd_update, then its bias's (sum_i g[i, c]). xrow(i) gives row i of the input (uint8 or T);
+// every input is summed, in row order, in a loop the compiler vectorises (skipping zeros would
+// be exact too, but for the 10-column softmax regression the list costs more than it saves).
+// grad: scratch of k * n.
 template <class T, class Row>
 void dense_update(Row xrow, std::size_t count, std::size_t n, std::size_t k, T scale, const T* g,
-                  const SgdStep& step, T* wt, T* b, std::vector<T>& grad) {
+                  const SgdStep& step, bool weight_decays, T* wt, T* b, std::vector<T>& grad) {
   grad.assign(k * n, T(0));
   for (std::size_t i = 0; i < count; ++i) {
     const auto* row = xrow(i);
@@ -118,18 +138,12 @@ void dense_update(Row xrow, std::size_t count, std::size_t n, std::size_t k, T s
       for (std::size_t j = 0; j < n; ++j) gc[j] += static_cast<T>(row[j]) * d;
     }
   }
-  const T lr = step.lr, decay = static_cast<T>(2.0 * static_cast<double>(step.l2)), l1 = step.l1;
-  if (decay == T(0) && l1 == T(0)) {  // the plain update, in a loop the compiler vectorises
-    for (std::size_t m = 0; m < k * n; ++m) wt[m] -= lr * (scale * grad[m]);
-  } else {
-    for (std::size_t m = 0; m < k * n; ++m) {
-      T gm = scale * grad[m];
-      if (decay != T(0)) gm = gm + decay * wt[m];
-      if (l1 != T(0)) gm = gm + l1 * T((wt[m] > T(0)) - (wt[m] < T(0)));
-      wt[m] -= lr * gm;
-    }
+  sgd_update(wt, grad.data(), k * n, scale, step, weight_decays);
+  grad.assign(k, T(0));
+  for (std::size_t c = 0; c < k; ++c) {
+    for (std::size_t i = 0; i < count; ++i) grad[c] += g[i * k + c];
   }
-  bias_grad_update(g, count, k, lr, b);
+  sgd_update(b, grad.data(), k, T(1), step, false);
 }
 
 }  // namespace clmnist::runtime::host

@@ -1,9 +1,9 @@
-// NetworkSpec: parameters, FLOPs, validation and the JSON form kept in model files.
+// NetworkSpec: shapes, parameters, FLOPs, validation and the description text.
 #include "network.hpp"
 
 #include <cctype>
 #include <cmath>
-#include <nlohmann/json.hpp>
+#include <set>
 #include <stdexcept>
 
 namespace clmnist::runtime {
@@ -27,17 +27,137 @@ Activation parse_activation(const std::string& name) {
   throw std::invalid_argument("unknown activation '" + name + "' (allowed: none, tanh, relu)");
 }
 
+const char* to_string(LayerKind k) {
+  switch (k) {
+    case LayerKind::kDense:
+      return "dense";
+    case LayerKind::kConv2d:
+      return "conv2d";
+    case LayerKind::kMaxPool:
+      return "max_pool";
+    case LayerKind::kActivation:
+      return "activation";
+    case LayerKind::kFlatten:
+      return "flatten";
+  }
+  return "?";
+}
+
 std::size_t ParamSpec::size() const {
   std::size_t n = 1;
   for (std::size_t d : shape) n *= d;
   return n;
 }
 
+bool Layer::operator==(const Layer& o) const {
+  return kind == o.kind && inputs == o.inputs && outputs == o.outputs &&
+         activation == o.activation && weight == o.weight && bias == o.bias &&
+         filters == o.filters && kernel == o.kernel && window == o.window;
+}
+
+namespace {
+
+std::string layer_name(std::size_t i) { return "layer " + std::to_string(i + 1); }
+
+// The shape layer `l` makes of `in`; throws when it does not fit.
+MapShape output_shape(const Layer& l, std::size_t i, const MapShape& in) {
+  switch (l.kind) {
+    case LayerKind::kDense:
+      if (l.inputs != in.size()) {
+        throw std::invalid_argument(layer_name(i) + " takes " + std::to_string(l.inputs) +
+                                    " inputs but receives " + std::to_string(in.size()));
+      }
+      if (l.outputs == 0) throw std::invalid_argument(layer_name(i) + " has no outputs");
+      return {l.outputs, 1, 1};
+    case LayerKind::kConv2d:
+      if (l.filters == 0 || l.kernel == 0) {
+        throw std::invalid_argument(layer_name(i) + " (conv2d) needs filters and a kernel size");
+      }
+      if (l.kernel > in.rows || l.kernel > in.cols) {
+        throw std::invalid_argument(layer_name(i) + " (conv2d) has a " + std::to_string(l.kernel) +
+                                    "x" + std::to_string(l.kernel) + " kernel over " +
+                                    std::to_string(in.rows) + "x" + std::to_string(in.cols) +
+                                    " maps");
+      }
+      return {l.filters, in.rows - l.kernel + 1, in.cols - l.kernel + 1};
+    case LayerKind::kMaxPool:
+      if (l.window == 0 || l.window > in.rows || l.window > in.cols) {
+        throw std::invalid_argument(layer_name(i) + " (max_pool) has a window of " +
+                                    std::to_string(l.window) + " over " + std::to_string(in.rows) +
+                                    "x" + std::to_string(in.cols) + " maps");
+      }
+      return {in.maps, in.rows / l.window, in.cols / l.window};
+    case LayerKind::kActivation:
+    case LayerKind::kFlatten:
+      return in;
+  }
+  return in;
+}
+
+// Theano's fan-out of a conv layer: filters x kernel area, over the pool window's area that
+// follows it, in integer division as the tutorial computes it.
+std::size_t conv_fan_out(const std::vector<Layer>& layers, std::size_t i) {
+  const Layer& c = layers[i];
+  const std::size_t area = i + 1 < layers.size() && layers[i + 1].kind == LayerKind::kMaxPool
+                               ? layers[i + 1].window * layers[i + 1].window
+                               : 1;
+  return c.filters * c.kernel * c.kernel / area;
+}
+
+// A parameter name becomes a file name (export npy) and an ONNX value name: letters, digits and
+// '_', starting with a letter, and none of the names the ONNX graph gives its own values.
+bool valid_param_name(const std::string& n) {
+  if (n.empty() || n.size() > 64 || !std::isalpha(static_cast<unsigned char>(n[0]))) return false;
+  for (char c : n) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  }
+  if (n == "pixels" || n == "logits" || n == "probabilities") return false;
+  const bool graph_value = (n[0] == 'z' || n[0] == 'h') && n.size() > 1 &&
+                           n.find_first_not_of("0123456789", 1) == std::string::npos;
+  return !graph_value;
+}
+
+// One layer's multiply-adds x 2 for one sample.
+double layer_flops(const Layer& l, const MapShape& in, const MapShape& out) {
+  if (l.kind == LayerKind::kDense) return 2.0 * static_cast<double>(l.inputs * l.outputs);
+  if (l.kind == LayerKind::kConv2d) {
+    return 2.0 * static_cast<double>(out.size() * in.maps * l.kernel * l.kernel);
+  }
+  return 0.0;
+}
+
+}  // namespace
+
+std::vector<MapShape> NetworkSpec::shapes() const {
+  std::vector<MapShape> s{{1, image_rows, image_cols}};
+  for (std::size_t i = 0; i < layers.size(); ++i) s.push_back(output_shape(layers[i], i, s.back()));
+  return s;
+}
+
+bool NetworkSpec::all_dense() const {
+  for (const Layer& l : layers) {
+    if (l.kind != LayerKind::kDense) return false;
+  }
+  return true;
+}
+
 std::vector<ParamSpec> NetworkSpec::params() const {
+  const std::vector<MapShape> s = shapes();
   std::vector<ParamSpec> out;
-  for (const DenseLayer& l : layers) {
-    out.push_back({l.weight, {l.inputs, l.outputs}, true});
-    out.push_back({l.bias, {l.outputs}, false});
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const Layer& l = layers[i];
+    if (l.kind == LayerKind::kDense) {
+      const bool head = i + 1 == layers.size();  // the softmax layer starts at zero
+      const double bound = std::sqrt(6.0 / static_cast<double>(l.inputs + l.outputs));
+      out.push_back({l.weight, {l.inputs, l.outputs}, true, head ? 0.0 : bound});
+      out.push_back({l.bias, {l.outputs}, false, 0.0});
+    } else if (l.kind == LayerKind::kConv2d) {
+      const std::size_t fan_in = s[i].maps * l.kernel * l.kernel;
+      const double bound = std::sqrt(6.0 / static_cast<double>(fan_in + conv_fan_out(layers, i)));
+      out.push_back({l.weight, {l.filters, s[i].maps, l.kernel, l.kernel}, true, bound});
+    } else if (l.kind == LayerKind::kActivation && !l.bias.empty()) {
+      out.push_back({l.bias, {s[i].maps}, false, 0.0});
+    }
   }
   return out;
 }
@@ -59,47 +179,54 @@ std::size_t NetworkSpec::param_count() const {
 }
 
 double NetworkSpec::forward_flops() const {
+  const std::vector<MapShape> s = shapes();
   double f = 0;
-  for (const DenseLayer& l : layers) f += 2.0 * static_cast<double>(l.inputs * l.outputs);
+  for (std::size_t i = 0; i < layers.size(); ++i) f += layer_flops(layers[i], s[i], s[i + 1]);
   return f;
 }
 
 double NetworkSpec::train_flops() const {
-  // Forward, the weight gradient of every layer, and the input gradient of all but the first.
+  // Forward, the weight gradient of every layer, and the input gradient of every product but the
+  // first (nothing below it needs one).
+  const std::vector<MapShape> s = shapes();
   double f = 2.0 * forward_flops();
-  for (std::size_t i = 1; i < layers.size(); ++i) {
-    f += 2.0 * static_cast<double>(layers[i].inputs * layers[i].outputs);
+  bool first = true;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const double li = layer_flops(layers[i], s[i], s[i + 1]);
+    if (li > 0 && !first) f += li;
+    if (li > 0) first = false;
   }
   return f;
 }
 
 std::string NetworkSpec::describe() const {
-  std::string s = std::to_string(features());
-  for (const DenseLayer& l : layers) {
-    s += "-" + std::to_string(l.outputs);
-    if (&l != &layers.back() || l.activation != Activation::kNone) {
-      s += std::string(" ") + to_string(l.activation);
+  std::string s = all_dense() ? std::to_string(features())
+                              : "1x" + std::to_string(image_rows) + "x" + std::to_string(image_cols);
+  for (const Layer& l : layers) {
+    switch (l.kind) {
+      case LayerKind::kDense:
+        s += "-" + std::to_string(l.outputs);
+        if (&l != &layers.back() || l.activation != Activation::kNone) {
+          s += std::string(" ") + to_string(l.activation);
+        }
+        break;
+      case LayerKind::kConv2d:
+        s += "-conv" + std::to_string(l.filters) + "x" + std::to_string(l.kernel) + "x" +
+             std::to_string(l.kernel);
+        break;
+      case LayerKind::kMaxPool:
+        s += "-pool" + std::to_string(l.window);
+        break;
+      case LayerKind::kActivation:
+        s += std::string("-") + (l.bias.empty() ? "" : "b ") + to_string(l.activation);
+        break;
+      case LayerKind::kFlatten:
+        s += "-flatten";
+        break;
     }
   }
   return s + " softmax";
 }
-
-namespace {
-
-// A parameter name becomes a file name (export npy) and an ONNX value name: letters, digits and
-// '_', starting with a letter, and none of the names the ONNX graph gives its own values.
-bool valid_param_name(const std::string& n) {
-  if (n.empty() || n.size() > 64 || !std::isalpha(static_cast<unsigned char>(n[0]))) return false;
-  for (char c : n) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
-  }
-  if (n == "pixels" || n == "logits" || n == "probabilities") return false;
-  const bool graph_value = (n[0] == 'z' || n[0] == 'h') && n.size() > 1 &&
-                           n.find_first_not_of("0123456789", 1) == std::string::npos;
-  return !graph_value;
-}
-
-}  // namespace
 
 void NetworkSpec::validate() const {
   if (image_rows == 0 || image_cols == 0) throw std::invalid_argument("the image size is zero");
@@ -110,126 +237,37 @@ void NetworkSpec::validate() const {
         "float (1e-38 to 1e38)");
   }
   if (layers.empty()) throw std::invalid_argument("the network has no layer");
-  std::size_t in = features();
-  std::vector<std::string> names;
-  for (std::size_t i = 0; i < layers.size(); ++i) {
-    const DenseLayer& l = layers[i];
-    if (l.inputs != in) {
-      throw std::invalid_argument("layer " + std::to_string(i + 1) + " takes " +
-                                  std::to_string(l.inputs) + " inputs but receives " +
-                                  std::to_string(in));
-    }
-    if (l.outputs == 0) {
-      throw std::invalid_argument("layer " + std::to_string(i + 1) + " has no outputs");
-    }
-    if (i + 1 == layers.size() && l.activation != Activation::kNone) {
-      throw std::invalid_argument("the last layer feeds the softmax head and takes no activation");
-    }
-    for (const std::string& n : {l.weight, l.bias}) {
-      if (!valid_param_name(n)) {
-        throw std::invalid_argument("parameter name '" + n.substr(0, 64) +
+  if (layers.back().kind != LayerKind::kDense) {
+    throw std::invalid_argument("the last layer feeds the softmax head and must be dense, not " +
+                                std::string(to_string(layers.back().kind)));
+  }
+  if (layers.back().activation != Activation::kNone) {
+    throw std::invalid_argument("the last layer feeds the softmax head and takes no activation");
+  }
+  shapes();  // throws where a layer does not fit
+  std::set<std::string> names;
+  for (const Layer& l : layers) {
+    const bool weighted = l.kind == LayerKind::kDense || l.kind == LayerKind::kConv2d;
+    const bool biased = l.kind == LayerKind::kDense ||
+                        (l.kind == LayerKind::kActivation && !l.bias.empty());
+    for (const std::string* n : {weighted ? &l.weight : nullptr, biased ? &l.bias : nullptr}) {
+      if (n == nullptr) continue;
+      if (!valid_param_name(*n)) {
+        throw std::invalid_argument("parameter name '" + n->substr(0, 64) +
                                     "' is not letters, digits and '_' starting with a letter, or "
                                     "is a name the ONNX graph uses");
       }
-      for (const std::string& m : names) {
-        if (m == n) throw std::invalid_argument("parameter name '" + n + "' is used twice");
+      if (!names.insert(*n).second) {
+        throw std::invalid_argument("parameter name '" + *n + "' is used twice");
       }
-      names.push_back(n);
     }
-    in = l.outputs;
   }
   if (classes() < 2) throw std::invalid_argument("the network needs at least 2 classes");
 }
 
 bool NetworkSpec::operator==(const NetworkSpec& o) const {
-  if (image_rows != o.image_rows || image_cols != o.image_cols ||
-      pixel_divisor != o.pixel_divisor || layers.size() != o.layers.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < layers.size(); ++i) {
-    const DenseLayer &a = layers[i], &b = o.layers[i];
-    if (a.inputs != b.inputs || a.outputs != b.outputs || a.activation != b.activation ||
-        a.weight != b.weight || a.bias != b.bias) {
-      return false;
-    }
-  }
-  return true;
-}
-
-NetworkSpec logistic_regression(std::size_t rows, std::size_t cols, std::size_t classes,
-                                double pixel_divisor) {
-  return multilayer_perceptron(rows, cols, {}, Activation::kNone, classes, pixel_divisor);
-}
-
-NetworkSpec multilayer_perceptron(std::size_t rows, std::size_t cols,
-                                  const std::vector<std::size_t>& hidden, Activation activation,
-                                  std::size_t classes, double pixel_divisor) {
-  NetworkSpec s;
-  s.image_rows = rows;
-  s.image_cols = cols;
-  s.pixel_divisor = pixel_divisor;
-  std::size_t in = rows * cols;
-  std::vector<std::size_t> outs = hidden;
-  outs.push_back(classes);
-  for (std::size_t i = 0; i < outs.size(); ++i) {
-    const std::string suffix = outs.size() == 1 ? "" : std::to_string(i + 1);
-    const Activation act = i + 1 == outs.size() ? Activation::kNone : activation;
-    s.layers.push_back({in, outs[i], act, "W" + suffix, "b" + suffix});
-    in = outs[i];
-  }
-  return s;
-}
-
-std::string to_json(const NetworkSpec& spec) {
-  nlohmann::ordered_json j;
-  j["input"] = {
-      {"rows", spec.image_rows}, {"cols", spec.image_cols}, {"pixel_divisor", spec.pixel_divisor}};
-  j["layers"] = nlohmann::ordered_json::array();
-  for (const DenseLayer& l : spec.layers) {
-    j["layers"].push_back({{"type", "dense"},
-                           {"inputs", l.inputs},
-                           {"outputs", l.outputs},
-                           {"activation", to_string(l.activation)},
-                           {"weight", l.weight},
-                           {"bias", l.bias}});
-  }
-  j["head"] = "softmax_cross_entropy";
-  return j.dump();
-}
-
-NetworkSpec network_from_json(const std::string& text) {
-  NetworkSpec s;
-  try {
-    const nlohmann::json j = nlohmann::json::parse(text);
-    const auto& in = j.at("input");
-    s.image_rows = in.at("rows").get<std::size_t>();
-    s.image_cols = in.at("cols").get<std::size_t>();
-    s.pixel_divisor = in.at("pixel_divisor").get<double>();
-    if (j.at("head").get<std::string>() != "softmax_cross_entropy") {
-      throw std::invalid_argument("unknown head '" + j.at("head").get<std::string>() + "'");
-    }
-    for (const auto& l : j.at("layers")) {
-      if (l.at("type").get<std::string>() != "dense") {
-        throw std::invalid_argument("unknown layer type '" + l.at("type").get<std::string>() + "'");
-      }
-      s.layers.push_back({l.at("inputs").get<std::size_t>(), l.at("outputs").get<std::size_t>(),
-                          parse_activation(l.at("activation").get<std::string>()),
-                          l.at("weight").get<std::string>(), l.at("bias").get<std::string>()});
-    }
-  } catch (const nlohmann::json::exception& e) {
-    throw std::invalid_argument(std::string("the network description is not valid: ") + e.what());
-  }
-  s.validate();
-  constexpr std::size_t kMaxSide = 1u << 16, kMaxWidth = 1u << 20;
-  if (s.image_rows > kMaxSide || s.image_cols > kMaxSide) {
-    throw std::invalid_argument("the network's image size is implausibly large");
-  }
-  for (const DenseLayer& l : s.layers) {
-    if (l.outputs > kMaxWidth || l.inputs > kMaxWidth * 16) {
-      throw std::invalid_argument("a layer of the network is implausibly wide");
-    }
-  }
-  return s;
+  return image_rows == o.image_rows && image_cols == o.image_cols &&
+         pixel_divisor == o.pixel_divisor && layers == o.layers;
 }
 
 void check_params(const NetworkSpec& spec, const ParamValues& values) {

@@ -56,7 +56,8 @@ std::unique_ptr<Executable> OpenClBackend::compile(const NetworkSpec& net,
                    const auto refuse = [&](const char* family, const std::string& why) {
                      if (!why.empty()) {
                        throw UnfitError(std::string("--impl ") + family + " cannot run " +
-                                        net.describe() + ": " + why + " (use dense or gpu)");
+                                        net.describe() + ": " + why +
+                                        (net.all_dense() ? " (use dense or gpu)" : " (use conv)"));
                      }
                    };
                    const bool fused_fits = fused_unfit(net, options).empty();
@@ -68,8 +69,13 @@ std::unique_ptr<Executable> OpenClBackend::compile(const NetworkSpec& net,
                        refuse("clblast", clblast_unfit(net, options));
                        return make_clblast_executable(*this, net, options);
                      case Impl::kDense:
+                       refuse("dense", dense_family_unfit(net));
                        return make_dense_executable(*this, net, options);
+                     case Impl::kConv:
+                       refuse("conv", conv_unfit(net, options));
+                       return make_conv_executable(*this, net, options);
                      case Impl::kCpu:
+                       if (!net.all_dense()) break;
                        return fused_fits ? make_fused_executable(*this, net, options)
                                          : make_dense_executable(*this, net, options);
                      case Impl::kGpu:
@@ -79,9 +85,17 @@ std::unique_ptr<Executable> OpenClBackend::compile(const NetworkSpec& net,
                        break;
                    }
                    // The built-in defaults of the device class (a tuned plan comes in as a forced
-                   // family with its tunables). CPUs: the CPU family, so softmax regression keeps
-                   // the fused kernels measured for it (docs/PERFORMANCE.md). Other devices: the
-                   // GPU family where it fits.
+                   // family with its tunables). A network with a convolutional front end: the
+                   // conv family on every device. CPUs: the CPU family, so softmax regression
+                   // keeps the fused kernels measured for it (docs/PERFORMANCE.md). Other
+                   // devices: the GPU family where it fits.
+                   if (!net.all_dense()) {
+                     if (!conv_unfit(net, options).empty()) {
+                       throw UnfitError("no kernel family runs " + net.describe() + ": " +
+                                        conv_unfit(net, options));
+                     }
+                     return make_conv_executable(*this, net, options);
+                   }
                    if (ctx_.desc().type == DeviceType::kCpu || !gpu_unfit(net, options).empty()) {
                      return fused_fits ? make_fused_executable(*this, net, options)
                                        : make_dense_executable(*this, net, options);
@@ -201,6 +215,16 @@ void zero_buffers(Context& ctx, std::initializer_list<const cl::Buffer*> buffers
   }
 }
 
+std::string dense_family_unfit(const NetworkSpec& net) {
+  for (const Layer& l : net.layers) {
+    if (l.kind != LayerKind::kDense) {
+      return std::string("its kernels run dense layers only, and the network has a ") +
+             to_string(l.kind) + " layer";
+    }
+  }
+  return "";
+}
+
 ParamSlot param_slot(const NetworkSpec& net, const std::string& name, std::size_t values) {
   const ParamSpec p = net.param(name);  // throws for an unknown name
   if (values != 0 && values != p.size()) {
@@ -249,7 +273,7 @@ std::vector<std::string> opencl_program_variants(Impl impl, const DeviceDesc& de
 
 std::string opencl_kernel_sources_hash() {
   std::uint64_t h = 1469598103934665603ull;
-  for (const char* name : {"fused", "fused_sparse", "dense", "gpu", "softmax", "prepare", "sgd"}) {
+  for (const char* name : {"fused", "fused_sparse", "dense", "gpu", "conv", "softmax", "prepare", "sgd"}) {
     for (const char* c = kernels::find_source(name); *c != '\0'; ++c) {
       h = (h ^ static_cast<unsigned char>(*c)) * 1099511628211ull;
     }

@@ -11,6 +11,10 @@
 
 namespace clmnist::runtime {
 
+// Why a family of dense-layer kernels (fused, clblast, dense, gpu) cannot run `net`: the first
+// layer of another kind; empty when every layer is dense.
+std::string dense_family_unfit(const NetworkSpec& net);
+
 // fused: cl/fused.cl, CPU-shaped kernels for one dense layer with the softmax head (softmax
 // regression), two launches a step, no weight decay.
 std::string fused_unfit(const NetworkSpec& net, const CompileOptions& options);
@@ -23,14 +27,15 @@ std::string clblast_unfit(const NetworkSpec& net, const CompileOptions& options)
 std::unique_ptr<Executable> make_clblast_executable(OpenClBackend& be, const NetworkSpec& net,
                                                     const CompileOptions& options);
 
-// dense: cl/dense.cl, one forward and one update kernel per layer; any network, weight decay.
+// dense: cl/dense.cl, one forward and one update kernel per layer; any dense network, weight
+// decay.
 std::unique_ptr<Executable> make_dense_executable(OpenClBackend& be, const NetworkSpec& net,
                                                   const CompileOptions& options);
 std::vector<std::string> dense_tunable_names();
 std::string dense_defines(const DeviceDesc& device, const NetworkSpec& net,
                           const Tunables& tunables);
 
-// gpu: cl/gpu.cl, GPU-shaped forward and update kernels per layer; any network, weight decay.
+// gpu: cl/gpu.cl, GPU-shaped forward and update kernels per layer; any dense network, weight decay.
 std::string gpu_unfit(const NetworkSpec& net, const CompileOptions& options);
 std::unique_ptr<Executable> make_gpu_executable(OpenClBackend& be, const NetworkSpec& net,
                                                 const CompileOptions& options);
@@ -45,6 +50,12 @@ GpuTuning gpu_layer_tuning(const DeviceDesc& device, const NetworkSpec& net, std
 // Columns per group clamped to the group sizes (after a driver lowered them).
 GpuTuning fit_gpu_tuning(GpuTuning t);
 std::string gpu_defines(const GpuTuning& t);  // "-DFWD_WG=256 -DFWD_COLS=16 ..."
+
+// conv: cl/conv.cl for a front end of conv2d, max-pool, activation and flatten layers, then the
+// dense tail on cl/dense.cl's kernels (one network, two families); no tunables of its own yet.
+std::string conv_unfit(const NetworkSpec& net, const CompileOptions& options);
+std::unique_ptr<Executable> make_conv_executable(OpenClBackend& be, const NetworkSpec& net,
+                                                 const CompileOptions& options);
 
 // Queues a fill of every byte of each buffer with zeros (padding and parameters start at zero).
 void zero_buffers(Context& ctx, std::initializer_list<const cl::Buffer*> buffers);

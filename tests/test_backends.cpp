@@ -6,6 +6,7 @@
 #include <numeric>
 #include <sstream>
 
+#include "networks.hpp"
 #include "backend.hpp"
 #include "host_ops.hpp"
 #include "network_model.hpp"
@@ -130,7 +131,7 @@ TEST_CASE("one SGD step, evaluation and prediction match the host in double", "[
       w_ref[j * k + c] = wt[c * features + j];
     }
   }
-  const runtime::NetworkSpec net = runtime::logistic_regression(image_rows, image_cols, k, 256.0);
+  const runtime::NetworkSpec net = model::logistic_regression(image_rows, image_cols, k, 256.0);
 
   for (const Target& t : {kHost, kFused, kDense, kClblast}) {
     INFO("implementation " << t.name);
@@ -276,7 +277,7 @@ TEST_CASE("a corrupt kernel cache entry is rebuilt from source, a good one is us
   const std::string dir = test::temp_dir("kcache-device");
   runtime::BackendOptions o;
   o.cache_dir = dir;
-  const runtime::NetworkSpec net = runtime::logistic_regression(8, 9, 5, 255.0);
+  const runtime::NetworkSpec net = model::logistic_regression(8, 9, 5, 255.0);
   runtime::CompileOptions co;
   co.max_batch = 50;
   co.impl = Impl::kFused;

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <sstream>
 
+#include "networks.hpp"
 #include "checkpoint.hpp"
 #include "errors.hpp"
 #include "network_model.hpp"
@@ -180,7 +181,7 @@ TEST_CASE("a checkpoint refuses other data or settings", "[checkpoint]") {
   model::save_model(path + ".model", m);
   CHECK_THROWS_AS(model::load_checkpoint(path + ".model"), DataError);
   // The checkpoint holds the network and the parameters by name, current and best.
-  CHECK(st.network == runtime::logistic_regression(8, 9, 5, 256.0));
+  CHECK(st.network == model::logistic_regression(8, 9, 5, 256.0));
   CHECK(st.params.size() == 2);
   CHECK(st.best.best_model.params.size() == 2);
   CHECK(st.config.batch_size == 50);

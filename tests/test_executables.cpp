@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "networks.hpp"
 #include "backend.hpp"
 #include "opencl_backend.hpp"
 #include "opencl_executables.hpp"
@@ -30,12 +31,12 @@ struct NetCase {
 // 72 inputs (8x9) and 33 (3x11): neither a multiple of 16; hidden layers of 7 and 37 units.
 std::vector<NetCase> networks() {
   std::vector<NetCase> all = {
-      {"logreg 72-5", runtime::logistic_regression(8, 9, 5, 256.0)},
-      {"logreg 33-5", runtime::logistic_regression(3, 11, 5, 255.0)},
-      {"tanh 33-7-5", runtime::multilayer_perceptron(3, 11, {7}, Activation::kTanh, 5, 256.0)},
-      {"relu 72-7-5", runtime::multilayer_perceptron(8, 9, {7}, Activation::kRelu, 5, 256.0)},
-      {"tanh 72-37-5", runtime::multilayer_perceptron(8, 9, {37}, Activation::kTanh, 5, 256.0)},
-      {"relu 33-37-5", runtime::multilayer_perceptron(3, 11, {37}, Activation::kRelu, 5, 255.0)},
+      {"logreg 72-5", model::logistic_regression(8, 9, 5, 256.0)},
+      {"logreg 33-5", model::logistic_regression(3, 11, 5, 255.0)},
+      {"tanh 33-7-5", model::multilayer_perceptron(3, 11, {7}, Activation::kTanh, 5, 256.0)},
+      {"relu 72-7-5", model::multilayer_perceptron(8, 9, {7}, Activation::kRelu, 5, 256.0)},
+      {"tanh 72-37-5", model::multilayer_perceptron(8, 9, {37}, Activation::kTanh, 5, 256.0)},
+      {"relu 33-37-5", model::multilayer_perceptron(3, 11, {37}, Activation::kRelu, 5, 255.0)},
   };
   if (test::small_mode()) all.resize(4);  // oclgrind simulates every work-item
   return all;
@@ -223,9 +224,9 @@ TEST_CASE("every OpenCL implementation matches the host backend", "[device][back
 TEST_CASE("fused and clblast refuse MLPs and weight decay, dense runs them", "[device][backend]") {
   const runtime::DeviceDesc desc = test_device();
   auto be = runtime::make_backend(desc, {});
-  const runtime::NetworkSpec logreg = runtime::logistic_regression(8, 9, 5, 256.0);
+  const runtime::NetworkSpec logreg = model::logistic_regression(8, 9, 5, 256.0);
   const runtime::NetworkSpec mlp =
-      runtime::multilayer_perceptron(8, 9, {7}, Activation::kTanh, 5, 256.0);
+      model::multilayer_perceptron(8, 9, {7}, Activation::kTanh, 5, 256.0);
   runtime::CompileOptions plain, decayed;
   plain.max_batch = decayed.max_batch = 7;
   decayed.weight_decay = true;
@@ -321,7 +322,7 @@ TEST_CASE("the fused row-split step matches the host and skips zero pixel blocks
   const runtime::DeviceDesc desc = test_device();
   auto be = runtime::make_backend(desc, {});
   auto host = runtime::make_backend(runtime::host_device_desc(0), {});
-  const runtime::NetworkSpec net = runtime::logistic_regression(8, 9, 5, 256.0);
+  const runtime::NetworkSpec net = model::logistic_regression(8, 9, 5, 256.0);
   // 150 rows: one chunk takes them 64, 64 and 22 at a time; three chunks 50 each.
   const std::size_t batch = 150;
   const Steps s = steps_for(batch);
@@ -449,7 +450,7 @@ TEST_CASE("the fused sparse tunable is checked, and chooses its own split", "[de
   o.max_batch = 7;
   o.impl = Impl::kFused;
   o.tunables = runtime::parse_tunables("sparse=1");
-  CHECK_THROWS_WITH(be->compile(runtime::logistic_regression(8, 9, 17, 256.0), o),
+  CHECK_THROWS_WITH(be->compile(model::logistic_regression(8, 9, 17, 256.0), o),
                     Catch::Contains("use sparse=0"));
-  CHECK_NOTHROW(be->compile(runtime::logistic_regression(8, 9, 16, 256.0), o));
+  CHECK_NOTHROW(be->compile(model::logistic_regression(8, 9, 16, 256.0), o));
 }

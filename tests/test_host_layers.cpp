@@ -8,60 +8,20 @@
 #include <map>
 #include <numeric>
 
+#include "networks.hpp"
 #include "backend.hpp"
 #include "host_layers.hpp"
+#include "gradient_check.hpp"
 #include "test_support.hpp"
 
 using namespace clmnist;
 namespace host = clmnist::runtime::host;
 using runtime::Activation;
-using test::kGradAtol;
-using test::kGradRtol;
-using test::kGradStep;
 
-namespace {
-
-std::vector<double> random_doubles(std::size_t n, std::uint32_t seed, double lo, double hi) {
-  const std::vector<float> f =
-      test::random_floats(n, seed, static_cast<float>(lo), static_cast<float>(hi));
-  return {f.begin(), f.end()};
-}
-
-// d f / d x[i] by central differences (x[i] is restored).
-template <class F>
-double numeric(std::vector<double>& x, std::size_t i, F&& f) {
-  const double keep = x[i];
-  x[i] = keep + kGradStep;
-  const double up = f();
-  x[i] = keep - kGradStep;
-  const double down = f();
-  x[i] = keep;
-  return (up - down) / (2 * kGradStep);
-}
-
-// Checks analytic[i] against the numeric derivative of f in x[i] for every i; returns how many
-// derivatives were not negligible (so a caller can make sure the check had something to check).
-template <class F>
-std::size_t check_gradient(const std::vector<double>& analytic, std::vector<double>& x, F&& f,
-                           const char* what) {
-  REQUIRE(analytic.size() == x.size());
-  std::size_t bad = 0, significant = 0;
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    const double num = numeric(x, i, f);
-    if (std::fabs(num) > 1e-4) ++significant;
-    if (!test::close(analytic[i], num, kGradAtol, kGradRtol) && bad++ < 5) {
-      UNSCOPED_INFO(what << "[" << i << "]: analytic " << analytic[i] << ", numeric " << num);
-    }
-  }
-  CHECK(bad == 0);
-  return significant;
-}
-
-double dot(const std::vector<double>& a, const std::vector<double>& b) {
-  return std::inner_product(a.begin(), a.end(), b.begin(), 0.0);
-}
-
-}  // namespace
+using test::check_gradient;
+using test::dot;
+using test::numeric;
+using test::random_doubles;
 
 TEST_CASE("a dense layer's gradients match central differences", "[host][gradient]") {
   // 37 inputs: two whole groups of the 16 summation lanes and a tail.
@@ -83,7 +43,7 @@ TEST_CASE("a dense layer's gradients match central differences", "[host][gradien
   std::vector<double> wt_after = wt, b_after = b, scratch;
   const double* xp = x.data();
   host::dense_update([xp, n](std::size_t i) { return xp + i * n; }, count, n, k, 1.0, r.data(),
-                     runtime::SgdStep{1.0f, 0.0f, 0.0f}, wt_after.data(), b_after.data(), scratch);
+                     runtime::SgdStep{1.0f, 0.0f, 0.0f}, true, wt_after.data(), b_after.data(), scratch);
   std::vector<double> gw(k * n), gb(k);
   for (std::size_t m = 0; m < gw.size(); ++m) gw[m] = wt[m] - wt_after[m];
   for (std::size_t c = 0; c < k; ++c) gb[c] = b[c] - b_after[c];
@@ -118,7 +78,7 @@ TEST_CASE("the first layer's update from uint8 pixels matches central difference
   const std::uint8_t* xp = px.data();
   const std::uint32_t* rows_of = order.data() + first;
   host::dense_update([xp, rows_of, n](std::size_t i) { return xp + std::size_t{rows_of[i]} * n; },
-                     count, n, k, scale, r.data(), runtime::SgdStep{1.0f, 0.0f, 0.0f},
+                     count, n, k, scale, r.data(), runtime::SgdStep{1.0f, 0.0f, 0.0f}, true,
                      wt_after.data(), b_after.data(), scratch);
   std::vector<double> gw(k * n), gb(k);
   for (std::size_t m = 0; m < gw.size(); ++m) gw[m] = wt[m] - wt_after[m];
@@ -241,7 +201,7 @@ TEST_CASE("the update's L1 and L2 terms are the analytic ones", "[host][gradient
   auto rows = [xp, n](std::size_t i) { return xp + i * n; };
 
   std::vector<double> wt_after = wt, b_after = b, scratch;
-  host::dense_update(rows, count, n, k, scale, g.data(), step, wt_after.data(), b_after.data(),
+  host::dense_update(rows, count, n, k, scale, g.data(), step, true, wt_after.data(), b_after.data(),
                      scratch);
   // wt -= lr * (scale * sum_i x_i g_i + 2 l2 wt + l1 sign(wt)); b -= lr * sum_i g_i (no decay).
   std::size_t bad = 0;
@@ -264,7 +224,7 @@ TEST_CASE("the update's L1 and L2 terms are the analytic ones", "[host][gradient
 
   // Biases do not decay: the same step without decay moves them alike.
   std::vector<double> plain = wt, b_plain = b;
-  host::dense_update(rows, count, n, k, scale, g.data(), runtime::SgdStep{0.3f, 0.0f, 0.0f},
+  host::dense_update(rows, count, n, k, scale, g.data(), runtime::SgdStep{0.3f, 0.0f, 0.0f}, true,
                      plain.data(), b_plain.data(), scratch);
   CHECK(b_plain == b_after);
   CHECK(plain != wt_after);
@@ -306,7 +266,7 @@ struct Oracle {
       const std::size_t row = order[first + i];
       std::vector<double> a(net.features());
       for (std::size_t j = 0; j < a.size(); ++j) a[j] = images[row * a.size() + j] * scale;
-      for (const runtime::DenseLayer& l : net.layers) {
+      for (const runtime::Layer& l : net.layers) {
         const std::vector<double>& w = p.at(l.weight);
         const std::vector<double>& b = p.at(l.bias);
         std::vector<double> out(l.outputs);
@@ -366,7 +326,7 @@ TEST_CASE("one host SGD step on an MLP follows the numeric gradient of its cost"
     seed += 10;
     INFO(c.what << ", seed " << seed);
     runtime::NetworkSpec net =
-        runtime::multilayer_perceptron(4, 5, c.hidden, c.act, 4, 256.0);  // 20 features
+        model::multilayer_perceptron(4, 5, c.hidden, c.act, 4, 256.0);  // 20 features
     if (c.hidden.size() > 1) net.layers[1].activation = c.second;
     const test::Synthetic data = test::make_synthetic(rows, net.features(), 4, seed);
     std::vector<std::uint8_t> labels = test::random_bytes(rows, seed + 1, 3);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "networks.hpp"
 #include "network_model.hpp"
 #include "presets.hpp"
 #include "safetensors.hpp"
@@ -116,7 +117,7 @@ TEST_CASE("model files of the second format round-trip every preset's network", 
 TEST_CASE("model files of the first format load as softmax regression", "[model_file]") {
   const std::string path = data_file("model_v1.safetensors");
   const model::Model m = model::load_model(path);
-  CHECK(m.network == runtime::logistic_regression(8, 9, 5, 255.0));
+  CHECK(m.network == model::logistic_regression(8, 9, 5, 255.0));
   CHECK(m.network.pixel_divisor == 255.0);
   CHECK(m.metadata.at("format") == "clmnist-softmax-regression-1");
   CHECK(m.metadata.at("preset") == "theano");

@@ -9,6 +9,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "networks.hpp"
 #include "errors.hpp"
 #include "network_model.hpp"
 #include "output_file.hpp"
@@ -24,7 +25,7 @@ namespace {
 // Softmax regression on 2x3 images, 4 classes.
 Model small_model() {
   Model m;
-  m.network = runtime::logistic_regression(2, 3, 4, 256.0);
+  m.network = logistic_regression(2, 3, 4, 256.0);
   m.params["W"] = clmnist::test::random_floats(24, 5, -1.0f, 1.0f);
   m.params["b"] = {0.1f, -0.2f, 0.3f, 0.0f};
   m.metadata["preset"] = "theano";
@@ -34,7 +35,7 @@ Model small_model() {
 // A 6-5 relu-3 tanh-4 MLP on 2x3 images with pixels / 255.
 Model small_mlp() {
   Model m;
-  m.network = runtime::multilayer_perceptron(2, 3, {5, 3}, runtime::Activation::kRelu, 4, 255.0);
+  m.network = multilayer_perceptron(2, 3, {5, 3}, runtime::Activation::kRelu, 4, 255.0);
   m.network.layers[1].activation = runtime::Activation::kTanh;
   m.params = clmnist::test::random_params(m.network, 17, -1.0f, 1.0f);
   m.metadata["preset"] = "theano-mlp";
@@ -249,7 +250,7 @@ TEST_CASE("a disk that fills up while saving leaves the previous file intact", "
   save_model(p, small_model());
   const std::string before = clmnist::test::read_bytes(p);
   Model big = small_model();
-  big.network = runtime::logistic_regression(100, 100, 4, 256.0);
+  big.network = logistic_regression(100, 100, 4, 256.0);
   big.params["W"].assign(100 * 100 * 4, 0.5f);  // 160 kB, over the limit below
   const std::string error = error_with_64k_files([&] { save_model(p, big); });
   CHECK(error.find("previous file") != std::string::npos);

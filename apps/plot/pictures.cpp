@@ -66,7 +66,7 @@ OutputFiles training_pictures(const std::string& dir, const model::TrainResult& 
   if (!r.best_model.empty()) {
     // The first layer's weights: class templates of softmax regression, or the filters of the
     // first 100 hidden units of an MLP.
-    const runtime::DenseLayer& first = net.layers.front();
+    const runtime::Layer& first = net.layers.front();
     const bool classes = net.layers.size() == 1;
     TemplateLayout layout;
     layout.shown = classes ? first.outputs : std::min<std::size_t>(first.outputs, 100);

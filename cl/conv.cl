@@ -1,0 +1,269 @@
+// Kernels of the convolutional layer kinds (conv2d, max-pool, bias + activation per map), built
+// once per layer with its geometry as constants: MAPS x ROWS x COLS in, FILTERS of K x K (valid,
+// a true convolution as Theano's conv2d: filters flipped), or a max-pool WINDOW. Maps are
+// channel-major, one sample [maps x rows x cols] after another (NCHW); filters Theano's
+// [FILTERS x MAPS x K x K]. Every sum runs in the order of the host ops (runtime/host_conv.hpp)
+// and nothing contracts into fma, so a device that rounds as the host does gives the host
+// backend's bits. Work-items hold a block of outputs in VEC-wide registers (the CPU's vector
+// width, vectorised by hand as in dense.cl); no local memory and no assumption on the work-group
+// size. Float buffers carry a slack of CLMNIST_SLACK floats: vector loads may run past a row.
+#pragma OPENCL FP_CONTRACT OFF
+
+#include "sgd_rule.clh"
+
+#ifndef MAPS
+#define MAPS 1
+#endif
+#ifndef ROWS
+#define ROWS 28
+#endif
+#ifndef COLS
+#define COLS 28
+#endif
+#ifndef FILTERS
+#define FILTERS 20
+#endif
+#ifndef K
+#define K 5
+#endif
+#ifndef WINDOW
+#define WINDOW 2
+#endif
+// Filters per forward work-item (a divisor of FILTERS) and maps per input-gradient work-item (a
+// divisor of MAPS): the outputs a work-item keeps in registers.
+#ifndef FB
+#define FB 4
+#endif
+#ifndef CB
+#define CB 1
+#endif
+#ifndef VEC
+#define VEC 8
+#endif
+
+#define OH (ROWS - K + 1)
+#define OW (COLS - K + 1)
+#define PH (OH + 2 * (K - 1))             // a padded output-gradient map: K - 1 zeros around
+#define PW (OW + 2 * (K - 1))
+#define OWV ((OW + VEC - 1) / VEC)        // vectors over an output row
+#define XV ((COLS + VEC - 1) / VEC)       // vectors over an input row
+#define FP (((FILTERS + VEC - 1) / VEC) * VEC)  // filters padded to whole vectors
+#define PROWS (ROWS / WINDOW)
+#define PCOLS (COLS / WINDOW)
+
+#define CLMNIST_CAT(a, b) a##b
+#define CLMNIST_XCAT(a, b) CLMNIST_CAT(a, b)
+#define floatV CLMNIST_XCAT(float, VEC)
+#define vloadV CLMNIST_XCAT(vload, VEC)
+#define vstoreV CLMNIST_XCAT(vstore, VEC)
+
+// The first n <= VEC lanes of v to p.
+inline void store_lanes(floatV v, uint n, __global float* p) {
+  if (n == VEC) {
+    vstoreV(v, 0, p);
+    return;
+  }
+  float t[VEC];
+  vstoreV(v, 0, t);
+  for (uint l = 0; l < n; ++l) p[l] = t[l];
+}
+
+// y[n, p] = x[order[first + n], p] * scale: a minibatch's pixels (or storage rows, order =
+// identity) as floats, [count x ROWS*COLS].
+__kernel void pixels_to_float(__global const uchar* x, uint stride, __global const uint* order,
+                              uint first, uint count, float scale, __global float* y) {
+  const size_t gid = get_global_id(0);
+  if (gid >= (size_t)count * ROWS * COLS) return;
+  const size_t n = gid / (ROWS * COLS), p = gid % (ROWS * COLS);
+  y[gid] = (float)x[(size_t)order[first + n] * stride + p] * scale;
+}
+
+// y[n, f, oy, ox] = sum_{c, i, j} x[n, c, oy + i, ox + j] * w[f, c, K-1-i, K-1-j]: work-item
+// (n, oy, filter block) computes FB filters' output row oy.
+__kernel void conv_forward(__global const float* x, uint count, __global const float* w,
+                           __global float* y) {
+  const size_t gid = get_global_id(0);
+  if (gid >= (size_t)count * OH * (FILTERS / FB)) return;
+  const uint f0 = (uint)(gid % (FILTERS / FB)) * FB, oy = (uint)(gid / (FILTERS / FB) % OH);
+  const size_t n = gid / (FILTERS / FB) / OH;
+  floatV acc[FB][OWV];
+  for (int f = 0; f < FB; ++f) {
+    for (int v = 0; v < OWV; ++v) acc[f][v] = (floatV)(0.0f);
+  }
+  __global const float* xn = x + n * (MAPS * ROWS * COLS);
+  for (uint c = 0; c < MAPS; ++c) {
+    for (uint i = 0; i < K; ++i) {
+      __global const float* xr = xn + (c * ROWS + oy + i) * COLS;
+      for (uint j = 0; j < K; ++j) {
+        floatV xv[OWV];
+        for (int v = 0; v < OWV; ++v) xv[v] = vloadV(0, xr + j + v * VEC);
+        for (int f = 0; f < FB; ++f) {
+          const float wf = w[((f0 + f) * MAPS + c) * K * K + (K - 1 - i) * K + (K - 1 - j)];
+          for (int v = 0; v < OWV; ++v) acc[f][v] += xv[v] * wf;
+        }
+      }
+    }
+  }
+  for (int f = 0; f < FB; ++f) {
+    __global float* yr = y + ((n * FILTERS + f0 + f) * OH + oy) * OW;
+    for (int v = 0; v < OWV; ++v) store_lanes(acc[f][v], min(VEC, OW - v * VEC), yr + v * VEC);
+  }
+}
+
+// The output gradient dy [count x FILTERS x OH x OW] in the two layouts the backward kernels
+// read: dyp, each map padded with K - 1 zeros around (the margins are never written), for the
+// input gradient (when pad != 0); dyt [count x OH*OW x FP], filters innermost, for the filter
+// gradient (lanes past FILTERS stay zero).
+__kernel void spread_gradient(__global const float* dy, uint count, uint pad,
+                              __global float* dyp, __global float* dyt) {
+  const size_t gid = get_global_id(0);
+  if (gid >= (size_t)count * FILTERS * OH * OW) return;
+  const uint ox = (uint)(gid % OW), oy = (uint)(gid / OW % OH);
+  const uint f = (uint)(gid / OW / OH % FILTERS);
+  const size_t n = gid / OW / OH / FILTERS;
+  const float g = dy[gid];
+  if (pad) dyp[((n * FILTERS + f) * PH + oy + K - 1) * PW + ox + K - 1] = g;
+  dyt[(n * OH * OW + oy * OW + ox) * FP + f] = g;
+}
+
+// dx[n, c, y, x] = sum_{f, i, j} dy[n, f, y - i, x - j] * w[f, c, K-1-i, K-1-j] over the
+// outputs that exist (the padding adds zeros for the others): work-item (n, y, map block)
+// computes CB maps' input row y.
+__kernel void conv_backward_data(__global const float* dyp, uint count, __global const float* w,
+                                 __global float* dx) {
+  const size_t gid = get_global_id(0);
+  if (gid >= (size_t)count * ROWS * (MAPS / CB)) return;
+  const uint c0 = (uint)(gid % (MAPS / CB)) * CB, yy = (uint)(gid / (MAPS / CB) % ROWS);
+  const size_t n = gid / (MAPS / CB) / ROWS;
+  floatV acc[CB][XV];
+  for (int c = 0; c < CB; ++c) {
+    for (int v = 0; v < XV; ++v) acc[c][v] = (floatV)(0.0f);
+  }
+  for (uint f = 0; f < FILTERS; ++f) {
+    for (uint i = 0; i < K; ++i) {
+      __global const float* gr = dyp + ((n * FILTERS + f) * PH + yy - i + K - 1) * PW + K - 1;
+      for (uint j = 0; j < K; ++j) {
+        floatV gv[XV];
+        for (int v = 0; v < XV; ++v) gv[v] = vloadV(0, gr + v * VEC - j);
+        for (int c = 0; c < CB; ++c) {
+          const float wf = w[(f * MAPS + c0 + c) * K * K + (K - 1 - i) * K + (K - 1 - j)];
+          for (int v = 0; v < XV; ++v) acc[c][v] += gv[v] * wf;
+        }
+      }
+    }
+  }
+  for (int c = 0; c < CB; ++c) {
+    __global float* dr = dx + ((n * MAPS + c0 + c) * ROWS + yy) * COLS;
+    for (int v = 0; v < XV; ++v) store_lanes(acc[c][v], min(VEC, COLS - v * VEC), dr + v * VEC);
+  }
+}
+
+// The filter gradient, summed sample by sample, and the update of the weights by the one rule:
+// work-item (c, i, filter block) owns w[f, c, K-1-i, K-1-j] for every tap j and VEC filters f.
+__kernel void conv_filter_update(__global const float* x, __global const float* dyt, uint count,
+                                 float lr, float decay, float l1, __global float* w) {
+  const size_t gid = get_global_id(0);
+  if (gid >= (size_t)MAPS * K * (FP / VEC)) return;
+  const uint fv = (uint)(gid % (FP / VEC)), i = (uint)(gid / (FP / VEC) % K);
+  const uint c = (uint)(gid / (FP / VEC) / K);
+  floatV acc[K];
+  for (int j = 0; j < K; ++j) acc[j] = (floatV)(0.0f);
+  for (uint n = 0; n < count; ++n) {
+    __global const float* xc = x + (((size_t)n * MAPS + c) * ROWS + i) * COLS;
+    __global const float* g = dyt + (size_t)n * OH * OW * FP + fv * VEC;
+    floatV s[K];
+    for (int j = 0; j < K; ++j) s[j] = (floatV)(0.0f);
+    for (uint oy = 0; oy < OH; ++oy) {
+      for (uint ox = 0; ox < OW; ++ox) {
+        const floatV gv = vloadV(0, g + (oy * OW + ox) * FP);
+        for (int j = 0; j < K; ++j) s[j] += xc[oy * COLS + ox + j] * gv;
+      }
+    }
+    for (int j = 0; j < K; ++j) acc[j] += s[j];
+  }
+  for (int j = 0; j < K; ++j) {
+    float t[VEC];
+    vstoreV(acc[j], 0, t);
+    for (uint l = 0; l < VEC && fv * VEC + l < FILTERS; ++l) {
+      const size_t q = ((size_t)(fv * VEC + l) * MAPS + c) * K * K + (K - 1 - i) * K + (K - 1 - j);
+      w[q] = sgd_rule(w[q], t[l], 1.0f, lr, decay, l1);
+    }
+  }
+}
+
+// y = the max of each WINDOW x WINDOW block, the border that does not fill one ignored; arg =
+// the input index (within the sample) of the first maximum in row-major order, the one that
+// takes the gradient.
+__kernel void max_pool_forward(__global const float* x, uint count, __global float* y,
+                               __global uint* arg) {
+  const size_t gid = get_global_id(0);
+  if (gid >= (size_t)count * MAPS * PROWS * PCOLS) return;
+  const uint ox = (uint)(gid % PCOLS), oy = (uint)(gid / PCOLS % PROWS);
+  const uint c = (uint)(gid / PCOLS / PROWS % MAPS);
+  const size_t n = gid / PCOLS / PROWS / MAPS;
+  __global const float* xn = x + n * MAPS * ROWS * COLS;
+  uint best = (c * ROWS + oy * WINDOW) * COLS + ox * WINDOW;
+  for (uint i = 0; i < WINDOW; ++i) {
+    for (uint j = 0; j < WINDOW; ++j) {
+      const uint at = (c * ROWS + oy * WINDOW + i) * COLS + ox * WINDOW + j;
+      if (xn[at] > xn[best]) best = at;
+    }
+  }
+  y[gid] = xn[best];
+  arg[gid] = best;
+}
+
+// dx = dy at each window's maximum, zero elsewhere (the ignored border too): one work-item per
+// input element.
+__kernel void max_pool_backward(__global const float* dy, __global const uint* arg, uint count,
+                                __global float* dx) {
+  const size_t gid = get_global_id(0);
+  if (gid >= (size_t)count * MAPS * ROWS * COLS) return;
+  const uint at = (uint)(gid % (MAPS * ROWS * COLS));
+  const size_t n = gid / (MAPS * ROWS * COLS);
+  const uint xx = at % COLS, yy = at / COLS % ROWS, c = at / COLS / ROWS;
+  const uint oy = yy / WINDOW, ox = xx / WINDOW;
+  float v = 0.0f;
+  if (oy < PROWS && ox < PCOLS) {
+    const size_t m = n * MAPS * PROWS * PCOLS + (c * PROWS + oy) * PCOLS + ox;
+    if (arg[m] == at) v = dy[m];
+  }
+  dx[gid] = v;
+}
+
+// act: 0 none, 1 tanh, 2 relu. y = act(x + b[map]) over MAPS maps of ROWS x COLS (has_bias 0:
+// no bias); in place where y is x.
+__kernel void bias_activation_forward(__global const float* x, uint count, uint has_bias,
+                                      __global const float* b, int act, __global float* y) {
+  const size_t gid = get_global_id(0);
+  if (gid >= (size_t)count * MAPS * ROWS * COLS) return;
+  float v = x[gid] + (has_bias ? b[gid / (ROWS * COLS) % MAPS] : 0.0f);
+  if (act == 1) v = tanh(v);
+  if (act == 2) v = v > 0.0f ? v : 0.0f;
+  y[gid] = v;
+}
+
+// g (in place) = the gradient at the activation's input from the one at its output y:
+// g * (1 - y^2) for tanh (Theano's), g where y > 0 for relu.
+__kernel void activation_backward(__global const float* y, uint count, int act,
+                                  __global float* g) {
+  const size_t gid = get_global_id(0);
+  if (gid >= (size_t)count * MAPS * ROWS * COLS) return;
+  if (act == 1) g[gid] = g[gid] * (1.0f - y[gid] * y[gid]);
+  if (act == 2) g[gid] = y[gid] > 0.0f ? g[gid] : 0.0f;
+}
+
+// b[c] by the one rule from its gradient, the sum of g over every sample's map c (sample by
+// sample, as the host): one work-item per map.
+__kernel void map_bias_update(__global const float* g, uint count, float lr, __global float* b) {
+  const size_t c = get_global_id(0);
+  if (c >= MAPS) return;
+  float acc = 0.0f;
+  for (uint n = 0; n < count; ++n) {
+    __global const float* gc = g + ((size_t)n * MAPS + c) * ROWS * COLS;
+    float s = 0.0f;
+    for (uint p = 0; p < ROWS * COLS; ++p) s += gc[p];
+    acc += s;
+  }
+  b[c] = sgd_rule(b[c], acc, 1.0f, lr, 0.0f, 0.0f);
+}
