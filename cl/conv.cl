@@ -139,8 +139,10 @@ __kernel void conv_backward_data(__global const float* dyp, uint count, __global
   for (int c = 0; c < CB; ++c) {
     for (int v = 0; v < XV; ++v) acc[c][v] = (floatV)(0.0f);
   }
+  // The taps i whose output row yy - i exists (the others would add the padding's zeros).
+  const uint i0 = yy >= OH ? yy - OH + 1 : 0, i1 = min((uint)K, yy + 1);
   for (uint f = 0; f < FILTERS; ++f) {
-    for (uint i = 0; i < K; ++i) {
+    for (uint i = i0; i < i1; ++i) {
       __global const float* gr = dyp + ((n * FILTERS + f) * PH + yy - i + K - 1) * PW + K - 1;
       for (uint j = 0; j < K; ++j) {
         floatV gv[XV];
@@ -213,22 +215,24 @@ __kernel void max_pool_forward(__global const float* x, uint count, __global flo
   arg[gid] = best;
 }
 
-// dx = dy at each window's maximum, zero elsewhere (the ignored border too): one work-item per
-// input element.
+// dx = dy at each window's maximum, zero elsewhere in the window: one work-item per window (the
+// windows do not overlap; the ignored border is never written and stays zero).
 __kernel void max_pool_backward(__global const float* dy, __global const uint* arg, uint count,
                                 __global float* dx) {
   const size_t gid = get_global_id(0);
-  if (gid >= (size_t)count * MAPS * ROWS * COLS) return;
-  const uint at = (uint)(gid % (MAPS * ROWS * COLS));
-  const size_t n = gid / (MAPS * ROWS * COLS);
-  const uint xx = at % COLS, yy = at / COLS % ROWS, c = at / COLS / ROWS;
-  const uint oy = yy / WINDOW, ox = xx / WINDOW;
-  float v = 0.0f;
-  if (oy < PROWS && ox < PCOLS) {
-    const size_t m = n * MAPS * PROWS * PCOLS + (c * PROWS + oy) * PCOLS + ox;
-    if (arg[m] == at) v = dy[m];
+  if (gid >= (size_t)count * MAPS * PROWS * PCOLS) return;
+  const uint ox = (uint)(gid % PCOLS), oy = (uint)(gid / PCOLS % PROWS);
+  const uint c = (uint)(gid / PCOLS / PROWS % MAPS);
+  const size_t n = gid / PCOLS / PROWS / MAPS;
+  __global float* dxn = dx + n * MAPS * ROWS * COLS;
+  const uint best = arg[gid];
+  const float g = dy[gid];
+  for (uint i = 0; i < WINDOW; ++i) {
+    for (uint j = 0; j < WINDOW; ++j) {
+      const uint at = (c * ROWS + oy * WINDOW + i) * COLS + ox * WINDOW + j;
+      dxn[at] = at == best ? g : 0.0f;
+    }
   }
-  dx[gid] = v;
 }
 
 // act: 0 none, 1 tanh, 2 relu. y = act(x + b[map]) over MAPS maps of ROWS x COLS (has_bias 0:

@@ -35,7 +35,8 @@ class ConvExecutable final : public Executable {
     const std::size_t rows = max_batch_;
     const MapShape& img = shapes_[0];
     input_ = buffer(rows * img.size(), "scaled pixels");
-    pixels_ = kernel(geometry(img), "pixels_to_float", 0);
+    pixels_ = kernel(geometry(img), "pixels_to_float",
+                     ctx_.desc().type == DeviceType::kCpu ? 64 : 0);
     front_layers_.resize(front_);
     for (std::size_t l = 0; l < front_; ++l) build(l, rows);
     for (const ParamSpec& p : net.params()) {
@@ -168,7 +169,11 @@ class ConvExecutable final : public Executable {
       F.grad = buffer(rows * out.size(), "gradients");
     }
     F.defines = geometry(in);
-    const std::size_t hand = ctx_.desc().type == DeviceType::kCpu ? 1 : 0;
+    // On CPUs: one work-item a work-group for the kernels vectorised by hand (as dense.cl's),
+    // 64 for the elementwise ones, which PoCL vectorises across work-items (7x faster than 4
+    // for activation_backward, 2.8x for spread_gradient). Elsewhere KernelHandle's default.
+    const bool cpu = ctx_.desc().type == DeviceType::kCpu;
+    const std::size_t hand = cpu ? 1 : 0, elementwise = cpu ? 64 : 0;
     const std::vector<const char*>* names = nullptr;
     static const std::vector<const char*> conv = {"conv_forward", "spread_gradient",
                                                   "conv_backward_data", "conv_filter_update"};
@@ -200,7 +205,7 @@ class ConvExecutable final : public Executable {
     if (names == nullptr) return;
     for (const char* name : *names) {
       const bool by_hand = L.kind == LayerKind::kConv2d && std::string(name) != "spread_gradient";
-      F.k[name] = kernel(F.defines, name, by_hand ? hand : 0);
+      F.k[name] = kernel(F.defines, name, by_hand ? hand : elementwise);
     }
   }
 
@@ -273,7 +278,7 @@ class ConvExecutable final : public Executable {
     } else if (L.kind == LayerKind::kMaxPool && l > 0) {
       KernelHandle& k = F.k.at("max_pool_backward");
       set_args(k, F.grad, F.arg, u(count), front_layers_[l - 1].grad);
-      enqueue_1d(ctx_, k, count * in.size());
+      enqueue_1d(ctx_, k, count * out.size());
     } else if (L.kind == LayerKind::kActivation) {  // in place: F.grad is the layer below's
       KernelHandle& k = F.k.at("activation_backward");
       set_args(k, F.out, u(count), act_code(L.activation), F.grad);

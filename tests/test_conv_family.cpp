@@ -1,0 +1,150 @@
+// The conv family (cl/conv.cl front end, cl/dense.cl tail) against the host backend on small
+// convolutional networks: odd image sizes, one and several maps, filters that do not fill a
+// vector, a pooling border that is ignored, tanh and relu, with and without weight decay; a few
+// SGD steps from the same random parameters, then every parameter, the losses, the evaluation
+// and the probabilities are compared. Also: which families refuse a conv network, and why.
+#include <catch2/catch.hpp>
+
+#include "executable_cases.hpp"
+#include "trainer.hpp"
+#include "networks.hpp"
+#include "test_support.hpp"
+
+using namespace clmnist;
+using runtime::Activation;
+using runtime::Impl;
+using runtime::Layer;
+using runtime::LayerKind;
+
+namespace {
+
+Layer conv(std::size_t filters, std::size_t kernel, const char* weight) {
+  Layer l;
+  l.kind = LayerKind::kConv2d;
+  l.filters = filters;
+  l.kernel = kernel;
+  l.weight = weight;
+  return l;
+}
+Layer pool(std::size_t window) {
+  Layer l;
+  l.kind = LayerKind::kMaxPool;
+  l.window = window;
+  return l;
+}
+Layer activation(Activation a, const char* bias) {
+  Layer l;
+  l.kind = LayerKind::kActivation;
+  l.activation = a;
+  l.bias = bias;
+  return l;
+}
+
+// An image of rows x cols through `front`, flattened, then dense layers of `hidden` units (tanh)
+// and 5 classes.
+runtime::NetworkSpec conv_net(std::size_t rows, std::size_t cols, std::vector<Layer> front,
+                              const std::vector<std::size_t>& hidden) {
+  runtime::NetworkSpec net;
+  net.image_rows = rows;
+  net.image_cols = cols;
+  net.layers = std::move(front);
+  Layer flat;
+  flat.kind = LayerKind::kFlatten;
+  net.layers.push_back(flat);
+  std::size_t in = net.shapes().back().size();
+  std::vector<std::size_t> outs = hidden;
+  outs.push_back(5);
+  for (std::size_t i = 0; i < outs.size(); ++i) {
+    const bool top = i + 1 == outs.size();
+    net.layers.push_back({in, outs[i], top ? Activation::kNone : Activation::kTanh,
+                          "W" + std::to_string(i + 10), "b" + std::to_string(i + 10)});
+    in = outs[i];
+  }
+  net.validate();
+  return net;
+}
+
+struct ConvCase {
+  const char* what;
+  runtime::NetworkSpec net;
+};
+
+std::vector<ConvCase> cases() {
+  std::vector<ConvCase> all = {
+      // LeNet's shape in small: conv, pool, bias + tanh twice (13x11: a pooling border ignored).
+      {"lenet-like 13x11",
+       conv_net(13, 11,
+                {conv(3, 3, "Wa"), pool(2), activation(Activation::kTanh, "ba"), conv(4, 2, "Wb"),
+                 pool(2), activation(Activation::kTanh, "bb")},
+                {6})},
+      // Filters past one vector (9), a 1x1 and a 4x4 kernel, relu without a bias, no hidden layer.
+      {"relu 10x9", conv_net(10, 9,
+                             {conv(9, 4, "Wa"), activation(Activation::kRelu, ""),
+                              conv(2, 1, "Wb"), pool(3)},
+                             {})},
+  };
+  return all;
+}
+
+}  // namespace
+
+TEST_CASE("the conv family matches the host backend", "[device][backend][conv]") {
+  const runtime::DeviceDesc desc = test::test_device();
+  auto host = runtime::make_backend(runtime::host_device_desc(0), {});
+  auto dev = runtime::make_backend(desc, {});
+  std::size_t compared = 0;
+  std::uint32_t seed = 5000;
+  for (const ConvCase& cc : cases()) {
+    for (const float l2 : {0.0f, 0.01f}) {
+      for (std::size_t batch : test::sizes({1, 7, 33}, 7)) {
+        seed += 10;
+        INFO(cc.what << ", L2 " << l2 << ", batch " << batch << ", seed " << seed);
+        const test::Steps s = test::steps_for(batch);
+        const test::Synthetic data = test::make_synthetic(s.rows, cc.net.features(), 5, seed);
+        const std::vector<std::uint32_t> order = model::shuffled_order(s.rows, seed, 1);
+        const runtime::ParamValues start = test::random_params(cc.net, seed + 1, -0.3f, 0.3f);
+        const runtime::SgdStep step{0.3f, l2 != 0.0f ? 0.002f : 0.0f, l2};
+        const test::Outcome ref =
+            test::run_case(*host, Impl::kAuto, cc.net, data, order, batch, step, start);
+        const std::size_t ties = test::near_ties(ref.all_probs, 5);
+        for (Impl impl : {Impl::kAuto, Impl::kConv}) {
+          INFO("--impl " << runtime::to_string(impl));
+          const test::Outcome got =
+              test::run_case(*dev, impl, cc.net, data, order, batch, step, start);
+          for (const runtime::ParamSpec& p : cc.net.params()) {
+            CHECK(test::mismatches(got.params.at(p.name), ref.params.at(p.name), p.name) == "");
+          }
+          CHECK(test::mismatches(got.losses, ref.losses, "train_loss") == "");
+          INFO(ties << " rows near a tie");
+          CHECK(test::off_by(got.eval.errors_all, ref.eval.errors_all) <= ties);
+          CHECK(test::close(got.eval.nll_sum_all, ref.eval.nll_sum_all));
+          CHECK(test::mismatches(got.all_probs, ref.all_probs, "p") == "");
+          ++compared;
+        }
+      }
+    }
+  }
+  CHECK(compared == cases().size() * 2 * test::sizes({1, 7, 33}, 7).size() * 2);
+}
+
+TEST_CASE("the dense families refuse a conv network and say which family runs it",
+          "[device][backend][conv]") {
+  const runtime::DeviceDesc desc = test::test_device();
+  auto be = runtime::make_backend(desc, {});
+  const runtime::NetworkSpec lenet = model::lenet(28, 28, 10, 256.0);
+  runtime::CompileOptions o;
+  o.max_batch = 5;
+  for (Impl impl : {Impl::kFused, Impl::kDense, Impl::kGpu, Impl::kClblast}) {
+    INFO("--impl " << runtime::to_string(impl));
+    o.impl = impl;
+    CHECK_THROWS_WITH(be->compile(lenet, o), Catch::Contains("conv2d layer") &&
+                                                 Catch::Contains("(use conv)"));
+  }
+  o.impl = Impl::kConv;
+  const auto mlp = model::multilayer_perceptron(8, 9, {7}, Activation::kTanh, 5, 256.0);
+  CHECK_THROWS_WITH(be->compile(mlp, o), Catch::Contains("no conv2d or pooling layer"));
+  o.impl = Impl::kAuto;
+  const std::string plan = runtime::describe(be->compile(lenet, o)->plan());
+  CHECK(plan.find("layers 1-7: conv") != std::string::npos);
+  CHECK(plan.find("layers 8-9: dense") != std::string::npos);
+}
