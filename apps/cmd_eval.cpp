@@ -81,6 +81,19 @@ void add_common(po::options_description& desc, std::string& model_path, std::str
        "directory with the MNIST IDX files (default as for clmnist train)");
 }
 
+// The batch size the model was trained with (its metadata), else the logistic_sgd tutorial's 600.
+std::size_t model_batch(const model::Model& m) {
+  const auto it = m.metadata.find("batch_size");
+  if (it == m.metadata.end()) return 600;
+  try {
+    std::size_t used = 0;
+    const unsigned long long v = std::stoull(it->second, &used);
+    if (used == it->second.size() && v >= 1 && v <= (1u << 24)) return static_cast<std::size_t>(v);
+  } catch (const std::exception&) {  // damaged metadata: the default, as for a model without it
+  }
+  return 600;
+}
+
 }  // namespace
 
 int run_eval(int argc, char** argv) {
@@ -89,8 +102,9 @@ int run_eval(int argc, char** argv) {
   DeviceOptions dev;
   po::options_description desc("Options");
   add_common(desc, model_path, data_dir);
-  desc.add_options()("batch-size", po::value(&batch_opt)->default_value(batch_opt)->value_name("N"),
-                     "minibatch size of the reference protocol's count (whole minibatches)");
+  desc.add_options()("batch-size", po::value(&batch_opt)->value_name("N"),
+                     "minibatch size of the reference protocol's count (whole minibatches); "
+                     "default: the model's own training batch size, else 600");
   add_device_options(desc, dev, false);
   po::variables_map vm;
   if (!parse_command_line(argc, argv, desc,
@@ -101,9 +115,9 @@ int run_eval(int argc, char** argv) {
                           vm)) {
     return 0;
   }
-  const std::size_t batch = batch_opt.value;
-  require_at_least("batch-size", batch, 1);
-  Loaded l = load_for_inference(model_path, data_dir, dev, batch, std::cout);
+  require_at_least("batch-size", batch_opt.value, 1);
+  Loaded l = load_for_inference(model_path, data_dir, dev, batch_opt.value, std::cout);
+  const std::size_t batch = vm.count("batch-size") != 0 ? batch_opt.value : model_batch(l.model);
   const std::size_t counted = model::reference_rows(l.test.count, batch);
   const runtime::EvalCounts ev = l.exec->evaluate(l.test_id, counted);
   std::printf("test error %f %% over every sample (%llu of %zu wrong)\n",

@@ -330,6 +330,10 @@ case $case in
     # shellcheck source=tests/cli_safety.sh
     source "$(dirname "$0")/cli_safety.sh"
     ;;
+  lenet_workflow)
+    # shellcheck source=tests/cli_lenet.sh
+    source "$(dirname "$0")/cli_lenet.sh"
+    ;;
   mlp_workflow | v1_model_still_loads)
     # Cases of the MLP and the model files: cli_models.sh, with this file's helpers.
     # shellcheck source=tests/cli_models.sh

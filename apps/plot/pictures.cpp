@@ -18,6 +18,49 @@ void ensure_dir(const std::string& dir) {
     throw Error("cannot create --plot-dir '" + dir + "'");
 }
 
+// The first layer's weights as images: the class templates of softmax regression, the filters of
+// the first 100 hidden units of an MLP, or a conv layer's filters (its first input map) as they
+// meet the image (flipped back from Theano's true-convolution orientation).
+void draw_first_layer(OutputFiles& out, const std::string& dir, const model::Model& m) {
+  const runtime::NetworkSpec& net = m.network;
+  const runtime::Layer& first = net.layers.front();
+  const bool classes = net.layers.size() == 1;
+  const bool conv = first.kind == runtime::LayerKind::kConv2d;
+  std::size_t count = first.outputs, rows = net.image_rows, cols = net.image_cols;
+  std::vector<float> w = m.param(first.weight);
+  std::string title = classes ? "Learned weights per class (red: pixel argues for the class, blue: "
+                                "against)"
+                              : "";
+  if (conv) {  // [filters x maps x k x k] -> pixel-major [k*k x filters], map 0, unflipped
+    count = first.filters;
+    rows = cols = first.kernel;
+    const std::size_t kk = rows * cols, maps = w.size() / (count * kk);
+    std::vector<float> t(kk * count);
+    for (std::size_t f = 0; f < count; ++f) {
+      for (std::size_t j = 0; j < kk; ++j) t[j * count + f] = w[f * maps * kk + (kk - 1 - j)];
+    }
+    w = std::move(t);
+    title = "First-layer filters: the " + std::to_string(count) + " " + std::to_string(rows) +
+            "x" + std::to_string(cols) + " convolution kernels as they meet the image (red +, blue -)";
+  }
+  TemplateLayout layout;
+  layout.shown = classes || conv ? count : std::min<std::size_t>(count, 100);
+  layout.per_row = classes ? 5 : 10;
+  layout.label = classes ? "class" : "";
+  if (title.empty()) {
+    title = "First-layer filters of " + std::to_string(layout.shown) + " of " +
+            std::to_string(count) + " hidden units (red +, blue -)";
+  }
+  const double width = 900,
+               tile = width / static_cast<double>(std::min(layout.shown, layout.per_row));
+  const double lines = static_cast<double>((layout.shown + layout.per_row - 1) / layout.per_row);
+  const int height = static_cast<int>(60 + (tile + (classes ? 18 : 4)) * lines);
+  draw_both(out, dir + "/weights", 900, height, [&](Painter& p) {
+    p.text(450, 24, title, 15, {40, 40, 40}, Anchor::kMiddle);
+    draw_templates(p, 10, 45, width - 20, w, rows, cols, count, layout);
+  });
+}
+
 }  // namespace
 
 const std::vector<std::string>& training_picture_files() {
@@ -63,29 +106,7 @@ OutputFiles training_pictures(const std::string& dir, const model::TrainResult& 
   });
   const runtime::NetworkSpec& net = r.best_model.network;
   const std::size_t k = net.classes();
-  if (!r.best_model.empty()) {
-    // The first layer's weights: class templates of softmax regression, or the filters of the
-    // first 100 hidden units of an MLP.
-    const runtime::Layer& first = net.layers.front();
-    const bool classes = net.layers.size() == 1;
-    TemplateLayout layout;
-    layout.shown = classes ? first.outputs : std::min<std::size_t>(first.outputs, 100);
-    layout.per_row = classes ? 5 : 10;
-    layout.label = classes ? "class" : "";
-    const double width = 900,
-                 tile = width / static_cast<double>(std::min(layout.shown, layout.per_row));
-    const double lines = static_cast<double>((layout.shown + layout.per_row - 1) / layout.per_row);
-    const int height = static_cast<int>(60 + (tile + (classes ? 18 : 4)) * lines);
-    draw_both(out, dir + "/weights", 900, height, [&](Painter& p) {
-      p.text(450, 24,
-             classes ? "Learned weights per class (red: pixel argues for the class, blue: against)"
-                     : "First-layer filters of " + std::to_string(layout.shown) + " of " +
-                           std::to_string(first.outputs) + " hidden units (red +, blue -)",
-             15, {40, 40, 40}, Anchor::kMiddle);
-      draw_templates(p, 10, 45, width - 20, r.best_model.param(first.weight), net.image_rows,
-                     net.image_cols, first.outputs, layout);
-    });
-  }
+  if (!r.best_model.empty()) draw_first_layer(out, dir, r.best_model);
   if (r.best_model.empty()) return out;  // no model: no confusion matrix to draw
   draw_both(out, dir + "/confusion", 640, 660, [&](Painter& p) {
     std::size_t wrong = 0, total = 0;

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """`clmnist export` output, for any network: one NAME.npy per parameter, equal to the model's
-tensor; the ONNX file passes onnx.checker (full check), is Gemm [Tanh|Relu] per layer then Softmax
-as the model's network says, holds the model's tensors as initializers and, evaluated node by node
+tensor; the ONNX file passes onnx.checker (full check), has the nodes of each layer (Gemm, Conv,
+MaxPool, Add, Tanh or Relu, Flatten) then Softmax as the model's network says, holds the model's
+tensors as initializers (conv filters flipped, map biases [maps x 1 x 1]) and, evaluated node by node
 with numpy (Debian has no onnxruntime and onnx 1.12 no reference evaluator), predicts the MNIST
 test set as the numpy reader does (every image) and, given CLMNIST, as `clmnist predict` does.
 
@@ -16,7 +17,7 @@ from onnx import helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_numpy_interop import clmnist_predictions, describe, read_idx  # noqa: E402
-from read_safetensors import network, predict, read_safetensors  # noqa: E402
+from read_safetensors import conv2d, max_pool, network, predict, read_safetensors  # noqa: E402,E501
 
 
 def fail(msg):
@@ -35,12 +36,29 @@ def check_npy(t, npy_dir):
 
 
 def expected_ops(net):
-    ops = []
+    ops = [] if net["layers"][0]["type"] == "dense" else ["Reshape"]
     for layer in net["layers"]:
-        ops.append("Gemm")
-        if layer["activation"] != "none":
+        kind = layer["type"]
+        ops += {"dense": ["Gemm"], "conv2d": ["Conv"], "max_pool": ["MaxPool"],
+                "flatten": ["Flatten"], "activation": ["Add"] if layer.get("bias") else []}[kind]
+        if kind in ("dense", "activation") and layer["activation"] != "none":
             ops.append({"tanh": "Tanh", "relu": "Relu"}[layer["activation"]])
     return ops + ["Softmax"]
+
+
+def expected_initializers(t, net):
+    """The model's tensors as the graph holds them: dense ones as they are, a bias per map as
+    [maps x 1 x 1] (it broadcasts over rows and columns), conv filters flipped under the name
+    z<k>_kernel (ONNX's Conv correlates)."""
+    out = {}
+    for k, layer in enumerate(net["layers"], 1):
+        if layer["type"] == "dense":
+            out[layer["weight"]], out[layer["bias"]] = t[layer["weight"]], t[layer["bias"]]
+        elif layer["type"] == "conv2d":
+            out["z%d_kernel" % k] = t[layer["weight"]][:, :, ::-1, ::-1]
+        elif layer["type"] == "activation" and layer["bias"]:
+            out[layer["bias"]] = t[layer["bias"]].reshape(-1, 1, 1)
+    return out
 
 
 def dims(value_info):
@@ -65,6 +83,16 @@ def run_graph(graph, feeds):
             y = np.tanh(x[0])
         elif node.op_type == "Relu":
             y = np.maximum(x[0], 0)
+        elif node.op_type == "Reshape":
+            y = x[0].reshape(x[1])
+        elif node.op_type == "Conv":  # correlation: the Theano convolution of flipped kernels
+            y = conv2d(x[0], x[1][:, :, ::-1, ::-1])
+        elif node.op_type == "MaxPool":
+            y = max_pool(x[0], attrs["kernel_shape"][0])
+        elif node.op_type == "Add":
+            y = x[0] + x[1]
+        elif node.op_type == "Flatten":
+            y = x[0].reshape(len(x[0]), -1)
         elif node.op_type == "Softmax":
             axis = attrs.get("axis", -1)
             e = np.exp(x[0] - x[0].max(axis=axis, keepdims=True))
@@ -87,17 +115,20 @@ def main(model, npy_dir, onnx_file, data_dir, clmnist=None):
     if ops != expected_ops(net):
         fail("graph %s, expected %s for %s" % (ops, expected_ops(net), describe(net)))
     gemms = [n for n in g.node if n.op_type == "Gemm"]
-    for node, layer in zip(gemms, net["layers"]):
+    for node, layer in zip(gemms, [la for la in net["layers"] if la["type"] == "dense"]):
         if list(node.input[1:]) != [layer["weight"], layer["bias"]]:
             fail("Gemm %s takes %s, not %s, %s" % (node.name, list(node.input), layer["weight"],
                                                    layer["bias"]))
-    features, classes = net["layers"][0]["inputs"], net["layers"][-1]["outputs"]
+    features = net["input"]["rows"] * net["input"]["cols"]
+    classes = net["layers"][-1]["outputs"]
     if [(v.name, dims(v)) for v in g.input] != [("pixels", ["N", features])] or \
             [(v.name, dims(v)) for v in g.output] != [("probabilities", ["N", classes])]:
         fail("graph inputs %s, outputs %s" % ([(v.name, dims(v)) for v in g.input],
                                               [(v.name, dims(v)) for v in g.output]))
-    init = {i.name: numpy_helper.to_array(i) for i in g.initializer}
-    if sorted(init) != sorted(t) or any(not np.array_equal(init[k], t[k]) for k in t):
+    init = {i.name: numpy_helper.to_array(i) for i in g.initializer
+            if i.data_type == onnx.TensorProto.FLOAT}
+    want = expected_initializers(t, net)
+    if sorted(init) != sorted(want) or any(not np.array_equal(init[k], want[k]) for k in want):
         fail("ONNX initializers %s differ from the model's tensors %s" % (sorted(init), sorted(t)))
     divisor = float({p.key: p.value for p in m.metadata_props}["pixel_divisor"])
     if divisor != float(net["input"]["pixel_divisor"]):

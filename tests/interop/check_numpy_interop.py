@@ -24,11 +24,23 @@ def read_idx(path):
 
 
 def describe(net):
-    """"784-500 tanh-10 softmax", as clmnist names networks."""
+    """"784-500 tanh-10 softmax" or "1x28x28-conv20x5x5-pool2-b tanh-...", as clmnist names
+    networks."""
     layers = net["layers"]
-    return "-".join([str(layers[0]["inputs"])] + [
-        "%d%s" % (l["outputs"], "" if l["activation"] == "none" else " " + l["activation"])
-        for l in layers]) + " softmax"
+    if all(l["type"] == "dense" for l in layers):
+        return "-".join([str(layers[0]["inputs"])] + [
+            "%d%s" % (l["outputs"], "" if l["activation"] == "none" else " " + l["activation"])
+            for l in layers]) + " softmax"
+    parts = ["1x%dx%d" % (net["input"]["rows"], net["input"]["cols"])]
+    for l in layers:
+        parts.append({
+            "dense": lambda: "%d%s" % (l["outputs"], "" if l["activation"] == "none"
+                                       else " " + l["activation"]),
+            "conv2d": lambda: "conv%dx%dx%d" % (l["filters"], l["kernel"], l["kernel"]),
+            "max_pool": lambda: "pool%d" % l["window"],
+            "activation": lambda: ("b " if l["bias"] else "") + l["activation"],
+            "flatten": lambda: "flatten"}[l["type"]]())
+    return "-".join(parts) + " softmax"
 
 
 def clmnist_predictions(clmnist, model, data_dir, count):

@@ -39,13 +39,49 @@ def network(tensors, meta):
 ACTIVATIONS = {"none": lambda z: z, "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0)}
 
 
+def conv2d(x, w):
+    """Theano's conv2d (valid, a true convolution: filters flipped) of x [N x C x H x W] with
+    w [F x C x k x k], in chunks of images so that the windows' copy stays small."""
+    k = w.shape[-1]
+    kernel = w[:, :, ::-1, ::-1].reshape(len(w), -1)
+    out = []
+    for i in range(0, len(x), 500):
+        win = np.lib.stride_tricks.sliding_window_view(x[i:i + 500], (k, k), axis=(2, 3))
+        n, c, oh, ow = win.shape[:4]
+        cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * k * k)
+        out.append((cols @ kernel.T).reshape(n, oh, ow, -1).transpose(0, 3, 1, 2))
+    return np.concatenate(out)
+
+
+def max_pool(x, s):
+    """The max of each s x s window, the border that does not fill one ignored."""
+    n, c, h, w = x.shape
+    x = x[:, :, :h // s * s, :w // s * s]
+    return x.reshape(n, c, h // s, s, w // s, s).max(axis=(3, 5))
+
+
 def logits(tensors, meta, images):
     """The last layer's outputs [N x classes] of uint8 images [N x rows x cols] or [N x pixels]."""
     net = network(tensors, meta)
     divisor = np.float32(net["input"]["pixel_divisor"])  # input = pixel / divisor
-    x = images.reshape(len(images), -1).astype(np.float32) / divisor
-    for layer in net["layers"]:  # x @ W + b, then the activation
-        x = ACTIVATIONS[layer["activation"]](x @ tensors[layer["weight"]] + tensors[layer["bias"]])
+    rows, cols = net["input"]["rows"], net["input"]["cols"]
+    x = images.reshape(len(images), 1, rows, cols).astype(np.float32) / divisor
+    for layer in net["layers"]:
+        kind = layer["type"]
+        if kind == "dense":  # x @ W + b, then the activation, on the flattened input
+            x = x.reshape(len(x), -1) @ tensors[layer["weight"]] + tensors[layer["bias"]]
+            x = ACTIVATIONS[layer["activation"]](x)
+        elif kind == "conv2d":
+            x = conv2d(x, tensors[layer["weight"]])
+        elif kind == "max_pool":
+            x = max_pool(x, layer["window"])
+        elif kind == "activation":  # x + b per map, then the activation
+            b = tensors[layer["bias"]].reshape(-1, 1, 1) if layer["bias"] else np.float32(0)
+            x = ACTIVATIONS[layer["activation"]](x + b)
+        elif kind == "flatten":
+            x = x.reshape(len(x), -1)
+        else:
+            raise ValueError("unknown layer type %r" % kind)
     return x
 
 
