@@ -37,11 +37,16 @@ void list_variants(std::ostream& out) {
       if (role_of.count(l) == 0 || std::string(role) == "gpu-default") role_of[l] = role;
     }
   };
-  for (const char* preset : {"theano", "theano-mlp"}) {
+  for (const char* preset : {"theano", "theano-mlp", "theano-lenet"}) {
     const model::TrainConfig cfg = model::preset_config(preset);
     const runtime::NetworkSpec net = model::network_for(cfg, 28, 28, 10);
     runtime::CompileOptions o = model::compile_options(cfg, runtime::Impl::kAuto);
-    emit("gpu-default", runtime::program_variants(runtime::Impl::kGpu, gpu, net, o));
+    // The conv family is CPU-shaped for now (private arrays of outputs): a candidate on GPUs.
+    if (net.all_dense()) {
+      emit("gpu-default", runtime::program_variants(runtime::Impl::kGpu, gpu, net, o));
+    } else {
+      emit("candidate", runtime::program_variants(runtime::Impl::kConv, gpu, net, o));
+    }
     for (const Candidate& c : tuning_candidates(net, o.weight_decay, runtime::Impl::kAuto, true)) {
       if (c.impl == runtime::Impl::kAuto || c.impl == runtime::Impl::kClblast) continue;
       o.tunables = c.tunables;

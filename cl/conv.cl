@@ -58,7 +58,7 @@
 #define vstoreV CLMNIST_XCAT(vstore, VEC)
 
 // The first n <= VEC lanes of v to p.
-inline void store_lanes(floatV v, uint n, __global float* p) {
+static inline void store_lanes(floatV v, uint n, __global float* p) {
   if (n == VEC) {
     vstoreV(v, 0, p);
     return;
@@ -77,6 +77,10 @@ __kernel void pixels_to_float(__global const uchar* x, uint stride, __global con
   const size_t n = gid / (ROWS * COLS), p = gid % (ROWS * COLS);
   y[gid] = (float)x[(size_t)order[first + n] * stride + p] * scale;
 }
+
+// The conv kernels exist where the kernel fits the maps (a pooling or activation layer's program
+// of small maps leaves them out).
+#if K <= ROWS && K <= COLS
 
 // y[n, f, oy, ox] = sum_{c, i, j} x[n, c, oy + i, ox + j] * w[f, c, K-1-i, K-1-j]: work-item
 // (n, oy, filter block) computes FB filters' output row oy.
@@ -192,6 +196,8 @@ __kernel void conv_filter_update(__global const float* x, __global const float* 
     }
   }
 }
+
+#endif  // K <= ROWS && K <= COLS
 
 // y = the max of each WINDOW x WINDOW block, the border that does not fill one ignored; arg =
 // the input index (within the sample) of the first maximum in row-major order, the one that

@@ -137,7 +137,7 @@ struct BackendOptions {
 std::string kernel_sources_hash();
 
 // The kernel programs family `impl` builds for `net` on `device` with `options`, one line each:
-// "cl/<file>.cl <defines>" (the compile matrix of ci/lint-kernels.sh builds each). Only kGpu,
+// "cl/<file>.cl <defines>" (the compile matrix of ci/lint-kernels.sh builds each). Only kGpu, kConv,
 // kDense and kFused have programs of their own; throws std::invalid_argument as compile does.
 std::vector<std::string> program_variants(Impl impl, const DeviceDesc& device,
                                           const NetworkSpec& net, const CompileOptions& options);

@@ -20,6 +20,19 @@ std::size_t front_end(const NetworkSpec& net) {
   return l;
 }
 
+std::string geometry(const MapShape& in) {
+  return "-DMAPS=" + std::to_string(in.maps) + " -DROWS=" + std::to_string(in.rows) +
+         " -DCOLS=" + std::to_string(in.cols);
+}
+
+// The largest divisor of n that is at most cap (at least 1).
+std::size_t divisor_up_to(std::size_t n, std::size_t cap) {
+  for (std::size_t d = std::max<std::size_t>(cap, 1); d > 1; --d) {
+    if (n % d == 0) return d;
+  }
+  return 1;
+}
+
 int act_code(Activation a) { return a == Activation::kTanh ? 1 : a == Activation::kRelu ? 2 : 0; }
 
 class ConvExecutable final : public Executable {
@@ -123,8 +136,7 @@ class ConvExecutable final : public Executable {
   // of its program.
   struct FrontLayer {
     cl::Buffer out, grad, arg, dyp, dyt;
-    std::size_t fb = 1, cb = 1, vec = 8;  // a conv's blocking: filters, maps, vector width
-    std::string defines;
+    ConvProgram program;
     std::map<std::string, KernelHandle> k;
   };
 
@@ -138,19 +150,6 @@ class ConvExecutable final : public Executable {
     return b;
   }
 
-  static std::string geometry(const MapShape& in) {
-    return "-DMAPS=" + std::to_string(in.maps) + " -DROWS=" + std::to_string(in.rows) +
-           " -DCOLS=" + std::to_string(in.cols);
-  }
-
-  // The largest divisor of n that is at most cap (at least 1).
-  static std::size_t divisor_up_to(std::size_t n, std::size_t cap) {
-    for (std::size_t d = std::max<std::size_t>(cap, 1); d > 1; --d) {
-      if (n % d == 0) return d;
-    }
-    return 1;
-  }
-
   // local 0: KernelHandle's default; the conv kernels are vectorised by hand, one work-item a
   // work-group on CPUs (as dense.cl's).
   KernelHandle kernel(const std::string& defines, const char* name, std::size_t local) {
@@ -159,7 +158,7 @@ class ConvExecutable final : public Executable {
 
   void build(std::size_t l, std::size_t rows) {
     const Layer& L = net_.layers[l];
-    const MapShape &in = shapes_[l], &out = shapes_[l + 1];
+    const MapShape& out = shapes_[l + 1];
     FrontLayer& F = front_layers_[l];
     if (l > 0 && (L.kind == LayerKind::kActivation || L.kind == LayerKind::kFlatten)) {
       F.out = front_layers_[l - 1].out;  // in place
@@ -168,7 +167,7 @@ class ConvExecutable final : public Executable {
       F.out = buffer(rows * out.size(), "activations");
       F.grad = buffer(rows * out.size(), "gradients");
     }
-    F.defines = geometry(in);
+    F.program = conv_program(net_, l);
     // On CPUs: one work-item a work-group for the kernels vectorised by hand (as dense.cl's),
     // 64 for the elementwise ones, which PoCL vectorises across work-items (7x faster than 4
     // for activation_backward, 2.8x for spread_gradient). Elsewhere KernelHandle's default.
@@ -181,14 +180,8 @@ class ConvExecutable final : public Executable {
     static const std::vector<const char*> act = {"bias_activation_forward",
                                                  "activation_backward", "map_bias_update"};
     if (L.kind == LayerKind::kConv2d) {
-      // As many outputs in registers as 12 vectors hold (of 16 on AVX2, 32 on AVX-512).
-      constexpr std::size_t kAccumulators = 12;
-      F.fb = divisor_up_to(L.filters, kAccumulators / ((out.cols + F.vec - 1) / F.vec));
-      F.cb = divisor_up_to(in.maps, kAccumulators / ((in.cols + F.vec - 1) / F.vec));
-      F.defines += " -DFILTERS=" + std::to_string(L.filters) + " -DK=" +
-                   std::to_string(L.kernel) + " -DFB=" + std::to_string(F.fb) + " -DCB=" +
-                   std::to_string(F.cb) + " -DVEC=" + std::to_string(F.vec);
-      const std::size_t pad = L.kernel - 1, fp = (L.filters + F.vec - 1) / F.vec * F.vec;
+      const std::size_t vec = F.program.vec, pad = L.kernel - 1;
+      const std::size_t fp = (L.filters + vec - 1) / vec * vec;
       if (l > 0) {
         F.dyp = buffer(rows * L.filters * (out.rows + 2 * pad) * (out.cols + 2 * pad),
                        "padded gradients");
@@ -196,7 +189,6 @@ class ConvExecutable final : public Executable {
       F.dyt = buffer(rows * out.rows * out.cols * fp, "transposed gradients");
       names = &conv;
     } else if (L.kind == LayerKind::kMaxPool) {
-      F.defines += " -DWINDOW=" + std::to_string(L.window);
       F.arg = buffer(rows * out.size(), "pooling maxima");
       names = &pool;
     } else if (L.kind == LayerKind::kActivation) {
@@ -205,7 +197,7 @@ class ConvExecutable final : public Executable {
     if (names == nullptr) return;
     for (const char* name : *names) {
       const bool by_hand = L.kind == LayerKind::kConv2d && std::string(name) != "spread_gradient";
-      F.k[name] = kernel(F.defines, name, by_hand ? hand : elementwise);
+      F.k[name] = kernel(F.program.defines, name, by_hand ? hand : elementwise);
     }
   }
 
@@ -239,7 +231,7 @@ class ConvExecutable final : public Executable {
       if (L.kind == LayerKind::kConv2d) {
         KernelHandle& k = F.k.at("conv_forward");
         set_args(k, input_of(l), u(count), params_.at(L.weight), F.out);
-        enqueue_1d(ctx_, k, count * out.rows * (L.filters / F.fb));
+        enqueue_1d(ctx_, k, count * out.rows * (L.filters / F.program.fb));
       } else if (L.kind == LayerKind::kMaxPool) {
         KernelHandle& k = F.k.at("max_pool_forward");
         set_args(k, input_of(l), u(count), F.out, F.arg);
@@ -267,14 +259,14 @@ class ConvExecutable final : public Executable {
       if (l > 0) {
         KernelHandle& k = F.k.at("conv_backward_data");
         set_args(k, F.dyp, u(count), params_.at(L.weight), front_layers_[l - 1].grad);
-        enqueue_1d(ctx_, k, count * in.rows * (in.maps / F.cb));
+        enqueue_1d(ctx_, k, count * in.rows * (in.maps / F.program.cb));
       }
       KernelHandle& k = F.k.at("conv_filter_update");
       const float decays = decays_.at(L.weight) ? 1.0f : 0.0f;
       set_args(k, input_of(l), F.dyt, u(count), step.lr,
                decays * static_cast<float>(2.0 * static_cast<double>(step.l2)), decays * step.l1,
                params_.at(L.weight));
-      enqueue_1d(ctx_, k, in.maps * L.kernel * ((L.filters + F.vec - 1) / F.vec));
+      enqueue_1d(ctx_, k, in.maps * L.kernel * ((L.filters + F.program.vec - 1) / F.program.vec));
     } else if (L.kind == LayerKind::kMaxPool && l > 0) {
       KernelHandle& k = F.k.at("max_pool_backward");
       set_args(k, F.grad, F.arg, u(count), front_layers_[l - 1].grad);
@@ -305,6 +297,37 @@ class ConvExecutable final : public Executable {
 };
 
 }  // namespace
+
+ConvProgram conv_program(const NetworkSpec& net, std::size_t l) {
+  const std::vector<MapShape> shapes = net.shapes();
+  const Layer& L = net.layers[l];
+  const MapShape &in = shapes[l], &out = shapes[l + 1];
+  ConvProgram p;
+  p.defines = geometry(in);
+  if (L.kind == LayerKind::kConv2d) {
+    // As many outputs in registers as 12 vectors hold (of 16 on AVX2, 32 on AVX-512).
+    constexpr std::size_t kAccumulators = 12;
+    p.fb = divisor_up_to(L.filters, kAccumulators / ((out.cols + p.vec - 1) / p.vec));
+    p.cb = divisor_up_to(in.maps, kAccumulators / ((in.cols + p.vec - 1) / p.vec));
+    p.defines += " -DFILTERS=" + std::to_string(L.filters) + " -DK=" + std::to_string(L.kernel) +
+                 " -DFB=" + std::to_string(p.fb) + " -DCB=" + std::to_string(p.cb) +
+                 " -DVEC=" + std::to_string(p.vec);
+  } else if (L.kind == LayerKind::kMaxPool) {
+    p.defines += " -DWINDOW=" + std::to_string(L.window);
+  }
+  return p;
+}
+
+std::vector<std::string> conv_program_variants(const NetworkSpec& net) {
+  std::vector<std::string> out;
+  for (std::size_t l = 0; l < front_end(net); ++l) {
+    const LayerKind k = net.layers[l].kind;
+    if (k == LayerKind::kConv2d || k == LayerKind::kMaxPool || k == LayerKind::kActivation) {
+      out.push_back("cl/conv.cl " + conv_program(net, l).defines);
+    }
+  }
+  return out;
+}
 
 std::string conv_unfit(const NetworkSpec& net, const CompileOptions&) {
   const std::size_t front = front_end(net);

@@ -261,6 +261,11 @@ std::vector<std::string> opencl_program_variants(Impl impl, const DeviceDesc& de
     }
     case Impl::kDense:
       return {"cl/dense.cl " + dense_defines(device, net, options.tunables)};
+    case Impl::kConv: {
+      std::vector<std::string> out = conv_program_variants(net);
+      out.push_back("cl/dense.cl " + dense_defines(device, net, options.tunables));
+      return out;
+    }
     case Impl::kFused: {
       const FusedTuning t = fused_tuning_for(device, {}, options.tunables);
       return {std::string(t.sparse ? "cl/fused_sparse.cl " : "cl/fused.cl ") +

@@ -56,6 +56,15 @@ std::string gpu_defines(const GpuTuning& t);  // "-DFWD_WG=256 -DFWD_COLS=16 ...
 std::string conv_unfit(const NetworkSpec& net, const CompileOptions& options);
 std::unique_ptr<Executable> make_conv_executable(OpenClBackend& be, const NetworkSpec& net,
                                                  const CompileOptions& options);
+// Layer l's program of cl/conv.cl: its -D options (geometry, blocking) and the blocking itself:
+// filters per forward work-item, maps per input-gradient work-item, the vector width.
+struct ConvProgram {
+  std::string defines;
+  std::size_t fb = 1, cb = 1, vec = 8;
+};
+ConvProgram conv_program(const NetworkSpec& net, std::size_t l);
+// "cl/conv.cl <defines>" for every front-end layer with a program.
+std::vector<std::string> conv_program_variants(const NetworkSpec& net);
 
 // Queues a fill of every byte of each buffer with zeros (padding and parameters start at zero).
 void zero_buffers(Context& ctx, std::initializer_list<const cl::Buffer*> buffers);
