@@ -34,7 +34,7 @@ int run_bench(int argc, char** argv) {
       ("plot-dir", po::value(&plot_dir)->value_name("DIR"),
        "write a device comparison picture (devices.svg and devices.png) into DIR")  //
       ("preset", po::value(&opt.preset)->default_value("theano")->value_name("NAME"),
-       "the work: a preset of clmnist train (theano, theano-mlp, tensorflow)")  //
+       ("the work: a preset of clmnist train (" + model::preset_list() + ")").c_str())  //
       ("runs", po::value(&runs)->default_value(runs)->value_name("N"),
        "timed epochs per implementation")  //
       ("impl", po::value(&impl)->default_value("auto")->value_name("NAME"),

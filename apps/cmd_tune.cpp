@@ -73,7 +73,7 @@ int run_tune(int argc, char** argv) {
   desc.add_options()                //
       ("help,h", "show this help")  //
       ("preset", po::value(&preset)->default_value(preset)->value_name("NAME"),
-       "the network and minibatch to tune for (theano, theano-mlp, tensorflow)")  //
+       ("the network and minibatch to tune for (" + model::preset_list() + ")").c_str())  //
       ("data-dir", po::value(&data_dir)->value_name("DIR"),
        "MNIST directory (default as for clmnist train)")  //
       ("rounds", po::value(&rounds)->default_value(rounds)->value_name("N"),
