@@ -188,3 +188,39 @@ TEST_CASE("a network description from a file is checked before anything uses it"
                       Catch::Contains("pixel divisor"));
   }
 }
+
+TEST_CASE("a conv network's description round-trips and its damage is named", "[model_file]") {
+  const runtime::NetworkSpec lenet =
+      model::network_for(model::preset_config("theano-lenet"), 28, 28, 10);
+  const std::string json = runtime::to_json(lenet);
+  CHECK(runtime::network_from_json(json) == lenet);
+  CHECK(lenet.shapes().back().size() == 10);
+  CHECK(lenet.shapes()[7].size() == 800);  // what the flatten hands the dense tail
+  // 2 * (20*24*24*25 + 50*8*8*500 + 800*500 + 500*10) multiply-adds of one sample's forward pass.
+  CHECK(lenet.forward_flops() == 2.0 * (288000 + 1600000 + 400000 + 5000));
+  // The bounds Theano draws from: sqrt(6 / (25 + 125)) and sqrt(6 / (500 + 312)), 312 = 1250 // 4.
+  CHECK(lenet.param("W0").init_bound == Approx(std::sqrt(6.0 / 150)));
+  CHECK(lenet.param("W1").init_bound == Approx(std::sqrt(6.0 / 812)));
+  CHECK(lenet.param("W3").init_bound == 0.0);
+  CHECK(lenet.param("b0").shape == std::vector<std::size_t>{20});
+  CHECK_FALSE(lenet.param("b1").decay);
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string s = json;
+    const std::size_t at = s.find(from);
+    REQUIRE(at != std::string::npos);
+    return s.replace(at, from.size(), to);
+  };
+  CHECK_THROWS_WITH(runtime::network_from_json(with(R"("kernel":5)", R"("kernel":29)")),
+                    Catch::Contains("29x29 kernel over 28x28 maps"));
+  CHECK_THROWS_WITH(runtime::network_from_json(with(R"("window":2)", R"("window":0)")),
+                    Catch::Contains("max_pool) has a window of 0"));
+  CHECK_THROWS_WITH(runtime::network_from_json(with(R"("type":"max_pool")", R"("type":"avg")")),
+                    Catch::Contains("allowed: dense, conv2d, max_pool, activation, flatten"));
+  CHECK_THROWS_WITH(runtime::network_from_json(with(R"("inputs":800)", R"("inputs":784)")),
+                    Catch::Contains("takes 784 inputs but receives 800"));
+  CHECK_THROWS_WITH(runtime::network_from_json(with(R"("filters":50)", R"("filters":1048577)")),
+                    Catch::Contains("implausibly"));
+  // The key-by-key check of a model file names the layer and the key.
+  CHECK_THROWS_WITH(model::parse_network(with(R"("filters":20,)", ""), "m.safetensors"),
+                    Catch::Contains("lacks layers[0].filters"));
+}
