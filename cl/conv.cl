@@ -91,25 +91,33 @@ __kernel void conv_forward(__global const float* x, uint count, __global const f
   const uint f0 = (uint)(gid % (FILTERS / FB)) * FB, oy = (uint)(gid / (FILTERS / FB) % OH);
   const size_t n = gid / (FILTERS / FB) / OH;
   floatV acc[FB][OWV];
+  #pragma unroll
   for (int f = 0; f < FB; ++f) {
+    #pragma unroll
     for (int v = 0; v < OWV; ++v) acc[f][v] = (floatV)(0.0f);
   }
   __global const float* xn = x + n * (MAPS * ROWS * COLS);
   for (uint c = 0; c < MAPS; ++c) {
     for (uint i = 0; i < K; ++i) {
       __global const float* xr = xn + (c * ROWS + oy + i) * COLS;
+#pragma unroll
       for (uint j = 0; j < K; ++j) {
         floatV xv[OWV];
+        #pragma unroll
         for (int v = 0; v < OWV; ++v) xv[v] = vloadV(0, xr + j + v * VEC);
+        #pragma unroll
         for (int f = 0; f < FB; ++f) {
           const float wf = w[((f0 + f) * MAPS + c) * K * K + (K - 1 - i) * K + (K - 1 - j)];
+          #pragma unroll
           for (int v = 0; v < OWV; ++v) acc[f][v] += xv[v] * wf;
         }
       }
     }
   }
+  #pragma unroll
   for (int f = 0; f < FB; ++f) {
     __global float* yr = y + ((n * FILTERS + f0 + f) * OH + oy) * OW;
+    #pragma unroll
     for (int v = 0; v < OWV; ++v) store_lanes(acc[f][v], min(VEC, OW - v * VEC), yr + v * VEC);
   }
 }
@@ -140,7 +148,9 @@ __kernel void conv_backward_data(__global const float* dyp, uint count, __global
   const uint c0 = (uint)(gid % (MAPS / CB)) * CB, yy = (uint)(gid / (MAPS / CB) % ROWS);
   const size_t n = gid / (MAPS / CB) / ROWS;
   floatV acc[CB][XV];
+  #pragma unroll
   for (int c = 0; c < CB; ++c) {
+    #pragma unroll
     for (int v = 0; v < XV; ++v) acc[c][v] = (floatV)(0.0f);
   }
   // The taps i whose output row yy - i exists (the others would add the padding's zeros).
@@ -148,18 +158,24 @@ __kernel void conv_backward_data(__global const float* dyp, uint count, __global
   for (uint f = 0; f < FILTERS; ++f) {
     for (uint i = i0; i < i1; ++i) {
       __global const float* gr = dyp + ((n * FILTERS + f) * PH + yy - i + K - 1) * PW + K - 1;
+#pragma unroll
       for (uint j = 0; j < K; ++j) {
         floatV gv[XV];
+        #pragma unroll
         for (int v = 0; v < XV; ++v) gv[v] = vloadV(0, gr + v * VEC - j);
+        #pragma unroll
         for (int c = 0; c < CB; ++c) {
           const float wf = w[(f * MAPS + c0 + c) * K * K + (K - 1 - i) * K + (K - 1 - j)];
+          #pragma unroll
           for (int v = 0; v < XV; ++v) acc[c][v] += gv[v] * wf;
         }
       }
     }
   }
+  #pragma unroll
   for (int c = 0; c < CB; ++c) {
     __global float* dr = dx + ((n * MAPS + c0 + c) * ROWS + yy) * COLS;
+    #pragma unroll
     for (int v = 0; v < XV; ++v) store_lanes(acc[c][v], min(VEC, COLS - v * VEC), dr + v * VEC);
   }
 }
@@ -173,20 +189,25 @@ __kernel void conv_filter_update(__global const float* x, __global const float* 
   const uint fv = (uint)(gid % (FP / VEC)), i = (uint)(gid / (FP / VEC) % K);
   const uint c = (uint)(gid / (FP / VEC) / K);
   floatV acc[K];
+  #pragma unroll
   for (int j = 0; j < K; ++j) acc[j] = (floatV)(0.0f);
   for (uint n = 0; n < count; ++n) {
     __global const float* xc = x + (((size_t)n * MAPS + c) * ROWS + i) * COLS;
     __global const float* g = dyt + (size_t)n * OH * OW * FP + fv * VEC;
     floatV s[K];
+    #pragma unroll
     for (int j = 0; j < K; ++j) s[j] = (floatV)(0.0f);
     for (uint oy = 0; oy < OH; ++oy) {
       for (uint ox = 0; ox < OW; ++ox) {
         const floatV gv = vloadV(0, g + (oy * OW + ox) * FP);
+        #pragma unroll
         for (int j = 0; j < K; ++j) s[j] += xc[oy * COLS + ox + j] * gv;
       }
     }
+    #pragma unroll
     for (int j = 0; j < K; ++j) acc[j] += s[j];
   }
+  #pragma unroll
   for (int j = 0; j < K; ++j) {
     float t[VEC];
     vstoreV(acc[j], 0, t);
