@@ -235,7 +235,8 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
     const std::vector<runtime::Impl> impls =
         d.is_host() ? std::vector<runtime::Impl>{runtime::Impl::kAuto}
                     : std::vector<runtime::Impl>{runtime::Impl::kFused, runtime::Impl::kDense,
-                                                 runtime::Impl::kGpu, runtime::Impl::kClblast};
+                                                 runtime::Impl::kGpu, runtime::Impl::kClblast,
+                                                 runtime::Impl::kConv};
     for (runtime::Impl impl : impls) {
       try {
         r.paths.push_back(time_path(d, impl, w, data, opt));

@@ -117,7 +117,8 @@ int run_tune(int argc, char** argv) {
     std::cout << "gpu (per layer, L<k>.NAME for layer k): " << names(runtime::gpu_tunable_names())
               << " (cl/gpu.cl)\ndense (every layer): " << names(runtime::dense_tunable_names())
               << " (cl/dense.cl)\nfused: " << names(runtime::fused_tunable_names())
-              << " (cl/fused.cl, cl/fused_sparse.cl)\nclblast: none\n";
+              << " (cl/fused.cl, cl/fused_sparse.cl)\nclblast: none\nconv: those of dense, "
+                 "for the dense tail (cl/conv.cl has none of its own yet)\n";
 #else
     std::cout << "none: this clmnist was built without OpenCL (the host backend has no tunables)\n";
 #endif

@@ -87,6 +87,12 @@ std::vector<Candidate> tuning_candidates(const runtime::NetworkSpec& net, bool w
     return only == Impl::kCpu && (family == (fused_fits ? Impl::kFused : Impl::kDense));
   };
   std::vector<Candidate> out{{Impl::kAuto, {}}}, gpu;
+  if (!net.all_dense()) {  // only the conv family runs it; its dense tail takes dense's tunables
+    if (only == Impl::kAuto || only == Impl::kConv) {
+      for (auto& t : grid({{"vec", {8, 16}}, {"tile", {2, 4, 8}}})) out.push_back({Impl::kConv, t});
+    }
+    return out;
+  }
   if (want(Impl::kGpu)) {
     // The same settings for every layer; the head's fwd_cols is raised to the classes by the
     // family itself.
