@@ -4,15 +4,15 @@
 
 #include "clblast_gemm.hpp"
 #include "opencl_executables.hpp"
-#include "opencl_logreg.hpp"
+#include "one_layer_executable.hpp"
 
 namespace clmnist::runtime {
 namespace {
 
-class ClblastExecutable final : public LogRegExecutable {
+class ClblastExecutable final : public OneLayerExecutable {
  public:
   ClblastExecutable(OpenClBackend& be, const NetworkSpec& net, const CompileOptions& options)
-      : LogRegExecutable(be, net, options,
+      : OneLayerExecutable(be, net, options,
                          fused_defines(net.classes(), network_stride(net),
                                        fused_tuning(be.context().desc(), {}))) {
     u8_to_f32_ = kernel("prepare", "u8_to_f32");

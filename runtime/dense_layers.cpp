@@ -2,7 +2,7 @@
 // one forward launch per layer (the top one with the head where a row of logits fits one tile),
 // then from the top down one update launch per layer, which also computes the gradient below
 // where one work-item owns a whole row of weights (else a launch of its own); no host
-// synchronisation. For the MLP that is 4 launches a step.
+// synchronisation. For a 784-500-10 network that is 4 launches a step.
 #include "dense_layers.hpp"
 
 #include <stdexcept>
@@ -26,7 +26,7 @@ DenseTuning dense_tuning(const DeviceDesc& device, std::size_t layers, const Tun
   if (device.type == DeviceType::kCpu) {
     // The device's vector width, and one work-item per work-group: the kernels are vectorised by
     // hand and PoCL's work-group vectoriser only adds to them (as for fused.cl's update). With
-    // TILE 4, an MLP step executes 2.4x fewer instructions than with TILE 1 (callgrind, PoCL
+    // TILE 4, a 784-500-10 step executes 2.4x fewer instructions than with TILE 1 (callgrind, PoCL
     // pthread-haswell; docs/PERFORMANCE.md).
     t.vec = device.preferred_float_vector >= 16 ? 16 : 8;
     t.local = 1;

@@ -6,7 +6,7 @@
 
 #include "opencl_executables.hpp"
 #include "tunables.hpp"
-#include "opencl_logreg.hpp"
+#include "one_layer_executable.hpp"
 
 namespace clmnist::runtime {
 namespace {
@@ -24,11 +24,11 @@ unsigned checked_choice(const char* what, unsigned value, std::initializer_list<
 constexpr std::size_t kSparseEvalRows = 32;  // EVAL_ROWS in cl/fused_sparse.cl
 constexpr std::size_t kHeadRows = 16;        // HEAD_ROWS in cl/fused_softmax.clh
 
-class FusedExecutable final : public LogRegExecutable {
+class FusedExecutable final : public OneLayerExecutable {
  public:
   FusedExecutable(OpenClBackend& be, const NetworkSpec& net, const CompileOptions& options,
                   const FusedTuning& tune)
-      : LogRegExecutable(be, net, options, fused_defines(net.classes(), network_stride(net), tune)),
+      : OneLayerExecutable(be, net, options, fused_defines(net.classes(), network_stride(net), tune)),
         tune_(tune) {
     if (tune_.sparse) {
       if (classes_ > 16) {
@@ -148,7 +148,7 @@ class FusedExecutable final : public LogRegExecutable {
 
   // The host wrote the weights: wp follows wt.
   void write_param(const std::string& name, const std::vector<float>& values) override {
-    LogRegExecutable::write_param(name, values);
+    OneLayerExecutable::write_param(name, values);
     if (tune_.sparse) {
       guarded("writing parameters", [&] {
         set_args(pixel_major_, wt_, static_cast<cl_uint>(stride_), wp_);
@@ -165,7 +165,7 @@ class FusedExecutable final : public LogRegExecutable {
         enqueue_1d(ctx_, class_major_, stride_);
       });
     }
-    return LogRegExecutable::read_param(name);
+    return OneLayerExecutable::read_param(name);
   }
 
   // One bit per VEC-pixel block, computed once per dataset: the kernels skip the zero blocks.

@@ -2,7 +2,7 @@
 // layer's tunables. Per SGD step: one forward launch per layer (the top one with the head), then
 // from the top down one update launch per layer, which also computes the gradient below where a
 // work-group owns a whole row of weights (else a launch of its own). Softmax regression is 2
-// launches a step, the MLP 4; no host synchronisation.
+// launches a step, a network of two dense layers 4; no host synchronisation.
 #include <algorithm>
 #include <stdexcept>
 

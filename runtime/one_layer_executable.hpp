@@ -1,4 +1,4 @@
-// What the two softmax-regression implementations (fused and clblast) share: the parameters on
+// What the two implementations of one dense layer with the softmax head (fused and clblast) share: the parameters on
 // the device as wt [classes x stride] (the transpose of the canonical W, padded with zero
 // columns) and b [classes], the training losses, error counting and predict. Internal.
 #pragma once
@@ -9,9 +9,9 @@
 
 namespace clmnist::runtime {
 
-class LogRegExecutable : public Executable {
+class OneLayerExecutable : public Executable {
  public:
-  LogRegExecutable(OpenClBackend& be, const NetworkSpec& net, const CompileOptions& options,
+  OneLayerExecutable(OpenClBackend& be, const NetworkSpec& net, const CompileOptions& options,
                    std::string defines);
 
   const NetworkSpec& network() const override { return net_; }

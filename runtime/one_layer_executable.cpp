@@ -1,5 +1,5 @@
 // The parts of the fused and clblast softmax-regression executables they share.
-#include "opencl_logreg.hpp"
+#include "one_layer_executable.hpp"
 
 #include <stdexcept>
 
@@ -8,7 +8,7 @@
 
 namespace clmnist::runtime {
 
-LogRegExecutable::LogRegExecutable(OpenClBackend& be, const NetworkSpec& net,
+OneLayerExecutable::OneLayerExecutable(OpenClBackend& be, const NetworkSpec& net,
                                    const CompileOptions& options, std::string defines)
     : be_(be),
       ctx_(be.context()),
@@ -30,12 +30,12 @@ LogRegExecutable::LogRegExecutable(OpenClBackend& be, const NetworkSpec& net,
   ctx_.queue().enqueueFillBuffer(b_, 0.0f, 0, classes_ * sizeof(float));
 }
 
-KernelHandle LogRegExecutable::kernel(const std::string& program, const char* name,
+KernelHandle OneLayerExecutable::kernel(const std::string& program, const char* name,
                                       std::size_t local) {
   return KernelHandle(ctx_, program, defines_, name, local);
 }
 
-ClDataset& LogRegExecutable::checked(DatasetId id) {
+ClDataset& OneLayerExecutable::checked(DatasetId id) {
   ClDataset& d = be_.dataset(id);
   if (d.features != features_) {
     throw std::invalid_argument("dataset has " + std::to_string(d.features) +
@@ -44,7 +44,7 @@ ClDataset& LogRegExecutable::checked(DatasetId id) {
   return d;
 }
 
-ClDataset& LogRegExecutable::step_dataset(DatasetId id, std::size_t first, std::size_t count,
+ClDataset& OneLayerExecutable::step_dataset(DatasetId id, std::size_t first, std::size_t count,
                                           const SgdStep& step, const char* impl) {
   ClDataset& d = checked(id);
   check_minibatch(first, count, d.rows, max_batch_);
@@ -56,7 +56,7 @@ ClDataset& LogRegExecutable::step_dataset(DatasetId id, std::size_t first, std::
   return d;
 }
 
-void LogRegExecutable::write_param(const std::string& name, const std::vector<float>& values) {
+void OneLayerExecutable::write_param(const std::string& name, const std::vector<float>& values) {
   guarded("writing parameters", [&] {
     const ParamSpec p = net_.param(name);
     if (values.size() != p.size()) {
@@ -77,7 +77,7 @@ void LogRegExecutable::write_param(const std::string& name, const std::vector<fl
   });
 }
 
-std::vector<float> LogRegExecutable::read_param(const std::string& name) {
+std::vector<float> OneLayerExecutable::read_param(const std::string& name) {
   return guarded("reading parameters", [&] {
     const ParamSpec p = net_.param(name);
     std::vector<float> out(p.size());
@@ -94,12 +94,12 @@ std::vector<float> LogRegExecutable::read_param(const std::string& name) {
   });
 }
 
-double LogRegExecutable::train_loss(DatasetId id, std::size_t first, std::size_t count) {
+double OneLayerExecutable::train_loss(DatasetId id, std::size_t first, std::size_t count) {
   return guarded("reading training losses",
                  [&] { return mean_loss(ctx_, be_.dataset(id), first, count); });
 }
 
-std::vector<float> LogRegExecutable::predict(DatasetId id, std::size_t first, std::size_t count) {
+std::vector<float> OneLayerExecutable::predict(DatasetId id, std::size_t first, std::size_t count) {
   return guarded("predicting", [&] {
     ClDataset& d = checked(id);
     if (first > d.rows || count > d.rows - first) {
