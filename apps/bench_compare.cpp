@@ -15,6 +15,7 @@
 #include "input_file.hpp"
 #include "json_text.hpp"
 #include "output_file.hpp"
+#include "text.hpp"
 
 namespace clmnist::apps {
 namespace {
@@ -28,10 +29,7 @@ struct CompareRow {
   std::string load;  // the 1-minute load average before and after, where recorded
 };
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
+using runtime::lowercase;
 
 std::string load_text(const json& context) {
   const json before = context.value("load_average_before", json());
@@ -105,7 +103,7 @@ std::size_t baseline_row(const std::vector<CompareRow>& rows, const std::string&
                      std::to_string(records) + " or part of a device name");
   }
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    if (lower(rows[i].device).find(lower(spec)) != std::string::npos) return i;
+    if (lowercase(rows[i].device).find(lowercase(spec)) != std::string::npos) return i;
   }
   throw UsageError("--baseline '" + spec +
                    "': no device of the records matches; give a record "
@@ -176,7 +174,7 @@ OutputFiles compare_picture(const std::string& path, const std::vector<CompareRo
   }
   const int height = static_cast<int>(70 + 34.0 * static_cast<double>(rows.size()));
   OutputFiles out;
-  const bool png = lower(path).size() >= 4 && lower(path).substr(path.size() - 4) == ".png";
+  const bool png = lowercase(path).size() >= 4 && lowercase(path).substr(path.size() - 4) == ".png";
   if (png) {
     PngPainter p(1000, height);
     draw_bar_chart(p, 0, 0, 1000, height, chart);

@@ -1,7 +1,6 @@
 // Help text layout and near-miss suggestions (see cli_help.hpp).
 #include "cli_help.hpp"
 
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,25 +9,19 @@
 #include <numeric>
 #include <sstream>
 
+#include "terminal.hpp"
+
 namespace clmnist::apps {
 
 unsigned help_width(const char* columns, unsigned tty_columns) {
-  unsigned width = 80;
-  if (columns != nullptr && *columns != '\0' &&
-      std::string(columns).find_first_not_of("0123456789") == std::string::npos &&
-      std::string(columns).size() < 6) {
-    width = static_cast<unsigned>(std::stoul(columns));
-  } else if (tty_columns != 0) {
-    width = tty_columns;
-  }
+  unsigned width = columns_setting(columns);
+  if (width == 0) width = tty_columns != 0 ? tty_columns : 80;
   return std::clamp(width, 40u, 200u);
 }
 
 unsigned help_width() {
-  winsize ws{};
-  const unsigned tty =
-      ::isatty(STDOUT_FILENO) == 1 && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 ? ws.ws_col : 0;
-  return help_width(std::getenv("COLUMNS"), tty);
+  const unsigned c = terminal_columns(STDOUT_FILENO);
+  return std::clamp(c != 0 ? c : 80u, 40u, 200u);
 }
 
 std::string wrap_text(const std::string& text, unsigned width) {

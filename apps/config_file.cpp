@@ -6,15 +6,12 @@
 
 #include "cli_common.hpp"
 #include "train_config.hpp"
+#include "text.hpp"
 
 namespace clmnist::apps {
 namespace {
 
-std::string trim(const std::string& s) {
-  const std::size_t b = s.find_first_not_of(" \t\r");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
-}
+using runtime::trim;
 
 bool is_name(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {

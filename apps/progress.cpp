@@ -1,12 +1,13 @@
 // Progress line drawing (see progress.hpp).
 #include "progress.hpp"
 
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+
+#include "terminal.hpp"
 
 namespace clmnist::apps {
 namespace {
@@ -17,13 +18,10 @@ std::string format(const char* fmt, double a, double b = 0.0) {
   return buf;
 }
 
-// The terminal's width on standard error, else $COLUMNS, else 80.
+// The width of the terminal the line is drawn on (terminal.hpp's rule), else 80.
 unsigned terminal_width() {
-  winsize ws{};
-  if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20) return ws.ws_col;
-  const char* columns = std::getenv("COLUMNS");
-  const int c = columns != nullptr ? std::atoi(columns) : 0;
-  return c >= 20 ? static_cast<unsigned>(c) : 80;
+  const unsigned c = terminal_columns(STDERR_FILENO);
+  return c >= 20 ? c : 80;
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include "build_info.hpp"
 #include "library_versions.hpp"
+#include "text.hpp"
 
 namespace clmnist::apps {
 namespace {
@@ -22,11 +23,7 @@ std::string file_text(const std::string& path) {
   return s.str();
 }
 
-std::string trim(const std::string& s) {
-  const std::size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
+using runtime::trim;
 
 // The value of the first line "KEY<sep>value" of `text`.
 std::optional<std::string> value_of(const std::string& text, const std::string& key, char sep) {

@@ -9,6 +9,7 @@
 #include "json_text.hpp"
 #include "number_text.hpp"
 #include "tunables.hpp"
+#include "text.hpp"
 
 namespace clmnist::apps {
 namespace {
@@ -79,8 +80,7 @@ HistoryFormat history_format(const std::string& path) {
   std::string ext = dot == std::string::npos || path.find('/', dot) != std::string::npos
                         ? std::string()
                         : path.substr(dot + 1);
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  ext = runtime::lowercase(ext);
   if (ext == "csv") return HistoryFormat::kCsv;
   if (ext == "json") return HistoryFormat::kJson;
   throw UsageError("--history '" + path +

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <map>
 #include <sstream>
+#include "text.hpp"
 
 namespace clmnist::runtime {
 
@@ -47,8 +48,7 @@ DeviceDesc host_device_desc(std::size_t flat_index) {
 }
 
 std::string platform_short_name(const std::string& platform_name) {
-  std::string lower;
-  for (char c : platform_name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string lower = lowercase(platform_name);
   static const struct {
     const char* contains;
     const char* short_name;

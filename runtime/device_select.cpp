@@ -8,15 +8,10 @@
 #include <regex>
 
 #include "errors.hpp"
+#include "text.hpp"
 
 namespace clmnist::runtime {
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 [[noreturn]] void not_found(const std::vector<DeviceDesc>& devices, const std::string& spec,
                             const std::string& why) {
@@ -65,7 +60,7 @@ Selection select_auto(const std::vector<DeviceDesc>& devices) {
 }  // namespace
 
 Selection select_device(const std::vector<DeviceDesc>& devices, const std::string& spec_in) {
-  const std::string spec = lower(spec_in);
+  const std::string spec = lowercase(spec_in);
   if (spec.empty()) not_found(devices, spec_in, "the device name is empty");
   if (spec == "auto") return select_auto(devices);
   if (spec == "all") not_found(devices, spec_in, "'all' is only accepted by `clmnist bench`");
@@ -109,14 +104,14 @@ Selection select_device(const std::vector<DeviceDesc>& devices, const std::strin
     if (spec.rfind(id.prefix, 0) != 0) continue;
     const std::string want = spec.substr(std::string(id.prefix).size());
     for (std::size_t i = 0; i < devices.size(); ++i) {
-      if (!(devices[i].*id.field).empty() && lower(devices[i].*id.field) == want) {
+      if (!(devices[i].*id.field).empty() && lowercase(devices[i].*id.field) == want) {
         return {i, std::string("the device with ") + id.what + " " + want};
       }
     }
     not_found(devices, spec_in, std::string("no device reports the ") + id.what + " " + want);
   }
   for (std::size_t i = 0; i < devices.size(); ++i) {
-    if (spec.find('/') != std::string::npos && lower(devices[i].stable_address) == spec) {
+    if (spec.find('/') != std::string::npos && lowercase(devices[i].stable_address) == spec) {
       return {i, "the device at " + devices[i].stable_address};
     }
   }
@@ -130,10 +125,10 @@ Selection select_device(const std::vector<DeviceDesc>& devices, const std::strin
   }
   for (std::size_t i = 0; i < devices.size(); ++i) {
     const DeviceDesc& d = devices[i];
-    if (lower(d.name).find(spec) != std::string::npos ||
-        lower(d.vendor).find(spec) != std::string::npos ||
-        lower(d.platform).find(spec) != std::string::npos ||
-        lower(d.versions).find(spec) != std::string::npos) {
+    if (lowercase(d.name).find(spec) != std::string::npos ||
+        lowercase(d.vendor).find(spec) != std::string::npos ||
+        lowercase(d.platform).find(spec) != std::string::npos ||
+        lowercase(d.versions).find(spec) != std::string::npos) {
       return {i, "first device whose name, vendor, platform or version contains '" + spec_in + "'"};
     }
   }
@@ -142,7 +137,7 @@ Selection select_device(const std::vector<DeviceDesc>& devices, const std::strin
 
 std::vector<Selection> select_devices(const std::vector<DeviceDesc>& devices,
                                       const std::string& spec) {
-  if (lower(spec) != "all") return {select_device(devices, spec)};
+  if (lowercase(spec) != "all") return {select_device(devices, spec)};
   std::vector<Selection> all;
   for (std::size_t i = 0; i < devices.size(); ++i) all.push_back({i, "all devices"});
   return all;
