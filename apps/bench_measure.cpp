@@ -232,11 +232,12 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
         << " timed epochs per implementation ...\n"
         << std::flush;
     // Every implementation family that can run the network on this device.
-    const std::vector<runtime::Impl> impls =
-        d.is_host() ? std::vector<runtime::Impl>{runtime::Impl::kAuto}
-                    : std::vector<runtime::Impl>{runtime::Impl::kFused, runtime::Impl::kDense,
-                                                 runtime::Impl::kGpu, runtime::Impl::kClblast,
-                                                 runtime::Impl::kConv};
+    std::vector<runtime::Impl> impls;
+    if (d.is_host()) impls.push_back(runtime::Impl::kAuto);
+    for (const runtime::FamilyInfo& f : d.is_host() ? std::vector<runtime::FamilyInfo>{}
+                                                    : runtime::kernel_families()) {
+      impls.push_back(f.impl);
+    }
     for (runtime::Impl impl : impls) {
       try {
         r.paths.push_back(time_path(d, impl, w, data, opt));

@@ -9,9 +9,6 @@
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "mnist.hpp"
-#ifdef CLMNIST_WITH_OPENCL
-#include "opencl_executables.hpp"
-#endif
 #include "presets.hpp"
 #include "run_context.hpp"
 #include "tunables.hpp"
@@ -107,21 +104,18 @@ int run_tune(int argc, char** argv) {
     return 0;
   }
   if (list) {
-#ifdef CLMNIST_WITH_OPENCL
-    // From the families themselves, which refuse any other name.
-    const auto names = [](const std::vector<std::string>& v) {
-      std::string out;
-      for (const std::string& n : v) out += (out.empty() ? "" : ", ") + n;
-      return out;
-    };
-    std::cout << "gpu (per layer, L<k>.NAME for layer k): " << names(runtime::gpu_tunable_names())
-              << " (cl/gpu.cl)\ndense (every layer): " << names(runtime::dense_tunable_names())
-              << " (cl/dense.cl)\nfused: " << names(runtime::fused_tunable_names())
-              << " (cl/fused.cl, cl/fused_sparse.cl)\nclblast: none\nconv: those of dense, "
-                 "for the dense tail (cl/conv.cl has none of its own yet)\n";
-#else
-    std::cout << "none: this clmnist was built without OpenCL (the host backend has no tunables)\n";
-#endif
+    // From the registered families themselves, which refuse any other name.
+    const std::vector<runtime::FamilyInfo> families = runtime::kernel_families();
+    for (const runtime::FamilyInfo& f : families) {
+      std::cout << f.name;
+      if (!f.tunable_scope.empty()) std::cout << " (" << f.tunable_scope << ")";
+      std::cout << ": " << (f.tunables.empty() ? "none" : f.tunables) << " (" << f.programs
+                << ")\n";
+    }
+    if (families.empty()) {
+      std::cout << "none: this clmnist was built without OpenCL (the host backend has no "
+                   "tunables)\n";
+    }
     return 0;
   }
   if (!dev.tune.empty()) throw UsageError("--tune sets tunables for a run; tune measures them");

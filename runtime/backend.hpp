@@ -142,6 +142,19 @@ std::string kernel_sources_hash();
 std::vector<std::string> program_variants(Impl impl, const DeviceDesc& device,
                                           const NetworkSpec& net, const CompileOptions& options);
 
+// A kernel family of the OpenCL build as the commands show it (tune --list, bench).
+struct FamilyInfo {
+  Impl impl = Impl::kAuto;
+  std::string name;           // "fused", as --impl takes it
+  std::string runs;           // the networks it runs, one line
+  std::string programs;       // "cl/fused.cl, cl/fused_sparse.cl, cl/softmax.cl"
+  std::string tunables;       // "vec, rows, ..." ("" none)
+  std::string tunable_scope;  // how they apply ("every layer", ...)
+};
+// Every registered family (runtime/kernel_families.cpp), in the planner's order; empty without
+// OpenCL.
+std::vector<FamilyInfo> kernel_families();
+
 // The backend for a listed device: the host backend or an OpenCL one.
 std::unique_ptr<Backend> make_backend(const DeviceDesc& device, const BackendOptions& options);
 

@@ -28,6 +28,14 @@ std::string kernel_sources_hash() {
 #endif
 }
 
+std::vector<FamilyInfo> kernel_families() {
+#ifdef CLMNIST_WITH_OPENCL
+  return opencl_kernel_families();
+#else
+  return {};
+#endif
+}
+
 std::vector<std::string> program_variants(Impl impl, const DeviceDesc& device,
                                           const NetworkSpec& net, const CompileOptions& options) {
 #ifdef CLMNIST_WITH_OPENCL

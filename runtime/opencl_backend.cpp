@@ -10,6 +10,7 @@
 #include "errors.hpp"
 #include "fault_injection.hpp"
 #include "kernel_sources.hpp"
+#include "kernel_families.hpp"
 #include "opencl_executables.hpp"
 #include "sparse_rows.hpp"
 
@@ -61,28 +62,14 @@ std::unique_ptr<Executable> OpenClBackend::compile(const NetworkSpec& net,
                      }
                    };
                    const bool fused_fits = fused_unfit(net, options).empty();
-                   switch (options.impl) {
-                     case Impl::kFused:
-                       refuse("fused", fused_unfit(net, options));
-                       return make_fused_executable(*this, net, options);
-                     case Impl::kClblast:
-                       refuse("clblast", clblast_unfit(net, options));
-                       return make_clblast_executable(*this, net, options);
-                     case Impl::kDense:
-                       refuse("dense", dense_family_unfit(net));
-                       return make_dense_executable(*this, net, options);
-                     case Impl::kConv:
-                       refuse("conv", conv_unfit(net, options));
-                       return make_conv_executable(*this, net, options);
-                     case Impl::kCpu:
-                       if (!net.all_dense()) break;
-                       return fused_fits ? make_fused_executable(*this, net, options)
-                                         : make_dense_executable(*this, net, options);
-                     case Impl::kGpu:
-                       refuse("gpu", gpu_unfit(net, options));
-                       return make_gpu_executable(*this, net, options);
-                     case Impl::kAuto:
-                       break;
+                   if (options.impl == Impl::kCpu && net.all_dense()) {
+                     return fused_fits ? make_fused_executable(*this, net, options)
+                                       : make_dense_executable(*this, net, options);
+                   }
+                   if (options.impl != Impl::kAuto && options.impl != Impl::kCpu) {
+                     const KernelFamily& f = registered_family(options.impl);
+                     refuse(f.name, f.unfit(net, options));
+                     return f.make(*this, net, options);
                    }
                    // The built-in defaults of the device class (a tuned plan comes in as a forced
                    // family with its tunables). A network with a convolutional front end: the
@@ -250,42 +237,39 @@ ClDataset& network_dataset(OpenClBackend& be, const NetworkSpec& net, DatasetId 
 std::vector<std::string> opencl_program_variants(Impl impl, const DeviceDesc& device,
                                                  const NetworkSpec& net,
                                                  const CompileOptions& options) {
-  switch (impl) {
-    case Impl::kGpu: {
-      std::vector<std::string> out;
-      for (std::size_t l = 0; l < net.layers.size(); ++l) {
-        out.push_back("cl/gpu.cl " +
-                      gpu_defines(gpu_layer_tuning(device, net, l, options.tunables)));
-      }
-      return out;
-    }
-    case Impl::kDense:
-      return {"cl/dense.cl " + dense_defines(device, net, options.tunables)};
-    case Impl::kConv: {
-      std::vector<std::string> out = conv_program_variants(net);
-      out.push_back("cl/dense.cl " + dense_defines(device, net, options.tunables));
-      return out;
-    }
-    case Impl::kFused: {
-      const FusedTuning t = fused_tuning_for(device, {}, options.tunables);
-      return {std::string(t.sparse ? "cl/fused_sparse.cl " : "cl/fused.cl ") +
-              fused_defines(net.classes(), network_stride(net), t)};
-    }
-    default:
-      return {};
-  }
+  if (impl == Impl::kAuto || impl == Impl::kCpu) return {};
+  const KernelFamily& f = registered_family(impl);
+  return f.programs != nullptr ? f.programs(device, net, options) : std::vector<std::string>{};
 }
 
 std::string opencl_kernel_sources_hash() {
   std::uint64_t h = 1469598103934665603ull;
-  for (const char* name : {"fused", "fused_sparse", "dense", "gpu", "conv", "softmax", "prepare", "sgd"}) {
-    for (const char* c = kernels::find_source(name); *c != '\0'; ++c) {
-      h = (h ^ static_cast<unsigned char>(*c)) * 1099511628211ull;
+  std::vector<std::string> seen;  // each program once, in the registry's order
+  for (const KernelFamily& f : registered_families()) {
+    for (const char* name : f.sources) {
+      if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
+      seen.emplace_back(name);
+      for (const char* c = kernels::find_source(name); *c != '\0'; ++c) {
+        h = (h ^ static_cast<unsigned char>(*c)) * 1099511628211ull;
+      }
     }
   }
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
   return hex;
+}
+
+std::vector<FamilyInfo> opencl_kernel_families() {
+  std::vector<FamilyInfo> out;
+  for (const KernelFamily& f : registered_families()) {
+    FamilyInfo i{f.impl, f.name, f.runs, "", "", f.tunable_scope};
+    for (const char* src : f.sources) i.programs += (i.programs.empty() ? "cl/" : ", cl/") + std::string(src) + ".cl";
+    if (f.tunable_names != nullptr) {
+      for (const std::string& n : f.tunable_names()) i.tunables += (i.tunables.empty() ? "" : ", ") + n;
+    }
+    out.push_back(std::move(i));
+  }
+  return out;
 }
 
 double mean_loss(Context& ctx, const ClDataset& d, std::size_t first, std::size_t count) {

@@ -96,6 +96,9 @@ inline std::size_t round_up(std::size_t n, std::size_t m) { return (n + m - 1) /
 // kernel_sources_hash() of the OpenCL build: FNV-1a over the sources of the families' programs.
 std::string opencl_kernel_sources_hash();
 
+// kernel_families() of the OpenCL build: the registry's families.
+std::vector<FamilyInfo> opencl_kernel_families();
+
 // program_variants() of the OpenCL build.
 std::vector<std::string> opencl_program_variants(Impl impl, const DeviceDesc& device,
                                                  const NetworkSpec& net,
