@@ -34,9 +34,7 @@ NetworkSpec multilayer_perceptron(std::size_t rows, std::size_t cols,
   return s;
 }
 
-namespace {
-
-Layer conv(std::size_t filters, std::size_t kernel, const std::string& weight) {
+Layer conv2d_layer(std::size_t filters, std::size_t kernel, const std::string& weight) {
   Layer l;
   l.kind = LayerKind::kConv2d;
   l.filters = filters;
@@ -45,33 +43,39 @@ Layer conv(std::size_t filters, std::size_t kernel, const std::string& weight) {
   return l;
 }
 
-Layer max_pool(std::size_t window) {
+Layer max_pool_layer(std::size_t window) {
   Layer l;
   l.kind = LayerKind::kMaxPool;
   l.window = window;
   return l;
 }
 
-Layer bias_tanh(const std::string& bias) {
+Layer activation_layer(Activation activation, const std::string& bias) {
   Layer l;
   l.kind = LayerKind::kActivation;
-  l.activation = Activation::kTanh;
+  l.activation = activation;
   l.bias = bias;
   return l;
 }
 
-}  // namespace
+Layer flatten_layer() {
+  Layer l;
+  l.kind = LayerKind::kFlatten;
+  return l;
+}
 
 NetworkSpec lenet(std::size_t rows, std::size_t cols, std::size_t classes, double pixel_divisor) {
   NetworkSpec s;
   s.image_rows = rows;
   s.image_cols = cols;
   s.pixel_divisor = pixel_divisor;
-  s.layers = {conv(20, 5, "W0"), max_pool(2), bias_tanh("b0"),
-              conv(50, 5, "W1"), max_pool(2), bias_tanh("b1")};
-  Layer flatten;
-  flatten.kind = LayerKind::kFlatten;
-  s.layers.push_back(flatten);
+  s.layers = {conv2d_layer(20, 5, "W0"),
+              max_pool_layer(2),
+              activation_layer(Activation::kTanh, "b0"),
+              conv2d_layer(50, 5, "W1"),
+              max_pool_layer(2),
+              activation_layer(Activation::kTanh, "b1"),
+              flatten_layer()};
   const std::size_t flat = s.shapes().back().size();  // 800 on 28x28 images
   s.layers.push_back({flat, 500, Activation::kTanh, "W2", "b2"});
   s.layers.push_back({500, classes, Activation::kNone, "W3", "b3"});

@@ -48,8 +48,8 @@ class ConvExecutable final : public Executable {
     const std::size_t rows = max_batch_;
     const MapShape& img = shapes_[0];
     input_ = buffer(rows * img.size(), "scaled pixels");
-    pixels_ = kernel(geometry(img), "pixels_to_float",
-                     ctx_.desc().type == DeviceType::kCpu ? 64 : 0);
+    pixels_ =
+        kernel(geometry(img), "pixels_to_float", ctx_.desc().type == DeviceType::kCpu ? 64 : 0);
     front_layers_.resize(front_);
     for (std::size_t l = 0; l < front_; ++l) build(l, rows);
     for (const ParamSpec& p : net.params()) {
@@ -177,8 +177,8 @@ class ConvExecutable final : public Executable {
     static const std::vector<const char*> conv = {"conv_forward", "spread_gradient",
                                                   "conv_backward_data", "conv_filter_update"};
     static const std::vector<const char*> pool = {"max_pool_forward", "max_pool_backward"};
-    static const std::vector<const char*> act = {"bias_activation_forward",
-                                                 "activation_backward", "map_bias_update"};
+    static const std::vector<const char*> act = {"bias_activation_forward", "activation_backward",
+                                                 "map_bias_update"};
     if (L.kind == LayerKind::kConv2d) {
       const std::size_t vec = F.program.vec, pad = L.kernel - 1;
       const std::size_t fp = (L.filters + vec - 1) / vec * vec;

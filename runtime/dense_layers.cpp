@@ -46,8 +46,8 @@ DenseTuning dense_tuning(const DeviceDesc& device, std::size_t layers, const Tun
   if (t.vec != 4 && t.vec != 8 && t.vec != 16) {
     throw std::invalid_argument("dense vec must be 4, 8 or 16, not " + std::to_string(t.vec));
   }
-  if (t.tile < 1 || t.tile > 8 || t.blocks < 1 || t.blocks > 1024 || t.chunk < 1 ||
-      t.chunk > 64 || t.local > 1024) {
+  if (t.tile < 1 || t.tile > 8 || t.blocks < 1 || t.blocks > 1024 || t.chunk < 1 || t.chunk > 64 ||
+      t.local > 1024) {
     throw std::invalid_argument("dense tile must be 1-8, blocks 1-1024, chunk 1-64, local 0-1024");
   }
   return t;
@@ -138,8 +138,8 @@ std::vector<float> DenseLayers::read_param(const std::string& name) {
   return out;
 }
 
-void DenseLayers::sgd_step(ClDataset& d, std::size_t first, std::size_t count,
-                           const SgdStep& step, const FloatInput& in) {
+void DenseLayers::sgd_step(ClDataset& d, std::size_t first, std::size_t count, const SgdStep& step,
+                           const FloatInput& in) {
   const std::size_t top = net_.layers.size() - 1;
   Layer& T = at(top);
   const float inv_count = 1.0f / static_cast<float>(count);
@@ -179,8 +179,8 @@ void DenseLayers::update(ClDataset& d, std::size_t first, std::size_t count, con
     if (groups == 1) {
       act_low = act;
     } else {
-      set_args(backward_data_, L.grad, u(L.ostride), L.w, u(spec.inputs), u(count), a,
-               u(astride), act, *low);
+      set_args(backward_data_, L.grad, u(L.ostride), L.w, u(spec.inputs), u(count), a, u(astride),
+               act, *low);
       enqueue_1d(ctx_, backward_data_, spec.inputs);
     }
   }

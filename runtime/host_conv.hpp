@@ -132,8 +132,8 @@ void max_pool_forward(const T* x, std::size_t count, const MapShape& in, std::si
 
 // dx (overwritten) = dy routed to each window's maximum, zero elsewhere.
 template <class T>
-void max_pool_backward(const T* dy, const std::uint32_t* arg, std::size_t count,
-                       const MapShape& in, const MapShape& out, T* dx) {
+void max_pool_backward(const T* dy, const std::uint32_t* arg, std::size_t count, const MapShape& in,
+                       const MapShape& out, T* dx) {
   for (std::size_t m = 0; m < count * in.size(); ++m) dx[m] = T(0);
   for (std::size_t n = 0; n < count; ++n) {
     for (std::size_t m = 0; m < out.size(); ++m) {
@@ -163,8 +163,8 @@ void map_bias_activation(std::size_t count, const MapShape& s, const T* b, Activ
 // g (in place) = the gradient at act's input, from the gradient at its output y (Theano's tanh
 // gradient g * (1 - y^2)); db[map] = its sum over the batch and the map (when db is not null).
 template <class T>
-void map_activation_backward(std::size_t count, const MapShape& s, const T* y, Activation act,
-                             T* g, T* db) {
+void map_activation_backward(std::size_t count, const MapShape& s, const T* y, Activation act, T* g,
+                             T* db) {
   const std::size_t area = s.rows * s.cols;
   if (db != nullptr) {
     for (std::size_t c = 0; c < s.maps; ++c) db[c] = T(0);

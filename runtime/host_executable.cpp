@@ -77,8 +77,8 @@ class HostExecutable final : public Executable {
     const float inv = 1.0f / static_cast<float>(count);
     const float* b = params_[net_.layers[last].bias].data();
     for (std::size_t i = 0; i < count; ++i) {
-      d.loss[first + i] = host::head_gradient(out_[last].data() + i * k, b, k,
-                                              d.labels[rows[i]], inv, grad_[last].data() + i * k);
+      d.loss[first + i] = host::head_gradient(out_[last].data() + i * k, b, k, d.labels[rows[i]],
+                                              inv, grad_[last].data() + i * k);
     }
     for (std::size_t l = last + 1; l-- > 0;) backward(d, rows, count, l, step);
   }
@@ -105,8 +105,8 @@ class HostExecutable final : public Executable {
       forward(d, identity(first, n), n);
       for (std::size_t i = 0; i < n; ++i) {
         bool wrong = false;
-        out.nll_sum_all += host::head_evaluate(out_[last].data() + i * k, b, k,
-                                               d.labels[first + i], p.data(), &wrong);
+        out.nll_sum_all += host::head_evaluate(out_[last].data() + i * k, b, k, d.labels[first + i],
+                                               p.data(), &wrong);
         out.errors_all += wrong ? 1 : 0;
         if (first + i < counted) out.errors_counted += wrong ? 1 : 0;
       }
@@ -152,9 +152,7 @@ class HostExecutable final : public Executable {
   }
 
   // The float input of layer l > 0, or of a first layer that is not dense (scaled pixels).
-  const float* input_of(std::size_t l) const {
-    return l == 0 ? input_.data() : out_[l - 1].data();
-  }
+  const float* input_of(std::size_t l) const { return l == 0 ? input_.data() : out_[l - 1].data(); }
   float* param(const std::string& name) { return params_[name].data(); }
 
   // out_[l] for every layer of rows[0 .. count): dense hidden layers after bias and activation,
@@ -215,9 +213,9 @@ class HostExecutable final : public Executable {
                               below);
           below_done = true;
           const float* a = input_of(l);
-          host::dense_update([a, &L](std::size_t i) { return a + i * L.inputs; }, count,
-                             L.inputs, L.outputs, 1.0f, g, step, decays_[L.weight],
-                             param(L.weight), param(L.bias), scratch_);
+          host::dense_update([a, &L](std::size_t i) { return a + i * L.inputs; }, count, L.inputs,
+                             L.outputs, 1.0f, g, step, decays_[L.weight], param(L.weight),
+                             param(L.bias), scratch_);
         } else {
           const std::uint8_t* x = d.images.data();
           const std::size_t n = L.inputs;
@@ -267,12 +265,12 @@ class HostExecutable final : public Executable {
   HostBackend& be_;
   NetworkSpec net_;
   std::size_t max_batch_;
-  std::vector<MapShape> shapes_;                 // entering each layer, then the output
+  std::vector<MapShape> shapes_;                      // entering each layer, then the output
   std::map<std::string, std::vector<float>> params_;  // dense weights [outputs x inputs]
-  std::map<std::string, bool> decays_;           // from the declarations
-  std::vector<float> input_;                     // [max_batch x features], scaled pixels
-  std::vector<std::vector<float>> out_, grad_;   // per layer: [max_batch x output size]
-  std::vector<std::vector<std::uint32_t>> arg_;  // per max-pool layer: its maxima
+  std::map<std::string, bool> decays_;                // from the declarations
+  std::vector<float> input_;                          // [max_batch x features], scaled pixels
+  std::vector<std::vector<float>> out_, grad_;        // per layer: [max_batch x output size]
+  std::vector<std::vector<std::uint32_t>> arg_;       // per max-pool layer: its maxima
   std::vector<float> scratch_;
   std::vector<std::uint32_t> rows_;
 };

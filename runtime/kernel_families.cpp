@@ -44,24 +44,52 @@ std::vector<std::string> conv_programs(const DeviceDesc& device, const NetworkSp
 
 const std::vector<KernelFamily>& registered_families() {
   static const std::vector<KernelFamily> all = {
-      {Impl::kFused, "fused",
+      {Impl::kFused,
+       "fused",
        "one dense layer with the softmax head, no weight decay; CPU-shaped, 2 launches a step",
-       {"fused", "fused_sparse", "softmax"}, "", fused_tunable_names, fused_unfit,
-       make_fused_executable, fused_programs},
-      {Impl::kDense, "dense", "dense layers with tanh or relu and L1/L2 decay, CPU-shaped",
-       {"dense"}, "every layer", dense_tunable_names, dense_unfit, make_dense_executable,
+       {"fused", "fused_sparse", "softmax"},
+       "",
+       fused_tunable_names,
+       fused_unfit,
+       make_fused_executable,
+       fused_programs},
+      {Impl::kDense,
+       "dense",
+       "dense layers with tanh or relu and L1/L2 decay, CPU-shaped",
+       {"dense"},
+       "every layer",
+       dense_tunable_names,
+       dense_unfit,
+       make_dense_executable,
        dense_programs},
-      {Impl::kGpu, "gpu", "dense layers with tanh or relu and L1/L2 decay, GPU-shaped", {"gpu"},
-       "per layer, L<k>.NAME for layer k", gpu_tunable_names, gpu_unfit, make_gpu_executable,
+      {Impl::kGpu,
+       "gpu",
+       "dense layers with tanh or relu and L1/L2 decay, GPU-shaped",
+       {"gpu"},
+       "per layer, L<k>.NAME for layer k",
+       gpu_tunable_names,
+       gpu_unfit,
+       make_gpu_executable,
        gpu_programs},
-      {Impl::kClblast, "clblast", "one dense layer with the softmax head on CLBlast's GEMMs",
-       {"softmax", "prepare", "sgd"}, "", nullptr, clblast_unfit, make_clblast_executable,
+      {Impl::kClblast,
+       "clblast",
+       "one dense layer with the softmax head on CLBlast's GEMMs",
+       {"softmax", "prepare", "sgd"},
+       "",
+       nullptr,
+       clblast_unfit,
+       make_clblast_executable,
        nullptr},
-      {Impl::kConv, "conv",
+      {Impl::kConv,
+       "conv",
        "a front end of conv2d, max-pool, activation and flatten layers, then the dense tail on "
        "dense's kernels",
-       {"conv", "dense"}, "for the dense tail; cl/conv.cl has none of its own yet",
-       dense_tunable_names, conv_unfit, make_conv_executable, conv_programs},
+       {"conv", "dense"},
+       "for the dense tail; cl/conv.cl has none of its own yet",
+       dense_tunable_names,
+       conv_unfit,
+       make_conv_executable,
+       conv_programs},
   };
   return all;
 }
@@ -70,8 +98,7 @@ const KernelFamily& registered_family(Impl impl) {
   for (const KernelFamily& f : registered_families()) {
     if (f.impl == impl) return f;
   }
-  throw std::logic_error(std::string("no registered kernel family for --impl ") +
-                         to_string(impl));
+  throw std::logic_error(std::string("no registered kernel family for --impl ") + to_string(impl));
 }
 
 }  // namespace clmnist::runtime

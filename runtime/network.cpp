@@ -200,8 +200,9 @@ double NetworkSpec::train_flops() const {
 }
 
 std::string NetworkSpec::describe() const {
-  std::string s = all_dense() ? std::to_string(features())
-                              : "1x" + std::to_string(image_rows) + "x" + std::to_string(image_cols);
+  std::string s = all_dense()
+                      ? std::to_string(features())
+                      : "1x" + std::to_string(image_rows) + "x" + std::to_string(image_cols);
   for (const Layer& l : layers) {
     switch (l.kind) {
       case LayerKind::kDense:
@@ -248,8 +249,8 @@ void NetworkSpec::validate() const {
   std::set<std::string> names;
   for (const Layer& l : layers) {
     const bool weighted = l.kind == LayerKind::kDense || l.kind == LayerKind::kConv2d;
-    const bool biased = l.kind == LayerKind::kDense ||
-                        (l.kind == LayerKind::kActivation && !l.bias.empty());
+    const bool biased =
+        l.kind == LayerKind::kDense || (l.kind == LayerKind::kActivation && !l.bias.empty());
     for (const std::string* n : {weighted ? &l.weight : nullptr, biased ? &l.bias : nullptr}) {
       if (n == nullptr) continue;
       if (!valid_param_name(*n)) {

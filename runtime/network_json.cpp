@@ -10,11 +10,12 @@ namespace {
 nlohmann::ordered_json layer_json(const Layer& l) {
   switch (l.kind) {
     case LayerKind::kDense:
-      return {{"type", "dense"},          {"inputs", l.inputs}, {"outputs", l.outputs},
-              {"activation", to_string(l.activation)}, {"weight", l.weight}, {"bias", l.bias}};
+      return {{"type", "dense"},      {"inputs", l.inputs},
+              {"outputs", l.outputs}, {"activation", to_string(l.activation)},
+              {"weight", l.weight},   {"bias", l.bias}};
     case LayerKind::kConv2d:
-      return {{"type", "conv2d"}, {"filters", l.filters}, {"kernel", l.kernel},
-              {"weight", l.weight}};
+      return {
+          {"type", "conv2d"}, {"filters", l.filters}, {"kernel", l.kernel}, {"weight", l.weight}};
     case LayerKind::kMaxPool:
       return {{"type", "max_pool"}, {"window", l.window}};
     case LayerKind::kActivation:

@@ -38,9 +38,9 @@ struct Outcome {
 
 // Runs the case on `be` (which must compile the network) and returns what there is to compare.
 inline Outcome run_case(runtime::Backend& be, Impl impl, const runtime::NetworkSpec& net,
-                 const test::Synthetic& data, const std::vector<std::uint32_t>& order,
-                 std::size_t batch, const runtime::SgdStep& step,
-                 const runtime::ParamValues& start, const runtime::Tunables& tunables = {}) {
+                        const test::Synthetic& data, const std::vector<std::uint32_t>& order,
+                        std::size_t batch, const runtime::SgdStep& step,
+                        const runtime::ParamValues& start, const runtime::Tunables& tunables = {}) {
   runtime::CompileOptions o;
   o.max_batch = batch;
   o.impl = impl;

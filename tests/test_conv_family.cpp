@@ -6,39 +6,20 @@
 #include <catch2/catch.hpp>
 
 #include "executable_cases.hpp"
-#include "trainer.hpp"
 #include "networks.hpp"
 #include "test_support.hpp"
+#include "trainer.hpp"
 
 using namespace clmnist;
+using model::activation_layer;
+using model::conv2d_layer;
+using model::max_pool_layer;
 using runtime::Activation;
 using runtime::Impl;
 using runtime::Layer;
 using runtime::LayerKind;
 
 namespace {
-
-Layer conv(std::size_t filters, std::size_t kernel, const char* weight) {
-  Layer l;
-  l.kind = LayerKind::kConv2d;
-  l.filters = filters;
-  l.kernel = kernel;
-  l.weight = weight;
-  return l;
-}
-Layer pool(std::size_t window) {
-  Layer l;
-  l.kind = LayerKind::kMaxPool;
-  l.window = window;
-  return l;
-}
-Layer activation(Activation a, const char* bias) {
-  Layer l;
-  l.kind = LayerKind::kActivation;
-  l.activation = a;
-  l.bias = bias;
-  return l;
-}
 
 // An image of rows x cols through `front`, flattened, then dense layers of `hidden` units (tanh)
 // and 5 classes.
@@ -48,9 +29,7 @@ runtime::NetworkSpec conv_net(std::size_t rows, std::size_t cols, std::vector<La
   net.image_rows = rows;
   net.image_cols = cols;
   net.layers = std::move(front);
-  Layer flat;
-  flat.kind = LayerKind::kFlatten;
-  net.layers.push_back(flat);
+  net.layers.push_back(model::flatten_layer());
   std::size_t in = net.shapes().back().size();
   std::vector<std::size_t> outs = hidden;
   outs.push_back(5);
@@ -73,14 +52,15 @@ std::vector<ConvCase> cases() {
   std::vector<ConvCase> all = {
       // LeNet's shape in small: conv, pool, bias + tanh twice (13x11: a pooling border ignored).
       {"lenet-like 13x11",
-       conv_net(13, 11,
-                {conv(3, 3, "Wa"), pool(2), activation(Activation::kTanh, "ba"), conv(4, 2, "Wb"),
-                 pool(2), activation(Activation::kTanh, "bb")},
-                {6})},
+       conv_net(
+           13, 11,
+           {conv2d_layer(3, 3, "Wa"), max_pool_layer(2), activation_layer(Activation::kTanh, "ba"),
+            conv2d_layer(4, 2, "Wb"), max_pool_layer(2), activation_layer(Activation::kTanh, "bb")},
+           {6})},
       // Filters past one vector (9), a 1x1 and a 4x4 kernel, relu without a bias, no hidden layer.
       {"relu 10x9", conv_net(10, 9,
-                             {conv(9, 4, "Wa"), activation(Activation::kRelu, ""),
-                              conv(2, 1, "Wb"), pool(3)},
+                             {conv2d_layer(9, 4, "Wa"), activation_layer(Activation::kRelu, ""),
+                              conv2d_layer(2, 1, "Wb"), max_pool_layer(3)},
                              {})},
   };
   return all;
@@ -137,8 +117,8 @@ TEST_CASE("the dense families refuse a conv network and say which family runs it
   for (Impl impl : {Impl::kFused, Impl::kDense, Impl::kGpu, Impl::kClblast}) {
     INFO("--impl " << runtime::to_string(impl));
     o.impl = impl;
-    CHECK_THROWS_WITH(be->compile(lenet, o), Catch::Contains("conv2d layer") &&
-                                                 Catch::Contains("(use conv)"));
+    CHECK_THROWS_WITH(be->compile(lenet, o),
+                      Catch::Contains("conv2d layer") && Catch::Contains("(use conv)"));
   }
   o.impl = Impl::kConv;
   const auto mlp = model::multilayer_perceptron(8, 9, {7}, Activation::kTanh, 5, 256.0);

@@ -2,9 +2,9 @@
 // data and filter gradients, max-pool's routing and tie rule, bias + activation), one host SGD
 // step of a small conv network against the numeric gradient of its cost, and Theano's LeNet init
 // (convolutional_mlp.py, RandomState(23455)) by the SHA-256 of each drawn tensor.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
-#include <algorithm>
 #include <map>
 #include <numeric>
 
@@ -120,8 +120,8 @@ namespace {
 double conv_net_cost(const runtime::NetworkSpec& net, std::map<std::string, std::vector<double>>& p,
                      const std::vector<std::uint8_t>& images,
                      const std::vector<std::uint8_t>& labels,
-                     const std::vector<std::uint32_t>& order, std::size_t first,
-                     std::size_t count, double l2) {
+                     const std::vector<std::uint32_t>& order, std::size_t first, std::size_t count,
+                     double l2) {
   const std::vector<MapShape> shapes = net.shapes();
   std::vector<double> a(count * net.features());
   for (std::size_t i = 0; i < count; ++i) {
