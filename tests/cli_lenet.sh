@@ -55,18 +55,7 @@ PY
     /usr/bin/python3 "$here/interop/check_exports.py" "$m" "$scratch/npy" "$scratch/m.onnx" "$data" \
       "$bin" || fail "exports"
     # Stopped by SIGTERM and resumed: the same model as the uninterrupted run (byte for byte).
-    for try in 1 2 3; do
-      rm -f "$scratch/ckt" "$scratch/mt.safetensors"
-      "$bin" "${args[@]}" --save-model "$scratch/mt.safetensors" --checkpoint "$scratch/ckt" \
-        >"$scratch/out" 2>&1 &
-      pid=$!
-      for i in $(seq 1 1000); do grep -q "^Building kernels" "$scratch/out" && break; sleep 0.01; done
-      sleep 0.5
-      kill -TERM $pid; wait $pid; rc=$?
-      stopped=$(sed -n 's|^Interrupted after epoch 1, minibatch \([0-9]*\)/100\.$|\1|p' "$scratch/out")
-      [ $rc -eq 143 ] && [ -n "$stopped" ] && break
-      echo "try $try: exit $rc, not interrupted: $(tail -n 2 "$scratch/out")"
-    done
+    interrupt_run 0.5 100 "${args[@]}"
     [ $rc -eq 143 ] || fail "SIGTERM: exit $rc, expected 143"
     out=$("$bin" train --resume "$scratch/ckt" --device cpu --data-dir "$data" \
           --save-model "$scratch/mt.safetensors" 2>&1) || fail "resume exit $?: $out"

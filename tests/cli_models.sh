@@ -117,18 +117,7 @@ print(" ".join(str(r["label"]) for r in rows))'
     # whole epoch a fraction of a second after the data is uploaded, and a signal after the last
     # step is not acted on), so the signal goes as soon as the kernels are built: the run stops
     # after its first minibatch or a few. Retried when the run was not interrupted.
-    for try in 1 2 3; do
-      rm -f "$scratch/ckt" "$scratch/mt.safetensors"
-      "$bin" "${args[@]}" --save-model "$scratch/mt.safetensors" --checkpoint "$scratch/ckt" \
-        >"$scratch/out" 2>&1 &
-      pid=$!
-      for i in $(seq 1 1000); do grep -q "^Building kernels" "$scratch/out" && break; sleep 0.01; done
-      sleep 0.02
-      kill -TERM $pid; wait $pid; rc=$?
-      stopped=$(sed -n 's|^Interrupted after epoch 1, minibatch \([0-9]*\)/2500\.$|\1|p' "$scratch/out")
-      [ $rc -eq 143 ] && [ -n "$stopped" ] && break
-      echo "try $try: exit $rc, not interrupted in epoch 1: $(tail -n 2 "$scratch/out")"
-    done
+    interrupt_run 0.02 2500 "${args[@]}"
     tail -n 3 "$scratch/out"
     [ $rc -eq 143 ] || fail "SIGTERM: exit $rc, expected 143"
     { [ -n "$stopped" ] && [ "$stopped" -lt 2500 ]; } || fail "not interrupted within epoch 1"

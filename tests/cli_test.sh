@@ -15,6 +15,27 @@ need_mnist() {
   fi
 }
 
+# Runs "$bin" ARGS... with --save-model $scratch/mt.safetensors --checkpoint $scratch/ckt into
+# $scratch/out and sends SIGTERM DELAY seconds after the kernels are built; retried (3 tries) when
+# the run was not interrupted in epoch 1. Sets rc (the exit status) and stopped (the minibatch of
+# MINIBATCHES it stopped after).
+interrupt_run() {  # DELAY MINIBATCHES ARGS...
+  local delay=$1 total=$2 try i pid
+  shift 2
+  for try in 1 2 3; do
+    rm -f "$scratch/ckt" "$scratch/mt.safetensors"
+    "$bin" "$@" --save-model "$scratch/mt.safetensors" --checkpoint "$scratch/ckt" \
+      >"$scratch/out" 2>&1 &
+    pid=$!
+    for i in $(seq 1 1000); do grep -q "^Building kernels" "$scratch/out" && break; sleep 0.01; done
+    sleep "$delay"
+    kill -TERM $pid; wait $pid; rc=$?
+    stopped=$(sed -n "s|^Interrupted after epoch 1, minibatch \([0-9]*\)/$total\.\$|\1|p" "$scratch/out")
+    [ $rc -eq 143 ] && [ -n "$stopped" ] && return
+    echo "try $try: exit $rc, not interrupted in epoch 1: $(tail -n 2 "$scratch/out")"
+  done
+}
+
 case $case in
   devices_lists_opencl_and_host)
     out=$("$bin" devices) || fail "exit $?"
