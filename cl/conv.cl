@@ -57,17 +57,6 @@
 #define vloadV CLMNIST_XCAT(vload, VEC)
 #define vstoreV CLMNIST_XCAT(vstore, VEC)
 
-// The first n <= VEC lanes of v to p.
-static inline void store_lanes(floatV v, uint n, __global float* p) {
-  if (n == VEC) {
-    vstoreV(v, 0, p);
-    return;
-  }
-  float t[VEC];
-  vstoreV(v, 0, t);
-  for (uint l = 0; l < n; ++l) p[l] = t[l];
-}
-
 // y[n, p] = x[order[first + n], p] * scale: a minibatch's pixels (or storage rows, order =
 // identity) as floats, [count x ROWS*COLS].
 __kernel void pixels_to_float(__global const uchar* x, uint stride, __global const uint* order,
@@ -81,6 +70,17 @@ __kernel void pixels_to_float(__global const uchar* x, uint stride, __global con
 // The conv kernels exist where the kernel fits the maps (a pooling or activation layer's program
 // of small maps leaves them out).
 #if K <= ROWS && K <= COLS
+
+// The first n <= VEC lanes of v to p.
+static inline void store_lanes(floatV v, uint n, __global float* p) {
+  if (n == VEC) {
+    vstoreV(v, 0, p);
+    return;
+  }
+  float t[VEC];
+  vstoreV(v, 0, t);
+  for (uint l = 0; l < n; ++l) p[l] = t[l];
+}
 
 // y[n, f, oy, ox] = sum_{c, i, j} x[n, c, oy + i, ox + j] * w[f, c, K-1-i, K-1-j]: work-item
 // (n, oy, filter block) computes FB filters' output row oy.
