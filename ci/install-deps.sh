@@ -23,7 +23,7 @@ test_packages() {
   # The kernel compile matrix (ci/lint-kernels.sh): clang-15 for nvptx, amdgcn and spir64 with
   # libclc-15's built-ins, Intel's compiler (ocloc in intel-opencl-icd); Mesa's rusticl as a
   # second runtime (ci/test-rusticl.sh).
-  echo clang-15 libclang-common-15-dev libclc-15 intel-opencl-icd mesa-opencl-icd
+  echo clang-15 libclang-common-15-dev libclc-15 lld-15 intel-opencl-icd mesa-opencl-icd
   # The GPU check kit's run paths (ci/gpu-kit.sh); the man page (help2man at build time).
   echo patchelf help2man
 }

@@ -3,18 +3,24 @@
 
 Every kernel variant is compiled for
   lint14   clang-14 -cl-std=CL1.2 -fsyntax-only -Werror (the original lint)
-  sm_80    clang-15 nvptx64-nvidia-nvcl -march=sm_80 -O2 -Wall -Werror -S, libclc linked
-  gfx90a   clang-15 amdgcn-amd-amdhsa -mcpu=gfx90a, libclc linked (wave64)
+  sm_90    clang-15 nvptx64-nvidia-nvcl -march=sm_80 -O2 -Wall -Werror -S, libclc linked (PTX;
+           clang-15 knows no sm_90), then CUDA's ptxas -arch=sm_90 -v: the machine code of an
+           H100/H200, linked, so an unresolved function fails as it would in NVIDIA's driver
+  gfx90a   clang-15 amdgcn-amd-amdhsa -mcpu=gfx90a, libclc linked (wave64); the defaults and
+           gpu-default variants also compiled to an object and linked by ld.lld into a code
+           object as ROCm does
   gfx1100  the same for gfx1100 (wave32)
   spir64   clang-15 -target spir64 -c -emit-llvm
-  tgllp, dg2, pvc   Intel's own compiler, ocloc (intel-opencl-icd), zebin output
-and one table of per-kernel resources is printed. It fails on any compile error, and on scratch or
-spills in any kernel of a gpu-default variant. Candidate and defaults-only variants (CPU-shaped
-ones included) only have to compile.
+  tgllp, dg2, pvc   Intel's own compiler, ocloc (intel-opencl-icd), zebin output (linked)
+and one table of per-kernel resources is printed. It fails on any compile or link error, on a plain
+C99 `inline` function in cl/ (without `static` it is an external declaration that clang may leave
+unresolved on nvptx and amdgcn), and on scratch or spills in any kernel of a gpu-default variant.
+Candidate and defaults-only variants (CPU-shaped ones included) only have to compile and link.
 
 Where the numbers come from:
-  sm_80: PTX has virtual registers only (ptxas, which allocates them, is not on Debian), so the
-    one figure is the local depot, private memory the PTX already keeps in local memory.
+  sm_90: ptxas -v, per entry function: registers, stack frame and spill bytes. Where ptxas is not
+    installed (it ships with CUDA, not Debian) a visible note says so and the figure is the PTX's
+    local depot only, private memory the PTX already keeps in local memory; nothing is linked.
   amdgcn: the backend's "; Kernel info" comments (TotalNumVgprs, NumSgprs, ScratchSize,
     Occupancy) and the HSA metadata's .vgpr_spill_count/.sgpr_spill_count. Without libclc the
     built-ins would be calls and these numbers bogus (shared/GPU.md).
@@ -28,6 +34,7 @@ cl/*.cl file is compiled with its defaults alone too (role "defaults").
 
 import argparse
 import concurrent.futures
+import glob
 import os
 import re
 import shutil
@@ -47,9 +54,27 @@ LIBCLC = {"nvptx": "/usr/lib/clc/nvptx64--nvidiacl.bc", "amdgcn": "/usr/lib/clc/
 TRIPLE_WARNING = re.compile(
     r"warning: linking module '[^']*/clc/[^']*': Linking two modules of different target "
     r"triples: [^\n]*\n \[-Wlinker-warnings\]\n")
-TARGETS = ("lint14", "sm_80", "gfx90a", "gfx1100", "spir64", "tgllp", "dg2", "pvc")
-RESOURCE_TARGETS = ("sm_80", "gfx90a", "gfx1100", "tgllp", "dg2", "pvc")
+TARGETS = ("lint14", "sm_90", "gfx90a", "gfx1100", "spir64", "tgllp", "dg2", "pvc")
+RESOURCE_TARGETS = ("sm_90", "gfx90a", "gfx1100", "tgllp", "dg2", "pvc")
 INTEL = ("tgllp", "dg2", "pvc")
+
+
+def find_ptxas():
+    """CUDA's ptxas: on PATH, under $CUDA_HOME, or where the toolkit installs it; None if absent."""
+    found = shutil.which("ptxas")
+    if found:
+        return found
+    roots = [os.environ.get("CUDA_HOME", ""), os.environ.get("CUDA_PATH", ""), "/usr/local/cuda"]
+    roots += sorted(glob.glob("/usr/local/cuda-*"), reverse=True) + ["/opt/cuda"]
+    for r in roots:
+        p = os.path.join(r, "bin", "ptxas")
+        if r and os.access(p, os.X_OK):
+            return p
+    return None
+
+
+PTXAS = find_ptxas()
+LLD = shutil.which("ld.lld-15") or shutil.which("ld.lld")
 
 
 class Variant:
@@ -156,6 +181,43 @@ def parse_ptx(text):
         if m and current:
             kernels[current]["scratch"] += int(m.group(1))
     return kernels
+
+
+def parse_ptxas(text):
+    """Registers, stack frame and spill bytes per entry function from `ptxas -v`."""
+    kernels, current = {}, None
+    for line in text.splitlines():
+        m = re.search(r"Compiling entry function '(\w+)'", line)
+        if m:
+            kernels[m.group(1)] = {"regs": None, "scratch": 0, "spills": 0}
+        m = re.search(r"Function properties for (\w+)", line)
+        if m:
+            current = m.group(1) if m.group(1) in kernels else None  # not a device function's
+            continue
+        m = re.search(r"(\d+) bytes stack frame, (\d+) bytes spill stores, (\d+) bytes spill loads",
+                      line)
+        if m and current:
+            kernels[current]["scratch"] = int(m.group(1))
+            kernels[current]["spills"] = int(m.group(2)) + int(m.group(3))
+        m = re.search(r"Used (\d+) registers", line)
+        if m and current:
+            kernels[current]["regs"] = int(m.group(1))
+    return kernels
+
+
+def plain_inline_functions():
+    """`file:line: text` of every function declared `inline` without `static` in cl/."""
+    found = []
+    cl = os.path.join(ROOT, "cl")
+    for name in sorted(os.listdir(cl)):
+        if not name.endswith((".cl", ".clh")):
+            continue
+        with open(os.path.join(cl, name)) as f:
+            for n, line in enumerate(f, 1):
+                m = re.match(r"\s*((?:\w+\s+)*?)inline\b", line)
+                if m and "static" not in m.group(1).split():
+                    found.append(f"cl/{name}:{n}: {line.strip()}")
+    return found
 
 
 def parse_amdgcn(text):
@@ -268,18 +330,36 @@ def compile_job(v, target, base):
     if target == "spir64":
         rc, log, cmd = clang15(["-target", "spir64"], ["-c", "-emit-llvm"], v, base + ".bc")
         return rc == 0, log, cmd, None
-    if target == "sm_80":
+    if target == "sm_90":
         rc, log, cmd = clang15(["-target", "nvptx64-nvidia-nvcl", "-march=sm_80"], ["-S"], v,
                                base + ".ptx", LIBCLC["nvptx"])
         if rc != 0:
             return False, log, cmd, None
-        with open(base + ".ptx") as f:
-            return True, log, cmd, parse_ptx(f.read())
+        if PTXAS is None:
+            with open(base + ".ptx") as f:
+                return True, log, cmd, parse_ptx(f.read())
+        cmd = [PTXAS, "-arch=sm_90", "-v", base + ".ptx", "-o", base + ".cubin"]
+        rc, out = run(cmd)
+        if rc != 0:
+            return False, out, cmd, None
+        return True, log, cmd, parse_ptxas(out)
     if target in ("gfx90a", "gfx1100"):
         rc, log, cmd = clang15(["-target", "amdgcn-amd-amdhsa", f"-mcpu={target}", "-nogpulib"],
                                ["-S"], v, base + ".s", LIBCLC["amdgcn"])
         if rc != 0:
             return False, log, cmd, None
+        if v.role != "candidate":
+            # Compiled to an object and linked into a code object, as ROCm does: an unresolved
+            # call fails here. (Not by assembling the .s: LLVM 15's gfx11 assembler refuses
+            # v_mad_u64_u32 operands its own code generator emits.) Candidates share the
+            # defaults' helpers and the plain-inline check above, so they are not linked twice.
+            rc, out, cmd = clang15(["-target", "amdgcn-amd-amdhsa", f"-mcpu={target}",
+                                    "-nogpulib"], ["-c"], v, base + ".o", LIBCLC["amdgcn"])
+            if rc == 0:
+                cmd = [LLD, "-shared", base + ".o", "-o", base + ".hsaco"]
+                rc, out = run(cmd)
+            if rc != 0:
+                return False, out, cmd, None
         with open(base + ".s") as f:
             return True, log, cmd, parse_amdgcn(f.read())
     # Intel: ocloc ships in Debian 12's intel-opencl-icd (a front end of libocloc.so). Its -q
@@ -308,8 +388,15 @@ def compile_job(v, target, base):
 def cell(target, r):
     if r is None:
         return "-"
-    if target == "sm_80":
+    if target == "sm_90" and PTXAS is None:
         return f"lmem {r['scratch']}"
+    if target == "sm_90":
+        s = f"{r['regs']}r"
+        if r["scratch"]:
+            s += f" S{r['scratch']}"
+        if r["spills"]:
+            s += f" sp{r['spills']}"
+        return s
     if target in INTEL:
         s = f"x{r['simd']} {r['grf']}r"
         if r["scratch"]:
@@ -336,6 +423,7 @@ def main():
     binary = args.binary if os.path.isabs(args.binary) else os.path.join(ROOT, args.binary)
 
     missing = [t for t in ("clang-14", "clang-15", "ocloc") if shutil.which(t) is None]
+    missing += [] if LLD else ["ld.lld"]
     missing += [p for p in LIBCLC.values() if not os.path.isfile(p)]
     if missing:
         print(f"lint-kernels: missing {' '.join(missing)}; run ci/install-deps.sh", file=sys.stderr)
@@ -346,6 +434,18 @@ def main():
         print(f"lint-kernels: {e}", file=sys.stderr)
         return 1
 
+    plain = plain_inline_functions()
+    if plain:
+        print("lint-kernels: plain C99 `inline` functions in cl/ (an external declaration: clang "
+              "may leave the call unresolved on nvptx and amdgcn, and the driver's link fails); "
+              "declare them `static inline`:\n  " + "\n  ".join(plain), file=sys.stderr)
+        return 1
+    if PTXAS is None:
+        print("lint-kernels: NOTE: CUDA's ptxas not found (PATH, $CUDA_HOME/bin, /usr/local/cuda*/"
+              "bin): sm_90 is compiled to PTX but not assembled or linked, and its column shows "
+              "the PTX local depot instead of registers")
+    else:
+        print(f"lint-kernels: sm_90 linked by {PTXAS}")
     tmp = tempfile.mkdtemp(prefix="clmnist-kernel-lint-")
     started = time.monotonic()
     try:
@@ -390,7 +490,9 @@ def main():
                 row.append("." if (i, t) in skipped else ("!" if bad else "") + cell(t, r))
             table.append(row)
 
-    print("lint-kernels: resources per kernel. sm_80: PTX local depot bytes (registers need ptxas);"
+    nvidia = ("registers r, stack frame bytes S, spill bytes sp (ptxas)" if PTXAS else
+              "PTX local depot bytes (no ptxas)")
+    print(f"lint-kernels: resources per kernel. sm_90: {nvidia};"
           " AMD: VGPRs v, SGPRs s, occupancy o (waves per SIMD), scratch bytes S, spills sp;"
           " Intel: SIMD width x, GRFs r, per-thread scratch+private bytes S, spills sp."
           " ! = not allowed (gpu-default). . = not compiled: ocloc compiles gpu-default variants,"
@@ -411,7 +513,7 @@ def main():
         for f in failures:
             print(f"  {f}", file=sys.stderr)
         return 1
-    print("lint-kernels: every compile passed; gpu-default variants have no "
+    print("lint-kernels: every compile and link passed; gpu-default variants have no "
           "scratch or spills")
     return 0
 

@@ -46,7 +46,7 @@
   }
 
 // Sum of the lanes as a pairwise tree (halves added until one lane is left).
-inline float hsum(floatV v) {
+static inline float hsum(floatV v) {
 #if VEC == 16
   const float8 a = v.lo + v.hi;
   const float4 c = a.lo + a.hi;
@@ -60,7 +60,7 @@ inline float hsum(floatV v) {
 }
 
 // act: -1 the logits before the bias (the head adds it), 0 none, 1 tanh, 2 relu.
-inline floatV epilogue(floatV acc, __global const float* b, uint block, int act) {
+static inline floatV epilogue(floatV acc, __global const float* b, uint block, int act) {
   if (act < 0) return acc;
   floatV z = acc + vloadV(block, b);
   if (act == 1) z = tanh(z);
@@ -134,8 +134,8 @@ __kernel void dense_forward_f32(__global const float* a, uint astride, uint inpu
 
 // Softmax of one row z + b as Theano computes it: p[c] = exp(z + b - max) * (1 / sum), written
 // to p[0 .. classes); returns log-sum-exp.
-inline acc_t softmax_row(__global const float* z, __global const float* b, uint classes,
-                         __global float* p) {
+static inline acc_t softmax_row(__global const float* z, __global const float* b, uint classes,
+                                __global float* p) {
   float m = z[0] + b[0];
   for (uint c = 1; c < classes; ++c) m = fmax(m, z[c] + b[c]);
   acc_t s = 0;
@@ -151,8 +151,9 @@ inline acc_t softmax_row(__global const float* z, __global const float* b, uint 
 
 // The head of a training minibatch, one work-item per row: d[r, c] = p[c] / count, minus
 // 1 / count at the label (Theano's CrossentropySoftmax1HotWithBiasDx); loss[first + r] = NLL.
-inline float row_gradient(__global const float* zr, __global const float* b, uint classes, uint y,
-                          float inv_count, __global float* dr) {
+static inline float row_gradient(__global const float* zr, __global const float* b, uint classes,
+                                 uint y,
+                                 float inv_count, __global float* dr) {
   const acc_t lse = softmax_row(zr, b, classes, dr);
   for (uint c = 0; c < classes; ++c) dr[c] *= inv_count;
   dr[y] -= inv_count;
@@ -227,7 +228,7 @@ __kernel void head_probabilities(__global const float* z, uint ostride, uint cla
 
 // s * act'(pre-activation) from the activation's output h: 1 tanh, s * (1 - h^2) as Theano;
 // 2 relu; 0 none.
-inline float activation_gradient(float s, float h, int act) {
+static inline float activation_gradient(float s, float h, int act) {
   if (act == 1) return s * (1.0f - h * h);
   if (act == 2) return h > 0.0f ? s : 0.0f;
   return s;
@@ -252,9 +253,9 @@ __kernel void dense_backward_data(__global const float* g, uint ostride, __globa
 
 // The rows r in [r0, r1) whose input i is not zero, and those inputs, listed without a branch per
 // row; returns how many. Inputs: uint8 x[order[first + r], i] (u8 != 0) or float a[r, i].
-inline uint nonzero_rows(uint u8, __global const uchar* x, uint stride,
-                         __global const uint* order, uint first, __global const float* a,
-                         uint astride, uint i, uint r0, uint r1, uint* rows, float* vals) {
+static inline uint nonzero_rows(uint u8, __global const uchar* x, uint stride,
+                                __global const uint* order, uint first, __global const float* a,
+                                uint astride, uint i, uint r0, uint r1, uint* rows, float* vals) {
   uint n = 0;
   for (uint r = r0; r < r1; ++r) {
     const float v = u8 ? (float)x[(size_t)order[first + r] * stride + i]

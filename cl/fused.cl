@@ -23,7 +23,7 @@
 
 // Sum of the lanes as a pairwise tree (halves added until one lane is left): a few vector adds
 // instead of a VEC-long scalar chain. host_ops.hpp sums its lanes in the same order.
-inline float hsum(floatV v) {
+static inline float hsum(floatV v) {
 #if VEC == 16
   const float8 a = v.lo + v.hi;
   const float4 b = a.lo + a.hi;
@@ -59,8 +59,9 @@ inline float hsum(floatV v) {
 #endif
 // The cache lines of the rows at positions pos + PREFETCH + q, q < ROWS, that are below `limit`;
 // position i is row order[first + i], or first + i without an order.
-inline void prefetch_ahead(__global const uchar* x, __global const uint* order, uint first,
-                           uint pos, uint limit, uint stride) {
+#if PREFETCH
+static inline void prefetch_ahead(__global const uchar* x, __global const uint* order, uint first,
+                                  uint pos, uint limit, uint stride) {
   CLMNIST_UNROLL
   for (int q = 0; q < ROWS; ++q) {
     const uint i = pos + PREFETCH + q;
@@ -70,6 +71,7 @@ inline void prefetch_ahead(__global const uchar* x, __global const uint* order, 
     CLMNIST_PREFETCH_LINE(p + stride - 1);
   }
 }
+#endif
 // The row pitch of wt: the dataset stride, a compile-time constant where the host defines STRIDE,
 // so that every class's weights are a constant offset from one pointer (one base register
 // instead of NUM_CLASSES, some of them spilled: 5 % of the step on PoCL). Kernels take the same
@@ -97,11 +99,11 @@ inline void prefetch_ahead(__global const uchar* x, __global const uint* order, 
 
 // masks: mask_words(stride) words per dataset row; bit k of word w is set where the row's block
 // w * 64 + k, columns [(w * 64 + k) * VEC, + VEC), is not all zero.
-inline uint mask_words(uint stride) { return (stride / VEC + 63) / 64; }
-inline uint lowest_bit(ulong m) { return 63 - clz(m & (~m + 1)); }  // m != 0
+static inline uint mask_words(uint stride) { return (stride / VEC + 63) / 64; }
+static inline uint lowest_bit(ulong m) { return 63 - clz(m & (~m + 1)); }  // m != 0
 
 // 1 where the VEC pixels at p are not all zero, tested as one integer.
-inline ulong block_nonzero(__global const uchar* p) {
+static inline ulong block_nonzero(__global const uchar* p) {
 #if VEC == 16
   const ulong2 v = as_ulong2(vload16(0, p));
   const ulong bits = v.x | v.y;
@@ -133,9 +135,10 @@ __kernel void fused_block_masks(__global const uchar* x, uint rows, uint stride,
 // Each work-item computes the logits of ROWS rows, so every weight vector it loads feeds ROWS
 // multiply-adds. rows[r] are row indices into x; z[r][c] = scale * dot(x[rows[r], :], wt[c, :]),
 // the logits before the bias.
-inline void rows_dots(__global const uchar* x, __global const ulong* masks, const size_t* rows,
-                      __global const float* wt, uint stride, float scale,
-                      float z[ROWS][NUM_CLASSES]) {
+static inline void rows_dots(__global const uchar* x, __global const ulong* masks,
+                             const size_t* rows,
+                             __global const float* wt, uint stride, float scale,
+                             float z[ROWS][NUM_CLASSES]) {
   floatV acc[ROWS][NUM_CLASSES];
   CLMNIST_UNROLL
   for (int r = 0; r < ROWS; ++r) {
@@ -183,7 +186,8 @@ inline void rows_dots(__global const uchar* x, __global const ulong* masks, cons
 
 // The rows work-item g handles: positions g * ROWS + r below count (the last valid row repeats
 // where count is not a multiple of ROWS; its results are not stored).
-inline int item_rows(size_t g, uint count, __global const uint* order, uint first, size_t* rows) {
+static inline int item_rows(size_t g, uint count, __global const uint* order, uint first,
+                            size_t* rows) {
   int valid = 0;
   CLMNIST_UNROLL
   for (int r = 0; r < ROWS; ++r) {
@@ -346,7 +350,7 @@ __kernel void fused_logits(__global const uchar* x, __global const ulong* masks,
 
 // The rows of each row-split chunk; the host launches ceil(count / split_rows_per(count)) <= SPLIT
 // work-items, so that none is empty.
-inline uint split_rows_per(uint count) { return (count + SPLIT - 1) / SPLIT; }
+static inline uint split_rows_per(uint count) { return (count + SPLIT - 1) / SPLIT; }
 
 // The rows of one split_forward call, rounded up to whole heads: the pitch of its class-major
 // logits.
@@ -356,12 +360,14 @@ inline uint split_rows_per(uint count) { return (count + SPLIT - 1) / SPLIT; }
 // ids[r] = their dataset rows, sb += their logit gradients, and (SKIP_ZERO) bit r of cols[k] set
 // where block k of row r0 + r is not all zero. The logits of all n rows first, then their heads
 // HEAD_ROWS at a time (rows_gradient). count: the minibatch's rows (PREFETCH stays inside it).
-inline void split_forward(__global const uchar* x, __global const ulong* masks,
-                          __global const uchar* labels, __global const uint* order, uint first,
-                          uint r0, uint n, uint stride, float scale, float inv_count,
-                          __global const float* wt, __global const float* b,
-                          __global float* dlogits, __global float* loss, __global ulong* cols,
-                          uint* ids, float* sb, uint count) {
+static inline void split_forward(__global const uchar* x, __global const ulong* masks,
+                                 __global const uchar* labels, __global const uint* order,
+                                 uint first,
+                                 uint r0, uint n, uint stride, float scale, float inv_count,
+                                 __global const float* wt, __global const float* b,
+                                 __global float* dlogits, __global float* loss,
+                                 __global ulong* cols,
+                                 uint* ids, float* sb, uint count) {
   const uint blocks = stride / VEC;
   for (uint k = 0; k < blocks; ++k) cols[k] = SKIP_ZERO ? 0ul : (n == 64 ? ~0ul : (1ul << n) - 1);
   float zt[NUM_CLASSES * SPLIT_PITCH];  // zt[c * SPLIT_PITCH + r]: row r0 + r's logit of class c

@@ -31,9 +31,10 @@
 // scale * sum over row `row`'s non-zero pixels j of x[row, j] * wp[j]: the row's logits before
 // the bias, one class a lane. Four accumulators in turn, so that the multiply-adds do not wait on
 // each other; they are added as (a0 + a1) + (a2 + a3), a fixed order.
-inline float16 sparse_dot(__global const uint* nz_start, __global const ushort* nz_index,
-                          __global const uchar* nz_value, size_t row, __global const float* wp,
-                          float scale) {
+static inline float16 sparse_dot(__global const uint* nz_start, __global const ushort* nz_index,
+                                 __global const uchar* nz_value, size_t row,
+                                 __global const float* wp,
+                                 float scale) {
   const uint k0 = nz_start[row], k1 = nz_start[row + 1];
   float16 a0 = (float16)(0.0f), a1 = a0, a2 = a0, a3 = a0;
   uint k = k0;
@@ -51,13 +52,13 @@ inline float16 sparse_dot(__global const uint* nz_start, __global const ushort* 
 }
 
 // The lanes of v below NUM_CLASSES, class-major: zt[c * HEAD_ROWS] (a column of rows_gradient's).
-inline void class_lanes_t(float16 v, float* zt) {
+static inline void class_lanes_t(float16 v, float* zt) {
   float t[16];
   vstore16(v, 0, t);
   CLMNIST_UNROLL
   for (int c = 0; c < NUM_CLASSES; ++c) zt[c * HEAD_ROWS] = t[c];
 }
-inline void store_class_lanes(float16 v, __global float* out) {
+static inline void store_class_lanes(float16 v, __global float* out) {
   float t[16];
   vstore16(v, 0, t);
   CLMNIST_UNROLL

@@ -42,15 +42,16 @@
 #define MODE_PROBS 5  // y = softmax
 
 // Input i of minibatch row r: a pixel x[order[first + r], i] (u8) or a float a[r, i].
-inline float input_at(uint u8, __global const uchar* x, uint stride, __global const uint* order,
-                      uint first, __global const float* a, uint astride, uint r, uint i) {
+static inline float input_at(uint u8, __global const uchar* x, uint stride,
+                             __global const uint* order,
+                             uint first, __global const float* a, uint astride, uint r, uint i) {
   return u8 ? (float)x[(size_t)order[first + r] * stride + i] : a[(size_t)r * astride + i];
 }
 
 // Adds part[lid + h * cols] into part[lid] for h = split / 2, split / 4, .. 1 (part holds `split`
 // partial sums of each of `cols` columns); the sums end in part[0 .. cols). Every work-item of the
 // group calls it.
-inline void tree_sum(__local float* part, uint lid, uint cols, uint split) {
+static inline void tree_sum(__local float* part, uint lid, uint cols, uint split) {
   for (uint h = split / 2; h > 0; h /= 2) {
     barrier(CLK_LOCAL_MEM_FENCE);
     if (lid < h * cols) part[lid] += part[lid + h * cols];
@@ -60,8 +61,9 @@ inline void tree_sum(__local float* part, uint lid, uint cols, uint split) {
 
 // The head of one row from its logits z = zb[0 .. classes) (bias added), as Theano computes it:
 // p = exp(z - max) * (1 / sum), the sum in double where the device has it.
-inline void head_row(__local const float* zb, uint classes, uint mode, uint y, float inv_count,
-                     __global float* out_row, __global float* loss, __global uchar* wrong) {
+static inline void head_row(__local const float* zb, uint classes, uint mode, uint y,
+                            float inv_count,
+                            __global float* out_row, __global float* loss, __global uchar* wrong) {
   float m = zb[0];
   uint best = 0;
   for (uint c = 1; c < classes; ++c) {
@@ -137,7 +139,7 @@ __kernel void gpu_forward(uint u8, __global const uchar* x, uint stride,
 }
 
 // s * act'(pre-activation) from the activation's output h: tanh s * (1 - h^2) as Theano; relu.
-inline float activation_gradient(float s, float h, int act) {
+static inline float activation_gradient(float s, float h, int act) {
   if (act == MODE_TANH) return s * (1.0f - h * h);
   if (act == MODE_RELU) return h > 0.0f ? s : 0.0f;
   return s;

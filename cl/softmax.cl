@@ -3,7 +3,8 @@
 // labels: [rows] uint8. One work-item per row.
 #include "softmax_common.clh"
 
-inline void load_row(__global const float* logits, __global const float* b, size_t i, float* z) {
+static inline void load_row(__global const float* logits, __global const float* b, size_t i,
+                            float* z) {
   for (int c = 0; c < NUM_CLASSES; ++c) z[c] = logits[i * NUM_CLASSES + c] + b[c];
 }
 
