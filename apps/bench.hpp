@@ -40,6 +40,7 @@ struct PathTiming {
   Spread us_per_iteration;
   double samples_per_second = 0.0;
   double epochs_per_second = 0.0;
+  std::string failure;  // why the family did not build or run here ("" = timed)
 };
 
 struct SweepPoint {

@@ -149,6 +149,172 @@ void check_against_host(const runtime::DeviceDesc& d, runtime::Impl impl, const 
   out.passed = out.failure.empty();
 }
 
+// The headline kernels: --impl, with the tuned settings for this device where `clmnist tune`
+// stored some.
+void choose_headline(const runtime::DeviceDesc& d, const BenchOptions& opt, Work& w,
+                     DeviceBench& r) {
+  DeviceOptions dev;
+  dev.tuning_file = opt.tuning_file;
+  dev.tune = opt.tune;
+  runtime::CompileOptions o =
+      model::compile_options(w.cfg, d.is_host() ? runtime::Impl::kAuto : opt.impl);
+  std::ostringstream said;
+  const TuningChoice c = apply_tuning(dev, d, w.net, o, said);
+  w.headline = o.impl;
+  w.tunables = o.tunables;
+  r.tuning_source = c.source;
+  r.tunables = runtime::to_string(o.tunables);
+  r.tuned_at = c.tuned_at;
+  r.tune_seconds = c.tune_seconds;
+}
+
+// Program builds, cold (an empty binary cache) and warm.
+void measure_builds(const runtime::DeviceDesc& d, const Work& w, std::size_t batch,
+                    DeviceBench& r) {
+  const std::string cache = (std::filesystem::temp_directory_path() /
+                             ("clmnist-bench-cache-" + std::to_string(::getpid())))
+                                .string();
+  std::filesystem::remove_all(cache);
+  for (int warm = 0; warm < 2; ++warm) {
+    runtime::BackendOptions o = options_for(false, cache);
+    o.build_logs = !warm;  // the driver's logs of the source builds (NVIDIA: registers, spills)
+    auto be = runtime::make_backend(d, o);
+    const auto t0 = clock_type::now();
+    be->compile(w.net, options_of(w, w.headline, batch));
+    (warm ? r.build_warm_seconds : r.build_cold_seconds) = since(t0);
+    (warm ? r.builds_warm : r.builds_cold) = be->builds();
+  }
+  std::filesystem::remove_all(cache);
+}
+
+// The headline plan's kernels over one profiled epoch, launches a step, evaluation speed and the
+// plan the planner would choose unforced.
+void measure_kernels(const runtime::DeviceDesc& d, const Work& w, const model::TrainData& data,
+                     DeviceBench& r) {
+  const std::size_t batch = w.cfg.batch_size;
+  Session s = open_session(d, options_for(true), w.headline, w, data, batch);
+  r.info = s.backend->info();
+  r.device_bytes = s.backend->device_bytes();
+  run_steps(s, r.iterations_per_epoch, batch, r.iterations_per_epoch, w.step);
+  s.backend->take_kernel_times();
+  run_steps(s, r.iterations_per_epoch, batch, r.iterations_per_epoch, w.step);
+  r.kernels = s.backend->take_kernel_times();
+  r.kernel_iterations = r.iterations_per_epoch;
+  r.plan = runtime::describe(s.exec->plan());
+  r.train.path = runtime::plan_impls(s.exec->plan());
+  double calls = 0;
+  for (const runtime::KernelTime& k : r.kernels) calls += static_cast<double>(k.calls);
+  r.launches_per_step = calls / static_cast<double>(r.iterations_per_epoch);
+  const auto t0 = clock_type::now();
+  for (int i = 0; i < 3; ++i) s.exec->evaluate(s.valid, data.valid.count);
+  r.eval_samples_per_second = 3.0 * static_cast<double>(data.valid.count) / since(t0);
+  r.auto_path = runtime::plan_impls(
+      s.backend->compile(w.net, model::compile_options(w.cfg, runtime::Impl::kAuto))->plan());
+}
+
+// The programs family `impl` builds for the work ("" where it has none of its own or cannot say).
+std::string programs_of(const runtime::DeviceDesc& d, runtime::Impl impl, const Work& w) {
+  try {
+    std::string s;
+    for (const std::string& p : runtime::program_variants(impl, d, w.net,
+                                                          options_of(w, impl, w.cfg.batch_size))) {
+      s += p + "\n";
+    }
+    return s;
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
+// Steady-state training of every family that can run the network here, each on its own: one
+// that fails to build or run is listed with its error and the others are still measured. A
+// family that would run the very programs of one timed before (conv and dense both put LeNet's
+// dense layers on dense.cl) is not timed twice. The headline's plan comes first.
+void time_families(const runtime::DeviceDesc& d, const Work& w, const model::TrainData& data,
+                   const BenchOptions& opt, DeviceBench& r) {
+  std::vector<std::pair<runtime::Impl, std::string>> families;
+  if (d.is_host()) families.emplace_back(runtime::Impl::kAuto, "host");
+  for (const runtime::FamilyInfo& f : d.is_host() ? std::vector<runtime::FamilyInfo>{}
+                                                  : runtime::kernel_families()) {
+    families.emplace_back(f.impl, f.name);
+  }
+  std::vector<std::string> timed;
+  for (const auto& [impl, name] : families) {
+    const std::string programs = d.is_host() ? "" : programs_of(d, impl, w);
+    if (!programs.empty() &&
+        std::find(timed.begin(), timed.end(), programs) != timed.end()) {
+      continue;
+    }
+    timed.push_back(programs);
+    try {
+      r.paths.push_back(time_path(d, impl, w, data, opt));
+    } catch (const UnfitError&) {
+      // the family cannot run this network (the planner says why; bench skips it)
+    } catch (const std::exception& e) {
+      PathTiming failed;
+      failed.path = name;
+      failed.failure = e.what();
+      r.paths.push_back(failed);
+    }
+  }
+  std::stable_partition(r.paths.begin(), r.paths.end(), [&](const PathTiming& t) {
+    return !r.train.path.empty() && t.path == r.train.path;
+  });
+  for (const PathTiming& t : r.paths) {
+    if (t.failure.empty() && !r.train.path.empty() && t.path == r.train.path) r.train = t;
+  }
+  const double flop = w.net.train_flops() * static_cast<double>(w.cfg.batch_size);
+  const double bytes = static_cast<double>(w.cfg.batch_size * data.train.features());
+  if (r.train.us_per_iteration.median > 0) {
+    r.train_gflop_s = flop / (r.train.us_per_iteration.median * 1e-6) * 1e-9;
+    r.train_gb_s = bytes / (r.train.us_per_iteration.median * 1e-6) * 1e-9;
+  }
+}
+
+// Samples per second across batch sizes (--sweep).
+void measure_sweep(const runtime::DeviceDesc& d, const Work& w, const model::TrainData& data,
+                   const BenchOptions& opt, DeviceBench& r) {
+  for (std::size_t bs : opt.batch_sizes) {
+    if (bs > data.train.count) continue;
+    Session s = open_session(d, options_for(false), w.headline, w, data, bs);
+    const std::size_t per_epoch = data.train.count / bs;
+    run_steps(s, std::min<std::size_t>(per_epoch, 20), bs, per_epoch, w.step);
+    // About 50,000 samples or 2,000 steps, whichever is fewer, and at least 10 steps.
+    const std::size_t steps = std::max<std::size_t>(10, std::min<std::size_t>(2000, 50000 / bs));
+    const auto t0 = clock_type::now();
+    run_steps(s, steps, bs, per_epoch, w.step);
+    const double us = since(t0) * 1e6 / static_cast<double>(steps);
+    r.sweep.push_back({bs, us, static_cast<double>(bs) / (us * 1e-6)});
+  }
+}
+
+// A whole training run from start-up, timed to the preset's target error and to its end.
+void measure_time_to_accuracy(const runtime::DeviceDesc& d, const Work& w,
+                              const model::TrainData& data, const model::Preset& preset,
+                              DeviceBench& r) {
+  const auto t0 = clock_type::now();
+  auto be = runtime::make_backend(d, options_for(false));
+  auto exec = be->compile(w.net, options_of(w, w.headline, w.cfg.batch_size));
+  model::TrainHooks hooks;
+  hooks.on_validation = [&](const model::ValidationRecord& v) {
+    if (r.tta_target_seconds < 0 && v.validation_error <= preset.target_error)
+      r.tta_target_seconds = since(t0);
+  };
+  std::ostringstream quiet;
+  const model::TrainResult tr = model::train(*be, *exec, data, w.cfg, quiet, hooks);
+  r.tta_total_seconds = since(t0);
+  r.tta_epochs = tr.epochs;
+  r.tta_best_validation_error = tr.best_validation_error;
+  r.tta_test_error = tr.test_error;
+  r.tta_measured = true;
+}
+
+void fail(DeviceBench& r, const std::string& why, std::ostream& log, const std::string& name) {
+  r.passed = false;
+  if (r.failure.empty()) r.failure = why;
+  log << "[" << name << "] FAILED: " << why << "\n";
+}
+
 }  // namespace
 
 DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& data,
@@ -156,150 +322,61 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
   DeviceBench r;
   r.device = d;
   Work w;
-  w.cfg = model::preset_config(opt.preset);
-  w.net = model::network_for(w.cfg, data.train.image_rows, data.train.image_cols, data.classes);
+  try {
+    w.cfg = model::preset_config(opt.preset);
+    w.net = model::network_for(w.cfg, data.train.image_rows, data.train.image_cols, data.classes);
+  } catch (const std::exception& e) {
+    fail(r, e.what(), log, d.name);
+    return r;
+  }
   w.step = {static_cast<float>(w.cfg.learning_rate), static_cast<float>(w.cfg.l1),
             static_cast<float>(w.cfg.l2)};
-  const std::size_t batch = w.cfg.batch_size;
-  r.batch_size = batch;
-  r.iterations_per_epoch = data.train.count / batch;
+  r.batch_size = w.cfg.batch_size;
+  r.iterations_per_epoch = data.train.count / w.cfg.batch_size;
+  // The headline: checked against the host, then its builds and kernels. Its failure fails the
+  // device's record (and bench's exit status), but the other families are still timed.
   try {
-    // The headline kernels: --impl, with the tuned settings for this device where `clmnist tune`
-    // stored some.
-    {
-      DeviceOptions dev;
-      dev.tuning_file = opt.tuning_file;
-      dev.tune = opt.tune;
-      runtime::CompileOptions o =
-          model::compile_options(w.cfg, d.is_host() ? runtime::Impl::kAuto : opt.impl);
-      std::ostringstream said;
-      const TuningChoice c = apply_tuning(dev, d, w.net, o, said);
-      w.headline = o.impl;
-      w.tunables = o.tunables;
-      r.tuning_source = c.source;
-      r.tunables = runtime::to_string(o.tunables);
-      r.tuned_at = c.tuned_at;
-      r.tune_seconds = c.tune_seconds;
-    }
-    const runtime::Impl headline = w.headline;
+    choose_headline(d, opt, w, r);
     log << "[" << d.name << "] checking results against the host backend ...\n" << std::flush;
-    check_against_host(d, headline, w, data, r);
-    if (!r.passed) {
-      log << "[" << d.name << "] FAILED: " << r.failure << "; not timed\n";
-      return r;
+    check_against_host(d, w.headline, w, data, r);
+    if (r.passed) {
+      log << "[" << d.name << "] program builds, cold and warm ...\n" << std::flush;
+      measure_builds(d, w, w.cfg.batch_size, r);
+      log << "[" << d.name << "] per-kernel times over one epoch ...\n" << std::flush;
+      measure_kernels(d, w, data, r);
+    } else {
+      log << "[" << d.name << "] FAILED: " << r.failure << "\n";
     }
-
-    log << "[" << d.name << "] program builds, cold and warm ...\n" << std::flush;
-    {
-      const std::string cache = (std::filesystem::temp_directory_path() /
-                                 ("clmnist-bench-cache-" + std::to_string(::getpid())))
-                                    .string();
-      std::filesystem::remove_all(cache);
-      for (int warm = 0; warm < 2; ++warm) {
-        auto be = runtime::make_backend(d, options_for(false, cache));
-        const auto t0 = clock_type::now();
-        be->compile(w.net, options_of(w, headline, batch));
-        (warm ? r.build_warm_seconds : r.build_cold_seconds) = since(t0);
-        (warm ? r.builds_warm : r.builds_cold) = be->builds();
-      }
-      std::filesystem::remove_all(cache);
+  } catch (const std::exception& e) {
+    fail(r, e.what(), log, d.name);
+  }
+  log << "[" << d.name << "] steady-state training, " << opt.runs
+      << " timed epochs per kernel family ...\n"
+      << std::flush;
+  time_families(d, w, data, opt, r);
+  for (const PathTiming& t : r.paths) {
+    if (!t.failure.empty()) {
+      log << "[" << d.name << "] " << t.path << " failed: " << t.failure.substr(0, t.failure.find('\n'))
+          << "\n";
     }
-
-    log << "[" << d.name << "] per-kernel times over one epoch ...\n" << std::flush;
-    std::string want;  // the headline's implementations, as the timings name them
-    {
-      Session s = open_session(d, options_for(true), headline, w, data, batch);
-      r.info = s.backend->info();
-      r.device_bytes = s.backend->device_bytes();
-      run_steps(s, r.iterations_per_epoch, batch, r.iterations_per_epoch, w.step);
-      s.backend->take_kernel_times();
-      run_steps(s, r.iterations_per_epoch, batch, r.iterations_per_epoch, w.step);
-      r.kernels = s.backend->take_kernel_times();
-      r.kernel_iterations = r.iterations_per_epoch;
-      r.plan = runtime::describe(s.exec->plan());
-      want = runtime::plan_impls(s.exec->plan());
-      double calls = 0;
-      for (const runtime::KernelTime& k : r.kernels) calls += static_cast<double>(k.calls);
-      r.launches_per_step = calls / static_cast<double>(r.iterations_per_epoch);
-      const auto t0 = clock_type::now();
-      for (int i = 0; i < 3; ++i) s.exec->evaluate(s.valid, data.valid.count);
-      r.eval_samples_per_second = 3.0 * static_cast<double>(data.valid.count) / since(t0);
-      r.auto_path = runtime::plan_impls(
-          s.backend->compile(w.net, model::compile_options(w.cfg, runtime::Impl::kAuto))->plan());
-    }
-
-    log << "[" << d.name << "] steady-state training, " << opt.runs
-        << " timed epochs per implementation ...\n"
-        << std::flush;
-    // Every implementation family that can run the network on this device.
-    std::vector<runtime::Impl> impls;
-    if (d.is_host()) impls.push_back(runtime::Impl::kAuto);
-    for (const runtime::FamilyInfo& f : d.is_host() ? std::vector<runtime::FamilyInfo>{}
-                                                    : runtime::kernel_families()) {
-      impls.push_back(f.impl);
-    }
-    for (runtime::Impl impl : impls) {
-      try {
-        r.paths.push_back(time_path(d, impl, w, data, opt));
-      } catch (const UnfitError&) {
-        // the family cannot run this network (the planner says why; bench skips it); any other
-        // failure fails the device's record with its message
-      }
-    }
-    for (const PathTiming& t : r.paths) {
-      if (t.path == want) r.train = t;
-    }
-
-    const double flop = w.net.train_flops() * static_cast<double>(batch);
-    const double bytes = static_cast<double>(batch * data.train.features());
-    r.train_gflop_s = flop / (r.train.us_per_iteration.median * 1e-6) * 1e-9;
-    r.train_gb_s = bytes / (r.train.us_per_iteration.median * 1e-6) * 1e-9;
-
+  }
+  if (!r.passed) return r;
+  try {
     if (opt.sweep) {
       log << "[" << d.name << "] batch-size sweep ...\n" << std::flush;
-      for (std::size_t bs : opt.batch_sizes) {
-        if (bs > data.train.count) continue;
-        Session s = open_session(d, options_for(false), headline, w, data, bs);
-        const std::size_t per_epoch = data.train.count / bs;
-        run_steps(s, std::min<std::size_t>(per_epoch, 20), bs, per_epoch, w.step);
-        // About 50,000 samples or 2,000 steps, whichever is fewer, and at least 10 steps.
-        const std::size_t steps =
-            std::max<std::size_t>(10, std::min<std::size_t>(2000, 50000 / bs));
-        const auto t0 = clock_type::now();
-        run_steps(s, steps, bs, per_epoch, w.step);
-        const double us = since(t0) * 1e6 / static_cast<double>(steps);
-        r.sweep.push_back({bs, us, static_cast<double>(bs) / (us * 1e-6)});
-      }
+      measure_sweep(d, w, data, opt, r);
     }
-
     const model::Preset& preset = model::find_preset(opt.preset);
     if (opt.time_to_accuracy && preset.bench_time_to_accuracy) {
       log << "[" << d.name << "] time to accuracy (" << opt.preset
           << " preset, from start-up) ...\n"
           << std::flush;
-      const auto t0 = clock_type::now();
-      auto be = runtime::make_backend(d, options_for(false));
-      auto exec = be->compile(w.net, options_of(w, headline, batch));
-      model::TrainHooks hooks;
-      hooks.on_validation = [&](const model::ValidationRecord& v) {
-        if (r.tta_target_seconds < 0 && v.validation_error <= preset.target_error)
-          r.tta_target_seconds = since(t0);
-      };
-      std::ostringstream quiet;
-      const model::TrainResult tr = model::train(*be, *exec, data, w.cfg, quiet, hooks);
-      r.tta_total_seconds = since(t0);
-      r.tta_epochs = tr.epochs;
-      r.tta_best_validation_error = tr.best_validation_error;
-      r.tta_test_error = tr.test_error;
-      r.tta_measured = true;
+      measure_time_to_accuracy(d, w, data, preset, r);
     }
-
     log << "[" << d.name << "] device ceilings ...\n" << std::flush;
     r.ceilings = runtime::make_backend(d, options_for(false))->measure_ceilings();
   } catch (const std::exception& e) {
-    r.passed = false;
-    r.failure = e.what();
-    log << "[" << d.name << "] FAILED: " << r.failure << "\n";
+    fail(r, e.what(), log, d.name);
   }
   return r;
 }

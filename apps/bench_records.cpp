@@ -50,13 +50,30 @@ ordered_json load_json(const std::optional<LoadAverage>& l) {
   return ordered_json::array({(*l)[0], (*l)[1], (*l)[2]});
 }
 
+// A family that failed has its error and no figures.
 ordered_json timing(const PathTiming& p) {
+  if (!p.failure.empty()) {
+    return ordered_json{{"path", p.path},
+                        {"us_per_iteration", nullptr},
+                        {"us_per_iteration_min", nullptr},
+                        {"us_per_iteration_max", nullptr},
+                        {"samples_per_second", nullptr},
+                        {"epochs_per_second", nullptr},
+                        {"failure", p.failure}};
+  }
   return ordered_json{{"path", p.path},
                       {"us_per_iteration", p.us_per_iteration.median},
                       {"us_per_iteration_min", p.us_per_iteration.min},
                       {"us_per_iteration_max", p.us_per_iteration.max},
                       {"samples_per_second", p.samples_per_second},
-                      {"epochs_per_second", p.epochs_per_second}};
+                      {"epochs_per_second", p.epochs_per_second},
+                      {"failure", nullptr}};
+}
+
+ordered_json family_timings(const DeviceBench& r) {
+  ordered_json a = ordered_json::array();
+  for (const PathTiming& p : r.paths) a.push_back(timing(p));
+  return a;
 }
 
 // The measurements of a device that passed its check.
@@ -65,8 +82,7 @@ void add_measurements(const DeviceBench& r, const Figures& f, ordered_json& d) {
   d["train"]["batch_size"] = r.batch_size;
   d["train"]["gflop_per_second"] = r.train_gflop_s;
   d["train"]["pixel_gb_per_second"] = r.train_gb_s;
-  d["gemm_paths"] = ordered_json::array();
-  for (const PathTiming& p : r.paths) d["gemm_paths"].push_back(timing(p));
+  d["gemm_paths"] = family_timings(r);
   d["gemm_auto"] = r.auto_path;
   d["kernels"] = ordered_json::array();
   for (const runtime::KernelTime& k : r.kernels) {
@@ -75,7 +91,15 @@ void add_measurements(const DeviceBench& r, const Figures& f, ordered_json& d) {
                             {"total_seconds", k.total_seconds},
                             {"mean_us", k.total_seconds * 1e6 / static_cast<double>(k.calls)}});
   }
-  d["build"] = {{"cold_seconds", r.build_cold_seconds}, {"warm_seconds", r.build_warm_seconds}};
+  d["build"] = {{"cold_seconds", r.build_cold_seconds},
+                {"warm_seconds", r.build_warm_seconds},
+                {"programs", ordered_json::array()}};
+  for (const runtime::BuildRecord& b : r.builds_cold) {
+    d["build"]["programs"].push_back({{"program", b.program},
+                                      {"options", b.options},
+                                      {"seconds", b.seconds},
+                                      {"driver_log", text_or_null(b.log)}});
+  }
   d["evaluation"] = {{"samples_per_second", or_null(measured(r.eval_samples_per_second))}};
   d["ceilings"] = {{"bandwidth_gb_per_second", or_null(measured(r.ceilings.bandwidth_gb_s))},
                    {"fma_gflop_per_second", or_null(measured(r.ceilings.fma_gflop_s))},
@@ -157,7 +181,11 @@ std::string bench_json(const std::vector<DeviceBench>& results, const BenchOptio
     d["correctness"] = {{"passed", r.passed},
                         {"max_abs_error", or_null(f.max_abs_error)},
                         {"failure", text_or_null(r.failure)}};
-    if (r.passed) add_measurements(r, f, d);
+    if (r.passed) {
+      add_measurements(r, f, d);
+    } else if (!r.paths.empty()) {  // the other families, timed though the headline failed
+      d["gemm_paths"] = family_timings(r);
+    }
     j["devices"].push_back(d);
   }
   return model::json_text(j, 2) + "\n";

@@ -1,6 +1,7 @@
 // Benchmark output: a table with one row per device, then each device's details. The records
 // (JSON, CSV) are in bench_records.cpp.
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <ostream>
 
@@ -13,6 +14,42 @@ std::string fmt(const char* f, double v) {
   char b[64];
   std::snprintf(b, sizeof b, f, v);
   return b;
+}
+
+// The first line of a message (a build failure carries the whole build log; the records keep it).
+std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+// One line per kernel family timed: its figures, or why it did not run.
+void print_paths(const DeviceBench& r, std::ostream& out) {
+  char line[256];
+  for (const PathTiming& p : r.paths) {
+    if (!p.failure.empty()) {
+      out << "    " << p.path << " FAILED: " << first_line(p.failure) << "\n";
+      continue;
+    }
+    std::snprintf(line, sizeof line,
+                  "    %-8s %9.1f us/iter (%.1f..%.1f)  %10.0f samples/s  %7.2f epochs/s\n",
+                  p.path.c_str(), p.us_per_iteration.median, p.us_per_iteration.min,
+                  p.us_per_iteration.max, p.samples_per_second, p.epochs_per_second);
+    out << line;
+  }
+}
+
+// The driver's logs of the cold build's programs, where it wrote any (NVIDIA's compiler, asked
+// with -cl-nv-verbose, gives each kernel's registers and spills).
+void print_build_logs(const DeviceBench& r, std::ostream& out) {
+  for (const runtime::BuildRecord& b : r.builds_cold) {
+    std::string log = b.log;
+    while (!log.empty() && std::isspace(static_cast<unsigned char>(log.back()))) log.pop_back();
+    if (log.empty()) continue;
+    out << "  driver build log of cl/" << b.program << ".cl (" << b.options << "):\n";
+    std::size_t at = 0;
+    while (at <= log.size()) {
+      const std::size_t end = std::min(log.find('\n', at), log.size());
+      out << "    " << log.substr(at, end - at) << "\n";
+      at = end + 1;
+    }
+  }
 }
 
 }  // namespace
@@ -42,8 +79,8 @@ void print_bench_table(const std::vector<DeviceBench>& results, std::ostream& ou
     const DeviceBench& r = results[i];
     const char* name = names[i].c_str();
     if (!r.passed) {
-      out << names[i] << std::string(width - names[i].size() + 1, ' ') << "FAILED  " << r.failure
-          << "\n";
+      out << names[i] << std::string(width - names[i].size() + 1, ' ') << "FAILED  "
+          << first_line(r.failure) << "\n";
       continue;
     }
     std::snprintf(
@@ -58,6 +95,11 @@ void print_bench_table(const std::vector<DeviceBench>& results, std::ostream& ou
     out << line;
   }
   for (const DeviceBench& r : results) {
+    if (!r.passed && !r.paths.empty()) {
+      out << "\n" << r.device.name << " [" << r.device.address()
+          << "]: the headline failed; each kernel family on its own:\n";
+      print_paths(r, out);
+    }
     if (!r.passed) continue;
     out << "\n"
         << r.device.name << " [" << r.device.address() << ", " << r.device.stable_address
@@ -66,15 +108,10 @@ void print_bench_table(const std::vector<DeviceBench>& results, std::ostream& ou
         << fmt("%.1f MB", static_cast<double>(r.device_bytes) / 1e6) << "\n";
     out << "  builds: cold " << fmt("%.3f s", r.build_cold_seconds) << ", warm (binary cache) "
         << fmt("%.3f s", r.build_warm_seconds) << "\n";
+    print_build_logs(r, out);
     out << "  steady-state training, median of runs (min..max) per GEMM path; auto picks "
         << r.auto_path << ":\n";
-    for (const PathTiming& p : r.paths) {
-      std::snprintf(line, sizeof line,
-                    "    %-8s %9.1f us/iter (%.1f..%.1f)  %10.0f samples/s  %7.2f epochs/s\n",
-                    p.path.c_str(), p.us_per_iteration.median, p.us_per_iteration.min,
-                    p.us_per_iteration.max, p.samples_per_second, p.epochs_per_second);
-      out << line;
-    }
+    print_paths(r, out);
     if (!r.kernels.empty()) {
       out << "  kernels over one epoch (" << r.kernel_iterations << " minibatches):\n";
       for (const runtime::KernelTime& k : r.kernels) {

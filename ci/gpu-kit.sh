@@ -114,7 +114,7 @@ cp "$root/ci/gpu-kit/run.sh" "$kit/run.sh"
 chmod 755 "$kit/run.sh"
 cat >"$kit/README.txt" <<'EOF'
 Run ./run.sh [RESULTS_DIR] on the GPU machine (no packages needed); every output lands in RESULTS_DIR (default ./results-<host>-<date>), summary.txt first, and the exit status is 0 only if every step passed.
-Settings by environment (KIT_DEVICE=gpu, KIT_TUNE_BUDGET=60, KIT_DEADLINE=540, KIT_STEPS, KIT_GLIBC, ...) are listed at the head of run.sh.
+Settings by environment (KIT_DEVICE=gpu, KIT_TUNE_BUDGET=60, KIT_DEADLINE=480, KIT_STEPS, KIT_GLIBC, ...) are listed at the head of run.sh.
 EOF
 
 need_glibc=$(for f in "$kit"/bin/* "$kit"/lib/*; do objdump -T "$f"; done |

@@ -13,8 +13,13 @@
 #                                      (the --impl auto run still compares the whole log)
 #   KIT_MLP_IMPL=auto                  the CPU family for the MLP (--impl gpu takes ~2 min an epoch)
 #   KIT_TUNE_BUDGET=20, KIT_QUICK=1    tune --budget 20 --rounds 3; bench --quick --runs 1
-#   KIT_SKIP=bench-mlp                 bench times every family, and the GPU family's MLP epoch
-#                                      alone takes minutes on PoCL (bench-theano runs the same code)
+#   KIT_SKIP="bench-mlp tune-lenet bench-lenet"
+#                                      bench times every family, and the GPU family's MLP epoch
+#                                      alone takes minutes on PoCL (bench-theano runs the same code);
+#                                      LeNet's tune and bench take minutes here too (its three
+#                                      epochs and their check still run)
+# Then a run with one step made to fail (KIT_INJECT: logreg-auto's program build fails): it must
+# exit 1, report that step and its check as FAIL, and still run and pass the MLP steps after it.
 # Then the kit's own glibc (KIT_GLIBC=bundled), which run.sh uses on older systems, runs the
 # version and devices steps.
 set -euo pipefail
@@ -30,10 +35,32 @@ tar -C "$tmp/unpacked" -xzf "$tmp/build/clmnist-gpu-kit.tar.gz"
 rm -rf "$tmp/build"
 kit=$tmp/unpacked/clmnist-gpu-kit
 
-rm -rf "$results" "$results-glibc"
+rm -rf "$results" "$results-glibc" "$results-inject"
 rc=0
 env KIT_ICD_DIR=/etc/OpenCL/vendors KIT_DEVICE=cpu KIT_LOGREG_GPU_EPOCHS=5 KIT_MLP_IMPL=auto \
-  KIT_TUNE_BUDGET=20 KIT_QUICK=1 KIT_SKIP=bench-mlp "$kit/run.sh" "$results" || rc=$?
+  KIT_TUNE_BUDGET=20 KIT_QUICK=1 KIT_SKIP="bench-mlp tune-lenet bench-lenet" \
+  "$kit/run.sh" "$results" || rc=$?
+for want in "lenet-log +PASS" "^## training speed" "^## bench-theano" " us/iter" " calls "; do
+  grep -Eq -- "$want" "$results/summary.txt" || {
+    echo "test-gpu-kit: summary.txt lacks '$want'" >&2
+    rc=1
+  }
+done
+inject_rc=0
+env KIT_ICD_DIR=/etc/OpenCL/vendors KIT_DEVICE=cpu KIT_MLP_IMPL=auto \
+  KIT_STEPS="logreg-auto mlp" KIT_INJECT=logreg-auto=clBuildProgram \
+  "$kit/run.sh" "$results-inject" || inject_rc=$?
+for want in "^logreg-auto +FAIL" "^logreg-auto-log +FAIL" "^mlp +PASS" "^mlp-log +PASS" \
+  "^# 2 failed"; do
+  grep -Eq -- "$want" "$results-inject/summary.txt" || {
+    echo "test-gpu-kit: with a failing step, summary.txt lacks '$want'" >&2
+    rc=1
+  }
+done
+if [ "$inject_rc" -ne 1 ]; then
+  echo "test-gpu-kit: with a failing step, run.sh exited $inject_rc, not 1" >&2
+  rc=1
+fi
 env KIT_ICD_DIR=/etc/OpenCL/vendors KIT_DEVICE=cpu KIT_GLIBC=bundled KIT_STEPS="version devices" \
   "$kit/run.sh" "$results-glibc" || rc=$?
 grep -q 'kit.s glibc' "$results-glibc/glibc.log" || {

@@ -16,13 +16,16 @@ status=0
 # default threads (NOTES.md). --build-options -O0: oclgrind 21.10's uninitialized-value plugin
 # segfaults inside itself (Uninitialized::instructionExecuted) on the optimised IR of cl/fused.cl;
 # unoptimised, it checks the same source accesses and runs clean.
-for spec in "[kernels]" "[backend]"; do
-  log=$log_dir/$(echo "$spec" | tr -c 'a-zA-Z0-9' '_').log
-  echo "test-oclgrind: $spec"
-  # GPU-like limits (work-groups of at most 256, 32 KB of local memory): every family, the gpu
-  # one with its defaults and with split settings, must run within them.
+# GPU-like limits (work-groups of at most 256, 32 KB of local memory): every family, the gpu one
+# with its defaults and with split settings, must run within them, and the planner must choose as
+# on a GPU (oclgrind reports itself as one). Then a limit that is not a power of two (192): the
+# gpu family asked for groups of 1024 must run power-of-two groups and sum right.
+for run in "[kernels] 256" "[backend] 256" "[plan] 256" "[wgsize] 192"; do
+  spec=${run% *} wgsize=${run#* }
+  log=$log_dir/$(echo "$spec" | tr -c 'a-zA-Z0-9' '_')$wgsize.log
+  echo "test-oclgrind: $spec, work-groups of at most $wgsize"
   if ! oclgrind --log "$log" --check-api --data-races --uninitialized --num-threads 1 \
-       --max-wgsize 256 --local-mem-size 32768 \
+       --max-wgsize "$wgsize" --local-mem-size 32768 \
        --build-options -O0 "$tests" --warn NoTests "$spec"; then
     echo "test-oclgrind: the tests failed under oclgrind" >&2; status=1
   fi

@@ -44,6 +44,8 @@ struct BuildRecord {
   std::string program;
   double seconds = 0.0;
   bool from_cache = false;
+  std::string options;  // the build options given to the driver
+  std::string log;      // the driver's build log of a source build (BackendOptions::build_logs)
 };
 
 // A device's own ceilings, measured by small kernels of the project's.
@@ -130,6 +132,9 @@ struct BackendOptions {
   bool profiling = false;    // OpenCL profiling events (the benchmark's per-kernel times)
   bool kernel_cache = true;  // persistent program-binary cache
   std::string cache_dir;     // where the binaries go; empty: no persistent cache
+  // Keep each source build's driver log in builds(), and ask NVIDIA's compiler for its register
+  // and spill report (-cl-nv-verbose); the benchmark's records carry them.
+  bool build_logs = false;
 };
 
 // A hash of every kernel source an implementation family builds (hex, 16 digits; "" without

@@ -58,14 +58,21 @@ std::string Context::build_options(const std::string& defines) const {
     if (major > 1 || (major == 1 && minor >= 2)) options = "-cl-std=CL1.2";
   }
   if (!defines.empty()) options += (options.empty() ? "" : " ") + defines;
+  // NVIDIA's compiler then reports registers, spills and shared memory per kernel in the log.
+  if (build_logs_ && desc_.platform.find("NVIDIA") != std::string::npos) {
+    options += " -cl-nv-verbose";
+  }
   return options;
 }
 
 cl::Program Context::build_from_source(const std::string& source, const std::string& options,
                                        const std::string& name) {
-  cl::Program program(context_, fault_active("clBuildProgram")
-                                    ? source + "\n#error injected build failure (CLMNIST_FAULT)\n"
-                                    : source);
+  // CLMNIST_FAULT=clBuildProgram[:n] fails the n-th build, clBuildProgram/<name>[:n] the n-th
+  // build of cl/<name>.cl (one family's program).
+  const bool fail = fault_active("clBuildProgram") ||
+                    fault_active(("clBuildProgram/" + name).c_str());
+  cl::Program program(
+      context_, fail ? source + "\n#error injected build failure (CLMNIST_FAULT)\n" : source);
   try {
     program.build(std::vector<cl::Device>{device_}, options.c_str());
   } catch (const cl::Error& e) {
@@ -114,7 +121,15 @@ cl::Program Context::program(const std::string& name, const std::string& defines
       // A driver that cannot return binaries simply runs without the cache.
     }
   }
-  builds_.push_back({name, seconds_since(t0), from_cache});
+  std::string log;
+  if (build_logs_ && !from_cache) {
+    try {
+      log = program.getBuildInfo<CL_PROGRAM_BUILD_LOG>(device_);
+    } catch (const cl::Error&) {
+      log = "(the driver returned no build log)";
+    }
+  }
+  builds_.push_back({name, seconds_since(t0), from_cache, options, log});
   programs_.emplace(mem_key, program);
   return program;
 }
@@ -153,8 +168,13 @@ KernelHandle::KernelHandle(Context& ctx, const std::string& program, const std::
   // SIMD and leave too few tasks to balance (600 rows at 64 made 10 tasks for the threads and ran
   // 1.3-1.5x slower than at 4; docs/PERFORMANCE.md).
   const std::size_t preferred = local != 0 ? local : ctx.desc().type == DeviceType::kCpu ? 4 : 64;
-  local_ = std::max<std::size_t>(
-      1, std::min<std::size_t>({preferred, kernel_max, ctx.desc().max_work_group}));
+  // Rounded down to a power of two: the kernels' tree reductions need one, and a driver may cap a
+  // kernel at any size (192, say), which would otherwise drop partial sums silently.
+  const std::size_t device_max = ctx.desc().max_work_group;  // 0: not reported
+  const std::size_t limit =
+      std::min<std::size_t>({preferred, kernel_max, device_max != 0 ? device_max : preferred});
+  local_ = 1;
+  while (local_ * 2 <= limit) local_ *= 2;
 }
 
 void enqueue_1d(Context& ctx, KernelHandle& k, std::size_t n) {

@@ -24,6 +24,9 @@ class Context {
  public:
   Context(const DeviceDesc& desc, bool profiling, KernelCache cache);
 
+  // Keep the driver's build logs (and on NVIDIA, -cl-nv-verbose) from now on.
+  void keep_build_logs(bool on) { build_logs_ = on; }
+
   const DeviceDesc& desc() const { return desc_; }
   const cl::Device& device() const { return device_; }
   const cl::Context& context() const { return context_; }
@@ -53,6 +56,7 @@ class Context {
   cl::CommandQueue queue_;
   bool profiling_;
   KernelCache cache_;
+  bool build_logs_ = false;
   std::map<std::string, cl::Program> programs_;
   std::vector<BuildRecord> builds_;
   std::vector<KernelEvent> events_;
@@ -65,7 +69,7 @@ class KernelHandle {
   KernelHandle() = default;
   // cl/<program>.cl's kernel `name`, built with `defines`. The local size is explicit and within
   // the kernel's and device's limits (PoCL runs simple kernels ~2x slower when left to choose):
-  // `local` where it is not 0, else 4 on CPUs and 64 on GPUs.
+  // `local` where it is not 0, else 4 on CPUs and 64 on GPUs, rounded down to a power of two.
   KernelHandle(Context& ctx, const std::string& program, const std::string& defines,
                const char* name, std::size_t local = 0);
 

@@ -1,4 +1,5 @@
-// Test-only fault injection: a spec <call>[:<n>] (the programs take it from CLMNIST_FAULT) makes
+// Test-only fault injection: a spec <call>[:<n>] (the programs take it from CLMNIST_FAULT; <call>
+// may be clBuildProgram/<program> to fail the builds of one cl/<program>.cl only) makes
 // the n-th (default first) pass through fault_point(<call>) throw as if that OpenCL call had failed
 // with CL_OUT_OF_RESOURCES (for clBuildProgram, the program is given a syntax error so the driver
 // really fails and really returns a build log). PoCL does not enforce its memory limit and cannot

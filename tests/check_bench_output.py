@@ -124,6 +124,13 @@ def main(json_path, csv_path, expected_devices, runs):
             need(k, "total_seconds", num, w + ".kernels[]")
         for k in ("cold_seconds", "warm_seconds"):
             need(need(d, "build", dict, w), k, num, w + ".build")
+        programs = need(d["build"], "programs", list, w + ".build")
+        if dev["type"] != "host" and not programs:
+            fail("%s.build.programs lists no program built from source" % w)
+        for p in programs:
+            need(p, "program", str, w + ".build.programs[]")
+            need(p, "options", str, w + ".build.programs[]")
+            maybe(p, "driver_log", str, w + ".build.programs[]")
         ceil = need(d, "ceilings", dict, w)
         for k in ("bandwidth_gb_per_second", "fma_gflop_per_second"):
             if need(ceil, k, num, w + ".ceilings") <= 0:
@@ -160,6 +167,11 @@ def main(json_path, csv_path, expected_devices, runs):
         if dev["type"] != "host" and sorted(p["path"] for p in paths) != ["clblast", "dense",
                                                                            "fused", "gpu"]:
             fail("%s does not time the fused, dense, gpu and clblast implementations" % w)
+        for p in paths:  # each family timed on its own: here every one ran
+            if "failure" not in p or p["failure"] is not None:
+                fail("%s.gemm_paths %r: failure is %r, not null" % (w, p["path"], p.get("failure")))
+        if paths and paths[0]["path"] != need(d, "train", dict, w)["path"]:
+            fail("%s.gemm_paths does not start with the headline's %r" % (w, d["train"]["path"]))
     with open(csv_path) as f:
         rows = list(csv.DictReader(f))
     if len(rows) != expected_devices:

@@ -87,6 +87,41 @@ print(next(d["stable_address"] for p in j["platforms"] for d in p["devices"]))')
     grep -q "no device reports the PCI bus id ffff:ff:ff.7" <<<"$out" || fail "not named: $out"
     grep -qF "$addr" <<<"$out" || fail "the devices are not listed: $out"
     ;;
+  bench_reports_each_family)
+    need_mnist
+    # One family that fails to build (the gpu program, made to fail) is listed with its error;
+    # the others are still timed, the headline first, and bench exits 0: its headline ran.
+    export CLMNIST_CACHE_DIR=$scratch/kernels  # nothing cached: every program is built
+    out=$(CLMNIST_FAULT=clBuildProgram/gpu "$bin" bench --device pocl --quick --runs 1 \
+          --json "$scratch/b.json" 2>&1) || fail "exit $?: $out"
+    echo "$out"
+    grep -Eq "^ +gpu FAILED: building kernel program cl/gpu.cl failed" <<<"$out" \
+      || fail "the gpu family's failure is not listed"
+    /usr/bin/python3 - "$scratch/b.json" <<'PY' || fail "record"
+import json, sys
+(d,) = json.load(open(sys.argv[1]))["devices"]
+paths = {p["path"]: p for p in d["gemm_paths"]}
+assert d["gemm_paths"][0]["path"] == d["train"]["path"] == "fused", d["gemm_paths"]
+assert "injected build failure" in paths["gpu"]["failure"], paths["gpu"]
+assert paths["gpu"]["epochs_per_second"] is None, paths["gpu"]
+for name in ("fused", "dense", "clblast"):
+    assert paths[name]["failure"] is None and paths[name]["epochs_per_second"] > 0, paths[name]
+PY
+    # The headline's own failure fails the record and the exit status; the other families are
+    # still timed and recorded.
+    out=$(CLMNIST_FAULT=clBuildProgram/fused "$bin" bench --device pocl --quick --runs 1 \
+          --json "$scratch/f.json" 2>&1); rc=$?
+    echo "$out"
+    [ $rc -eq 1 ] || fail "a failed headline: exit $rc, not 1"
+    /usr/bin/python3 - "$scratch/f.json" <<'PY' || fail "failed record"
+import json, sys
+(d,) = json.load(open(sys.argv[1]))["devices"]
+assert d["correctness"]["passed"] is False, d["correctness"]
+assert "injected build failure" in d["correctness"]["failure"], d["correctness"]
+paths = {p["path"]: p for p in d["gemm_paths"]}
+assert paths["dense"]["epochs_per_second"] > 0, paths
+PY
+    ;;
   bench_compare_records)
     # Two records of one device: the second a copy with the figures scaled. compare prints the
     # ratio of the figures, warns of noise, draws the chart and refuses what is no record.

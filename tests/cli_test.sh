@@ -375,7 +375,8 @@ case $case in
     # shellcheck source=tests/cli_tune.sh
     source "$(dirname "$0")/cli_tune.sh"
     ;;
-  devices_json_follows_schema | failed_platform_is_named | stable_address_selects_device | bench_compare_records | bench_tune_overrides_one_device)
+  devices_json_follows_schema | failed_platform_is_named | stable_address_selects_device | \
+  bench_compare_records | bench_tune_overrides_one_device | bench_reports_each_family)
     # shellcheck source=tests/cli_bench_devices.sh
     source "$(dirname "$0")/cli_bench_devices.sh"
     ;;

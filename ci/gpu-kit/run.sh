@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # The clmnist GPU check kit (built by ci/gpu-kit.sh): runs on a machine with an NVIDIA GPU and its
-# driver but no packages and no internet, in under 10 minutes, and leaves every output in one folder.
+# driver but no packages and no internet, in under 8 minutes, and leaves every output in one folder.
 #
 #   ./run.sh [RESULTS_DIR]        (default ./results-<host>-<date>)
 #
 # RESULTS_DIR gets <step>.log for every step (the command line first, then its stdout and stderr),
-# summary.txt (a line a step: name, PASS/FAIL/SKIP, exit status, seconds, a note), tuning.json,
-# bench*.json, bench*.csv and the training summaries. A failing step does not stop the others; the
-# exit status is 1 when any step failed.
+# summary.txt (a line a step: name, PASS/FAIL/SKIP, exit status, seconds, a note; then the figures
+# a person reads first: training speeds without model saves, each kernel family's time a step, the
+# per-kernel microseconds, launches a step against the launch latency, the driver's register
+# report), tuning.json, bench*.json (what `clmnist bench compare` reads), bench*.csv and the
+# training summaries. A failing step does not stop the others; the exit status is 1 when any step
+# failed. A training log that differs from a published one is reported with its first differing
+# line.
 #
 # Environment (the defaults are for the NVIDIA machine):
 #   KIT_DEVICE=gpu          --device of every step, CLMNIST_TEST_DEVICE of the device tests
@@ -15,17 +19,20 @@
 #                           instead of finding libnvidia-opencl.so.1
 #   KIT_IMPL=gpu            --impl of the first logistic-regression reference run
 #   KIT_MLP_IMPL=gpu        --impl of the three MLP epochs
+#   KIT_LENET_IMPL=auto     --impl of the three LeNet epochs
 #   KIT_LOGREG_GPU_EPOCHS=  stop the KIT_IMPL reference run after N epochs and compare those lines
 #                           only (for slow CPU devices; empty: the whole run, the whole log)
 #   KIT_TUNE_BUDGET=60      seconds of `tune --budget` per preset
 #   KIT_QUICK=              1: bench --quick --runs 1 for both presets, tune --rounds 3
-#   KIT_DEADLINE=540        seconds for the whole run; each step's limit is cut to what is left
+#   KIT_DEADLINE=480        seconds for the whole run; each step's limit is cut to what is left
 #   KIT_GLIBC=auto          auto | system | bundled: run the binaries with the kit's own glibc
 #                           (glibc/, through its loader) when the system's is older than they need
 #   KIT_STEPS=              only the steps named (space-separated; a name also selects the steps
 #                           that begin with name-, so "tune" runs tune-theano and tune-mlp)
 #   KIT_SKIP=               steps not to run, recorded as SKIP (names as for KIT_STEPS)
 #   KIT_KEEP_SCRATCH=       1: keep RESULTS_DIR/scratch (kernel caches, models, test files)
+#   KIT_INJECT=             STEP=SPEC: run STEP with CLMNIST_FAULT=SPEC (the kit's own test makes
+#                           a step fail this way and checks that the others still report)
 set -u
 
 kit=$(cd "$(dirname "$0")" && pwd -P)
@@ -39,10 +46,12 @@ mkdir -p "$scratch"
 device=${KIT_DEVICE:-gpu}
 impl=${KIT_IMPL:-gpu}
 mlp_impl=${KIT_MLP_IMPL:-gpu}
+lenet_impl=${KIT_LENET_IMPL:-auto}
+inject=${KIT_INJECT:-}
 gpu_epochs=${KIT_LOGREG_GPU_EPOCHS:-}
 tune_budget=${KIT_TUNE_BUDGET:-60}
 quick=${KIT_QUICK:-}
-deadline=${KIT_DEADLINE:-540}
+deadline=${KIT_DEADLINE:-480}
 steps=${KIT_STEPS:-}
 skip=${KIT_SKIP:-}
 data=$kit/data
@@ -100,13 +109,18 @@ run_step() {
     return 1
   fi
   if [ "$limit" -gt "$left" ]; then limit=$left; fi
-  printf '$ %s\n' "$*" >"$out/$name.log"
+  local fault=()
+  if [ -n "$inject" ] && [ "${inject%%=*}" = "$name" ]; then
+    fault=(env "CLMNIST_FAULT=${inject#*=}")
+    note="CLMNIST_FAULT=${inject#*=} injected; "
+  fi
+  printf '$ %s\n' "${fault[*]+${fault[*]} }$*" >"$out/$name.log"
   t0=$(date +%s.%N)
-  timeout -k 10 "$limit" "$@" >>"$out/$name.log" 2>&1 </dev/null || rc=$?
+  timeout -k 10 "$limit" ${fault[@]+"${fault[@]}"} "$@" >>"$out/$name.log" 2>&1 </dev/null || rc=$?
   case $rc in
     0) ;;
-    124 | 137) note="timed out after ${limit} s" ;;
-    *) note="exit status $rc" ;;
+    124 | 137) note="${note}timed out after ${limit} s" ;;
+    *) note="${note}exit status $rc" ;;
   esac
   if [ "$rc" -eq 0 ]; then
     record "$name" PASS "$rc" "$(elapsed "$t0")" "$note"
@@ -142,6 +156,20 @@ first_epochs() {
   awk -v n="$1" 'match($0, /epoch [0-9]+,/) { if (substr($0, RSTART + 6, RLENGTH - 7) + 0 <= n) print }'
 }
 
+# first_difference WANT GOT: the first line where two files differ, for a step's note.
+first_difference() {
+  awk 'NR == FNR { want[FNR] = $0; n = FNR; next } { got[FNR] = $0; m = FNR }
+    END {
+      for (i = 1; i <= (n > m ? n : m); i++) {
+        if (want[i] != got[i]) {
+          printf "first difference at line %d: want \"%s\", got \"%s\"\n", i,
+            (i <= n ? want[i] : "(nothing)"), (i <= m ? got[i] : "(nothing)")
+          exit
+        }
+      }
+    }' "$1" "$2"
+}
+
 # compare_logreg LOG [EPOCHS]: LOG's epoch lines against the published Theano log (its first EPOCHS
 # epochs only when EPOCHS is given).
 compare_logreg() {
@@ -157,7 +185,8 @@ compare_logreg() {
   if diff -u "$scratch/want.txt" "$scratch/got.txt"; then
     echo "the $(wc -l <"$scratch/want.txt") epoch/result lines match reference/theano-logreg.log$(speed "$log")"
   else
-    echo "the epoch/result lines differ from reference/theano-logreg.log (diff above)"
+    echo "differs from reference/theano-logreg.log (diff above); $(first_difference \
+      "$scratch/want.txt" "$scratch/got.txt")"
     return 1
   fi
 }
@@ -179,9 +208,51 @@ compare_mlp() {
   if diff -u "$scratch/want.txt" "$scratch/got.txt"; then
     echo "the 3 epochs match mlp.py's published lines$(speed "$1")"
   else
-    echo "the epoch/result lines differ from mlp.py's published ones (diff above)"
+    echo "differs from mlp.py's published lines (diff above); $(first_difference \
+      "$scratch/want.txt" "$scratch/got.txt")"
     return 1
   fi
+}
+
+# compare_lenet LOG: epochs 1-3 of convolutional_mlp.py's log (Theano 0.8.2, float32), each figure
+# within two images (0.02 %): max-pool ties and vendor exp/log may move a row near a tie.
+compare_lenet() {
+  [ -s "$1" ] || { echo "no $1: the run did not happen" && return 1; }
+  epoch_lines "$1" | awk -v speed="$(speed "$1")" '
+    BEGIN { split("9.23 6.17 4.64", v); split("9.54 6.48 4.84", t) }
+    /validation error/ { e = $2 + 0; got = $(NF - 1); want = v[e]; kind = "validation" }
+    /test error of best model/ { e = $2 + 0; got = $(NF - 1); want = t[e]; kind = "test" }
+    /validation error|test error of best model/ && e >= 1 && e <= 3 {
+      n++; d = got - want; if (d < 0) d = -d
+      off = d > 0.0201
+      printf "epoch %d %s error %s %% (Theano %.2f %%)%s\n", e, kind, got, want,
+        off ? ": more than two images off" : ""
+      bad += off
+    }
+    END {
+      if (n != 6) { print "expected the 6 lines of epochs 1-3, found " n; exit 1 }
+      if (bad) { print bad " figures more than two images from convolutional_mlp.py'"'"'s log"; exit 1 }
+      print "epochs 1-3 within two images of convolutional_mlp.py'"'"'s log" speed
+    }'
+}
+
+# figures: what a person reads first, from the logs of the steps that ran.
+figures() {
+  local f b
+  echo "# figures"
+  echo "## training speed, no model saves (The code run for ...)"
+  for f in logreg-gpu logreg-auto mlp lenet; do
+    if [ -s "$out/$f.log" ]; then echo "$f: $(sed -n 's/^The code run for //p' "$out/$f.log")"; fi
+  done
+  for b in bench-theano bench-mlp bench-lenet; do
+    [ -s "$out/$b.log" ] || continue
+    echo "## $b: per family (us a step), per kernel (us a call), launches, registers"
+    grep -E '^device |^[^ ].*\[[^]]*\] +(ok|FAILED) ' "$out/$b.log"
+    grep -E '^    [a-z+]+ +[0-9.]+ us/iter|^    [a-z+]+ FAILED|^    [A-Za-z_0-9]+ +[0-9]+ calls' \
+      "$out/$b.log"
+    grep -E 'launch-latency ceiling|^  ceilings:|^  kernels: |Used [0-9]+ registers|spill' \
+      "$out/$b.log" | head -n 60
+  done
 }
 
 # find_nvidia_opencl: the path of NVIDIA's OpenCL driver library, or nothing.
@@ -285,26 +356,34 @@ run_step device-tests 300 env CLMNIST_REQUIRE_DEVICE=1 CLMNIST_TEST_DEVICE="$dev
   CLMNIST_TEST_TMP="$scratch/test-tmp" CLMNIST_TUNING_FILE="$scratch/test-tmp/no-tuning.json" \
   "${tests[@]}" --durations yes
 
-# The logistic-regression reference run (logistic_sgd.py's published log, line for line).
-train=("${clm[@]}" train --device "$device" --data-dir "$data" --tuning-file "$out/tuning.json")
+# The logistic-regression reference run (logistic_sgd.py's published log, line for line). No model
+# is saved, so "The code run for" line is the training speed alone (a save at each new best
+# validation, with two fsyncs, would be timed too).
+train=("${clm[@]}" train --device "$device" --data-dir "$data" --tuning-file "$out/tuning.json"
+  --save-model "")
 epochs_arg=()
 if [ -n "$gpu_epochs" ]; then epochs_arg=(--max-epochs "$gpu_epochs"); fi
 run_step logreg-gpu 150 "${train[@]}" --impl "$impl" ${epochs_arg[@]+"${epochs_arg[@]}"} \
-  --save-model "$scratch/logreg-gpu.safetensors" --summary-json "$out/logreg-gpu.json"
+  --summary-json "$out/logreg-gpu.json"
 check_step logreg-gpu-log compare_logreg "$out/logreg-gpu.log" "$gpu_epochs"
-run_step logreg-auto 150 "${train[@]}" --impl auto \
-  --save-model "$scratch/logreg-auto.safetensors" --summary-json "$out/logreg-auto.json"
+run_step logreg-auto 150 "${train[@]}" --impl auto --summary-json "$out/logreg-auto.json"
 check_step logreg-auto-log compare_logreg "$out/logreg-auto.log"
 
 # Three epochs of mlp.py (784-500 tanh-10).
 run_step mlp 180 "${train[@]}" --preset theano-mlp --max-epochs 3 --impl "$mlp_impl" \
-  --save-model "$scratch/mlp.safetensors" --summary-json "$out/mlp.json"
+  --summary-json "$out/mlp.json"
 check_step mlp-log compare_mlp "$out/mlp.log"
+
+# Three epochs of convolutional_mlp.py (LeNet: two conv + max-pool layers, 500 tanh, 10).
+run_step lenet 240 "${train[@]}" --preset theano-lenet --max-epochs 3 --impl "$lenet_impl" \
+  --summary-json "$out/lenet.json"
+check_step lenet-log compare_lenet "$out/lenet.log"
 
 # The tuner, then the benchmark with its choices.
 tune_args=(--device "$device" --data-dir "$data" --tuning-file "$out/tuning.json"
   --budget "$tune_budget")
-bench_args=(--device "$device" --data-dir "$data" --tuning-file "$out/tuning.json")
+# bench's headline is the planner's choice with the tuned settings (--impl auto after tune).
+bench_args=(--device "$device" --data-dir "$data" --tuning-file "$out/tuning.json" --impl auto)
 if [ "$quick" = 1 ]; then
   tune_args+=(--rounds 3)
   bench_args+=(--quick --runs 1)
@@ -318,9 +397,13 @@ if [ "$quick" = 1 ]; then mlp_quick=(); fi
 run_step bench-mlp 150 "${clm[@]}" bench --preset theano-mlp "${bench_args[@]}" \
   ${mlp_quick[@]+"${mlp_quick[@]}"} \
   --json "$out/bench-mlp.json" --csv "$out/bench-mlp.csv"
+run_step tune-lenet $((tune_budget + 120)) "${clm[@]}" tune --preset theano-lenet "${tune_args[@]}"
+run_step bench-lenet 150 "${clm[@]}" bench --preset theano-lenet "${bench_args[@]}" --quick \
+  --json "$out/bench-lenet.json" --csv "$out/bench-lenet.csv"
 
 cd "$out" || exit 1
 if [ "${KIT_KEEP_SCRATCH:-}" != 1 ]; then rm -rf "$scratch"; fi
 echo "# $failures failed, $(elapsed "$t_start") s in all" >>"$summary"
+figures >>"$summary"
 echo "clmnist GPU kit: $failures failed, $(elapsed "$t_start") s; results in $out"
 [ "$failures" -eq 0 ]
