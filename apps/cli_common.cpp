@@ -34,10 +34,10 @@ void add_device_options(po::options_description& desc, DeviceOptions& opts, bool
       ("device,d", po::value(&opts.device)->value_name("DEVICE"), device_help.c_str())  //
       ("impl", po::value(&opts.impl)->default_value("auto")->value_name("NAME"),
        "kernels on OpenCL devices: auto (the tuned choice cached by `clmnist tune` for this "
-       "device and network, else the device class's default: conv for a network with "
-       "convolutions, else cpu on CPUs, gpu elsewhere), cpu (fused for softmax regression, else "
-       "dense), gpu, clblast; or a family by name: fused, dense, conv (cl/conv.cl for the "
-       "convolutional layers, dense's kernels for the dense tail)")                                                               //
+       "device and network, else the device class's default: cpu on CPUs, gpu elsewhere), cpu "
+       "(fused for softmax regression, else dense), gpu, clblast; or a family by name: fused, "
+       "dense, conv. A convolutional front end always runs on conv (cl/conv.cl), the dense "
+       "layers after it on the family named (dense or gpu; conv: dense), else the default")  //
       ("gemm", po::value(&opts.gemm)->value_name("NAME"), "the old name of --impl")  //
       ("tune", po::value(&opts.tune)->value_name("NAME=N,..."),
        "tunables for this run, NAME=N,... (L2.NAME=N for layer 2 only), overriding a tuned or "

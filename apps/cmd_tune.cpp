@@ -174,7 +174,7 @@ int run_tune(int argc, char** argv) {
   const runtime::NetworkSpec net =
       model::network_for(cfg, data.train.image_rows, data.train.image_cols, data.classes);
   e.key = model::tuning_key(opened.device, net, o);
-  e.impl = win.family;  // what ran, also when the built-in default won
+  e.impl = win.impl;  // what ran, also when the built-in default won
   e.tunables = win.candidate.tunables;
   e.plan = win.plan;
   e.step_us = win.median_step_us;

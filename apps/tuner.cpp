@@ -20,24 +20,6 @@ double since(clock_type::time_point t0) {
   return std::chrono::duration<double>(clock_type::now() - t0).count();
 }
 
-// Every combination of the given values of each name, in order.
-std::vector<runtime::Tunables> grid(
-    const std::vector<std::pair<std::string, std::vector<unsigned>>>& axes) {
-  std::vector<runtime::Tunables> out{{}};
-  for (const auto& [name, values] : axes) {
-    std::vector<runtime::Tunables> next;
-    for (const runtime::Tunables& t : out) {
-      for (unsigned v : values) {
-        runtime::Tunables u = t;
-        u[name] = v;
-        next.push_back(u);
-      }
-    }
-    out = next;
-  }
-  return out;
-}
-
 // After `steps` SGD steps from the initial parameters on `be`: the parameters.
 runtime::ParamValues train_steps(runtime::Backend& be, runtime::Executable& exec,
                                  runtime::DatasetId id, const model::TrainConfig& cfg,
@@ -78,54 +60,36 @@ std::string Candidate::label() const {
   return std::string(runtime::to_string(impl)) + (t.empty() ? "" : " " + t);
 }
 
+// The registry's families with their grids (runtime/kernel_families.cpp), each that can run the
+// network; the device class's own family first so that a --budget cut leaves out the least
+// likely (GPUs: gpu; CPUs: the registry's order, fused and dense before gpu).
 std::vector<Candidate> tuning_candidates(const runtime::NetworkSpec& net, bool weight_decay,
                                          Impl only, bool gpu_first) {
-  const bool one_layer = net.layers.size() == 1;
-  const bool fused_fits = one_layer && !weight_decay;
-  const auto want = [&](Impl family) {
-    if (only == Impl::kAuto || only == family) return true;
-    return only == Impl::kCpu && (family == (fused_fits ? Impl::kFused : Impl::kDense));
+  runtime::CompileOptions o;
+  o.weight_decay = weight_decay;
+  std::vector<runtime::FamilyInfo> families = runtime::kernel_families();
+  const auto fits = [&](Impl impl) {
+    for (const runtime::FamilyInfo& f : families) {
+      if (f.impl == impl) return f.unfit == nullptr || f.unfit(net, o).empty();
+    }
+    return false;
   };
-  std::vector<Candidate> out{{Impl::kAuto, {}}}, gpu;
-  if (!net.all_dense()) {  // only the conv family runs it; its dense tail takes dense's tunables
-    if (only == Impl::kAuto || only == Impl::kConv) {
-      for (auto& t : grid({{"vec", {8, 16}}, {"tile", {2, 4, 8}}})) out.push_back({Impl::kConv, t});
+  const Impl cpu_family = fits(Impl::kFused) ? Impl::kFused : Impl::kDense;
+  if (gpu_first) {
+    std::stable_partition(families.begin(), families.end(),
+                          [](const runtime::FamilyInfo& f) { return f.impl == Impl::kGpu; });
+  }
+  std::vector<Candidate> out{{Impl::kAuto, {}}};
+  for (const runtime::FamilyInfo& f : families) {
+    const bool wanted = only == Impl::kAuto || only == f.impl ||
+                        (only == Impl::kCpu && f.impl == cpu_family);
+    if (!wanted || !fits(f.impl)) continue;
+    if (f.grid == nullptr) {
+      out.push_back({f.impl, {}});
+      continue;
     }
-    return out;
+    for (const runtime::Tunables& t : f.grid(net)) out.push_back({f.impl, t});
   }
-  if (want(Impl::kGpu)) {
-    // The same settings for every layer; the head's fwd_cols is raised to the classes by the
-    // family itself.
-    for (auto& t : grid({{"fwd_wg", {64, 128, 256}}, {"fwd_cols", {16, 32, 64}},
-                         {"fwd_rows", {1, 2}}})) {
-      if (t["fwd_cols"] > t["fwd_wg"]) continue;
-      t["upd_wg"] = t["fwd_wg"];
-      t["upd_cols"] = t["fwd_cols"];
-      gpu.push_back({Impl::kGpu, t});
-    }
-  }
-  // The device class's own family first: the budget may end the list.
-  if (gpu_first) out.insert(out.end(), gpu.begin(), gpu.end());
-  if (fused_fits && want(Impl::kFused)) {
-    // The sparse step first (the default of CPUs below 16 float lanes), with its own split.
-    out.push_back({Impl::kFused, {{"sparse", 1}}});
-    // The block kernels' defaults without prefetching (6 rows ahead on CPUs): a device whose
-    // prefetchers need no help keeps the plainer loop.
-    out.push_back({Impl::kFused, {{"sparse", 0}, {"prefetch", 0}}});
-    // Then each setting of the block kernels with the device's own row split (no split named)
-    // and with the column-split update (split=0). The CPU default's values first (the last name
-    // varies fastest), so that a --budget cut leaves out the settings least like it.
-    for (auto& t : grid({{"vec", {16, 8, 4}}, {"rows", {1, 2}}, {"skip_zero", {1, 0}}})) {
-      out.push_back({Impl::kFused, t});
-      t["split"] = 0;
-      out.push_back({Impl::kFused, t});
-    }
-  }
-  if (want(Impl::kDense)) {
-    for (auto& t : grid({{"vec", {8, 16}}, {"tile", {2, 4, 8}}})) out.push_back({Impl::kDense, t});
-  }
-  if (!gpu_first) out.insert(out.end(), gpu.begin(), gpu.end());
-  if (fused_fits && want(Impl::kClblast)) out.push_back({Impl::kClblast, {}});
   return out;
 }
 
@@ -166,6 +130,7 @@ TuneResult tune_device(const runtime::DeviceDesc& device, const runtime::Backend
       exec = be->compile(net, o);
       cr.plan = runtime::describe(exec->plan());
       cr.family = runtime::plan_impls(exec->plan());
+      cr.impl = c.impl != Impl::kAuto ? runtime::to_string(c.impl) : exec->plan().back().impl;
       // Settings that compile to kernels an earlier candidate ran (the default's spelt out, a
       // value the family clamps): timing them twice would only let noise pick one.
       const auto seen = first_with.find(cr.family + " " + cr.plan);

@@ -37,7 +37,10 @@ struct TuneOptions {
 struct CandidateResult {
   Candidate candidate;
   std::string plan;           // runtime::describe of its plan
-  std::string family;         // runtime::plan_impls of its plan ("gpu", "fused", ...)
+  std::string family;         // runtime::plan_impls of its plan ("gpu", "fused", "conv+dense")
+  // The --impl that runs it again: its own family, or for the default the family of the plan's
+  // last stage (a conv front end is the conv family's under every --impl).
+  std::string impl;
   std::string rejected;       // why it did not run or disagreed with the host ("" if it ran)
   int same_as = -1;  // the index of an earlier candidate with the same kernels: not timed again
   double median_step_us = 0;  // of the timing rounds

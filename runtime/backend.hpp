@@ -155,6 +155,11 @@ struct FamilyInfo {
   std::string programs;       // "cl/fused.cl, cl/fused_sparse.cl, cl/softmax.cl"
   std::string tunables;       // "vec, rows, ..." ("" none)
   std::string tunable_scope;  // how they apply ("every layer", ...)
+  // Why it cannot run a network with these options ("": it can).
+  std::string (*unfit)(const NetworkSpec& net, const CompileOptions& options) = nullptr;
+  // The tuner's grid for a network: the tunable sets worth measuring, the likeliest first
+  // (nullptr: the family as it is, one candidate).
+  std::vector<Tunables> (*grid)(const NetworkSpec& net) = nullptr;
 };
 // Every registered family (runtime/kernel_families.cpp), in the planner's order; empty without
 // OpenCL.

@@ -99,6 +99,12 @@ KernelHandle DenseLayers::kernel(const char* name) {
   return KernelHandle(ctx_, "dense", defines_, name, local_);
 }
 
+std::vector<PlanStep> DenseLayers::plan() const {
+  std::vector<PlanStep> p;
+  for (std::size_t l = first_; l < net_.layers.size(); ++l) p.push_back({l, l, "dense", defines_});
+  return p;
+}
+
 bool DenseLayers::owns(const std::string& param) const {
   for (std::size_t l = first_; l < net_.layers.size(); ++l) {
     if (net_.layers[l].weight == param || net_.layers[l].bias == param) return true;
@@ -229,6 +235,12 @@ void DenseLayers::forward(ClDataset& d, const cl::Buffer& order, std::size_t fir
     }
     enqueue_1d(ctx_, pixels ? forward_u8_ : forward_f32_, count * tiles(L));
   }
+}
+
+std::unique_ptr<LayerStage> make_dense_layers(OpenClBackend& be, const NetworkSpec& net,
+                                              std::size_t first, const CompileOptions& options,
+                                              std::size_t rows_cap) {
+  return std::make_unique<DenseLayers>(be, net, first, options, rows_cap);
 }
 
 std::string dense_defines(const DeviceDesc& device, const NetworkSpec& net,

@@ -1,45 +1,29 @@
-// The dense tail of a network on cl/dense.cl: layers [first, end) of a NetworkSpec, all dense,
-// the last one feeding the softmax head. Its input is the uint8 pixels (first == 0: the dense
-// family's whole network) or a float buffer another family wrote (a conv front end), and it
-// writes the gradient at that input for the layers below. Internal to runtime/.
+// The dense family's stage (layer_stage.hpp) on cl/dense.cl: layers [first, end) of a
+// NetworkSpec, all dense, the last one feeding the softmax head. Internal to runtime/.
 #pragma once
 
 #include <string>
 #include <vector>
 
-#include "opencl_executables.hpp"
+#include "layer_stage.hpp"
 
 namespace clmnist::runtime {
 
-// A float input: [rows x stride] activations of the layer below, and where the gradient at them
-// goes (the same stride).
-struct FloatInput {
-  const cl::Buffer* act = nullptr;
-  const cl::Buffer* grad = nullptr;
-  std::size_t stride = 0;
-};
-
-class DenseLayers {
+class DenseLayers final : public LayerStage {
  public:
   // rows_cap: the most rows one forward pass runs (training batch, evaluation chunk).
   DenseLayers(OpenClBackend& be, const NetworkSpec& net, std::size_t first,
               const CompileOptions& options, std::size_t rows_cap);
 
-  const std::string& defines() const { return defines_; }
-  std::size_t first_layer() const { return first_; }
-  bool owns(const std::string& param) const;
-  void write_param(const std::string& name, const std::vector<float>& values);
-  std::vector<float> read_param(const std::string& name);
-
-  // One SGD step's forward, head and backward over rows order[first .. first + count) whose
-  // input is `in` (act == nullptr: the dataset's pixels); queued, no host synchronisation.
+  std::vector<PlanStep> plan() const override;
+  bool owns(const std::string& param) const override;
+  void write_param(const std::string& name, const std::vector<float>& values) override;
+  std::vector<float> read_param(const std::string& name) override;
   void sgd_step(ClDataset& d, std::size_t first, std::size_t count, const SgdStep& step,
-                const FloatInput& in);
-  // Error flags and losses of storage rows [first, first + n) into the dataset's buffers.
-  void evaluate(ClDataset& d, std::size_t first, std::size_t n, const FloatInput& in);
-  // Probabilities of storage rows [first, first + n) into `out` ([n x classes]).
+                const FloatInput& in) override;
+  void evaluate(ClDataset& d, std::size_t first, std::size_t n, const FloatInput& in) override;
   void probabilities(ClDataset& d, std::size_t first, std::size_t n, const FloatInput& in,
-                     float* out);
+                     float* out) override;
 
  private:
   struct Layer {

@@ -1,20 +1,17 @@
-// gpu: any NetworkSpec with the GPU-shaped kernels of cl/gpu.cl, one program per layer with that
-// layer's tunables. Per SGD step: one forward launch per layer (the top one with the head), then
-// from the top down one update launch per layer, which also computes the gradient below where a
-// work-group owns a whole row of weights (else a launch of its own). Softmax regression is 2
-// launches a step, a network of two dense layers 4; no host synchronisation.
+// gpu: the GPU family's stage (layer_stage.hpp), dense layers on the GPU-shaped kernels of
+// cl/gpu.cl, one program per layer with that layer's tunables. Per SGD step: one forward launch
+// per layer (the top one with the head), then from the top down one update launch per layer,
+// which also computes the gradient below where a work-group owns a whole row of weights (else a
+// launch of its own). Softmax regression is 2 launches a step, a network of two dense layers 4;
+// no host synchronisation.
 #include <algorithm>
 #include <stdexcept>
 
-#include "fault_injection.hpp"
-#include "opencl_executables.hpp"
+#include "layer_stage.hpp"
 #include "tunables.hpp"
 
 namespace clmnist::runtime {
 namespace {
-
-// Rows an evaluation or prediction runs at once (at least the training batch).
-constexpr std::size_t kEvalRows = 4096;
 
 unsigned pow2_at_least(std::size_t n, unsigned lo, unsigned hi) {
   unsigned v = lo;
@@ -25,99 +22,72 @@ unsigned pow2_at_least(std::size_t n, unsigned lo, unsigned hi) {
 int mode_of(Activation a) { return a == Activation::kTanh ? 1 : a == Activation::kRelu ? 2 : 0; }
 constexpr cl_uint kModeTrain = 3, kModeEval = 4, kModeProbs = 5;  // cl/gpu.cl
 
-class GpuExecutable final : public Executable {
+class GpuLayers final : public LayerStage {
  public:
-  GpuExecutable(OpenClBackend& be, const NetworkSpec& net, const CompileOptions& options)
-      : be_(be), ctx_(be.context()), net_(net), max_batch_(options.max_batch) {
-    rows_cap_ = std::max(max_batch_, kEvalRows);
-    for (std::size_t l = 0; l < net_.layers.size(); ++l) {
+  GpuLayers(OpenClBackend& be, const NetworkSpec& net, std::size_t first,
+            const CompileOptions& options, std::size_t rows_cap)
+      : ctx_(be.context()), net_(net), first_(first), max_batch_(options.max_batch) {
+    for (std::size_t l = first; l < net_.layers.size(); ++l) {
       const runtime::Layer& spec = net_.layers[l];
       Layer L;
       L.tuning = gpu_layer_tuning(ctx_.desc(), net_, l, options.tunables);
       build(L, l + 1 == net_.layers.size());
       L.w = be.make_buffer(CL_MEM_READ_WRITE, spec.inputs * spec.outputs * 4, "weights");
       L.b = be.make_buffer(CL_MEM_READ_WRITE, spec.outputs * 4, "biases");
-      L.act = be.make_buffer(CL_MEM_READ_WRITE, rows_cap_ * spec.outputs * 4, "activations");
+      L.act = be.make_buffer(CL_MEM_READ_WRITE, rows_cap * spec.outputs * 4, "activations");
       L.grad = be.make_buffer(CL_MEM_READ_WRITE, max_batch_ * spec.outputs * 4, "gradients");
+      L.decay_scale = net_.param(spec.weight).decay ? 1.0f : 0.0f;
       zero_buffers(ctx_, {&L.w, &L.b, &L.act, &L.grad});
       layers_.push_back(std::move(L));
     }
-    probs_ = be.make_buffer(CL_MEM_READ_WRITE, rows_cap_ * net_.classes() * 4, "probabilities");
+    probs_ = be.make_buffer(CL_MEM_READ_WRITE, rows_cap * net_.classes() * 4, "probabilities");
   }
 
-  const NetworkSpec& network() const override { return net_; }
-  std::size_t max_batch() const override { return max_batch_; }
   std::vector<PlanStep> plan() const override {
     std::vector<PlanStep> p;
-    for (std::size_t l = 0; l < layers_.size(); ++l) {
-      p.push_back({l, l, "gpu", gpu_defines(layers_[l].tuning)});
+    for (std::size_t l = first_; l < net_.layers.size(); ++l) {
+      p.push_back({l, l, "gpu", gpu_defines(at(l).tuning)});
     }
     return p;
   }
 
+  bool owns(const std::string& param) const override {
+    for (std::size_t l = first_; l < net_.layers.size(); ++l) {
+      if (net_.layers[l].weight == param || net_.layers[l].bias == param) return true;
+    }
+    return false;
+  }
+
   void write_param(const std::string& name, const std::vector<float>& values) override {
-    guarded("writing parameters", [&] {
-      const ParamSlot s = param_slot(net_, name, values.size());
-      const Layer& L = layers_[s.layer];
-      ctx_.queue().enqueueWriteBuffer(s.is_bias ? L.b : L.w, CL_TRUE, 0, values.size() * 4,
-                                      values.data());
-    });
+    const ParamSlot s = param_slot(net_, name, values.size());
+    const Layer& L = at(s.layer);
+    ctx_.queue().enqueueWriteBuffer(s.is_bias ? L.b : L.w, CL_TRUE, 0, values.size() * 4,
+                                    values.data());
   }
 
   std::vector<float> read_param(const std::string& name) override {
-    return guarded("reading parameters", [&] {
-      const ParamSlot s = param_slot(net_, name, 0);
-      std::vector<float> out(net_.param(name).size());
-      const Layer& L = layers_[s.layer];
-      ctx_.queue().enqueueReadBuffer(s.is_bias ? L.b : L.w, CL_TRUE, 0, out.size() * 4,
-                                     out.data());
-      return out;
-    });
+    const ParamSlot s = param_slot(net_, name, 0);
+    std::vector<float> out(net_.param(name).size());
+    const Layer& L = at(s.layer);
+    ctx_.queue().enqueueReadBuffer(s.is_bias ? L.b : L.w, CL_TRUE, 0, out.size() * 4, out.data());
+    return out;
   }
 
-  void sgd_step(DatasetId id, std::size_t first, std::size_t count, const SgdStep& step) override {
-    guarded("running an SGD step", [&] {
-      ClDataset& d = network_dataset(be_, net_, id, false);
-      check_minibatch(first, count, d.rows, max_batch_);
-      fault_point("clEnqueueNDRangeKernel");
-      forward(d, d.order, first, count, kModeTrain, layers_.back().grad,
-              1.0f / static_cast<float>(count));
-      const float decay = static_cast<float>(2.0 * static_cast<double>(step.l2));
-      for (std::size_t l = layers_.size(); l-- > 0;) update(d, first, count, l, step, decay);
-    });
+  void sgd_step(ClDataset& d, std::size_t first, std::size_t count, const SgdStep& step,
+                const FloatInput& in) override {
+    forward(d, d.order, first, count, kModeTrain, layers_.back().grad,
+            1.0f / static_cast<float>(count), in);
+    for (std::size_t l = net_.layers.size(); l-- > first_;) update(d, first, count, l, step, in);
   }
 
-  double train_loss(DatasetId id, std::size_t first, std::size_t count) override {
-    return guarded("reading training losses",
-                   [&] { return mean_loss(ctx_, be_.dataset(id), first, count); });
+  void evaluate(ClDataset& d, std::size_t first, std::size_t n, const FloatInput& in) override {
+    forward(d, d.identity, first, n, kModeEval, probs_, 0.0f, in);
   }
 
-  EvalCounts evaluate(DatasetId id, std::size_t counted) override {
-    return guarded("evaluating", [&] {
-      ClDataset& d = network_dataset(be_, net_, id, false);
-      for (std::size_t first = 0; first < d.rows; first += rows_cap_) {
-        forward(d, d.identity, first, std::min(rows_cap_, d.rows - first), kModeEval, probs_,
-                0.0f);
-      }
-      return count_errors(ctx_, d, counted);
-    });
-  }
-
-  std::vector<float> predict(DatasetId id, std::size_t first, std::size_t count) override {
-    return guarded("predicting", [&] {
-      ClDataset& d = network_dataset(be_, net_, id, false);
-      if (first > d.rows || count > d.rows - first) {
-        throw std::out_of_range("predict rows outside the dataset");
-      }
-      const std::size_t k = net_.classes();
-      std::vector<float> probs(count * k);
-      for (std::size_t done = 0; done < count; done += rows_cap_) {
-        const std::size_t n = std::min(rows_cap_, count - done);
-        forward(d, d.identity, first + done, n, kModeProbs, probs_, 0.0f);
-        ctx_.queue().enqueueReadBuffer(probs_, CL_TRUE, 0, n * k * 4, probs.data() + done * k);
-      }
-      return probs;
-    });
+  void probabilities(ClDataset& d, std::size_t first, std::size_t n, const FloatInput& in,
+                     float* out) override {
+    forward(d, d.identity, first, n, kModeProbs, probs_, 0.0f, in);
+    ctx_.queue().enqueueReadBuffer(probs_, CL_TRUE, 0, n * net_.classes() * 4, out);
   }
 
  private:
@@ -125,9 +95,12 @@ class GpuExecutable final : public Executable {
     GpuTuning tuning;
     KernelHandle forward, update, backward;
     cl::Buffer w, b, act, grad;  // [inputs x outputs], [outputs], [rows x outputs] x 2
+    float decay_scale = 0.0f;    // 1 where the weights' declaration says they decay, else 0
   };
 
   static cl_uint u(std::size_t v) { return static_cast<cl_uint>(v); }
+  Layer& at(std::size_t l) { return layers_[l - first_]; }
+  const Layer& at(std::size_t l) const { return layers_[l - first_]; }
 
   // The layer's kernels, with work-groups halved until the driver accepts them for these kernels
   // (CL_KERNEL_WORK_GROUP_SIZE; a kernel's limit is known only once it is built).
@@ -154,18 +127,37 @@ class GpuExecutable final : public Executable {
     }
   }
 
+  // The input of layer l: the layer below's activations, the stage's float input, or (u8) the
+  // dataset's pixels.
+  struct Input {
+    bool u8;
+    const cl::Buffer* a;
+    std::size_t stride;
+  };
+  Input input_of(std::size_t l, const FloatInput& in) {
+    if (l > first_) return {false, &at(l - 1).act, net_.layers[l].inputs};
+    if (in.act != nullptr) {
+      // gpu_backward_data and the update's fused gradient write dlow[r * inputs + i]
+      if (in.stride != net_.layers[l].inputs) {
+        throw std::logic_error("the gpu stage's float input must be packed (stride = inputs)");
+      }
+      return {false, in.act, in.stride};
+    }
+    return {true, &at(l).act, net_.layers[l].inputs};  // a is unused
+  }
+
   // Layers forward for `count` rows at positions [first, ..) of `order`; the top layer's head in
   // `mode` writes `out` (gradient or probabilities), the losses and the error flags.
   void forward(ClDataset& d, const cl::Buffer& order, std::size_t first, std::size_t count,
-               cl_uint mode, const cl::Buffer& out, float inv_count) {
-    const std::size_t top = layers_.size() - 1;
-    for (std::size_t l = 0; l <= top; ++l) {
+               cl_uint mode, const cl::Buffer& out, float inv_count, const FloatInput& in) {
+    const std::size_t top = net_.layers.size() - 1;
+    for (std::size_t l = first_; l <= top; ++l) {
       const runtime::Layer& spec = net_.layers[l];
-      Layer& L = layers_[l];
-      const cl::Buffer& a = l > 0 ? layers_[l - 1].act : L.act;  // unused for l == 0
-      set_args(L.forward, u(l == 0 ? 1 : 0), d.x, u(d.stride), order, u(first), a,
-               u(spec.inputs), u(spec.inputs), u(count), l == 0 ? net_.pixel_scale() : 1.0f,
-               L.w, u(spec.outputs), L.b, l == top ? mode : u(mode_of(spec.activation)),
+      Layer& L = at(l);
+      const Input x = input_of(l, in);
+      set_args(L.forward, u(x.u8 ? 1 : 0), d.x, u(d.stride), order, u(first), *x.a,
+               u(spec.inputs), u(x.stride), u(count), x.u8 ? net_.pixel_scale() : 1.0f, L.w,
+               u(spec.outputs), L.b, l == top ? mode : u(mode_of(spec.activation)),
                l == top ? out : L.act, d.labels, inv_count, d.loss, d.wrong);
       const std::size_t row_groups = (count + L.tuning.fwd_rows - 1) / L.tuning.fwd_rows;
       const std::size_t col_groups = (spec.outputs + L.tuning.fwd_cols - 1) / L.tuning.fwd_cols;
@@ -173,37 +165,40 @@ class GpuExecutable final : public Executable {
     }
   }
 
+  // Layer l's update, and the gradient below it (from its weights before the update): inside the
+  // update where a work-group owns a whole row of W, else by a launch of its own first. Below the
+  // stage's first layer: the float input's gradient (none for pixels); a layer of another kind
+  // below has no activation to apply.
   void update(ClDataset& d, std::size_t first, std::size_t count, std::size_t l,
-              const SgdStep& step, float decay) {
+              const SgdStep& step, const FloatInput& in) {
     const runtime::Layer& spec = net_.layers[l];
-    Layer& L = layers_[l];
+    Layer& L = at(l);
+    const Input x = input_of(l, in);
     const std::size_t col_groups = (spec.outputs + L.tuning.upd_cols - 1) / L.tuning.upd_cols;
-    // The gradient below comes from this layer's weights before their update: inside the update
-    // where a work-group owns a whole row of W, else by a launch of its own first.
+    const cl::Buffer* low = l > first_ ? &at(l - 1).grad : in.grad;
     int act_low = -1;
-    if (l > 0) {
-      Layer& B = layers_[l - 1];
-      const int act = mode_of(net_.layers[l - 1].activation);
+    if (low != nullptr) {
+      const runtime::Layer& below = net_.layers[l - 1];
+      const int act = below.kind == LayerKind::kDense ? mode_of(below.activation) : 0;
       if (col_groups == 1) {
         act_low = act;
       } else {
-        set_args(L.backward, L.grad, u(spec.outputs), L.w, u(spec.inputs), u(count), B.act, act,
-                 B.grad);
+        set_args(L.backward, L.grad, u(spec.outputs), L.w, u(spec.inputs), u(count), *x.a, act,
+                 *low);
         enqueue_1d(ctx_, L.backward, count * spec.inputs);
       }
     }
-    const cl::Buffer& a = l > 0 ? layers_[l - 1].act : L.act;      // unused for l == 0
-    const cl::Buffer& low = l > 0 ? layers_[l - 1].grad : L.grad;  // unused for l == 0
-    set_args(L.update, u(l == 0 ? 1 : 0), d.x, u(d.stride), d.order, u(first), a, u(spec.inputs),
-             u(spec.inputs), u(count), l == 0 ? net_.pixel_scale() : 1.0f, L.grad,
-             u(spec.outputs), step.lr, decay, step.l1, L.w, L.b, act_low, low);
+    const float decay = L.decay_scale * static_cast<float>(2.0 * static_cast<double>(step.l2));
+    set_args(L.update, u(x.u8 ? 1 : 0), d.x, u(d.stride), d.order, u(first), *x.a,
+             u(spec.inputs), u(x.stride), u(count), x.u8 ? net_.pixel_scale() : 1.0f, L.grad,
+             u(spec.outputs), step.lr, decay, L.decay_scale * step.l1, L.w, L.b, act_low,
+             low != nullptr ? *low : L.grad);
     enqueue_1d(ctx_, L.update, (spec.inputs + 1) * col_groups * L.tuning.upd_wg);
   }
 
-  OpenClBackend& be_;
   Context& ctx_;
-  NetworkSpec net_;
-  std::size_t max_batch_, rows_cap_ = 0;
+  const NetworkSpec& net_;
+  std::size_t first_, max_batch_;
   std::vector<Layer> layers_;
   cl::Buffer probs_;
 };
@@ -272,16 +267,17 @@ std::string gpu_defines(const GpuTuning& t) {
 }
 
 std::string gpu_unfit(const NetworkSpec& net, const CompileOptions&) {
-  if (!dense_family_unfit(net).empty()) return dense_family_unfit(net);
+  if (!dense_layers_unfit(net).empty()) return dense_layers_unfit(net);
   if (net.classes() > 1024) {
     return std::to_string(net.classes()) + " classes are over the 1024 one work-group can hold";
   }
   return "";
 }
 
-std::unique_ptr<Executable> make_gpu_executable(OpenClBackend& be, const NetworkSpec& net,
-                                                const CompileOptions& options) {
-  return std::make_unique<GpuExecutable>(be, net, options);
+std::unique_ptr<LayerStage> make_gpu_layers(OpenClBackend& be, const NetworkSpec& net,
+                                            std::size_t first, const CompileOptions& options,
+                                            std::size_t rows_cap) {
+  return std::make_unique<GpuLayers>(be, net, first, options, rows_cap);
 }
 
 }  // namespace clmnist::runtime

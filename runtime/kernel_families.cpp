@@ -3,13 +3,15 @@
 
 #include <stdexcept>
 
+#include "conv_front.hpp"
 #include "opencl_executables.hpp"
+#include "tunables.hpp"
 
 namespace clmnist::runtime {
 namespace {
 
 std::string dense_unfit(const NetworkSpec& net, const CompileOptions&) {
-  return dense_family_unfit(net);
+  return dense_layers_unfit(net);
 }
 
 std::vector<std::string> fused_programs(const DeviceDesc& device, const NetworkSpec& net,
@@ -19,24 +21,53 @@ std::vector<std::string> fused_programs(const DeviceDesc& device, const NetworkS
           fused_defines(net.classes(), network_stride(net), t)};
 }
 
+// A dense-layer family's programs are those of its stage, after the conv front end's where the
+// network has one.
 std::vector<std::string> dense_programs(const DeviceDesc& device, const NetworkSpec& net,
                                         const CompileOptions& options) {
-  return {"cl/dense.cl " + dense_defines(device, net, options.tunables)};
+  std::vector<std::string> out = conv_program_variants(net);
+  out.push_back("cl/dense.cl " + dense_defines(device, net, options.tunables));
+  return out;
 }
 
 std::vector<std::string> gpu_programs(const DeviceDesc& device, const NetworkSpec& net,
                                       const CompileOptions& options) {
-  std::vector<std::string> out;
-  for (std::size_t l = 0; l < net.layers.size(); ++l) {
+  std::vector<std::string> out = conv_program_variants(net);
+  for (std::size_t l = conv_front_layers(net); l < net.layers.size(); ++l) {
     out.push_back("cl/gpu.cl " + gpu_defines(gpu_layer_tuning(device, net, l, options.tunables)));
   }
   return out;
 }
 
-std::vector<std::string> conv_programs(const DeviceDesc& device, const NetworkSpec& net,
-                                       const CompileOptions& options) {
-  std::vector<std::string> out = conv_program_variants(net);
-  out.push_back("cl/dense.cl " + dense_defines(device, net, options.tunables));
+// The fused kernels: the sparse step first (the default of CPUs below 16 float lanes), the block
+// kernels' defaults without prefetching (a device whose prefetchers need no help keeps the
+// plainer loop), then each setting of the block kernels with the device's own row split (no split
+// named) and with the column-split update (split=0), the CPU default's values first.
+std::vector<Tunables> fused_grid(const NetworkSpec&) {
+  std::vector<Tunables> out = {{{"sparse", 1}}, {{"sparse", 0}, {"prefetch", 0}}};
+  for (Tunables& t : tunable_grid({{"vec", {16, 8, 4}}, {"rows", {1, 2}}, {"skip_zero", {1, 0}}})) {
+    out.push_back(t);
+    t["split"] = 0;
+    out.push_back(t);
+  }
+  return out;
+}
+
+// Vector widths and tiles; for a conv network, of the dense layers after its front end.
+std::vector<Tunables> dense_grid(const NetworkSpec&) {
+  return tunable_grid({{"vec", {8, 16}}, {"tile", {2, 4, 8}}});
+}
+
+// The same settings for every layer; the head's fwd_cols is raised to the classes by the family.
+std::vector<Tunables> gpu_grid(const NetworkSpec&) {
+  std::vector<Tunables> out;
+  for (Tunables& t : tunable_grid({{"fwd_wg", {64, 128, 256}}, {"fwd_cols", {16, 32, 64}},
+                                   {"fwd_rows", {1, 2}}})) {
+    if (t["fwd_cols"] > t["fwd_wg"]) continue;
+    t["upd_wg"] = t["fwd_wg"];
+    t["upd_cols"] = t["fwd_cols"];
+    out.push_back(t);
+  }
   return out;
 }
 
@@ -52,25 +83,28 @@ const std::vector<KernelFamily>& registered_families() {
        fused_tunable_names,
        fused_unfit,
        make_fused_executable,
-       fused_programs},
+       fused_programs,
+       fused_grid},
       {Impl::kDense,
        "dense",
-       "dense layers with tanh or relu and L1/L2 decay, CPU-shaped",
+       "dense layers with tanh or relu and L1/L2 decay, CPU-shaped (after conv's front end)",
        {"dense"},
        "every layer",
        dense_tunable_names,
        dense_unfit,
        make_dense_executable,
-       dense_programs},
+       dense_programs,
+       dense_grid},
       {Impl::kGpu,
        "gpu",
-       "dense layers with tanh or relu and L1/L2 decay, GPU-shaped",
+       "dense layers with tanh or relu and L1/L2 decay, GPU-shaped (after conv's front end)",
        {"gpu"},
        "per layer, L<k>.NAME for layer k",
        gpu_tunable_names,
        gpu_unfit,
        make_gpu_executable,
-       gpu_programs},
+       gpu_programs,
+       gpu_grid},
       {Impl::kClblast,
        "clblast",
        "one dense layer with the softmax head on CLBlast's GEMMs",
@@ -79,6 +113,7 @@ const std::vector<KernelFamily>& registered_families() {
        nullptr,
        clblast_unfit,
        make_clblast_executable,
+       nullptr,
        nullptr},
       {Impl::kConv,
        "conv",
@@ -89,7 +124,8 @@ const std::vector<KernelFamily>& registered_families() {
        dense_tunable_names,
        conv_unfit,
        make_conv_executable,
-       conv_programs},
+       dense_programs,
+       dense_grid},
   };
   return all;
 }

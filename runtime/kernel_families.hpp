@@ -1,6 +1,7 @@
 // The registry of OpenCL kernel families: each family is one object that says what it runs (its
-// refusal of a network, with the reason), its tunables, the cl/ programs it builds and the
-// variants of them the compile matrix checks, and how it compiles a network. The planner, the
+// refusal of a network, with the reason), its tunables and the tuner's grid of them, the cl/
+// programs it builds and the variants of them the compile matrix checks, and how it compiles a
+// network. The planner, the
 // program variants, the sources hash and the commands (through backend.hpp's kernel_families)
 // enumerate it; nothing else lists families. Internal to runtime/.
 #pragma once
@@ -27,6 +28,10 @@ struct KernelFamily {
   // "cl/<file>.cl <defines>" for each program it would build (nullptr: none of its own).
   std::vector<std::string> (*programs)(const DeviceDesc& device, const NetworkSpec& net,
                                        const CompileOptions& options);
+  // The tuner's grid: the tunable sets worth measuring for `net`, the likeliest first (nullptr:
+  // the family as it is). The values' ranges and defaults are checked where the family reads
+  // them (its *_tuning function).
+  std::vector<Tunables> (*grid)(const NetworkSpec& net);
 };
 
 const std::vector<KernelFamily>& registered_families();

@@ -1,5 +1,5 @@
 // OpenCL backend: datasets on the device, the planner, and the device's ceilings. The
-// implementations are in fused_executable.cpp, clblast_executable.cpp and dense_executable.cpp.
+// implementations are in fused_executable.cpp, clblast_executable.cpp and staged_executable.cpp.
 #include "opencl_backend.hpp"
 
 #include <algorithm>
@@ -20,6 +20,7 @@ OpenClBackend::OpenClBackend(const DeviceDesc& device, const BackendOptions& opt
     : ctx_(device, options.profiling,
            KernelCache(options.kernel_cache ? options.cache_dir : std::string())),
       options_(options) {
+  ctx_.keep_build_logs(options.build_logs);
   info_.backend = "opencl";
   info_.name = device.name;
   info_.vendor = device.vendor;
@@ -58,7 +59,7 @@ std::unique_ptr<Executable> OpenClBackend::compile(const NetworkSpec& net,
                      if (!why.empty()) {
                        throw UnfitError(std::string("--impl ") + family + " cannot run " +
                                         net.describe() + ": " + why +
-                                        (net.all_dense() ? " (use dense or gpu)" : " (use conv)"));
+                                        (net.all_dense() ? " (use dense or gpu)" : " (use conv, dense or gpu)"));
                      }
                    };
                    const bool fused_fits = fused_unfit(net, options).empty();
@@ -72,18 +73,21 @@ std::unique_ptr<Executable> OpenClBackend::compile(const NetworkSpec& net,
                      return f.make(*this, net, options);
                    }
                    // The built-in defaults of the device class (a tuned plan comes in as a forced
-                   // family with its tunables). A network with a convolutional front end: the
-                   // conv family on every device. CPUs: the CPU family, so softmax regression
-                   // keeps the fused kernels measured for it (docs/PERFORMANCE.md). Other
-                   // devices: the GPU family where it fits.
+                   // family with its tunables), per stage. A convolutional front end: the conv
+                   // family on every device. The dense layers: on CPUs the CPU families, so
+                   // softmax regression keeps the fused kernels measured for it
+                   // (docs/PERFORMANCE.md); on other devices the GPU family where it fits.
+                   const bool cpu = ctx_.desc().type == DeviceType::kCpu;
                    if (!net.all_dense()) {
                      if (!conv_unfit(net, options).empty()) {
                        throw UnfitError("no kernel family runs " + net.describe() + ": " +
                                         conv_unfit(net, options));
                      }
-                     return make_conv_executable(*this, net, options);
+                     return cpu || !gpu_unfit(net, options).empty()
+                                ? make_conv_executable(*this, net, options)
+                                : make_gpu_executable(*this, net, options);
                    }
-                   if (ctx_.desc().type == DeviceType::kCpu || !gpu_unfit(net, options).empty()) {
+                   if (cpu || !gpu_unfit(net, options).empty()) {
                      return fused_fits ? make_fused_executable(*this, net, options)
                                        : make_dense_executable(*this, net, options);
                    }
@@ -262,7 +266,7 @@ std::string opencl_kernel_sources_hash() {
 std::vector<FamilyInfo> opencl_kernel_families() {
   std::vector<FamilyInfo> out;
   for (const KernelFamily& f : registered_families()) {
-    FamilyInfo i{f.impl, f.name, f.runs, "", "", f.tunable_scope};
+    FamilyInfo i{f.impl, f.name, f.runs, "", "", f.tunable_scope, f.unfit, f.grid};
     for (const char* src : f.sources) i.programs += (i.programs.empty() ? "cl/" : ", cl/") + std::string(src) + ".cl";
     if (f.tunable_names != nullptr) {
       for (const std::string& n : f.tunable_names()) i.tunables += (i.tunables.empty() ? "" : ", ") + n;

@@ -11,9 +11,12 @@
 
 namespace clmnist::runtime {
 
-// Why a family of dense-layer kernels (fused, clblast, dense, gpu) cannot run `net`: the first
-// layer of another kind; empty when every layer is dense.
+// Why a family of dense-layer kernels (fused, clblast) cannot run `net`: the first layer of
+// another kind; empty when every layer is dense.
 std::string dense_family_unfit(const NetworkSpec& net);
+// Why the dense-layer stages (dense, gpu) cannot run `net`: every layer dense, or a conv front end
+// (the conv family's) and then dense layers only.
+std::string dense_layers_unfit(const NetworkSpec& net);
 
 // fused: cl/fused.cl, CPU-shaped kernels for one dense layer with the softmax head (softmax
 // regression), two launches a step, no weight decay.
@@ -27,15 +30,16 @@ std::string clblast_unfit(const NetworkSpec& net, const CompileOptions& options)
 std::unique_ptr<Executable> make_clblast_executable(OpenClBackend& be, const NetworkSpec& net,
                                                     const CompileOptions& options);
 
-// dense: cl/dense.cl, one forward and one update kernel per layer; any dense network, weight
-// decay.
+// dense: cl/dense.cl, one forward and one update kernel per layer; any dense network (after a
+// conv front end on cl/conv.cl), weight decay.
 std::unique_ptr<Executable> make_dense_executable(OpenClBackend& be, const NetworkSpec& net,
                                                   const CompileOptions& options);
 std::vector<std::string> dense_tunable_names();
 std::string dense_defines(const DeviceDesc& device, const NetworkSpec& net,
                           const Tunables& tunables);
 
-// gpu: cl/gpu.cl, GPU-shaped forward and update kernels per layer; any dense network, weight decay.
+// gpu: cl/gpu.cl, GPU-shaped forward and update kernels per layer; any dense network (after a
+// conv front end on cl/conv.cl), weight decay.
 std::string gpu_unfit(const NetworkSpec& net, const CompileOptions& options);
 std::unique_ptr<Executable> make_gpu_executable(OpenClBackend& be, const NetworkSpec& net,
                                                 const CompileOptions& options);
@@ -52,7 +56,8 @@ GpuTuning fit_gpu_tuning(GpuTuning t);
 std::string gpu_defines(const GpuTuning& t);  // "-DFWD_WG=256 -DFWD_COLS=16 ..."
 
 // conv: cl/conv.cl for a front end of conv2d, max-pool, activation and flatten layers, then the
-// dense tail on cl/dense.cl's kernels (one network, two families); no tunables of its own yet.
+// dense tail on cl/dense.cl's kernels (one network, two families; staged_executable.cpp); no
+// tunables of its own yet.
 std::string conv_unfit(const NetworkSpec& net, const CompileOptions& options);
 std::unique_ptr<Executable> make_conv_executable(OpenClBackend& be, const NetworkSpec& net,
                                                  const CompileOptions& options);

@@ -77,4 +77,21 @@ bool pow2_in(unsigned v, unsigned lo, unsigned hi) {
   return v >= lo && v <= hi && (v & (v - 1)) == 0;
 }
 
+std::vector<Tunables> tunable_grid(
+    const std::vector<std::pair<std::string, std::vector<unsigned>>>& axes) {
+  std::vector<Tunables> out{{}};
+  for (const auto& [name, values] : axes) {
+    std::vector<Tunables> next;
+    for (const Tunables& t : out) {
+      for (unsigned v : values) {
+        Tunables u = t;
+        u[name] = v;
+        next.push_back(u);
+      }
+    }
+    out = next;
+  }
+  return out;
+}
+
 }  // namespace clmnist::runtime

@@ -23,6 +23,10 @@ unsigned tunable(const Tunables& t, const std::string& name, std::size_t layer, 
 void check_tunables(const Tunables& t, const char* family, const std::vector<std::string>& names,
                     std::size_t layers);
 
+// Every combination of the given values of each name, in order (the last name varies fastest).
+std::vector<Tunables> tunable_grid(
+    const std::vector<std::pair<std::string, std::vector<unsigned>>>& axes);
+
 // Whether v is a power of two in [lo, hi].
 bool pow2_in(unsigned v, unsigned lo, unsigned hi);
 

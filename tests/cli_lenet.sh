@@ -18,7 +18,7 @@ case $case in
     grep -Eq "^Optimization complete. Best validation score of [0-9.]+ % obtained at iteration (4|8|12)," \
       <<<"$out" || fail "no result line"
     # The summary and the model name the network; the plan runs the front end on the conv family
-    # and the dense tail on the dense family.
+    # and the dense layers on the dense family (a CPU's default).
     /usr/bin/python3 - "$scratch/s.json" "$m" "$here/interop" <<'PY' || fail "summary JSON / model file"
 import json, sys
 sys.path.insert(0, sys.argv[3])
@@ -28,7 +28,7 @@ t, meta = read_safetensors(sys.argv[2])
 kinds = [l["type"] for l in s["network"]["layers"]]
 assert kinds == ["conv2d", "max_pool", "activation"] * 2 + ["flatten", "dense", "dense"], kinds
 assert [(p["impl"], p["first_layer"], p["last_layer"]) for p in s["plan"]] == \
-    [("conv", 1, 7), ("dense", 8, 9)], s["plan"]
+    [("conv", 1, 7), ("dense", 8, 8), ("dense", 9, 9)], s["plan"]
 shapes = {k: v.shape for k, v in t.items()}
 assert shapes == {"W0": (20, 1, 5, 5), "b0": (20,), "W1": (50, 20, 5, 5), "b1": (50,),
                   "W2": (800, 500), "b2": (500,), "W3": (500, 10), "b3": (10,)}, shapes
@@ -63,6 +63,18 @@ PY
       || fail "did not resume at minibatch $((stopped + 1)): $out"
     cmp "$m" "$scratch/mt.safetensors" || fail "SIGTERM + resume: not the uninterrupted run's model"
     echo "resumed after minibatch $stopped: the same model"
+    # tune on LeNet: candidates for the dense layers after the conv front end, each checked
+    # against the host; the winner is stored, and train then runs it.
+    tf=$scratch/tuning.json
+    out=$("$bin" tune --preset theano-lenet --device cpu --data-dir "$data" --impl dense \
+          --rounds 1 --budget 1 --tuning-file "$tf" 2>&1) || fail "tune exit $?: $out"
+    echo "$out"
+    grep -q "^  ok  *default" <<<"$out" || fail "the default was not checked against the host"
+    grep -q "Stored in $tf" <<<"$out" || fail "no winner stored"
+    out=$("$bin" train --preset theano-lenet --device cpu --data-dir "$data" --max-steps 2 \
+          --tuning-file "$tf" --save-model "" -v 2>&1) || fail "tuned train exit $?: $out"
+    grep -q "^Kernels tuned for this device on " <<<"$out" || fail "the tuned choice was not used"
+    grep -q "plan: layers 1-7: conv (cl/conv.cl); layer 8: dense" <<<"$out" || fail "tuned plan"
     ;;
   *) fail "unknown case" ;;
 esac

@@ -1,8 +1,9 @@
-// The conv family (cl/conv.cl front end, cl/dense.cl tail) against the host backend on small
-// convolutional networks: odd image sizes, one and several maps, filters that do not fill a
-// vector, a pooling border that is ignored, tanh and relu, with and without weight decay; a few
-// SGD steps from the same random parameters, then every parameter, the losses, the evaluation
-// and the probabilities are compared. Also: which families refuse a conv network, and why.
+// The conv family (cl/conv.cl front end) with each dense-layer stage above it (cl/dense.cl, and
+// cl/gpu.cl's for --impl gpu) against the host backend on small convolutional networks: odd image
+// sizes, one and several maps, filters that do not fill a vector, a pooling border that is
+// ignored, tanh and relu, with and without weight decay; a few SGD steps from the same random
+// parameters, then every parameter, the losses, the evaluation and the probabilities are
+// compared. Also: the plans of mixed families, which families refuse a conv network, and why.
 #include <catch2/catch.hpp>
 
 #include "executable_cases.hpp"
@@ -87,7 +88,7 @@ TEST_CASE("the conv family matches the host backend", "[device][backend][conv]")
         const test::Outcome ref =
             test::run_case(*host, Impl::kAuto, cc.net, data, order, batch, step, start);
         const std::size_t ties = test::near_ties(ref.all_probs, 5);
-        for (Impl impl : {Impl::kAuto, Impl::kConv}) {
+        for (Impl impl : {Impl::kAuto, Impl::kConv, Impl::kGpu}) {
           INFO("--impl " << runtime::to_string(impl));
           const test::Outcome got =
               test::run_case(*dev, impl, cc.net, data, order, batch, step, start);
@@ -104,27 +105,39 @@ TEST_CASE("the conv family matches the host backend", "[device][backend][conv]")
       }
     }
   }
-  CHECK(compared == cases().size() * 2 * test::sizes({1, 7, 33}, 7).size() * 2);
+  CHECK(compared == cases().size() * 2 * test::sizes({1, 7, 33}, 7).size() * 3);
 }
 
-TEST_CASE("the dense families refuse a conv network and say which family runs it",
+// The planner composes a conv network from two families: conv for the front end, and for the
+// dense layers the forced family, else the device's (dense on CPUs, gpu elsewhere).
+TEST_CASE("conv networks run on mixed families, and the one-layer families refuse them",
           "[device][backend][conv]") {
   const runtime::DeviceDesc desc = test::test_device();
+  const bool cpu = desc.type == runtime::DeviceType::kCpu;
   auto be = runtime::make_backend(desc, {});
   const runtime::NetworkSpec lenet = model::lenet(28, 28, 10, 256.0);
   runtime::CompileOptions o;
   o.max_batch = 5;
-  for (Impl impl : {Impl::kFused, Impl::kDense, Impl::kGpu, Impl::kClblast}) {
+  for (Impl impl : {Impl::kFused, Impl::kClblast}) {
     INFO("--impl " << runtime::to_string(impl));
     o.impl = impl;
-    CHECK_THROWS_WITH(be->compile(lenet, o),
-                      Catch::Contains("conv2d layer") && Catch::Contains("(use conv)"));
+    CHECK_THROWS_WITH(be->compile(lenet, o), Catch::Contains("conv2d layer") &&
+                                                 Catch::Contains("(use conv, dense or gpu)"));
   }
   o.impl = Impl::kConv;
   const auto mlp = model::multilayer_perceptron(8, 9, {7}, Activation::kTanh, 5, 256.0);
   CHECK_THROWS_WITH(be->compile(mlp, o), Catch::Contains("no conv2d or pooling layer"));
-  o.impl = Impl::kAuto;
-  const std::string plan = runtime::describe(be->compile(lenet, o)->plan());
-  CHECK(plan.find("layers 1-7: conv") != std::string::npos);
-  CHECK(plan.find("layers 8-9: dense") != std::string::npos);
+  for (const auto& [impl, tail] : {std::pair{Impl::kAuto, cpu ? "dense" : "gpu"},
+                                   std::pair{Impl::kConv, "dense"}, std::pair{Impl::kDense, "dense"},
+                                   std::pair{Impl::kGpu, "gpu"}}) {
+    INFO("--impl " << runtime::to_string(impl));
+    o.impl = impl;
+    const std::vector<runtime::PlanStep> plan = be->compile(lenet, o)->plan();
+    const std::string text = runtime::describe(plan);
+    INFO(text);
+    CHECK(text.rfind("layers 1-7: conv", 0) == 0);
+    CHECK(text.find(std::string("; layer 8: ") + tail) != std::string::npos);
+    CHECK(text.find(std::string("; layer 9: ") + tail) != std::string::npos);
+    CHECK(runtime::plan_impls(plan) == std::string("conv+") + tail);
+  }
 }
