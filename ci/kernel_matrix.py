@@ -392,22 +392,13 @@ def cell(target, r):
         return f"lmem {r['scratch']}"
     if target == "sm_90":
         s = f"{r['regs']}r"
-        if r["scratch"]:
-            s += f" S{r['scratch']}"
-        if r["spills"]:
-            s += f" sp{r['spills']}"
-        return s
-    if target in INTEL:
+    elif target in INTEL:
         s = f"x{r['simd']} {r['grf']}r"
-        if r["scratch"]:
-            s += f" S{r['scratch']}"
-        if r.get("spills"):
-            s += f" sp{r['spills']}"
-        return s
-    s = f"{r['vgpr']}v {r['sgpr']}s o{r['occupancy']}"
+    else:
+        s = f"{r['vgpr']}v {r['sgpr']}s o{r['occupancy']}"
     if r["scratch"]:
         s += f" S{r['scratch']}"
-    if r["spills"]:
+    if r.get("spills"):
         s += f" sp{r['spills']}"
     return s
 

@@ -22,7 +22,6 @@ std::size_t divisor_up_to(std::size_t n, std::size_t cap) {
   return 1;
 }
 
-int act_code(Activation a) { return a == Activation::kTanh ? 1 : a == Activation::kRelu ? 2 : 0; }
 
 }  // namespace
 
@@ -157,7 +156,7 @@ void ConvFront::forward(ClDataset& d, const cl::Buffer& order, std::size_t first
       KernelHandle& k = F.k.at("bias_activation_forward");
       const bool biased = !L.bias.empty();
       set_args(k, input_of(l), u(count), u(biased ? 1 : 0), biased ? params_.at(L.bias) : input_,
-               act_code(L.activation), F.out);
+               activation_code(L.activation), F.out);
       enqueue_1d(ctx_, k, count * in.size());
     }
   }
@@ -190,7 +189,7 @@ void ConvFront::backward_layer(std::size_t l, std::size_t count, const SgdStep& 
     enqueue_1d(ctx_, k, count * out.size());
   } else if (L.kind == LayerKind::kActivation) {  // in place: F.grad is the layer below's
     KernelHandle& k = F.k.at("activation_backward");
-    set_args(k, F.out, u(count), act_code(L.activation), F.grad);
+    set_args(k, F.out, u(count), activation_code(L.activation), F.grad);
     enqueue_1d(ctx_, k, count * in.size());
     if (!L.bias.empty()) {
       KernelHandle& b = F.k.at("map_bias_update");

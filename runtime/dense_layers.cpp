@@ -58,7 +58,6 @@ std::string defines_of(const DenseTuning& t) {
          " -DBLOCKS=" + std::to_string(t.blocks) + " -DCHUNK=" + std::to_string(t.chunk);
 }
 
-int act_code(Activation a) { return a == Activation::kTanh ? 1 : a == Activation::kRelu ? 2 : 0; }
 
 }  // namespace
 
@@ -180,8 +179,7 @@ void DenseLayers::update(ClDataset& d, std::size_t first, std::size_t count, con
   const cl::Buffer* low = inner ? &at(l - 1).grad : in.grad;
   int act_low = -1;
   if (low != nullptr) {
-    const runtime::Layer& below = net_.layers[l - 1];
-    const int act = below.kind == LayerKind::kDense ? act_code(below.activation) : 0;
+    const int act = activation_below(net_, l);
     if (groups == 1) {
       act_low = act;
     } else {
@@ -222,7 +220,7 @@ void DenseLayers::forward(ClDataset& d, const cl::Buffer& order, std::size_t fir
   for (std::size_t l = first_; l < end; ++l) {
     const runtime::Layer& spec = net_.layers[l];
     Layer& L = at(l);
-    const int act = l == top ? -1 : act_code(spec.activation);
+    const int act = l == top ? -1 : activation_code(spec.activation);
     const bool pixels = l == first_ && in.act == nullptr;
     if (pixels) {
       set_args(forward_u8_, d.x, u(d.stride), d.nz_start, d.nz_index, order, u(first), u(count),

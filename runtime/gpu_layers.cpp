@@ -19,7 +19,6 @@ unsigned pow2_at_least(std::size_t n, unsigned lo, unsigned hi) {
   return v;
 }
 
-int mode_of(Activation a) { return a == Activation::kTanh ? 1 : a == Activation::kRelu ? 2 : 0; }
 constexpr cl_uint kModeTrain = 3, kModeEval = 4, kModeProbs = 5;  // cl/gpu.cl
 
 class GpuLayers final : public LayerStage {
@@ -157,7 +156,7 @@ class GpuLayers final : public LayerStage {
       const Input x = input_of(l, in);
       set_args(L.forward, u(x.u8 ? 1 : 0), d.x, u(d.stride), order, u(first), *x.a,
                u(spec.inputs), u(x.stride), u(count), x.u8 ? net_.pixel_scale() : 1.0f, L.w,
-               u(spec.outputs), L.b, l == top ? mode : u(mode_of(spec.activation)),
+               u(spec.outputs), L.b, l == top ? mode : u(activation_code(spec.activation)),
                l == top ? out : L.act, d.labels, inv_count, d.loss, d.wrong);
       const std::size_t row_groups = (count + L.tuning.fwd_rows - 1) / L.tuning.fwd_rows;
       const std::size_t col_groups = (spec.outputs + L.tuning.fwd_cols - 1) / L.tuning.fwd_cols;
@@ -178,8 +177,7 @@ class GpuLayers final : public LayerStage {
     const cl::Buffer* low = l > first_ ? &at(l - 1).grad : in.grad;
     int act_low = -1;
     if (low != nullptr) {
-      const runtime::Layer& below = net_.layers[l - 1];
-      const int act = below.kind == LayerKind::kDense ? mode_of(below.activation) : 0;
+      const int act = activation_below(net_, l);
       if (col_groups == 1) {
         act_low = act;
       } else {

@@ -21,6 +21,17 @@ struct FloatInput {
   std::size_t stride = 0;
 };
 
+// The activation codes of cl/dense.cl, cl/gpu.cl and cl/conv.cl: 0 none, 1 tanh, 2 relu.
+inline int activation_code(Activation a) {
+  return a == Activation::kTanh ? 1 : a == Activation::kRelu ? 2 : 0;
+}
+// The activation the gradient below dense layer l passes through: the layer below's where it is
+// dense; a layer of another kind (a conv front end's activation layer) applies its own.
+inline int activation_below(const NetworkSpec& net, std::size_t l) {
+  const Layer& below = net.layers[l - 1];
+  return below.kind == LayerKind::kDense ? activation_code(below.activation) : 0;
+}
+
 class LayerStage {
  public:
   virtual ~LayerStage() = default;

@@ -115,22 +115,20 @@ def main(json_path, csv_path, expected_devices, runs):
                 fail("%s.train.%s is not positive" % (w, k))
         if need(train, "batch_size", int, w + ".train") != 600:
             fail("batch_size is not 600")
-        kernels = need(d, "kernels", list, w)
-        if dev["type"] != "host" and not kernels:
-            fail("%s has no kernel timings" % w)
-        for k in kernels:
-            need(k, "name", str, w + ".kernels[]")
-            need(k, "calls", int, w + ".kernels[]")
-            need(k, "total_seconds", num, w + ".kernels[]")
         for k in ("cold_seconds", "warm_seconds"):
             need(need(d, "build", dict, w), k, num, w + ".build")
-        programs = need(d["build"], "programs", list, w + ".build")
-        if dev["type"] != "host" and not programs:
-            fail("%s.build.programs lists no program built from source" % w)
-        for p in programs:
-            need(p, "program", str, w + ".build.programs[]")
-            need(p, "options", str, w + ".build.programs[]")
-            maybe(p, "driver_log", str, w + ".build.programs[]")
+        # Per-kernel times and the cold build's programs: listed on every OpenCL device.
+        for obj, key, fields, where in (
+                (d, "kernels", (("name", str), ("calls", int), ("total_seconds", num)), w),
+                (d["build"], "programs", (("program", str), ("options", str)), w + ".build")):
+            items = need(obj, key, list, where)
+            if dev["type"] != "host" and not items:
+                fail("%s.%s is empty" % (where, key))
+            for item in items:
+                for name, kind in fields:
+                    need(item, name, kind, "%s.%s[]" % (where, key))
+                if key == "programs":
+                    maybe(item, "driver_log", str, where + ".programs[]")
         ceil = need(d, "ceilings", dict, w)
         for k in ("bandwidth_gb_per_second", "fma_gflop_per_second"):
             if need(ceil, k, num, w + ".ceilings") <= 0:
