@@ -23,7 +23,6 @@
 #include "device_select.hpp"
 #include "mnist.hpp"
 #include "platforms.hpp"
-#include "opencl_executables.hpp"
 #include "presets.hpp"
 #include "train_config.hpp"
 #include "tunables.hpp"
@@ -92,6 +91,17 @@ std::unique_ptr<runtime::Backend> make_with(const runtime::DeviceDesc& device,
   return runtime::make_backend(device, o);
 }
 
+// The fused family's tunable names, as the registry lists them ("vec, rows, ...").
+std::vector<std::string> fused_tunable_names() {
+  std::vector<std::string> names;
+  for (const runtime::FamilyInfo& f : runtime::kernel_families()) {
+    if (f.impl != runtime::Impl::kFused) continue;
+    std::istringstream in(f.tunables);
+    for (std::string n; std::getline(in >> std::ws, n, ',');) names.push_back(n);
+  }
+  return names;
+}
+
 // The settings not named CLMNIST_*: tunables of the fused family (split=8). A name the family
 // does not know is a usage error here, before any device opens; its values it checks itself.
 runtime::Tunables tunables_of(const Settings& settings) {
@@ -101,7 +111,7 @@ runtime::Tunables tunables_of(const Settings& settings) {
   }
   try {
     runtime::Tunables t = runtime::parse_tunables(text);
-    runtime::check_tunables(t, "fused", runtime::fused_tunable_names(), 1);
+    runtime::check_tunables(t, "fused", fused_tunable_names(), 1);
     return t;
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
