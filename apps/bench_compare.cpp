@@ -27,7 +27,27 @@ struct CompareRow {
   std::string file, host, device, key;
   double us = 0, us_min = 0, us_max = 0, samples_per_second = 0, epochs_per_second = 0;
   std::string load;  // the 1-minute load average before and after, where recorded
+  std::string work;  // the protocol measured: "preset theano, batch 600"
 };
+
+// What a record measured: its preset and minibatch (a ratio of different work means nothing).
+std::string work_of(const json& j) {
+  const json protocol = j.value("protocol", json::object());
+  const json preset = protocol.value("preset", j.value("options", json::object()).value("preset", json()));
+  const json batch = protocol.value("batch_size", json());
+  return "preset " + (preset.is_string() ? preset.get<std::string>() : std::string("?")) +
+         ", batch " + (batch.is_number_unsigned() ? std::to_string(batch.get<std::uint64_t>()) : "?");
+}
+
+// Throws DataError naming the records unless every row measured the same work.
+void check_same_work(const std::vector<CompareRow>& rows) {
+  for (const CompareRow& r : rows) {
+    if (r.work == rows.front().work) continue;
+    throw DataError("the records measured different work: " + rows.front().file + " (" +
+                    rows.front().work + ") and " + r.file + " (" + r.work +
+                    "); compare records of one preset and minibatch at a time");
+  }
+}
 
 using runtime::lowercase;
 
@@ -58,6 +78,7 @@ std::vector<CompareRow> read_record(const std::string& file, std::size_t record)
                       " (rerun that clmnist bench with this version)");
     }
     const json context = j.value("context", json::object());
+    const std::string work = work_of(j);
     const std::string host = context.value("host_name", json()).is_string()
                                  ? context["host_name"].get<std::string>()
                                  : "?";
@@ -79,6 +100,7 @@ std::vector<CompareRow> read_record(const std::string& file, std::size_t record)
       r.samples_per_second = train.at("samples_per_second").get<double>();
       r.epochs_per_second = train.at("epochs_per_second").get<double>();
       r.load = load_text(context);
+      r.work = work;
       rows.push_back(r);
     }
   } catch (const json::exception& e) {
@@ -211,7 +233,8 @@ int run_bench_compare(int argc, char** argv) {
           "device that passed its check, in the order given, with us/iter, samples/s, epochs/s "
           "and the ratio of samples/s to the baseline. Where two records hold the same device "
           "(same address, same host) and their medians differ by more than their min..max "
-          "spread, a noise warning follows the table. Reads records of schema 1 and 2.\n\n"
+          "spread, a noise warning follows the table. Records of different work (preset or "
+          "minibatch) are refused. Reads records of schema 1 and 2.\n\n"
           "Examples:\n  clmnist bench compare monday.json tuesday.json\n"
           "  clmnist bench compare a.json b.json --baseline host --plot compare.svg",
           vm, &positional)) {
@@ -224,6 +247,7 @@ int run_bench_compare(int argc, char** argv) {
     for (CompareRow& r : read_record(files[i], i + 1)) rows.push_back(std::move(r));
   }
   if (rows.empty()) throw DataError("no device passed its check in any of the records given");
+  check_same_work(rows);
   const std::size_t base = baseline_row(rows, baseline, files.size());
   print_compare_table(rows, base, std::cout);
   print_noise_warnings(rows, std::cout);

@@ -138,6 +138,8 @@ t["epochs_per_second"] *= 1.37
 for k in ("us_per_iteration", "us_per_iteration_min", "us_per_iteration_max"):
     t[k] /= 1.37
 json.dump(j, open(d + "/b.json", "w"))
+j["protocol"]["preset"], j["protocol"]["batch_size"] = "theano-mlp", 20
+json.dump(j, open(d + "/mlp.json", "w"))
 j["schema_version"] = 3
 json.dump(j, open(d + "/future.json", "w"))
 PY
@@ -160,6 +162,11 @@ PY
       || fail "--baseline 2 exit $?"
     grep -q "^1 .* 0\.730x$" <<<"$out" || fail "ratio to record 2: $out"
     echo '{"devices": 3}' > "$scratch/bad.json"
+    out=$("$bin" bench compare "$scratch/a.json" "$scratch/mlp.json" 2>&1); rc=$?
+    echo "mixed work -> $rc: $out"
+    [ $rc = 1 ] || fail "records of different presets compared: exit $rc"
+    grep -q "preset theano, batch 600) and .*mlp.json (preset theano-mlp, batch 20)" <<<"$out" \
+      || fail "the differing work is not named: $out"
     for bad in bad.json future.json absent.json; do
       out=$("$bin" bench compare "$scratch/a.json" "$scratch/$bad" 2>&1); rc=$?
       echo "$bad -> $rc: $out"
