@@ -29,6 +29,9 @@ struct BenchOptions {
   std::string tune;                           // --tune NAME=N,...: the headline's, for one device
   std::string device_spec = "all";            // as given, for the record
   bool quick = false;
+  // The kernel families timed besides the headline's ("all", or names as --impl takes them;
+  // "none": the headline's only).
+  std::string families = "all";
 };
 
 struct Spread {

@@ -238,8 +238,19 @@ void time_families(const runtime::DeviceDesc& d, const Work& w, const model::Tra
                                                   : runtime::kernel_families()) {
     families.emplace_back(f.impl, f.name);
   }
+  // The headline's family: the last stage's in its plan ("conv+dense": dense).
+  const std::string headline = r.train.path.substr(r.train.path.rfind('+') + 1);
+  const auto listed = [&](const std::string& name) {
+    if (opt.families == "all" || name == headline || d.is_host()) return true;
+    std::istringstream in(opt.families);
+    for (std::string n; std::getline(in, n, ',');) {
+      if (n == name) return true;
+    }
+    return false;
+  };
   std::vector<std::string> timed;
   for (const auto& [impl, name] : families) {
+    if (!listed(name)) continue;
     const std::string programs = d.is_host() ? "" : programs_of(d, impl, w);
     if (!programs.empty() &&
         std::find(timed.begin(), timed.end(), programs) != timed.end()) {

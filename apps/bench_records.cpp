@@ -165,6 +165,7 @@ std::string bench_json(const std::vector<DeviceBench>& results, const BenchOptio
                   {"preset", options.preset},
                   {"runs", options.runs},
                   {"quick", options.quick},
+                  {"families", options.families},
                   {"impl", runtime::to_string(options.impl)},
                   {"batch_sweep", options.sweep},
                   {"time_to_accuracy", options.time_to_accuracy},

@@ -1,5 +1,6 @@
 // `clmnist bench`: the same training work on every device (or one), as a table, JSON and CSV.
 #include <iostream>
+#include <sstream>
 
 #include "bench.hpp"
 #include "cli_common.hpp"
@@ -47,6 +48,10 @@ int run_bench(int argc, char** argv) {
        "tunables of the headline implementation for this run, overriding a tuned or default "
        "choice, as for clmnist train (one OpenCL device only: give --device)")  //
       ("gemm", po::value(&gemm)->value_name("NAME"), "the old name of --impl")  //
+      ("families", po::value(&opt.families)->default_value("all")->value_name("LIST"),
+       "the kernel families timed besides the headline's: all, none, or names as --impl takes "
+       "them (fused,dense,gpu,clblast,conv); on CPUs the gpu family takes minutes an epoch for "
+       "the MLP and LeNet")  //
       ("quick", po::bool_switch(&quick),
        "skip the batch sweep and time to accuracy (steady state, kernels, builds, ceilings only)");
   po::variables_map vm;
@@ -91,6 +96,17 @@ int run_bench(int argc, char** argv) {
   if (!csv_path.empty()) require_writable_target("csv", csv_path);
   if (!plot_dir.empty()) require_output_dir("plot-dir", plot_dir, bench_picture_files());
   opt.quick = quick;
+  if (opt.families != "all" && opt.families != "none") {
+    std::istringstream in(opt.families);
+    for (std::string n; std::getline(in, n, ',');) {
+      bool known = false;
+      for (const runtime::FamilyInfo& f : runtime::kernel_families()) known = known || f.name == n;
+      if (!known) {
+        throw UsageError("--families: '" + n + "' is no kernel family (`clmnist tune --list` "
+                         "names them); give all, none or a comma list such as dense,gpu");
+      }
+    }
+  }
   if (quick) {
     opt.sweep = false;
     opt.time_to_accuracy = false;

@@ -92,6 +92,7 @@ print(next(d["stable_address"] for p in j["platforms"] for d in p["devices"]))')
     # One family that fails to build (the gpu program, made to fail) is listed with its error;
     # the others are still timed, the headline first, and bench exits 0: its headline ran.
     export CLMNIST_CACHE_DIR=$scratch/kernels  # nothing cached: every program is built
+    rm -rf "$CLMNIST_CACHE_DIR"
     out=$(CLMNIST_FAULT=clBuildProgram/gpu "$bin" bench --device pocl --quick --runs 1 \
           --json "$scratch/b.json" 2>&1) || fail "exit $?: $out"
     echo "$out"
@@ -109,6 +110,7 @@ for name in ("fused", "dense", "clblast"):
 PY
     # The headline's own failure fails the record and the exit status; the other families are
     # still timed and recorded.
+    rm -rf "$CLMNIST_CACHE_DIR"
     out=$(CLMNIST_FAULT=clBuildProgram/fused "$bin" bench --device pocl --quick --runs 1 \
           --json "$scratch/f.json" 2>&1); rc=$?
     echo "$out"
@@ -121,6 +123,19 @@ assert "injected build failure" in d["correctness"]["failure"], d["correctness"]
 paths = {p["path"]: p for p in d["gemm_paths"]}
 assert paths["dense"]["epochs_per_second"] > 0, paths
 PY
+    # --families: the headline's and the ones named; a name that is no family is a usage error.
+    "$bin" bench --device pocl --quick --runs 1 --families clblast --json "$scratch/n.json" \
+      > /dev/null || fail "--families clblast exit $?"
+    /usr/bin/python3 - "$scratch/n.json" <<'PY' || fail "--families record"
+import json, sys
+j = json.load(open(sys.argv[1]))
+(d,) = j["devices"]
+assert [p["path"] for p in d["gemm_paths"]] == ["fused", "clblast"], d["gemm_paths"]
+assert j["options"]["families"] == "clblast", j["options"]
+PY
+    out=$("$bin" bench --device pocl --families dense,cuda 2>&1); rc=$?
+    [ $rc -eq 2 ] || fail "--families dense,cuda: exit $rc, not 2"
+    grep -q "'cuda' is no kernel family" <<<"$out" || fail "bad family not named: $out"
     ;;
   bench_compare_records)
     # Two records of one device: the second a copy with the figures scaled. compare prints the
