@@ -29,6 +29,8 @@
 #define CLMNIST_CAT(a, b) a##b
 #define CLMNIST_XCAT(a, b) CLMNIST_CAT(a, b)
 #define floatV CLMNIST_XCAT(float, VEC)
+#include "sgd_rule.clh"
+CLMNIST_SGD_RULE(floatV, sgd_rule_v)
 #define vloadV CLMNIST_XCAT(vload, VEC)
 #define vstoreV CLMNIST_XCAT(vstore, VEC)
 #define CLMNIST_PRAGMA(x) _Pragma(#x)
@@ -290,7 +292,7 @@ __kernel void dense_update(uint u8, __global const uchar* x, uint stride,
     for (uint k = b0; k < b1; ++k) {
       floatV s = (floatV)(0.0f);
       for (uint r = 0; r < count; ++r) s += vloadV(k, g + (size_t)r * ostride);
-      vstoreV(vloadV(k, b) - lr * s, k, b);
+      vstoreV(sgd_rule_v(vloadV(k, b), s, 1.0f, lr, 0.0f, 0.0f), k, b);
     }
     return;
   }
@@ -332,11 +334,7 @@ __kernel void dense_update(uint u8, __global const uchar* x, uint stride,
     CLMNIST_UNROLL
     for (int t = 0; t < TILE; ++t) {
       if (k0 + t < b1) {
-        const floatV wv = vloadV(k0 + t, wi);
-        floatV grad = scale * acc[t];
-        if (decay != 0.0f) grad = grad + decay * wv;
-        if (l1 != 0.0f) grad = grad + l1 * sign(wv);
-        vstoreV(wv - lr * grad, k0 + t, wi);
+        vstoreV(sgd_rule_v(vloadV(k0 + t, wi), acc[t], scale, lr, decay, l1), k0 + t, wi);
       }
     }
   }

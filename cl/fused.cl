@@ -17,6 +17,8 @@
 #define CLMNIST_CAT(a, b) a##b
 #define CLMNIST_XCAT(a, b) CLMNIST_CAT(a, b)
 #define floatV CLMNIST_XCAT(float, VEC)
+#include "sgd_rule.clh"
+CLMNIST_SGD_RULE(floatV, sgd_rule_v)
 #define vloadV CLMNIST_XCAT(vload, VEC)
 #define vstoreV CLMNIST_XCAT(vstore, VEC)
 #define convert_floatV CLMNIST_XCAT(convert_float, VEC)
@@ -245,7 +247,7 @@ __kernel void fused_weight_update(__global const uchar* x, __global const ulong*
       for (int c = 0; c < NUM_CLASSES; ++c) s[c] += dlogits[i * NUM_CLASSES + c];
     }
     CLMNIST_UNROLL
-    for (int c = 0; c < NUM_CLASSES; ++c) b[c] -= lr * s[c];
+    for (int c = 0; c < NUM_CLASSES; ++c) b[c] = sgd_rule(b[c], s[c], 1.0f, lr, 0.0f, 0.0f);
     return;
   }
   const size_t j = g * VEC;
@@ -277,7 +279,7 @@ __kernel void fused_weight_update(__global const uchar* x, __global const ulong*
   CLMNIST_UNROLL
   for (int c = 0; c < NUM_CLASSES; ++c) {
     __global float* w = wt + (size_t)c * stride + j;
-    vstoreV(vloadV(0, w) - lr * (scale * acc[c]), 0, w);
+    vstoreV(sgd_rule_v(vloadV(0, w), acc[c], scale, lr, 0.0f, 0.0f), 0, w);
   }
 }
 
@@ -489,6 +491,6 @@ __kernel void fused_split_update(uint chunks, uint stride, float scale, float lr
       acc += vloadV(0, part + ((size_t)p * NUM_CLASSES + c) * stride + j);
     }
     __global float* w = wt + (size_t)c * stride + j;
-    vstoreV(vloadV(0, w) - lr * (scale * acc), 0, w);
+    vstoreV(sgd_rule_v(vloadV(0, w), acc, scale, lr, 0.0f, 0.0f), 0, w);
   }
 }

@@ -19,6 +19,8 @@
 #define CLMNIST_PRAGMA(x) _Pragma(#x)
 #define CLMNIST_UNROLL CLMNIST_PRAGMA(unroll)
 
+#include "sgd_rule.clh"
+CLMNIST_SGD_RULE(float16, sgd_rule16)
 #include "fused_softmax.clh"
 
 #ifndef SPLIT
@@ -137,7 +139,7 @@ __kernel void sparse_split_update(uint chunks, uint stride, float scale, float l
   for (uint j = g * 16; j < g * 16 + 16; ++j) {
     float16 acc = (float16)(0.0f);
     for (uint p = 0; p < chunks; ++p) acc += part16[(size_t)p * stride + j];
-    w[j] -= lr * (scale * acc);
+    w[j] = sgd_rule16(w[j], acc, scale, lr, 0.0f, 0.0f);
   }
 }
 

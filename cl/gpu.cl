@@ -31,6 +31,7 @@
 #error "FWD_COLS and UPD_COLS must not exceed their work-group size; FWD_ROWS must be >= 1"
 #endif
 
+#include "sgd_rule.clh"
 #include "softmax_sum.clh"
 
 // Forward modes: a hidden layer's activation, or the head on the top layer's logits.
@@ -196,13 +197,9 @@ __kernel void gpu_update(uint u8, __global const uchar* x, uint stride,
   tree_sum(part, lid, UPD_COLS, UPD_SPLIT);
   if (lid < UPD_COLS && j < outputs) {
     if (i == inputs) {
-      b[j] -= lr * part[lid];
+      b[j] = sgd_rule(b[j], part[lid], 1.0f, lr, 0.0f, 0.0f);
     } else {
-      const float wv = wi[j];
-      float grad = scale * part[lid];
-      if (decay != 0.0f) grad = grad + decay * wv;
-      if (l1 != 0.0f) grad = grad + l1 * sign(wv);
-      wi[j] = wv - lr * grad;
+      wi[j] = sgd_rule(wi[j], part[lid], scale, lr, decay, l1);
     }
   }
 }

@@ -1,4 +1,7 @@
-// SGD updates. dlogits: [rows x NUM_CLASSES]; b: [NUM_CLASSES].
+// SGD updates. dlogits: [rows x NUM_CLASSES]; b: [NUM_CLASSES]. (The weights of the clblast family
+// are updated by CLBlast's GEMM itself, alpha = -lr * scale and beta = 1: the same rule without
+// decay, which that family refuses.)
+#include "sgd_rule.clh"
 #ifndef NUM_CLASSES
 #define NUM_CLASSES 10
 #endif
@@ -10,5 +13,5 @@ __kernel void bias_grad_update(__global const float* dlogits, uint rows, float l
   if (c >= NUM_CLASSES) return;
   float s = 0.0f;
   for (uint i = 0; i < rows; ++i) s += dlogits[i * NUM_CLASSES + c];
-  b[c] -= lr * s;
+  b[c] = sgd_rule(b[c], s, 1.0f, lr, 0.0f, 0.0f);
 }
