@@ -64,6 +64,7 @@ bool is_option_of_some_command(const std::string& name) {
                                                   "csv",
                                                   "runs",
                                                   "quick",
+                                                  "families",
                                                   "preset",
                                                   "tune",
                                                   "tuning-file",
