@@ -13,7 +13,8 @@
 #              --library-path glibc:lib bin/...); never searched otherwise
 #   data/      MNIST's four IDX files, gzipped
 #   reference/ theano-logreg.log, the published log of logistic_sgd.py
-#   run.sh     ci/gpu-kit/run.sh, the script to run there; README.txt; kit.env (what was built)
+#   run.sh     ci/gpu-kit/run.sh, the script to run there, with checks.sh (its log checks and
+#              figures); README.txt; kit.env (what was built)
 #
 # Run paths, not a launcher: patchelf sets the binaries' RUNPATH to $ORIGIN/../lib and every
 # library's to $ORIGIN (RUNPATH is not inherited, so libclblast finds libOpenCL.so.1 and libstdc++
@@ -111,6 +112,7 @@ cp "$reference" "$kit/reference/theano-logreg.log"
 chmod 644 "$kit/reference/theano-logreg.log"
 
 cp "$root/ci/gpu-kit/run.sh" "$kit/run.sh"
+cp "$root/ci/gpu-kit/checks.sh" "$kit/checks.sh"
 chmod 755 "$kit/run.sh"
 cat >"$kit/README.txt" <<'EOF'
 Run ./run.sh [RESULTS_DIR] on the GPU machine (no packages needed); every output lands in RESULTS_DIR (default ./results-<host>-<date>), summary.txt first, and the exit status is 0 only if every step passed.
