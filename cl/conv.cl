@@ -40,6 +40,10 @@
 #ifndef VEC
 #define VEC 8
 #endif
+// Tap rows per filter-gradient work-item: 1 or K.
+#ifndef IB
+#define IB 1
+#endif
 
 #define OH (ROWS - K + 1)
 #define OW (COLS - K + 1)
@@ -67,10 +71,6 @@ __kernel void pixels_to_float(__global const uchar* x, uint stride, __global con
   y[gid] = (float)x[(size_t)order[first + n] * stride + p] * scale;
 }
 
-// The conv kernels exist where the kernel fits the maps (a pooling or activation layer's program
-// of small maps leaves them out).
-#if K <= ROWS && K <= COLS
-
 // The first n <= VEC lanes of v to p.
 static inline void store_lanes(floatV v, uint n, __global float* p) {
   if (n == VEC) {
@@ -81,6 +81,10 @@ static inline void store_lanes(floatV v, uint n, __global float* p) {
   vstoreV(v, 0, t);
   for (uint l = 0; l < n; ++l) p[l] = t[l];
 }
+
+// The conv kernels exist where the kernel fits the maps (a pooling or activation layer's program
+// of small maps leaves them out).
+#if K <= ROWS && K <= COLS
 
 // y[n, f, oy, ox] = sum_{c, i, j} x[n, c, oy + i, ox + j] * w[f, c, K-1-i, K-1-j]: work-item
 // (n, oy, filter block) computes FB filters' output row oy.
@@ -181,65 +185,155 @@ __kernel void conv_backward_data(__global const float* dyp, uint count, __global
 }
 
 // The filter gradient, summed sample by sample, and the update of the weights by the one rule:
-// work-item (c, i, filter block) owns w[f, c, K-1-i, K-1-j] for every tap j and VEC filters f.
+// work-item (c, tap-row block, filter block) owns w[f, c, K-1-i, K-1-j] for IB tap rows i, every
+// tap j and VEC filters f. IB = K reads each sample's output gradient once for all K x K taps
+// (the kernel is bound by those reads, not by its arithmetic); IB = 1 gives K times the
+// work-items to a layer with few maps.
 __kernel void conv_filter_update(__global const float* x, __global const float* dyt, uint count,
                                  float lr, float decay, float l1, __global float* w) {
   const size_t gid = get_global_id(0);
-  if (gid >= (size_t)MAPS * K * (FP / VEC)) return;
-  const uint fv = (uint)(gid % (FP / VEC)), i = (uint)(gid / (FP / VEC) % K);
-  const uint c = (uint)(gid / (FP / VEC) / K);
-  floatV acc[K];
+  if (gid >= (size_t)MAPS * (K / IB) * (FP / VEC)) return;
+  const uint fv = (uint)(gid % (FP / VEC)), i0 = (uint)(gid / (FP / VEC) % (K / IB)) * IB;
+  const uint c = (uint)(gid / (FP / VEC) / (K / IB));
+  floatV acc[IB][K];
   #pragma unroll
-  for (int j = 0; j < K; ++j) acc[j] = (floatV)(0.0f);
-  for (uint n = 0; n < count; ++n) {
-    __global const float* xc = x + (((size_t)n * MAPS + c) * ROWS + i) * COLS;
-    __global const float* g = dyt + (size_t)n * OH * OW * FP + fv * VEC;
-    floatV s[K];
+  for (int i = 0; i < IB; ++i) {
     #pragma unroll
-    for (int j = 0; j < K; ++j) s[j] = (floatV)(0.0f);
+    for (int j = 0; j < K; ++j) acc[i][j] = (floatV)(0.0f);
+  }
+  for (uint n = 0; n < count; ++n) {
+    __global const float* xc = x + (((size_t)n * MAPS + c) * ROWS + i0) * COLS;
+    __global const float* g = dyt + (size_t)n * OH * OW * FP + fv * VEC;
+    floatV s[IB][K];
+    #pragma unroll
+    for (int i = 0; i < IB; ++i) {
+      #pragma unroll
+      for (int j = 0; j < K; ++j) s[i][j] = (floatV)(0.0f);
+    }
     for (uint oy = 0; oy < OH; ++oy) {
       for (uint ox = 0; ox < OW; ++ox) {
         const floatV gv = vloadV(0, g + (oy * OW + ox) * FP);
         #pragma unroll
-        for (int j = 0; j < K; ++j) s[j] += xc[oy * COLS + ox + j] * gv;
+        for (int i = 0; i < IB; ++i) {
+          #pragma unroll
+          for (int j = 0; j < K; ++j) s[i][j] += xc[(oy + i) * COLS + ox + j] * gv;
+        }
       }
     }
     #pragma unroll
-    for (int j = 0; j < K; ++j) acc[j] += s[j];
+    for (int i = 0; i < IB; ++i) {
+      #pragma unroll
+      for (int j = 0; j < K; ++j) acc[i][j] += s[i][j];
+    }
   }
   #pragma unroll
-  for (int j = 0; j < K; ++j) {
-    float t[VEC];
-    vstoreV(acc[j], 0, t);
-    for (uint l = 0; l < VEC && fv * VEC + l < FILTERS; ++l) {
-      const size_t q = ((size_t)(fv * VEC + l) * MAPS + c) * K * K + (K - 1 - i) * K + (K - 1 - j);
-      w[q] = sgd_rule(w[q], t[l], 1.0f, lr, decay, l1);
+  for (int i = 0; i < IB; ++i) {
+    #pragma unroll
+    for (int j = 0; j < K; ++j) {
+      float t[VEC];
+      vstoreV(acc[i][j], 0, t);
+      for (uint l = 0; l < VEC && fv * VEC + l < FILTERS; ++l) {
+        const size_t q = ((size_t)(fv * VEC + l) * MAPS + c) * K * K + (K - 1 - i0 - i) * K +
+                         (K - 1 - j);
+        w[q] = sgd_rule(w[q], t[l], 1.0f, lr, decay, l1);
+      }
     }
   }
 }
 
 #endif  // K <= ROWS && K <= COLS
 
-// y = the max of each WINDOW x WINDOW block, the border that does not fill one ignored; arg =
-// the input index (within the sample) of the first maximum in row-major order, the one that
-// takes the gradient.
-__kernel void max_pool_forward(__global const float* x, uint count, __global float* y,
-                               __global uint* arg) {
-  const size_t gid = get_global_id(0);
-  if (gid >= (size_t)count * MAPS * PROWS * PCOLS) return;
-  const uint ox = (uint)(gid % PCOLS), oy = (uint)(gid / PCOLS % PROWS);
-  const uint c = (uint)(gid / PCOLS / PROWS % MAPS);
-  const size_t n = gid / PCOLS / PROWS / MAPS;
-  __global const float* xn = x + n * MAPS * ROWS * COLS;
+// The index (within the sample) of the first maximum, in row-major order, of map c's
+// WINDOW x WINDOW block (oy, ox): the one that takes the gradient; the maximum to *max.
+static inline uint window_argmax(__global const float* xn, uint c, uint oy, uint ox,
+                                 float* max) {
   uint best = (c * ROWS + oy * WINDOW) * COLS + ox * WINDOW;
+  float m = xn[best];
+  // Unrolled, so that PoCL vectorises across work-items (it leaves a loop nest scalar).
+  #pragma unroll
   for (uint i = 0; i < WINDOW; ++i) {
+    #pragma unroll
     for (uint j = 0; j < WINDOW; ++j) {
       const uint at = (c * ROWS + oy * WINDOW + i) * COLS + ox * WINDOW + j;
-      if (xn[at] > xn[best]) best = at;
+      const float v = xn[at];
+      best = v > m ? at : best;
+      m = v > m ? v : m;
     }
   }
-  y[gid] = xn[best];
-  arg[gid] = best;
+  *max = m;
+  return best;
+}
+
+// act: 0 none, 1 tanh, 2 relu.
+static inline float activate(float v, int act) {
+  if (act == 1) v = tanh(v);
+  if (act == 2) v = v > 0.0f ? v : 0.0f;
+  return v;
+}
+
+
+// A max-pool, and the bias + activation layer above it if any (act -1 if none): y = act(max +
+// b[map], or + 0 where the activation has no bias, as bias_activation_forward) over each WINDOW x WINDOW block, the border that does not fill one
+// ignored; arg = where the max is (window_argmax). Work-item (n, map) does a whole pooled map,
+// VEC outputs at a time (a work-item a work-group on CPUs: PoCL leaves the work-items of this
+// kernel scalar, with an index division each).
+__kernel void max_pool_forward(__global const float* x, uint count, uint has_bias,
+                               __global const float* b, int act, __global float* y,
+                               __global uint* arg) {
+  const size_t gid = get_global_id(0);
+  if (gid >= (size_t)count * MAPS) return;
+  const uint c = (uint)(gid % MAPS);
+  __global const float* xn = x + gid / MAPS * MAPS * ROWS * COLS;
+  const float bias = has_bias ? b[c] : 0.0f;
+  __global float* yc = y + gid * PROWS * PCOLS;
+  __global uint* ac = arg + gid * PROWS * PCOLS;
+  for (uint p0 = 0; p0 < PROWS * PCOLS; p0 += VEC) {
+    float m[VEC];
+    #pragma unroll
+    for (uint l = 0; l < VEC; ++l) {
+      const uint p = p0 + l;
+      m[l] = 0.0f;
+      if (p < PROWS * PCOLS) ac[p] = window_argmax(xn, c, p / PCOLS, p % PCOLS, &m[l]);
+      // Lane by lane: the vector tanh of PoCL rounds differently from the scalar one (and the
+      // host's), which moves LeNet's second epoch by an image.
+      if (act >= 0) m[l] = activate(m[l] + bias, act);
+    }
+    store_lanes(vloadV(0, m), min((uint)VEC, PROWS * PCOLS - p0), yc + p0);
+  }
+}
+
+// A max-pool's backward pass straight into the layouts the conv layer below reads (what
+// max_pool_backward and then that conv's spread_gradient write): dy at each window's maximum,
+// zero elsewhere in the window, to dyt [count x ROWS*COLS x fp] (maps innermost) and, when
+// padded, to dyp (each map with pad zeros around). Work-item (n, pooled row) runs the maps
+// innermost, so it writes runs of neighbouring floats of dyt. The ignored border is never
+// written (stays zero).
+__kernel void max_pool_backward_spread(__global const float* dy, __global const uint* arg,
+                                       uint count, uint fp, uint padded, uint pad,
+                                       __global float* dyp, __global float* dyt) {
+  const size_t gid = get_global_id(0);
+  if (gid >= (size_t)count * PROWS) return;
+  const uint oy = (uint)(gid % PROWS);
+  const size_t n = gid / PROWS;
+  for (uint ox = 0; ox < PCOLS; ++ox) {
+    for (uint c = 0; c < MAPS; ++c) {
+      const size_t at = ((n * MAPS + c) * PROWS + oy) * PCOLS + ox;
+      const uint best = arg[at];
+      const float g = dy[at];
+      #pragma unroll
+      for (uint i = 0; i < WINDOW; ++i) {
+        #pragma unroll
+        for (uint j = 0; j < WINDOW; ++j) {
+          const uint yy = oy * WINDOW + i, xx = ox * WINDOW + j;
+          const float v = (c * ROWS + yy) * COLS + xx == best ? g : 0.0f;
+          dyt[(n * ROWS * COLS + yy * COLS + xx) * fp + c] = v;
+          if (padded) {
+            dyp[((n * MAPS + c) * (ROWS + 2 * pad) + yy + pad) * (COLS + 2 * pad) + xx + pad] = v;
+          }
+        }
+      }
+    }
+  }
 }
 
 // dx = dy at each window's maximum, zero elsewhere in the window: one work-item per window (the
@@ -262,16 +356,13 @@ __kernel void max_pool_backward(__global const float* dy, __global const uint* a
   }
 }
 
-// act: 0 none, 1 tanh, 2 relu. y = act(x + b[map]) over MAPS maps of ROWS x COLS (has_bias 0:
-// no bias); in place where y is x.
+// y = act(x + b[map]) over MAPS maps of ROWS x COLS (has_bias 0: no bias); in place where y is
+// x.
 __kernel void bias_activation_forward(__global const float* x, uint count, uint has_bias,
                                       __global const float* b, int act, __global float* y) {
   const size_t gid = get_global_id(0);
   if (gid >= (size_t)count * MAPS * ROWS * COLS) return;
-  float v = x[gid] + (has_bias ? b[gid / (ROWS * COLS) % MAPS] : 0.0f);
-  if (act == 1) v = tanh(v);
-  if (act == 2) v = v > 0.0f ? v : 0.0f;
-  y[gid] = v;
+  y[gid] = activate(x[gid] + (has_bias ? b[gid / (ROWS * COLS) % MAPS] : 0.0f), act);
 }
 
 // g (in place) = the gradient at the activation's input from the one at its output y:

@@ -4,6 +4,7 @@
 #include "conv_front.hpp"
 
 #include <algorithm>
+#include <set>
 #include <stdexcept>
 
 namespace clmnist::runtime {
@@ -12,6 +13,11 @@ namespace {
 std::string geometry(const MapShape& in) {
   return "-DMAPS=" + std::to_string(in.maps) + " -DROWS=" + std::to_string(in.rows) +
          " -DCOLS=" + std::to_string(in.cols);
+}
+
+// A conv layer's filter count rounded up to whole vectors: the row length of its dyt.
+std::size_t padded_filters(const Layer& conv, const ConvProgram& p) {
+  return (conv.filters + p.vec - 1) / p.vec * p.vec;
 }
 
 // The largest divisor of n that is at most cap (at least 1).
@@ -37,6 +43,15 @@ ConvFront::ConvFront(OpenClBackend& be, const NetworkSpec& net, std::size_t rows
   input_ = buffer(rows * img.size(), "scaled pixels");
   pixels_ = kernel(geometry(img), "pixels_to_float", ctx_.desc().type == DeviceType::kCpu ? 64 : 0);
   front_layers_.resize(front_);
+  for (std::size_t l = 0; l + 1 < front_; ++l) {
+    const LayerKind kind = net.layers[l].kind, above = net.layers[l + 1].kind;
+    if (kind == LayerKind::kMaxPool && above == LayerKind::kActivation) {
+      front_layers_[l + 1].computed_below = true;
+    }
+    if (kind == LayerKind::kConv2d && above == LayerKind::kMaxPool) {
+      front_layers_[l].spread_above = true;
+    }
+  }
   for (std::size_t l = 0; l < front_; ++l) {
     build(l, rows);
     for (const std::string& name : {net.layers[l].weight, net.layers[l].bias}) {
@@ -102,20 +117,20 @@ void ConvFront::build(std::size_t l, std::size_t rows) {
     F.grad = buffer(rows * out.size(), "gradients");
   }
   F.program = conv_program(net_, l);
-  // On CPUs: one work-item a work-group for the kernels vectorised by hand (as dense.cl's),
-  // 64 for the elementwise ones, which PoCL vectorises across work-items (7x faster than 4
-  // for activation_backward, 2.8x for spread_gradient). Elsewhere KernelHandle's default.
+  // On CPUs: one work-item a work-group for the kernels that loop by hand (as dense.cl's), 64
+  // for the elementwise ones, which PoCL vectorises across work-items (7x faster than 4 for
+  // activation_backward, 2.8x for spread_gradient). Elsewhere KernelHandle's default.
   const bool cpu = ctx_.desc().type == DeviceType::kCpu;
   const std::size_t hand = cpu ? 1 : 0, elementwise = cpu ? 64 : 0;
   const std::vector<const char*>* names = nullptr;
   static const std::vector<const char*> conv = {"conv_forward", "spread_gradient",
                                                 "conv_backward_data", "conv_filter_update"};
-  static const std::vector<const char*> pool = {"max_pool_forward", "max_pool_backward"};
+  static const std::vector<const char*> pool = {"max_pool_forward", "max_pool_backward",
+                                                "max_pool_backward_spread"};
   static const std::vector<const char*> act = {"bias_activation_forward", "activation_backward",
                                                "map_bias_update"};
   if (L.kind == LayerKind::kConv2d) {
-    const std::size_t vec = F.program.vec, pad = L.kernel - 1;
-    const std::size_t fp = (L.filters + vec - 1) / vec * vec;
+    const std::size_t pad = L.kernel - 1, fp = padded_filters(L, F.program);
     if (l > 0) {
       F.dyp = buffer(rows * L.filters * (out.rows + 2 * pad) * (out.cols + 2 * pad),
                      "padded gradients");
@@ -129,9 +144,11 @@ void ConvFront::build(std::size_t l, std::size_t rows) {
     names = &act;
   }
   if (names == nullptr) return;
+  static const std::set<std::string> elementwise_kernels = {
+      "spread_gradient", "max_pool_backward", "bias_activation_forward", "activation_backward",
+      "map_bias_update"};
   for (const char* name : *names) {
-    const bool by_hand = L.kind == LayerKind::kConv2d && std::string(name) != "spread_gradient";
-    F.k[name] = kernel(F.program.defines, name, by_hand ? hand : elementwise);
+    F.k[name] = kernel(F.program.defines, name, elementwise_kernels.count(name) ? elementwise : hand);
   }
 }
 
@@ -148,14 +165,16 @@ void ConvFront::forward(ClDataset& d, const cl::Buffer& order, std::size_t first
       KernelHandle& k = F.k.at("conv_forward");
       set_args(k, input_of(l), u(count), params_.at(L.weight), F.out);
       enqueue_1d(ctx_, k, count * out.rows * (L.filters / F.program.fb));
-    } else if (L.kind == LayerKind::kMaxPool) {
+    } else if (L.kind == LayerKind::kMaxPool) {  // and the activation above, if any
       KernelHandle& k = F.k.at("max_pool_forward");
-      set_args(k, input_of(l), u(count), F.out, F.arg);
-      enqueue_1d(ctx_, k, count * out.size());
-    } else if (L.kind == LayerKind::kActivation) {
+      const bool act = l + 1 < front_ && front_layers_[l + 1].computed_below;
+      const Layer& A = act ? net_.layers[l + 1] : L;
+      set_args(k, input_of(l), u(count), u(A.bias.empty() ? 0 : 1), bias_or_any(A),
+               act ? activation_code(A.activation) : -1, F.out, F.arg);
+      enqueue_1d(ctx_, k, count * in.maps);
+    } else if (L.kind == LayerKind::kActivation && !F.computed_below) {
       KernelHandle& k = F.k.at("bias_activation_forward");
-      const bool biased = !L.bias.empty();
-      set_args(k, input_of(l), u(count), u(biased ? 1 : 0), biased ? params_.at(L.bias) : input_,
+      set_args(k, input_of(l), u(count), u(L.bias.empty() ? 0 : 1), bias_or_any(L),
                activation_code(L.activation), F.out);
       enqueue_1d(ctx_, k, count * in.size());
     }
@@ -169,9 +188,11 @@ void ConvFront::backward_layer(std::size_t l, std::size_t count, const SgdStep& 
   const MapShape &in = shapes_[l], &out = shapes_[l + 1];
   FrontLayer& F = front_layers_[l];
   if (L.kind == LayerKind::kConv2d) {
-    KernelHandle& spread = F.k.at("spread_gradient");
-    set_args(spread, F.grad, u(count), u(l > 0 ? 1 : 0), l > 0 ? F.dyp : F.dyt, F.dyt);
-    enqueue_1d(ctx_, spread, count * out.size());
+    if (!F.spread_above) {
+      KernelHandle& spread = F.k.at("spread_gradient");
+      set_args(spread, F.grad, u(count), u(l > 0 ? 1 : 0), l > 0 ? F.dyp : F.dyt, F.dyt);
+      enqueue_1d(ctx_, spread, count * out.size());
+    }
     if (l > 0) {
       KernelHandle& k = F.k.at("conv_backward_data");
       set_args(k, F.dyp, u(count), params_.at(L.weight), front_layers_[l - 1].grad);
@@ -182,7 +203,16 @@ void ConvFront::backward_layer(std::size_t l, std::size_t count, const SgdStep& 
     set_args(k, input_of(l), F.dyt, u(count), step.lr,
              decays * static_cast<float>(2.0 * static_cast<double>(step.l2)), decays * step.l1,
              params_.at(L.weight));
-    enqueue_1d(ctx_, k, in.maps * L.kernel * ((L.filters + F.program.vec - 1) / F.program.vec));
+    enqueue_1d(ctx_, k, in.maps * (L.kernel / F.program.ib) *
+                            (padded_filters(L, F.program) / F.program.vec));
+  } else if (L.kind == LayerKind::kMaxPool && l > 0 && front_layers_[l - 1].spread_above) {
+    // Straight into the conv layer's layouts: its dyp only where it passes a gradient down.
+    FrontLayer& C = front_layers_[l - 1];
+    const std::size_t pad = net_.layers[l - 1].kernel - 1;
+    KernelHandle& k = F.k.at("max_pool_backward_spread");
+    set_args(k, F.grad, F.arg, u(count), u(padded_filters(net_.layers[l - 1], C.program)),
+             u(l > 1 ? 1 : 0), u(pad), l > 1 ? C.dyp : C.dyt, C.dyt);
+    enqueue_1d(ctx_, k, count * out.rows);
   } else if (L.kind == LayerKind::kMaxPool && l > 0) {
     KernelHandle& k = F.k.at("max_pool_backward");
     set_args(k, F.grad, F.arg, u(count), front_layers_[l - 1].grad);
@@ -210,8 +240,12 @@ ConvProgram conv_program(const NetworkSpec& net, std::size_t l) {
     constexpr std::size_t kAccumulators = 12;
     p.fb = divisor_up_to(L.filters, kAccumulators / ((out.cols + p.vec - 1) / p.vec));
     p.cb = divisor_up_to(in.maps, kAccumulators / ((in.cols + p.vec - 1) / p.vec));
+    // All K tap rows a filter-gradient work-item where that leaves a few work-items a core.
+    constexpr std::size_t kEnoughItems = 32;
+    p.ib = in.maps * padded_filters(L, p) / p.vec >= kEnoughItems ? L.kernel : 1;
     p.defines += " -DFILTERS=" + std::to_string(L.filters) + " -DK=" + std::to_string(L.kernel) +
                  " -DFB=" + std::to_string(p.fb) + " -DCB=" + std::to_string(p.cb) +
+                 " -DIB=" + std::to_string(p.ib) +
                  " -DVEC=" + std::to_string(p.vec);
   } else if (L.kind == LayerKind::kMaxPool) {
     p.defines += " -DWINDOW=" + std::to_string(L.window);

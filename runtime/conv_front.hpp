@@ -39,10 +39,14 @@ class ConvFront {
   // One front-end layer: its output and the gradient there ([rows x output size], shared with
   // the layer below for an activation or a flatten, which work in place), a max-pool's maxima, a
   // conv's output gradient in the layouts its backward kernels read, and the kernels of its
-  // program.
+  // program. Fusions: a max-pool computes the activation layer above it (the activation's
+  // forward pass is skipped) and writes the conv layer below's gradient layouts (the conv's
+  // spread_gradient is skipped).
   struct FrontLayer {
     cl::Buffer out, grad, arg, dyp, dyt;
     ConvProgram program;
+    bool computed_below = false;   // an activation the max-pool below computes
+    bool spread_above = false;     // a conv whose gradient layouts the max-pool above writes
     std::map<std::string, KernelHandle> k;
   };
 
@@ -53,6 +57,10 @@ class ConvFront {
   std::size_t check_size(const std::string& name, std::size_t values) const;
   const cl::Buffer& input_of(std::size_t l) const {
     return l == 0 ? input_ : front_layers_[l - 1].out;
+  }
+  // An activation layer's bias, or any buffer where it has none (the kernel does not read it).
+  const cl::Buffer& bias_or_any(const Layer& L) const {
+    return L.bias.empty() ? input_ : params_.at(L.bias);
   }
   void backward_layer(std::size_t l, std::size_t count, const SgdStep& step);
 

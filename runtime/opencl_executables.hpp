@@ -62,10 +62,11 @@ std::string conv_unfit(const NetworkSpec& net, const CompileOptions& options);
 std::unique_ptr<Executable> make_conv_executable(OpenClBackend& be, const NetworkSpec& net,
                                                  const CompileOptions& options);
 // Layer l's program of cl/conv.cl: its -D options (geometry, blocking) and the blocking itself:
-// filters per forward work-item, maps per input-gradient work-item, the vector width.
+// filters per forward work-item, maps per input-gradient work-item, tap rows per filter-gradient
+// work-item, the vector width.
 struct ConvProgram {
   std::string defines;
-  std::size_t fb = 1, cb = 1, vec = 8;
+  std::size_t fb = 1, cb = 1, ib = 1, vec = 8;
 };
 ConvProgram conv_program(const NetworkSpec& net, std::size_t l);
 // "cl/conv.cl <defines>" for every front-end layer with a program.
