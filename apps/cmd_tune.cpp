@@ -27,7 +27,7 @@ void list_variants(std::ostream& out) {
   gpu.max_work_group = cpu.max_work_group = 1024;
   cpu.type = runtime::DeviceType::kCpu;
   cpu.preferred_float_vector = 16;
-  cpu.compute_units = 2;  // so the fused default splits the rows in 8 chunks
+  cpu.compute_units = 2;                       // so the fused default splits the rows in 8 chunks
   std::map<std::string, std::string> role_of;  // a GPU default is listed as one, first
   const auto emit = [&](const char* role, const std::vector<std::string>& lines) {
     for (const std::string& l : lines) {
@@ -47,8 +47,8 @@ void list_variants(std::ostream& out) {
     for (const Candidate& c : tuning_candidates(net, o.weight_decay, runtime::Impl::kAuto, true)) {
       if (c.impl == runtime::Impl::kAuto || c.impl == runtime::Impl::kClblast) continue;
       o.tunables = c.tunables;
-      emit("candidate", runtime::program_variants(c.impl, c.impl == runtime::Impl::kGpu ? gpu : cpu,
-                                                  net, o));
+      emit("candidate",
+           runtime::program_variants(c.impl, c.impl == runtime::Impl::kGpu ? gpu : cpu, net, o));
     }
   }
   for (const char* role : {"gpu-default", "candidate"}) {
@@ -58,100 +58,93 @@ void list_variants(std::ostream& out) {
   }
 }
 
-}  // namespace
+const char* kTuneUsage =
+    "Usage: clmnist tune [--preset P] [--device D] [--impl FAMILY] [options]\n\n"
+    "Measures the implementation families (cpu: fused or dense; gpu; clblast) and their "
+    "tunables on one device for a preset's network and minibatch. Each candidate first "
+    "trains 3 minibatches from the preset's initial parameters and must agree with the "
+    "host backend; the survivors are timed in alternating rounds and the median kept. "
+    "The winner is checked again (10 minibatches and a whole validation pass against the "
+    "host) and stored in the tuning file, keyed by device, vendor, driver version, "
+    "kernel sources and problem shape; `--impl auto` in train, eval, predict and bench "
+    "then uses it. A driver or clmnist update invalidates the entry.\n\n"
+    "Examples:\n  clmnist tune --device gpu\n"
+    "  clmnist tune --preset theano-mlp --device 0:0 --quick";
 
-int run_tune(int argc, char** argv) {
+// The command line of one tune run.
+struct TuneArgs {
   std::string preset = "theano", data_dir;
   DeviceOptions dev;
   Whole rounds{5};
   double budget = 300;
   bool quick = false, list = false, variants = false;
-  po::options_description desc("Options");
+};
+
+void add_tune_options(po::options_description& desc, TuneArgs& a) {
   desc.add_options()                //
       ("help,h", "show this help")  //
-      ("preset", po::value(&preset)->default_value(preset)->value_name("NAME"),
+      ("preset", po::value(&a.preset)->default_value(a.preset)->value_name("NAME"),
        ("the network and minibatch to tune for (" + model::preset_list() + ")").c_str())  //
-      ("data-dir", po::value(&data_dir)->value_name("DIR"),
+      ("data-dir", po::value(&a.data_dir)->value_name("DIR"),
        "MNIST directory (default as for clmnist train)")  //
-      ("rounds", po::value(&rounds)->default_value(rounds)->value_name("N"),
+      ("rounds", po::value(&a.rounds)->default_value(a.rounds)->value_name("N"),
        "alternating timing rounds; each candidate's median is kept")  //
-      ("budget", po::value(&budget)->default_value(budget)->value_name("SECONDS"),
+      ("budget", po::value(&a.budget)->default_value(a.budget)->value_name("SECONDS"),
        "seconds after which no further candidate is checked (those left out are counted)")  //
-      ("quick", po::bool_switch(&quick), "3 rounds and a 60 s budget")                      //
-      ("list", po::bool_switch(&list), "print the tunables of each family and exit")        //
-      ("list-variants", po::bool_switch(&variants),
+      ("quick", po::bool_switch(&a.quick), "3 rounds and a 60 s budget")                    //
+      ("list", po::bool_switch(&a.list), "print the tunables of each family and exit")      //
+      ("list-variants", po::bool_switch(&a.variants),
        "print every kernel build option set the tuner may choose (for the compile matrix)");
-  add_device_options(desc, dev, false);
-  po::variables_map vm;
-  if (!parse_command_line(
-          argc, argv, desc,
-          "Usage: clmnist tune [--preset P] [--device D] [--impl FAMILY] [options]\n\n"
-          "Measures the implementation families (cpu: fused or dense; gpu; clblast) and their "
-          "tunables on one device for a preset's network and minibatch. Each candidate first "
-          "trains 3 minibatches from the preset's initial parameters and must agree with the "
-          "host backend; the survivors are timed in alternating rounds and the median kept. "
-          "The winner is checked again (10 minibatches and a whole validation pass against the "
-          "host) and stored in the tuning file, keyed by device, vendor, driver version, "
-          "kernel sources and problem shape; `--impl auto` in train, eval, predict and bench "
-          "then uses it. A driver or clmnist update invalidates the entry.\n\n"
-          "Examples:\n  clmnist tune --device gpu\n"
-          "  clmnist tune --preset theano-mlp --device 0:0 --quick",
-          vm)) {
-    return 0;
+  add_device_options(desc, a.dev, false);
+}
+
+// --list: the tunables of each kernel family.
+void list_families(std::ostream& out) {
+  // From the registered families themselves, which refuse any other name.
+  const std::vector<runtime::FamilyInfo> families = runtime::kernel_families();
+  for (const runtime::FamilyInfo& f : families) {
+    out << f.name;
+    if (!f.tunable_scope.empty()) out << " (" << f.tunable_scope << ")";
+    out << ": " << (f.tunables.empty() ? "none" : f.tunables) << " (" << f.programs << ")\n";
   }
-  if (variants) {
-    list_variants(std::cout);
-    return 0;
+  if (families.empty()) {
+    out << "none: this clmnist was built without OpenCL (the host backend has no "
+           "tunables)\n";
   }
-  if (list) {
-    // From the registered families themselves, which refuse any other name.
-    const std::vector<runtime::FamilyInfo> families = runtime::kernel_families();
-    for (const runtime::FamilyInfo& f : families) {
-      std::cout << f.name;
-      if (!f.tunable_scope.empty()) std::cout << " (" << f.tunable_scope << ")";
-      std::cout << ": " << (f.tunables.empty() ? "none" : f.tunables) << " (" << f.programs
-                << ")\n";
-    }
-    if (families.empty()) {
-      std::cout << "none: this clmnist was built without OpenCL (the host backend has no "
-                   "tunables)\n";
-    }
-    return 0;
-  }
-  if (!dev.tune.empty()) throw UsageError("--tune sets tunables for a run; tune measures them");
-  require_positive_finite("budget", budget);
+}
+
+// The rounds, budget and implementation family to measure.
+TuneOptions checked_tune_options(const TuneArgs& a) {
+  if (!a.dev.tune.empty()) throw UsageError("--tune sets tunables for a run; tune measures them");
+  require_positive_finite("budget", a.budget);
   TuneOptions opt;
-  opt.only = impl_choice(dev);
-  opt.rounds = quick ? 3 : rounds.value;
-  opt.budget_seconds = quick ? std::min(budget, 60.0) : budget;
+  opt.only = impl_choice(a.dev);
+  opt.rounds = a.quick ? 3 : a.rounds.value;
+  opt.budget_seconds = a.quick ? std::min(a.budget, 60.0) : a.budget;
   require_at_least("rounds", opt.rounds, 1);
-  model::TrainConfig cfg;
+  return opt;
+}
+
+model::TrainConfig preset_to_tune(const std::string& preset) {
   try {
-    cfg = model::preset_config(preset);
+    return model::preset_config(preset);
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--preset: ") + e.what());
   }
-  if (!data_dir.empty()) require_directory("data-dir", data_dir);
-  const std::string file =
-      dev.tuning_file.empty() ? model::default_tuning_file() : dev.tuning_file;
+}
+
+// Where the winner goes: a writable tuning file (or none yet), refused before any work if it is
+// something else.
+std::string checked_tuning_file(const DeviceOptions& dev) {
+  const std::string file = dev.tuning_file.empty() ? model::default_tuning_file() : dev.tuning_file;
   if (file.empty()) throw UsageError("no tuning file: set --tuning-file, HOME or XDG_CACHE_HOME");
   require_writable_target("tuning-file", file);
   model::read_tuning_file(file);  // a file that is not a tuning file is refused before any work
-  OpenedBackend opened = open_backend(dev, std::cout);
-  if (opened.device.is_host()) throw UsageError("the host backend has nothing to tune");
-  opened.backend.reset();  // the tuner opens its own
-  if (data_dir.empty()) data_dir = model::default_data_dir();
-  const model::MnistFiles files = model::find_mnist_files(data_dir);
-  const model::TrainData data = model::split_for_training(
-      model::load_labeled_images(files.train_images, files.train_labels),
-      model::load_labeled_images(files.test_images, files.test_labels), cfg);
+  return file;
+}
 
-  std::cout << "Checking candidates against the host backend (" << preset << ", batch "
-            << cfg.batch_size << ") ...\n";
-  const auto t0 = std::chrono::steady_clock::now();
-  const TuneResult r = tune_device(opened.device, backend_options(dev), cfg, data, opt, std::cout);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+// The median step time of every distinct candidate that passed, the winner marked.
+void print_step_times(const TuneResult& r, const TuneOptions& opt) {
   std::cout << "\nMedian time per SGD step over " << opt.rounds << " rounds:\n";
   for (const CandidateResult& c : r.results) {
     if (!c.rejected.empty() || c.same_as >= 0) continue;
@@ -163,17 +156,17 @@ int run_tune(int argc, char** argv) {
     std::cout << r.left_out << " candidates left out after the " << opt.budget_seconds
               << " s budget (--budget)\n";
   }
+}
+
+// The tuning file's entry for the winner, keyed by device, network and compile options.
+model::TuningEntry winner_entry(const runtime::DeviceDesc& device, const model::TrainConfig& cfg,
+                                const model::TrainData& data, const TuneResult& r, double seconds) {
   const CandidateResult& win = r.results[r.winner];
-  if (!r.final_check.empty()) {
-    throw Error("the fastest candidate (" + win.candidate.label() +
-                ") failed the longer check against the host: " + r.final_check +
-                "; nothing was stored");
-  }
   model::TuningEntry e;
   runtime::CompileOptions o = model::compile_options(cfg, win.candidate.impl);
   const runtime::NetworkSpec net =
       model::network_for(cfg, data.train.image_rows, data.train.image_cols, data.classes);
-  e.key = model::tuning_key(opened.device, net, o);
+  e.key = model::tuning_key(device, net, o);
   e.impl = win.impl;  // what ran, also when the built-in default won
   e.tunables = win.candidate.tunables;
   e.plan = win.plan;
@@ -182,16 +175,70 @@ int run_tune(int argc, char** argv) {
   e.tune_seconds = seconds;
   e.tuned_at = utc_now_iso8601();
   e.clmnist_version = CLMNIST_VERSION_STRING;
-  model::store_tuning(file, e);
+  return e;
+}
+
+// The winner, its gain over the built-in default and where it is stored.
+void print_best(const CandidateResult& win, const model::TuningEntry& e, const std::string& file,
+                double seconds) {
   std::cout << "Best: "
-            << (win.candidate.impl == runtime::Impl::kAuto ? "the built-in default (" + win.plan + ")"
-                                                            : win.candidate.label())
-            << ", " << std::setprecision(1)
-            << win.median_step_us << " us a step (built-in default " << e.default_step_us
-            << " us, " << std::setprecision(2) << e.default_step_us / win.median_step_us
+            << (win.candidate.impl == runtime::Impl::kAuto
+                    ? "the built-in default (" + win.plan + ")"
+                    : win.candidate.label())
+            << ", " << std::setprecision(1) << win.median_step_us << " us a step (built-in default "
+            << e.default_step_us << " us, " << std::setprecision(2)
+            << e.default_step_us / win.median_step_us
             << "x); checked against the host on 10 minibatches and the validation set.\n"
             << "Stored in " << file << " (tuning took " << std::setprecision(0) << seconds
             << " s); --impl auto uses it from now on.\n";
+}
+
+}  // namespace
+
+int run_tune(int argc, char** argv) {
+  TuneArgs a;
+  po::options_description desc("Options");
+  add_tune_options(desc, a);
+  po::variables_map vm;
+  if (!parse_command_line(argc, argv, desc, kTuneUsage, vm)) return 0;
+  if (a.variants) {
+    list_variants(std::cout);
+    return 0;
+  }
+  if (a.list) {
+    list_families(std::cout);
+    return 0;
+  }
+  const TuneOptions opt = checked_tune_options(a);
+  const model::TrainConfig cfg = preset_to_tune(a.preset);
+  if (!a.data_dir.empty()) require_directory("data-dir", a.data_dir);
+  const std::string file = checked_tuning_file(a.dev);
+  OpenedBackend opened = open_backend(a.dev, std::cout);
+  if (opened.device.is_host()) throw UsageError("the host backend has nothing to tune");
+  opened.backend.reset();  // the tuner opens its own
+  if (a.data_dir.empty()) a.data_dir = model::default_data_dir();
+  const model::MnistFiles files = model::find_mnist_files(a.data_dir);
+  const model::TrainData data = model::split_for_training(
+      model::load_labeled_images(files.train_images, files.train_labels),
+      model::load_labeled_images(files.test_images, files.test_labels), cfg);
+
+  std::cout << "Checking candidates against the host backend (" << a.preset << ", batch "
+            << cfg.batch_size << ") ...\n";
+  const auto t0 = std::chrono::steady_clock::now();
+  const TuneResult r =
+      tune_device(opened.device, backend_options(a.dev), cfg, data, opt, std::cout);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  print_step_times(r, opt);
+  const CandidateResult& win = r.results[r.winner];
+  if (!r.final_check.empty()) {
+    throw Error("the fastest candidate (" + win.candidate.label() +
+                ") failed the longer check against the host: " + r.final_check +
+                "; nothing was stored");
+  }
+  const model::TuningEntry e = winner_entry(opened.device, cfg, data, r, seconds);
+  model::store_tuning(file, e);
+  print_best(win, e, file, seconds);
   return 0;
 }
 
