@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <memory>
 
 #include "errors.hpp"
 #include "network_model.hpp"
@@ -27,7 +28,8 @@ runtime::ParamValues train_steps(runtime::Backend& be, runtime::Executable& exec
   exec.write_params(model::initial_params(net, cfg.seed));
   const runtime::SgdStep step{static_cast<float>(cfg.learning_rate), static_cast<float>(cfg.l1),
                               static_cast<float>(cfg.l2)};
-  for (std::size_t i = 0; i < steps; ++i) exec.sgd_step(id, i * cfg.batch_size, cfg.batch_size, step);
+  for (std::size_t i = 0; i < steps; ++i)
+    exec.sgd_step(id, i * cfg.batch_size, cfg.batch_size, step);
   be.finish();
   return exec.read_params();
 }
@@ -81,8 +83,8 @@ std::vector<Candidate> tuning_candidates(const runtime::NetworkSpec& net, bool w
   }
   std::vector<Candidate> out{{Impl::kAuto, {}}};
   for (const runtime::FamilyInfo& f : families) {
-    const bool wanted = only == Impl::kAuto || only == f.impl ||
-                        (only == Impl::kCpu && f.impl == cpu_family);
+    const bool wanted =
+        only == Impl::kAuto || only == f.impl || (only == Impl::kCpu && f.impl == cpu_family);
     if (!wanted || !fits(f.impl)) continue;
     if (f.grid == nullptr) {
       out.push_back({f.impl, {}});
@@ -93,128 +95,200 @@ std::vector<Candidate> tuning_candidates(const runtime::NetworkSpec& net, bool w
   return out;
 }
 
-TuneResult tune_device(const runtime::DeviceDesc& device, const runtime::BackendOptions& options,
-                       const model::TrainConfig& cfg, const model::TrainData& data,
-                       const TuneOptions& opt, std::ostream& log) {
-  const runtime::NetworkSpec net = model::network_for(cfg, data.train.image_rows,
-                                                      data.train.image_cols, data.classes);
-  const runtime::CompileOptions base = model::compile_options(cfg, Impl::kAuto);
-  const std::size_t check_steps = 3;
-  // The reference: the host backend's parameters after the same steps.
-  auto host = runtime::make_backend(runtime::host_device_desc(0), {});
-  const runtime::DatasetId host_id = host->upload(data.train.view());
-  auto host_exec = host->compile(net, base);
-  const runtime::ParamValues want =
-      train_steps(*host, *host_exec, host_id, cfg, check_steps, net);
+namespace {
 
-  auto be = runtime::make_backend(device, options);
-  const runtime::DatasetId id = be->upload(data.train.view());
-  TuneResult r;
-  std::vector<std::unique_ptr<runtime::Executable>> execs;
-  // The first candidate that ran each set of kernels (family and plan), by that set.
-  std::map<std::string, std::size_t> first_with;
-  const auto t_start = clock_type::now();
-  for (const Candidate& c : tuning_candidates(net, base.weight_decay, opt.only,
-                                              device.type != runtime::DeviceType::kCpu)) {
-    CandidateResult cr;
-    cr.candidate = c;
-    std::unique_ptr<runtime::Executable> exec;
-    if (since(t_start) > opt.budget_seconds && c.impl != Impl::kAuto) {
-      ++r.left_out;
-      continue;
+// One tune_device call: the host's reference run, then the device's candidates (checked against
+// it, timed, the winner checked again), with what each step leaves for the next.
+class DeviceTuner {
+ public:
+  DeviceTuner(const runtime::DeviceDesc& device, const model::TrainConfig& cfg,
+              const model::TrainData& data, const TuneOptions& opt, std::ostream& log)
+      : device_(device),
+        cfg_(cfg),
+        data_(data),
+        opt_(opt),
+        log_(log),
+        net_(model::network_for(cfg, data.train.image_rows, data.train.image_cols, data.classes)),
+        base_(model::compile_options(cfg, Impl::kAuto)) {}
+
+  TuneResult run(const runtime::BackendOptions& options) {
+    // The reference: the host backend's parameters after the same steps.
+    host_ = runtime::make_backend(runtime::host_device_desc(0), {});
+    host_id_ = host_->upload(data_.train.view());
+    host_exec_ = host_->compile(net_, base_);
+    want_ = train_steps(*host_, *host_exec_, host_id_, cfg_, kCheckSteps, net_);
+
+    be_ = runtime::make_backend(device_, options);
+    id_ = be_->upload(data_.train.view());
+    check_candidates();
+    pick_winner(time_in_rounds());
+    if (!execs_[r_.winner]) {
+      throw Error("no implementation ran " + net_.describe() + " on " + device_.name +
+                  " in agreement with the host backend (the rejections are listed above)");
     }
+    check_winner();
+    return r_;
+  }
+
+ private:
+  static constexpr std::size_t kCheckSteps = 3;
+
+  std::size_t minibatches_per_epoch() const { return data_.train.count / cfg_.batch_size; }
+
+  // Every candidate within the budget: compiled, checked against the host and logged. Those that
+  // failed, or ran the kernels of an earlier one, keep no executable.
+  void check_candidates() {
+    const auto t_start = clock_type::now();
+    for (const Candidate& c : tuning_candidates(net_, base_.weight_decay, opt_.only,
+                                                device_.type != runtime::DeviceType::kCpu)) {
+      CandidateResult cr;
+      cr.candidate = c;
+      if (since(t_start) > opt_.budget_seconds && c.impl != Impl::kAuto) {
+        ++r_.left_out;
+        continue;
+      }
+      std::unique_ptr<runtime::Executable> exec = try_candidate(cr);
+      log_candidate(cr);
+      if (!cr.rejected.empty() || cr.same_as >= 0) exec.reset();
+      r_.results.push_back(cr);
+      execs_.push_back(std::move(exec));
+    }
+  }
+
+  // Compiles cr.candidate and checks its first steps against the host's, unless an earlier
+  // candidate ran the same kernels: sets cr's plan, family and impl, and same_as or rejected.
+  std::unique_ptr<runtime::Executable> try_candidate(CandidateResult& cr) {
+    const Candidate& c = cr.candidate;
+    std::unique_ptr<runtime::Executable> exec;
     try {
-      runtime::CompileOptions o = base;
+      runtime::CompileOptions o = base_;
       o.impl = c.impl;
       o.tunables = c.tunables;
-      exec = be->compile(net, o);
+      exec = be_->compile(net_, o);
       cr.plan = runtime::describe(exec->plan());
       cr.family = runtime::plan_impls(exec->plan());
       cr.impl = c.impl != Impl::kAuto ? runtime::to_string(c.impl) : exec->plan().back().impl;
       // Settings that compile to kernels an earlier candidate ran (the default's spelt out, a
       // value the family clamps): timing them twice would only let noise pick one.
-      const auto seen = first_with.find(cr.family + " " + cr.plan);
-      if (seen != first_with.end()) {
+      const auto seen = first_with_.find(cr.family + " " + cr.plan);
+      if (seen != first_with_.end()) {
         cr.same_as = static_cast<int>(seen->second);
       } else {
-        cr.rejected = compare(train_steps(*be, *exec, id, cfg, check_steps, net), want);
-        if (cr.rejected.empty()) first_with[cr.family + " " + cr.plan] = r.results.size();
+        cr.rejected = compare(train_steps(*be_, *exec, id_, cfg_, kCheckSteps, net_), want_);
+        if (cr.rejected.empty()) first_with_[cr.family + " " + cr.plan] = r_.results.size();
       }
     } catch (const std::exception& e) {
       cr.rejected = e.what();
     }
+    return exec;
+  }
+
+  void log_candidate(const CandidateResult& cr) {
+    const Candidate& c = cr.candidate;
     if (!cr.rejected.empty()) {
-      log << "  REJECTED " << c.label() << ": " << cr.rejected << "\n";
+      log_ << "  REJECTED " << c.label() << ": " << cr.rejected << "\n";
     } else if (cr.same_as >= 0) {
-      log << "  same     " << c.label() << ": the kernels of "
-          << r.results[static_cast<std::size_t>(cr.same_as)].candidate.label() << ", timed once\n";
+      log_ << "  same     " << c.label() << ": the kernels of "
+           << r_.results[static_cast<std::size_t>(cr.same_as)].candidate.label()
+           << ", timed once\n";
     } else {
-      log << "  ok       " << c.label() << "\n";
+      log_ << "  ok       " << c.label() << "\n";
     }
-    log << std::flush;
-    if (!cr.rejected.empty() || cr.same_as >= 0) exec.reset();
-    r.results.push_back(cr);
-    execs.push_back(std::move(exec));
+    log_ << std::flush;
   }
-  // Timing in alternating rounds: every candidate once per round, so drifts of a shared machine
-  // fall on all alike. Steps per timing: enough for round_seconds, from a first measurement.
-  const std::size_t per_epoch = data.train.count / cfg.batch_size;
-  const runtime::SgdStep step{static_cast<float>(cfg.learning_rate), static_cast<float>(cfg.l1),
-                              static_cast<float>(cfg.l2)};
-  std::vector<std::vector<double>> us(execs.size());
-  std::vector<std::size_t> steps(execs.size(), 1);
-  std::size_t cursor = 0;
-  for (std::size_t round = 0; round <= opt.rounds; ++round) {  // round 0: warm-up and sizing
-    for (std::size_t k = 0; k < execs.size(); ++k) {
-      if (!execs[k]) continue;
-      const auto t0 = clock_type::now();
-      for (std::size_t s = 0; s < steps[k]; ++s) {
-        execs[k]->sgd_step(id, (cursor++ % per_epoch) * cfg.batch_size, cfg.batch_size, step);
+
+  // Each candidate's microseconds a step, one value a round. Timing in alternating rounds: every
+  // candidate once per round, so drifts of a shared machine fall on all alike. Steps per timing:
+  // enough for round_seconds, from a first measurement.
+  std::vector<std::vector<double>> time_in_rounds() {
+    const std::size_t per_epoch = minibatches_per_epoch();
+    const runtime::SgdStep step{static_cast<float>(cfg_.learning_rate), static_cast<float>(cfg_.l1),
+                                static_cast<float>(cfg_.l2)};
+    std::vector<std::vector<double>> us(execs_.size());
+    std::vector<std::size_t> steps(execs_.size(), 1);
+    std::size_t cursor = 0;
+    for (std::size_t round = 0; round <= opt_.rounds; ++round) {  // round 0: warm-up and sizing
+      for (std::size_t k = 0; k < execs_.size(); ++k) {
+        if (!execs_[k]) continue;
+        const auto t0 = clock_type::now();
+        for (std::size_t s = 0; s < steps[k]; ++s) {
+          execs_[k]->sgd_step(id_, (cursor++ % per_epoch) * cfg_.batch_size, cfg_.batch_size, step);
+        }
+        be_->finish();
+        const double seconds = since(t0);
+        if (round == 0) {
+          steps[k] = std::clamp<std::size_t>(
+              static_cast<std::size_t>(opt_.round_seconds / std::max(seconds, 1e-7)), 1, 5000);
+        } else {
+          us[k].push_back(seconds * 1e6 / static_cast<double>(steps[k]));
+        }
       }
-      be->finish();
-      const double seconds = since(t0);
-      if (round == 0) {
-        steps[k] = std::clamp<std::size_t>(
-            static_cast<std::size_t>(opt.round_seconds / std::max(seconds, 1e-7)), 1, 5000);
-      } else {
-        us[k].push_back(seconds * 1e6 / static_cast<double>(steps[k]));
+    }
+    return us;
+  }
+
+  // Each timed candidate's median; the winner is the fastest (the default where none ran).
+  void pick_winner(std::vector<std::vector<double>> us) {
+    for (std::size_t k = 0; k < execs_.size(); ++k) {
+      if (!execs_[k] || us[k].empty()) continue;
+      std::sort(us[k].begin(), us[k].end());
+      r_.results[k].median_step_us = us[k][us[k].size() / 2];
+      if (r_.results[r_.winner].median_step_us == 0 ||
+          r_.results[k].median_step_us < r_.results[r_.winner].median_step_us) {
+        r_.winner = k;
       }
     }
   }
-  for (std::size_t k = 0; k < execs.size(); ++k) {
-    if (!execs[k] || us[k].empty()) continue;
-    std::sort(us[k].begin(), us[k].end());
-    r.results[k].median_step_us = us[k][us[k].size() / 2];
-    if (r.results[r.winner].median_step_us == 0 ||
-        r.results[k].median_step_us < r.results[r.winner].median_step_us) {
-      r.winner = k;
-    }
-  }
-  if (!execs[r.winner]) {
-    throw Error("no implementation ran " + net.describe() + " on " + device.name +
-                " in agreement with the host backend (the rejections are listed above)");
-  }
+
   // The winner again on a longer run: more steps against the host, and a whole evaluation of the
   // validation set with the same error count.
-  const std::size_t long_steps = std::min<std::size_t>(10, per_epoch);
-  runtime::Executable& win = *execs[r.winner];
-  host_exec = host->compile(net, base);
-  const runtime::ParamValues want_long =
-      train_steps(*host, *host_exec, host_id, cfg, long_steps, net);
-  r.final_check = compare(train_steps(*be, win, id, cfg, long_steps, net), want_long);
-  if (r.final_check.empty()) {
-    const runtime::DatasetId hv = host->upload(data.valid.view());
-    const runtime::DatasetId dv = be->upload(data.valid.view());
-    const auto he = host_exec->evaluate(hv, data.valid.count);
-    const auto de = win.evaluate(dv, data.valid.count);
-    // A row at a near tie may go either way in float; more than 2 in 10,000 is a fault.
-    const auto diff = static_cast<long long>(he.errors_all) - static_cast<long long>(de.errors_all);
-    if (std::llabs(diff) > 2) {
-      r.final_check = "validation errors " + std::to_string(de.errors_all) + " vs the host's " +
-                      std::to_string(he.errors_all);
+  void check_winner() {
+    const std::size_t long_steps = std::min<std::size_t>(10, minibatches_per_epoch());
+    runtime::Executable& win = *execs_[r_.winner];
+    host_exec_ = host_->compile(net_, base_);
+    const runtime::ParamValues want_long =
+        train_steps(*host_, *host_exec_, host_id_, cfg_, long_steps, net_);
+    r_.final_check = compare(train_steps(*be_, win, id_, cfg_, long_steps, net_), want_long);
+    if (r_.final_check.empty()) {
+      const runtime::DatasetId hv = host_->upload(data_.valid.view());
+      const runtime::DatasetId dv = be_->upload(data_.valid.view());
+      const auto he = host_exec_->evaluate(hv, data_.valid.count);
+      const auto de = win.evaluate(dv, data_.valid.count);
+      // A row at a near tie may go either way in float; more than 2 in 10,000 is a fault.
+      const auto diff =
+          static_cast<long long>(he.errors_all) - static_cast<long long>(de.errors_all);
+      if (std::llabs(diff) > 2) {
+        r_.final_check = "validation errors " + std::to_string(de.errors_all) + " vs the host's " +
+                         std::to_string(he.errors_all);
+      }
     }
   }
-  return r;
+
+  const runtime::DeviceDesc& device_;
+  const model::TrainConfig& cfg_;
+  const model::TrainData& data_;
+  const TuneOptions& opt_;
+  std::ostream& log_;
+  const runtime::NetworkSpec net_;
+  const runtime::CompileOptions base_;
+  std::unique_ptr<runtime::Backend> host_;
+  runtime::DatasetId host_id_ = 0;
+  std::unique_ptr<runtime::Executable> host_exec_;
+  runtime::ParamValues want_;  // the host's parameters after kCheckSteps
+  std::unique_ptr<runtime::Backend> be_;
+  runtime::DatasetId id_ = 0;
+  TuneResult r_;
+  std::vector<std::unique_ptr<runtime::Executable>> execs_;  // by candidate; null: not timed
+  // The first candidate that ran each set of kernels (family and plan), by that set.
+  std::map<std::string, std::size_t> first_with_;
+};
+
+}  // namespace
+
+TuneResult tune_device(const runtime::DeviceDesc& device, const runtime::BackendOptions& options,
+                       const model::TrainConfig& cfg, const model::TrainData& data,
+                       const TuneOptions& opt, std::ostream& log) {
+  return DeviceTuner(device, cfg, data, opt, log).run(options);
 }
 
 }  // namespace clmnist::apps
