@@ -8,6 +8,7 @@
 //   A, B: comma-separated CLMNIST_*=VALUE settings or fused tunables (split=8), or "default"
 //         for none, e.g. clmnist-ab default CLMNIST_SKIP_ZERO=0,CLMNIST_ROWS=2
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -25,8 +26,8 @@
 #include "platforms.hpp"
 #include "presets.hpp"
 #include "train_config.hpp"
-#include "tunables.hpp"
 #include "trainer.hpp"
+#include "tunables.hpp"
 
 namespace {
 
@@ -124,11 +125,29 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-int run(int argc, char** argv) {
-  std::string device_spec = "auto", data_dir, a_text, b_text;
+// The command line: options, then the two settings A and B.
+struct AbArgs {
+  std::string device_spec = "auto", data_dir;
   int rounds = 15;
   bool same_batch = false;
-  std::vector<std::string> positional;
+  std::vector<std::string> positional;  // A and B, as given
+};
+
+const char* kUsage =
+    "Usage: clmnist-ab [--device SPEC] [--data-dir DIR] [--rounds N (15)] "
+    "[--same-batch] A B\n\nTrains the theano protocol with two settings of the "
+    "fused kernels in one process, one epoch each, alternately, after a warm-up "
+    "epoch; prints each one's median and minimum us per iteration and the median "
+    "of the per-round ratios B / A (below 1: B is faster). A and B are "
+    "comma-separated CLMNIST_*=VALUE settings (CLMNIST_VEC, CLMNIST_ROWS, "
+    "CLMNIST_SKIP_ZERO), tunables of the fused family (vec=8, split=8; "
+    "`clmnist tune --list` names them) or 'default', each on top of the device's "
+    "defaults. "
+    "--same-batch trains on the first minibatch "
+    "every time, so the pixels stay in cache.\n";
+
+// Parses argv into `args`; --help prints the usage and returns false. Throws UsageError.
+bool parse_args(int argc, char** argv, AbArgs& args) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -136,89 +155,106 @@ int run(int argc, char** argv) {
       return argv[++i];
     };
     if (arg == "--device") {
-      device_spec = value();
+      args.device_spec = value();
     } else if (arg == "--data-dir") {
-      data_dir = value();
+      args.data_dir = value();
     } else if (arg == "--rounds") {
       const std::string v = value();
-      rounds = std::atoi(v.c_str());
-      if (rounds < 1 || rounds > 1000) {
+      args.rounds = std::atoi(v.c_str());
+      if (args.rounds < 1 || args.rounds > 1000) {
         throw UsageError("--rounds must be 1 to 1000, not '" + v + "'");
       }
     } else if (arg == "--same-batch") {
-      same_batch = true;
+      args.same_batch = true;
     } else if (arg == "-h" || arg == "--help") {
-      std::cout << "Usage: clmnist-ab [--device SPEC] [--data-dir DIR] [--rounds N (15)] "
-                   "[--same-batch] A B\n\nTrains the theano protocol with two settings of the "
-                   "fused kernels in one process, one epoch each, alternately, after a warm-up "
-                   "epoch; prints each one's median and minimum us per iteration and the median "
-                   "of the per-round ratios B / A (below 1: B is faster). A and B are "
-                   "comma-separated CLMNIST_*=VALUE settings (CLMNIST_VEC, CLMNIST_ROWS, "
-                   "CLMNIST_SKIP_ZERO), tunables of the fused family (vec=8, split=8; "
-                   "`clmnist tune --list` names them) or 'default', each on top of the device's "
-                   "defaults. "
-                   "--same-batch trains on the first minibatch "
-                   "every time, so the pixels stay in cache.\n";
-      return 0;
+      std::cout << kUsage;
+      return false;
     } else if (!arg.empty() && arg[0] == '-') {
       throw UsageError("unknown option '" + arg + "'");
     } else {
-      positional.push_back(arg);
+      args.positional.push_back(arg);
     }
   }
-  if (positional.size() != 2) {
+  if (args.positional.size() != 2) {
     throw UsageError("give exactly two settings, A and B (got " +
-                     std::to_string(positional.size()) + "); see --help");
+                     std::to_string(args.positional.size()) + "); see --help");
   }
-  const Settings settings[2] = {parse_settings(positional[0]), parse_settings(positional[1])};
-  const runtime::Tunables tunables[2] = {tunables_of(settings[0]), tunables_of(settings[1])};
+  return true;
+}
 
-  const std::vector<runtime::DeviceDesc> devices = runtime::list_devices();
-  const runtime::DeviceDesc& device = devices[runtime::select_device(devices, device_spec).index];
-  const model::MnistFiles files =
-      model::find_mnist_files(data_dir.empty() ? model::default_data_dir() : data_dir);
-  const model::TrainConfig cfg = model::preset_config("theano");
-  const model::TrainData data = model::split_for_training(
-      model::load_labeled_images(files.train_images, files.train_labels),
-      model::load_labeled_images(files.test_images, files.test_labels), cfg);
-  const std::size_t batch = cfg.batch_size, per_epoch = data.train.count / batch;
-  if (per_epoch == 0) throw std::runtime_error("fewer training images than one minibatch");
-
+// A and B: each its own backend, with the network compiled and the training set uploaded.
+struct Contenders {
   std::unique_ptr<runtime::Backend> backends[2];
   std::unique_ptr<runtime::Executable> execs[2];
   runtime::DatasetId train[2] = {0, 0};
-  const runtime::NetworkSpec net =
-      model::network_for(cfg, data.train.image_rows, data.train.image_cols, data.classes);
-  for (int s = 0; s < 2; ++s) {
-    backends[s] = make_with(device, settings[s]);
-    runtime::CompileOptions options = model::compile_options(cfg, runtime::Impl::kFused);
-    options.tunables = tunables[s];
-    execs[s] = backends[s]->compile(net, options);
-    train[s] = backends[s]->upload(data.train.view());
-  }
+};
+
+// Microseconds per iteration of A and B, one value a round: an epoch each, alternately, after a
+// warm-up round.
+std::array<std::vector<double>, 2> time_alternately(Contenders& c, const AbArgs& args,
+                                                    const model::TrainConfig& cfg,
+                                                    std::size_t per_epoch) {
+  const std::size_t batch = cfg.batch_size;
   const runtime::SgdStep step{static_cast<float>(cfg.learning_rate), 0.0f, 0.0f};
-  std::vector<double> us[2];
-  for (int r = 0; r <= rounds; ++r) {  // round 0 warms up
+  std::array<std::vector<double>, 2> us;
+  for (int r = 0; r <= args.rounds; ++r) {  // round 0 warms up
     for (int s = 0; s < 2; ++s) {
       const auto t0 = std::chrono::steady_clock::now();
       for (std::size_t k = 0; k < per_epoch; ++k) {
-        execs[s]->sgd_step(train[s], (same_batch ? 0 : k) * batch, batch, step);
+        c.execs[s]->sgd_step(c.train[s], (args.same_batch ? 0 : k) * batch, batch, step);
       }
-      backends[s]->finish();
+      c.backends[s]->finish();
       const std::chrono::duration<double, std::micro> dt = std::chrono::steady_clock::now() - t0;
       if (r > 0) us[s].push_back(dt.count() / static_cast<double>(per_epoch));
     }
   }
+  return us;
+}
+
+void print_comparison(const runtime::DeviceDesc& device, const AbArgs& args, std::size_t per_epoch,
+                      const std::array<std::vector<double>, 2>& us) {
   std::vector<double> ratios;
   for (std::size_t k = 0; k < us[0].size(); ++k) ratios.push_back(us[1][k] / us[0][k]);
-  std::printf("device: %s; %d rounds of %zu minibatches%s\n", device.name.c_str(), rounds,
-              per_epoch, same_batch ? " (the same minibatch)" : "");
+  std::printf("device: %s; %d rounds of %zu minibatches%s\n", device.name.c_str(), args.rounds,
+              per_epoch, args.same_batch ? " (the same minibatch)" : "");
   for (int s = 0; s < 2; ++s) {
     std::printf("%c %-40s median %8.1f us/iter, min %8.1f\n", s == 0 ? 'A' : 'B',
-                positional[s].c_str(), median(us[s]),
+                args.positional[s].c_str(), median(us[s]),
                 *std::min_element(us[s].begin(), us[s].end()));
   }
   std::printf("B / A: median ratio %.3f\n", median(ratios));
+}
+
+int run(int argc, char** argv) {
+  AbArgs args;
+  if (!parse_args(argc, argv, args)) return 0;
+  const Settings settings[2] = {parse_settings(args.positional[0]),
+                                parse_settings(args.positional[1])};
+  const runtime::Tunables tunables[2] = {tunables_of(settings[0]), tunables_of(settings[1])};
+
+  const std::vector<runtime::DeviceDesc> devices = runtime::list_devices();
+  const runtime::DeviceDesc& device =
+      devices[runtime::select_device(devices, args.device_spec).index];
+  const model::MnistFiles files =
+      model::find_mnist_files(args.data_dir.empty() ? model::default_data_dir() : args.data_dir);
+  const model::TrainConfig cfg = model::preset_config("theano");
+  const model::TrainData data = model::split_for_training(
+      model::load_labeled_images(files.train_images, files.train_labels),
+      model::load_labeled_images(files.test_images, files.test_labels), cfg);
+  const std::size_t per_epoch = data.train.count / cfg.batch_size;
+  if (per_epoch == 0) throw std::runtime_error("fewer training images than one minibatch");
+
+  Contenders c;
+  const runtime::NetworkSpec net =
+      model::network_for(cfg, data.train.image_rows, data.train.image_cols, data.classes);
+  for (int s = 0; s < 2; ++s) {
+    c.backends[s] = make_with(device, settings[s]);
+    runtime::CompileOptions options = model::compile_options(cfg, runtime::Impl::kFused);
+    options.tunables = tunables[s];
+    c.execs[s] = c.backends[s]->compile(net, options);
+    c.train[s] = c.backends[s]->upload(data.train.view());
+  }
+  print_comparison(device, args, per_epoch, time_alternately(c, args, cfg, per_epoch));
   return 0;
 }
 
