@@ -52,16 +52,8 @@ void print_build_logs(const DeviceBench& r, std::ostream& out) {
   }
 }
 
-}  // namespace
-
-// The launch-latency floor of a step (its launches x the empty-kernel latency) over the step's
-// measured time: 1 means the step costs no more than launching its kernels.
-double latency_fraction(const DeviceBench& r) {
-  if (r.train.us_per_iteration.median <= 0) return 0.0;
-  return r.launches_per_step * r.ceilings.launch_us / r.train.us_per_iteration.median;
-}
-
-void print_bench_table(const std::vector<DeviceBench>& results, std::ostream& out) {
+// The table: a row a device, its headline figures or why it failed.
+void print_table_rows(const std::vector<DeviceBench>& results, std::ostream& out) {
   // The device column is as wide as its longest name: two devices never look alike.
   std::vector<std::string> names;
   std::size_t width = 6;
@@ -71,9 +63,9 @@ void print_bench_table(const std::vector<DeviceBench>& results, std::ostream& ou
   }
   const int w = static_cast<int>(width);
   char line[512];
-  std::snprintf(line, sizeof line, "%-*s %-7s %-7s %9s %10s %8s %8s %9s %9s %7s %7s\n", w,
-                "device", "check", "path", "us/iter", "samples/s", "epochs/s", "eval k/s",
-                "to 7.5%", "to stop", "%FMA", "%BW");
+  std::snprintf(line, sizeof line, "%-*s %-7s %-7s %9s %10s %8s %8s %9s %9s %7s %7s\n", w, "device",
+                "check", "path", "us/iter", "samples/s", "epochs/s", "eval k/s", "to 7.5%",
+                "to stop", "%FMA", "%BW");
   out << line;
   for (std::size_t i = 0; i < results.size(); ++i) {
     const DeviceBench& r = results[i];
@@ -84,9 +76,9 @@ void print_bench_table(const std::vector<DeviceBench>& results, std::ostream& ou
       continue;
     }
     std::snprintf(
-        line, sizeof line, "%-*s %-7s %-7s %9.1f %10.0f %8.2f %8.0f %9s %9s %7.1f %7.1f\n", w,
-        name, "ok", r.train.path.c_str(), r.train.us_per_iteration.median,
-        r.train.samples_per_second, r.train.epochs_per_second, r.eval_samples_per_second / 1000.0,
+        line, sizeof line, "%-*s %-7s %-7s %9.1f %10.0f %8.2f %8.0f %9s %9s %7.1f %7.1f\n", w, name,
+        "ok", r.train.path.c_str(), r.train.us_per_iteration.median, r.train.samples_per_second,
+        r.train.epochs_per_second, r.eval_samples_per_second / 1000.0,
         r.tta_measured && r.tta_target_seconds >= 0 ? fmt("%.2f s", r.tta_target_seconds).c_str()
                                                     : "-",
         r.tta_measured ? fmt("%.2f s", r.tta_total_seconds).c_str() : "-",
@@ -94,65 +86,94 @@ void print_bench_table(const std::vector<DeviceBench>& results, std::ostream& ou
         100.0 * r.train_gb_s / r.ceilings.bandwidth_gb_s);
     out << line;
   }
+}
+
+// The time of each kernel over the profiled epoch.
+void print_kernel_times(const DeviceBench& r, std::ostream& out) {
+  if (r.kernels.empty()) return;
+  char line[512];
+  out << "  kernels over one epoch (" << r.kernel_iterations << " minibatches):\n";
+  for (const runtime::KernelTime& k : r.kernels) {
+    std::snprintf(line, sizeof line, "    %-30s %6zu calls %10.3f ms total %9.2f us mean\n",
+                  k.kernel.c_str(), k.calls, k.total_seconds * 1e3,
+                  k.total_seconds * 1e6 / static_cast<double>(k.calls));
+    out << line;
+  }
+}
+
+// The device's own bandwidth, FMA and launch ceilings, and how near training comes to them.
+void print_ceilings(const DeviceBench& r, std::ostream& out) {
+  out << "  ceilings: " << fmt("%.1f", r.ceilings.bandwidth_gb_s) << " GB/s copy, "
+      << fmt("%.1f", r.ceilings.fma_gflop_s) << " GFLOP/s FMA, "
+      << fmt("%.1f", r.ceilings.launch_us) << " us a launch ("
+      << fmt("%.1f", r.ceilings.round_trip_us) << " us enqueue to finish); training reaches "
+      << fmt("%.1f", r.train_gflop_s) << " GFLOP/s (counting the dense product's FLOPs) and "
+      << fmt("%.2f", r.train_gb_s) << " GB/s of pixels\n";
+  if (r.launches_per_step > 0 && r.ceilings.launch_us > 0) {
+    out << "  launch-latency ceiling: " << fmt("%.1f", r.launches_per_step) << " launches a step x "
+        << fmt("%.1f", r.ceilings.launch_us)
+        << " us = " << fmt("%.1f", r.launches_per_step * r.ceilings.launch_us)
+        << " us; a step takes " << fmt("%.1f", r.train.us_per_iteration.median) << " us ("
+        << fmt("%.0f", 100.0 * latency_fraction(r)) << " % of the ceiling)\n";
+  }
+}
+
+// What a device that passed measured beside the headline, in the table's device order.
+void print_device_details(const DeviceBench& r, std::ostream& out) {
+  out << "\n"
+      << r.device.name << " [" << r.device.address() << ", " << r.device.stable_address
+      << "]: max |device - host| " << fmt("%.3g", r.max_abs_error)
+      << " after 10 minibatches; device memory "
+      << fmt("%.1f MB", static_cast<double>(r.device_bytes) / 1e6) << "\n";
+  out << "  builds: cold " << fmt("%.3f s", r.build_cold_seconds) << ", warm (binary cache) "
+      << fmt("%.3f s", r.build_warm_seconds) << "\n";
+  print_build_logs(r, out);
+  out << "  steady-state training, median of runs (min..max) per GEMM path; auto picks "
+      << r.auto_path << ":\n";
+  print_paths(r, out);
+  print_kernel_times(r, out);
+  if (!r.sweep.empty()) {
+    out << "  batch sweep:";
+    for (const SweepPoint& s : r.sweep) {
+      out << "  " << s.batch_size << ": " << fmt("%.0f", s.samples_per_second) << " samples/s";
+    }
+    out << "\n";
+  }
+  out << "  kernels: " << r.plan << "; settings: " << r.tuning_source
+      << (r.tunables.empty() ? "" : " " + r.tunables)
+      << (r.tuned_at.empty() ? ""
+                             : ", tuned " + r.tuned_at + " in " + fmt("%.0f s", r.tune_seconds))
+      << "\n";
+  print_ceilings(r, out);
+  if (r.tta_measured) {
+    out << "  time to accuracy: " << fmt("%.2f s", r.tta_target_seconds)
+        << " to 7.5 % validation error, " << fmt("%.2f s", r.tta_total_seconds)
+        << " to the end of early stopping (" << r.tta_epochs << " epochs, best "
+        << fmt("%f %%", r.tta_best_validation_error * 100) << ", test "
+        << fmt("%f %%", r.tta_test_error * 100) << ")\n";
+  }
+}
+
+}  // namespace
+
+// The launch-latency floor of a step (its launches x the empty-kernel latency) over the step's
+// measured time: 1 means the step costs no more than launching its kernels.
+double latency_fraction(const DeviceBench& r) {
+  if (r.train.us_per_iteration.median <= 0) return 0.0;
+  return r.launches_per_step * r.ceilings.launch_us / r.train.us_per_iteration.median;
+}
+
+void print_bench_table(const std::vector<DeviceBench>& results, std::ostream& out) {
+  print_table_rows(results, out);
   for (const DeviceBench& r : results) {
     if (!r.passed && !r.paths.empty()) {
-      out << "\n" << r.device.name << " [" << r.device.address()
+      out << "\n"
+          << r.device.name << " [" << r.device.address()
           << "]: the headline failed; each kernel family on its own:\n";
       print_paths(r, out);
     }
     if (!r.passed) continue;
-    out << "\n"
-        << r.device.name << " [" << r.device.address() << ", " << r.device.stable_address
-        << "]: max |device - host| "
-        << fmt("%.3g", r.max_abs_error) << " after 10 minibatches; device memory "
-        << fmt("%.1f MB", static_cast<double>(r.device_bytes) / 1e6) << "\n";
-    out << "  builds: cold " << fmt("%.3f s", r.build_cold_seconds) << ", warm (binary cache) "
-        << fmt("%.3f s", r.build_warm_seconds) << "\n";
-    print_build_logs(r, out);
-    out << "  steady-state training, median of runs (min..max) per GEMM path; auto picks "
-        << r.auto_path << ":\n";
-    print_paths(r, out);
-    if (!r.kernels.empty()) {
-      out << "  kernels over one epoch (" << r.kernel_iterations << " minibatches):\n";
-      for (const runtime::KernelTime& k : r.kernels) {
-        std::snprintf(line, sizeof line, "    %-30s %6zu calls %10.3f ms total %9.2f us mean\n",
-                      k.kernel.c_str(), k.calls, k.total_seconds * 1e3,
-                      k.total_seconds * 1e6 / static_cast<double>(k.calls));
-        out << line;
-      }
-    }
-    if (!r.sweep.empty()) {
-      out << "  batch sweep:";
-      for (const SweepPoint& s : r.sweep) {
-        out << "  " << s.batch_size << ": " << fmt("%.0f", s.samples_per_second) << " samples/s";
-      }
-      out << "\n";
-    }
-    out << "  kernels: " << r.plan << "; settings: " << r.tuning_source
-        << (r.tunables.empty() ? "" : " " + r.tunables)
-        << (r.tuned_at.empty() ? "" : ", tuned " + r.tuned_at + " in " +
-                                          fmt("%.0f s", r.tune_seconds))
-        << "\n";
-    out << "  ceilings: " << fmt("%.1f", r.ceilings.bandwidth_gb_s) << " GB/s copy, "
-        << fmt("%.1f", r.ceilings.fma_gflop_s) << " GFLOP/s FMA, "
-        << fmt("%.1f", r.ceilings.launch_us) << " us a launch ("
-        << fmt("%.1f", r.ceilings.round_trip_us) << " us enqueue to finish); training reaches "
-        << fmt("%.1f", r.train_gflop_s) << " GFLOP/s (counting the dense product's FLOPs) and "
-        << fmt("%.2f", r.train_gb_s) << " GB/s of pixels\n";
-    if (r.launches_per_step > 0 && r.ceilings.launch_us > 0) {
-      out << "  launch-latency ceiling: " << fmt("%.1f", r.launches_per_step)
-          << " launches a step x " << fmt("%.1f", r.ceilings.launch_us) << " us = "
-          << fmt("%.1f", r.launches_per_step * r.ceilings.launch_us) << " us; a step takes "
-          << fmt("%.1f", r.train.us_per_iteration.median) << " us ("
-          << fmt("%.0f", 100.0 * latency_fraction(r)) << " % of the ceiling)\n";
-    }
-    if (r.tta_measured) {
-      out << "  time to accuracy: " << fmt("%.2f s", r.tta_target_seconds)
-          << " to 7.5 % validation error, " << fmt("%.2f s", r.tta_total_seconds)
-          << " to the end of early stopping (" << r.tta_epochs << " epochs, best "
-          << fmt("%f %%", r.tta_best_validation_error * 100) << ", test "
-          << fmt("%f %%", r.tta_test_error * 100) << ")\n";
-    }
+    print_device_details(r, out);
   }
 }
 
