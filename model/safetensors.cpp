@@ -54,10 +54,13 @@ std::string encode_safetensors(const SafeTensors& st) {
   return out;
 }
 
-SafeTensors decode_safetensors(const std::string& bytes, const std::string& name) {
+namespace {
+
+// The JSON header after the 8-byte little-endian length `n`, checked against the file's size.
+nlohmann::json parse_header(const std::string& bytes, const std::string& name, std::uint64_t& n) {
   if (bytes.size() < 8)
     fail(name, "the file is " + std::to_string(bytes.size()) + " bytes, under 8");
-  std::uint64_t n = 0;
+  n = 0;
   for (int i = 7; i >= 0; --i)
     n = (n << 8) | static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]);
   if (n > kMaxSafetensorsHeader) {
@@ -77,69 +80,74 @@ SafeTensors decode_safetensors(const std::string& bytes, const std::string& name
                    "); the file is damaged or not a safetensors file");
   }
   if (!header.is_object()) fail(name, "the header is not a JSON object");
-  const std::uint64_t data_size = bytes.size() - 8 - n;
-  const char* data = bytes.data() + 8 + n;
+  return header;
+}
 
-  SafeTensors st;
-  struct Range {
-    std::uint64_t begin, end;
-    std::string name;
-  };
-  std::vector<Range> ranges;
-  for (auto it = header.begin(); it != header.end(); ++it) {
-    const std::string& key = it.key();
-    const nlohmann::json& v = it.value();
-    if (key == "__metadata__") {
-      if (!v.is_object()) fail(name, "__metadata__ is not an object");
-      for (auto m = v.begin(); m != v.end(); ++m) {
-        if (!m.value().is_string())
-          fail(name, "__metadata__ value '" + m.key() + "' is not a string");
-        st.metadata[m.key()] = m.value().get<std::string>();
-      }
-      continue;
-    }
-    if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") ||
-        !v.contains("data_offsets")) {
-      fail(name, "tensor '" + key + "' lacks dtype, shape or data_offsets");
-    }
-    if (!v["dtype"].is_string() || v["dtype"].get<std::string>() != "F32") {
-      fail(name, "tensor '" + key + "' has dtype " + v["dtype"].dump() + "; only F32 is supported");
-    }
-    const nlohmann::json& shape = v["shape"];
-    const nlohmann::json& offs = v["data_offsets"];
-    if (!shape.is_array() || !offs.is_array() || offs.size() != 2) {
-      fail(name, "tensor '" + key + "' has a malformed shape or data_offsets");
-    }
-    TensorF32 t;
-    std::uint64_t elements = 1;
-    for (const auto& d : shape) {
-      if (!d.is_number_unsigned()) fail(name, "tensor '" + key + "' has a non-integer dimension");
-      const std::uint64_t dim = d.get<std::uint64_t>();
-      if (dim != 0 && elements > (std::uint64_t{1} << 40) / dim) {
-        fail(name, "tensor '" + key + "' has a shape whose element count overflows");
-      }
-      elements *= dim;
-      t.shape.push_back(dim);
-    }
-    if (!offs[0].is_number_unsigned() || !offs[1].is_number_unsigned()) {
-      fail(name, "tensor '" + key + "' has non-integer data_offsets");
-    }
-    const std::uint64_t b = offs[0].get<std::uint64_t>();
-    const std::uint64_t e = offs[1].get<std::uint64_t>();
-    if (b > e || e > data_size) {
-      fail(name, "tensor '" + key + "' has data_offsets [" + std::to_string(b) + ", " +
-                     std::to_string(e) + "] outside the " + std::to_string(data_size) +
-                     "-byte data section");
-    }
-    if (e - b != elements * sizeof(float)) {
-      fail(name, "tensor '" + key + "' has " + std::to_string(elements) + " elements but " +
-                     std::to_string(e - b) + " bytes");
-    }
-    t.data.resize(elements);
-    if (elements != 0) std::memcpy(t.data.data(), data + b, e - b);
-    ranges.push_back({b, e, key});
-    st.tensors.emplace(key, std::move(t));
+void read_metadata(const nlohmann::json& v, const std::string& name,
+                   std::map<std::string, std::string>& metadata) {
+  if (!v.is_object()) fail(name, "__metadata__ is not an object");
+  for (auto m = v.begin(); m != v.end(); ++m) {
+    if (!m.value().is_string()) fail(name, "__metadata__ value '" + m.key() + "' is not a string");
+    metadata[m.key()] = m.value().get<std::string>();
   }
+}
+
+// Where a tensor's bytes lie in the data section.
+struct Range {
+  std::uint64_t begin, end;
+  std::string name;
+};
+
+// Tensor `key` of the header, its entry `v` checked against the data section (`data_size` bytes
+// at `data`); its bytes' range goes to `ranges`.
+TensorF32 decode_tensor(const std::string& key, const nlohmann::json& v, const char* data,
+                        std::uint64_t data_size, const std::string& name,
+                        std::vector<Range>& ranges) {
+  if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") ||
+      !v.contains("data_offsets")) {
+    fail(name, "tensor '" + key + "' lacks dtype, shape or data_offsets");
+  }
+  if (!v["dtype"].is_string() || v["dtype"].get<std::string>() != "F32") {
+    fail(name, "tensor '" + key + "' has dtype " + v["dtype"].dump() + "; only F32 is supported");
+  }
+  const nlohmann::json& shape = v["shape"];
+  const nlohmann::json& offs = v["data_offsets"];
+  if (!shape.is_array() || !offs.is_array() || offs.size() != 2) {
+    fail(name, "tensor '" + key + "' has a malformed shape or data_offsets");
+  }
+  TensorF32 t;
+  std::uint64_t elements = 1;
+  for (const auto& d : shape) {
+    if (!d.is_number_unsigned()) fail(name, "tensor '" + key + "' has a non-integer dimension");
+    const std::uint64_t dim = d.get<std::uint64_t>();
+    if (dim != 0 && elements > (std::uint64_t{1} << 40) / dim) {
+      fail(name, "tensor '" + key + "' has a shape whose element count overflows");
+    }
+    elements *= dim;
+    t.shape.push_back(dim);
+  }
+  if (!offs[0].is_number_unsigned() || !offs[1].is_number_unsigned()) {
+    fail(name, "tensor '" + key + "' has non-integer data_offsets");
+  }
+  const std::uint64_t b = offs[0].get<std::uint64_t>();
+  const std::uint64_t e = offs[1].get<std::uint64_t>();
+  if (b > e || e > data_size) {
+    fail(name, "tensor '" + key + "' has data_offsets [" + std::to_string(b) + ", " +
+                   std::to_string(e) + "] outside the " + std::to_string(data_size) +
+                   "-byte data section");
+  }
+  if (e - b != elements * sizeof(float)) {
+    fail(name, "tensor '" + key + "' has " + std::to_string(elements) + " elements but " +
+                   std::to_string(e - b) + " bytes");
+  }
+  t.data.resize(elements);
+  if (elements != 0) std::memcpy(t.data.data(), data + b, e - b);
+  ranges.push_back({b, e, key});
+  return t;
+}
+
+// The tensors must tile the data section: no overlap, no hole, nothing after the last.
+void check_tiling(std::vector<Range> ranges, std::uint64_t data_size, const std::string& name) {
   std::sort(ranges.begin(), ranges.end(),
             [](const Range& x, const Range& y) { return x.begin < y.begin; });
   std::uint64_t cursor = 0;
@@ -155,6 +163,27 @@ SafeTensors decode_safetensors(const std::string& bytes, const std::string& name
   if (cursor != data_size) {
     fail(name, std::to_string(data_size - cursor) + " bytes after the last tensor are not covered");
   }
+}
+
+}  // namespace
+
+SafeTensors decode_safetensors(const std::string& bytes, const std::string& name) {
+  std::uint64_t n = 0;
+  const nlohmann::json header = parse_header(bytes, name, n);
+  const std::uint64_t data_size = bytes.size() - 8 - n;
+  const char* data = bytes.data() + 8 + n;
+
+  SafeTensors st;
+  std::vector<Range> ranges;
+  for (auto it = header.begin(); it != header.end(); ++it) {
+    const std::string& key = it.key();
+    if (key == "__metadata__") {
+      read_metadata(it.value(), name, st.metadata);
+      continue;
+    }
+    st.tensors.emplace(key, decode_tensor(key, it.value(), data, data_size, name, ranges));
+  }
+  check_tiling(std::move(ranges), data_size, name);
   return st;
 }
 
