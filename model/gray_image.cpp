@@ -259,7 +259,10 @@ void write_png_rgb(const std::string& path, std::size_t width, std::size_t heigh
   write_file_atomic(path, encode_png_rgb(width, height, rgb));
 }
 
-GrayImage prepare_digit(const GrayImage& in, std::size_t rows, std::size_t cols, std::size_t box) {
+namespace {
+
+// Each pixel's ink: its distance from the background level (the border's median).
+std::vector<float> ink_of(const GrayImage& in) {
   const std::size_t w = in.width, h = in.height;
   // Polarity: MNIST digits are light on dark. A light border means a dark digit: invert.
   std::vector<std::uint8_t> border;
@@ -281,20 +284,26 @@ GrayImage prepare_digit(const GrayImage& in, std::size_t rows, std::size_t cols,
     const int bg = invert ? 255 - background : background;
     ink[i] = static_cast<float>(std::max(0, v - bg));  // background removed
   }
-  const float peak = *std::max_element(ink.begin(), ink.end());
-  if (peak < 32.0f) throw DataError("no digit found: the image has no ink against its background");
-  // Crop to the pixels with at least a tenth of the peak ink.
-  std::size_t x0 = w, x1 = 0, y0 = h, y1 = 0;
-  for (std::size_t y = 0; y < h; ++y) {
-    for (std::size_t x = 0; x < w; ++x) {
-      if (ink[y * w + x] >= 0.1f * peak) {
-        x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
-      }
-    }
-  }
-  const std::size_t cw = x1 - x0 + 1, ch = y1 - y0 + 1;
-  // Scale the longer side to `box` by area averaging (each output pixel the mean of its source
-  // area), keeping the aspect ratio. Coordinates in doubles: source pixel x covers [x, x + 1).
+  return ink;
+}
+
+// A rectangle of pixels, both ends included.
+struct PixelBox {
+  std::size_t x0, x1, y0, y1;
+};
+
+// A grey picture of doubles, row by row.
+struct Plane {
+  std::size_t width = 0, height = 0;
+  std::vector<double> values;
+};
+
+// The crop `c` of the w-wide `ink`, its longer side scaled to `box` by area averaging (each output
+// pixel the mean of its source area), keeping the aspect ratio. Coordinates in doubles: source
+// pixel x covers [x, x + 1).
+Plane scale_by_area(const std::vector<float>& ink, std::size_t w, const PixelBox& c,
+                    std::size_t box) {
+  const std::size_t cw = c.x1 - c.x0 + 1, ch = c.y1 - c.y0 + 1;
   const double dcw = static_cast<double>(cw), dch = static_cast<double>(ch);
   const double s = static_cast<double>(box) / std::max(dcw, dch);
   const auto ow = static_cast<std::size_t>(std::max(1.0, std::round(dcw * s)));
@@ -311,8 +320,8 @@ GrayImage prepare_digit(const GrayImage& in, std::size_t rows, std::size_t cols,
         const double fy = std::min(y + 1.0, sy1) - std::max(y, sy0);
         for (double x = std::floor(sx0); x < sx1; x += 1.0) {
           const double f = fy * (std::min(x + 1.0, sx1) - std::max(x, sx0));
-          const std::size_t iy = y0 + static_cast<std::size_t>(y),
-                            ix = x0 + static_cast<std::size_t>(x);
+          const std::size_t iy = c.y0 + static_cast<std::size_t>(y),
+                            ix = c.x0 + static_cast<std::size_t>(x);
           sum += f * static_cast<double>(ink[iy * w + ix]);
           area += f;
         }
@@ -320,16 +329,23 @@ GrayImage prepare_digit(const GrayImage& in, std::size_t rows, std::size_t cols,
       small[oy * ow + ox] = area > 0 ? sum / area : 0.0;
     }
   }
-  // Normalise to 0..255 and place by centre of mass at the frame's centre.
-  const double top = *std::max_element(small.begin(), small.end());
+  return {ow, oh, std::move(small)};
+}
+
+// `small` normalised to 0..255 and placed by its centre of mass at the centre of a rows x cols
+// frame (what falls outside is cut).
+GrayImage center_by_mass(Plane small, std::size_t rows, std::size_t cols) {
+  const std::size_t ow = small.width, oh = small.height;
+  std::vector<double>& v = small.values;
+  const double top = *std::max_element(v.begin(), v.end());
   double mx = 0, my = 0, mass = 0;
   for (std::size_t y = 0; y < oh; ++y) {
     for (std::size_t x = 0; x < ow; ++x) {
-      const double v = small[y * ow + x] / top * 255.0;
-      small[y * ow + x] = v;
-      mx += v * (static_cast<double>(x) + 0.5);
-      my += v * (static_cast<double>(y) + 0.5);
-      mass += v;
+      const double p = v[y * ow + x] / top * 255.0;
+      v[y * ow + x] = p;
+      mx += p * (static_cast<double>(x) + 0.5);
+      my += p * (static_cast<double>(y) + 0.5);
+      mass += p;
     }
   }
   const long dx = std::lround(static_cast<double>(cols) / 2.0 - mx / mass);
@@ -344,10 +360,29 @@ GrayImage prepare_digit(const GrayImage& in, std::size_t rows, std::size_t cols,
       if (tx < 0 || ty < 0 || tx >= static_cast<long>(cols) || ty >= static_cast<long>(rows))
         continue;
       out.pixels[static_cast<std::size_t>(ty) * cols + static_cast<std::size_t>(tx)] =
-          static_cast<std::uint8_t>(std::lround(small[y * ow + x]));
+          static_cast<std::uint8_t>(std::lround(v[y * ow + x]));
     }
   }
   return out;
+}
+
+}  // namespace
+
+GrayImage prepare_digit(const GrayImage& in, std::size_t rows, std::size_t cols, std::size_t box) {
+  const std::size_t w = in.width, h = in.height;
+  const std::vector<float> ink = ink_of(in);
+  const float peak = *std::max_element(ink.begin(), ink.end());
+  if (peak < 32.0f) throw DataError("no digit found: the image has no ink against its background");
+  // Crop to the pixels with at least a tenth of the peak ink.
+  std::size_t x0 = w, x1 = 0, y0 = h, y1 = 0;
+  for (std::size_t y = 0; y < h; ++y) {
+    for (std::size_t x = 0; x < w; ++x) {
+      if (ink[y * w + x] >= 0.1f * peak) {
+        x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
+      }
+    }
+  }
+  return center_by_mass(scale_by_area(ink, w, {x0, x1, y0, y1}, box), rows, cols);
 }
 
 }  // namespace clmnist::model
