@@ -11,6 +11,7 @@
 #include "bench.hpp"
 #include "charts.hpp"
 #include "cli_common.hpp"
+#include "json_read.hpp"
 #include "errors.hpp"
 #include "input_file.hpp"
 #include "json_text.hpp"
@@ -67,11 +68,11 @@ std::vector<CompareRow> read_record(const std::string& file, std::size_t record)
   const std::string text = model::read_input_file(file, 64u << 20, "a bench record");
   std::vector<CompareRow> rows;
   try {
-    const json j = json::parse(text);
+    const json j = runtime::parse_json_bounded(text);
     const json version = j.is_object() ? j.value("schema_version", json()) : json();
     if (!version.is_number_integer() || (version.get<int>() != 1 && version.get<int>() != 2)) {
       throw DataError(file + ": schema_version " +
-                      (version.is_null() ? std::string("missing") : version.dump()) +
+                      (version.is_null() ? std::string("missing") : runtime::shown_json(version)) +
                       "; clmnist bench compare reads records of `clmnist bench --json`, schema "
                       "1 or " +
                       std::to_string(kBenchSchemaVersion) +

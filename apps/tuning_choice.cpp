@@ -6,6 +6,17 @@
 #include "tuning_cache.hpp"
 
 namespace clmnist::apps {
+namespace {
+
+// Once a run: the built-in settings are used instead of a broken tuning file.
+void warn_broken_tuning_file(const std::string& problem) {
+  static bool said = false;
+  if (said) return;
+  said = true;
+  std::cerr << "clmnist: warning: " << problem << "; using the built-in kernel settings\n";
+}
+
+}  // namespace
 
 TuningChoice apply_tuning(const DeviceOptions& opts, const runtime::DeviceDesc& device,
                           const runtime::NetworkSpec& net, runtime::CompileOptions& options,
@@ -27,7 +38,10 @@ TuningChoice apply_tuning(const DeviceOptions& opts, const runtime::DeviceDesc& 
   }
   c.file = opts.tuning_file.empty() ? model::default_tuning_file() : opts.tuning_file;
   c.source = "default";
-  const auto entry = model::find_tuning(c.file, model::tuning_key(device, net, options));
+  std::string problem;
+  const auto entry =
+      model::find_tuning(c.file, model::tuning_key(device, net, options), &problem);
+  if (!problem.empty()) warn_broken_tuning_file(problem);
   if (!entry) return c;
   // A forced family takes the tuned settings only when the winner is of that family.
   const runtime::Impl tuned = runtime::parse_impl(entry->impl);

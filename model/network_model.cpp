@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "errors.hpp"
+#include "json_read.hpp"
 #include "json_text.hpp"
 #include "networks.hpp"
 #include "safetensors.hpp"
@@ -75,10 +76,7 @@ runtime::NetworkSpec v1_network(const SafeTensors& st, const std::string& path) 
 }
 
 // A JSON value as a short text for messages.
-std::string shown(const nlohmann::json& v) {
-  const std::string t = json_text(v);
-  return t.size() > 40 ? t.substr(0, 40) + "..." : t;
-}
+std::string shown(const nlohmann::json& v) { return runtime::shown_json(v); }
 
 // j[key], where `where` names j ("" for the description itself, "input", "layers[0]").
 const nlohmann::json& member(const nlohmann::json& j, const std::string& key,
@@ -135,8 +133,12 @@ void check_layer(const nlohmann::json& layer, std::size_t i, const std::string& 
 }  // namespace
 
 runtime::NetworkSpec parse_network(const std::string& text, const std::string& path) {
-  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded()) bad_network(path, "is not valid JSON");
+  nlohmann::json j;
+  try {
+    j = runtime::parse_json_bounded(text);
+  } catch (const nlohmann::json::exception& e) {
+    bad_network(path, "is not valid JSON (" + json_error_text(e) + ")");
+  }
   const nlohmann::json& in = member(j, "input", "", path);
   whole_member(in, "rows", "input", path, 1u << 16);
   whole_member(in, "cols", "input", path, 1u << 16);

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "errors.hpp"
+#include "json_read.hpp"
 #include "input_file.hpp"
 #include "json_text.hpp"
 
@@ -73,8 +74,7 @@ nlohmann::json parse_header(const std::string& bytes, const std::string& name, s
   }
   nlohmann::json header;
   try {
-    header = nlohmann::json::parse(bytes.begin() + 8,
-                                   bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
+    header = runtime::parse_json_bounded(bytes.substr(8, n));
   } catch (const nlohmann::json::exception& e) {
     fail(name, "the header is not valid JSON (" + json_error_text(e) +
                    "); the file is damaged or not a safetensors file");
@@ -108,7 +108,7 @@ TensorF32 decode_tensor(const std::string& key, const nlohmann::json& v, const c
     fail(name, "tensor '" + key + "' lacks dtype, shape or data_offsets");
   }
   if (!v["dtype"].is_string() || v["dtype"].get<std::string>() != "F32") {
-    fail(name, "tensor '" + key + "' has dtype " + v["dtype"].dump() + "; only F32 is supported");
+    fail(name, "tensor '" + key + "' has dtype " + runtime::shown_json(v["dtype"]) + "; only F32 is supported");
   }
   const nlohmann::json& shape = v["shape"];
   const nlohmann::json& offs = v["data_offsets"];

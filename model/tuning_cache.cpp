@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "errors.hpp"
+#include "json_read.hpp"
+#include "json_text.hpp"
 #include "input_file.hpp"
 #include "output_file.hpp"
 #include "user_dirs.hpp"
@@ -66,7 +68,7 @@ std::vector<TuningEntry> read_tuning_file(const std::string& path) {
   if (!std::filesystem::exists(path, ec)) return {};
   const std::string text = read_input_file(path, std::uint64_t{16} << 20, "tuning file");
   try {
-    const json j = json::parse(text);
+    const json j = runtime::parse_json_bounded(text);
     if (j.value("format", "") != kFormat) {
       throw DataError(path + " is not a clmnist tuning file (no \"format\": \"" + kFormat +
                       "\"); move it away or delete it, then run clmnist tune again");
@@ -75,18 +77,20 @@ std::vector<TuningEntry> read_tuning_file(const std::string& path) {
     for (const json& e : j.at("entries")) out.push_back(from_json(e));
     return out;
   } catch (const json::exception& e) {
-    throw DataError(path + " is not a valid clmnist tuning file (" + e.what() +
+    throw DataError(path + " is not a valid clmnist tuning file (" + json_error_text(e) +
                     "); delete it and run clmnist tune again");
   }
 }
 
-std::optional<TuningEntry> find_tuning(const std::string& path, const TuningKey& key) {
+std::optional<TuningEntry> find_tuning(const std::string& path, const TuningKey& key,
+                                       std::string* problem) {
   if (path.empty()) return std::nullopt;
   std::vector<TuningEntry> entries;
   try {
     entries = read_tuning_file(path);
-  } catch (const Error&) {
-    return std::nullopt;  // a broken file tunes nothing; `tune` names it when it rewrites it
+  } catch (const Error& e) {
+    if (problem != nullptr) *problem = e.what();
+    return std::nullopt;  // a broken file tunes nothing
   }
   for (const TuningEntry& e : entries) {
     if (e.key == key) return e;

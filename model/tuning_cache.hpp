@@ -39,8 +39,10 @@ std::string default_tuning_file();
 // The entries of a tuning file; none when it does not exist. Throws DataError naming the file when
 // it exists but is not a tuning file.
 std::vector<TuningEntry> read_tuning_file(const std::string& path);
-// The entry for `key`, if the file has one (an unreadable file has none).
-std::optional<TuningEntry> find_tuning(const std::string& path, const TuningKey& key);
+// The entry for `key`, if the file has one. A file that is not a tuning file has none, and its
+// problem goes to *problem (the message naming the file) where problem is given.
+std::optional<TuningEntry> find_tuning(const std::string& path, const TuningKey& key,
+                                       std::string* problem = nullptr);
 // Adds or replaces the entry with its key and rewrites the file atomically.
 void store_tuning(const std::string& path, const TuningEntry& entry);
 

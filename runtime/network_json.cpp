@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "network.hpp"
+#include "json_read.hpp"
 
 namespace clmnist::runtime {
 namespace {
@@ -79,7 +80,7 @@ std::string to_json(const NetworkSpec& spec) {
 NetworkSpec network_from_json(const std::string& text) {
   NetworkSpec s;
   try {
-    const nlohmann::json j = nlohmann::json::parse(text);
+    const nlohmann::json j = parse_json_bounded(text);
     const auto& in = j.at("input");
     s.image_rows = in.at("rows").get<std::size_t>();
     s.image_cols = in.at("cols").get<std::size_t>();

@@ -371,6 +371,11 @@ case $case in
     # shellcheck source=tests/cli_usability.sh
     source "$(dirname "$0")/cli_usability.sh"
     ;;
+  crafted_*)
+    # Files from strangers: cli_crafted.sh.
+    # shellcheck source=tests/cli_crafted.sh
+    source "$(dirname "$0")/cli_crafted.sh"
+    ;;
   tune_cache_used_and_invalidated)
     # shellcheck source=tests/cli_tune.sh
     source "$(dirname "$0")/cli_tune.sh"

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# CLI cases of crafted files (issue 25, class 1): files from strangers never crash, stall or
+# exhaust memory. Sourced by cli_test.sh (which defines bin, case, scratch, fail and need_mnist).
+
+# craft IN OUT KIND: a copy of the safetensors file IN with one JSON value nested 100,000 levels
+# deep: KIND "metadata" in the 'network' metadata text, "header" in the header itself.
+craft() {
+  /usr/bin/python3 - "$1" "$2" "$3" <<'PY'
+import json, struct, sys
+src, dst, kind = sys.argv[1:4]
+raw = open(src, "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+header = json.loads(raw[8:8 + n])
+deep = "[" * 100000 + "]" * 100000
+if kind == "metadata":
+    header["__metadata__"]["network"] = deep
+    text = json.dumps(header)
+else:
+    text = json.dumps(header)[:-1] + ', "deep": ' + deep + "}"
+text = text.encode()
+text += b" " * (-len(text) % 8)
+open(dst, "wb").write(struct.pack("<Q", len(text)) + text + raw[8 + n:])
+PY
+}
+
+# expect_refusal WHAT OUTPUT RC: a clear error (exit 1 or 2, a message naming the nesting), not a
+# crash (139 from a stack overflow) or a success.
+expect_refusal() {
+  echo "$1 -> $3: $2" | cut -c1-400
+  case $3 in 1 | 2) ;; *) fail "$1: exit $3, not a clear error" ;; esac
+  grep -q "nest deeper than 64 levels" <<<"$2" || fail "$1: the message does not say why"
+}
+
+case $case in
+  crafted_json_nesting)
+    # Deep nesting in a model's metadata, in a model's header, in a checkpoint, a tuning file and
+    # a bench record.
+    /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny" >/dev/null
+    d=$scratch/deep; rm -rf "$d"; mkdir -p "$d"
+    "$bin" train --device cpu --data-dir "$scratch/tiny" --validation-size 200 --batch-size 50 \
+      --max-epochs 1 --save-model "$d/m.st" --checkpoint "$d/c.ckpt" >/dev/null 2>&1 \
+      || fail "training a model"
+    for kind in metadata header; do
+      craft "$d/m.st" "$d/$kind.st" $kind
+      for cmd in "eval --device cpu --data-dir $scratch/tiny" "export --format npy --output $d/npy-$kind"; do
+        # shellcheck disable=SC2086
+        out=$("$bin" $cmd --model "$d/$kind.st" 2>&1); expect_refusal "$cmd ($kind)" "$out" $?
+      done
+      craft "$d/c.ckpt" "$d/$kind.ckpt" $kind
+      out=$("$bin" train --device cpu --data-dir "$scratch/tiny" --resume "$d/$kind.ckpt" 2>&1)
+      expect_refusal "train --resume ($kind)" "$out" $?
+    done
+    printf '{"format": %s}' "$(printf '[%.0s' $(seq 100000))" > "$d/tuning.json"
+    out=$(CLMNIST_TUNING_FILE=$d/tuning.json "$bin" train --device cpu \
+          --data-dir "$scratch/tiny" --validation-size 200 --batch-size 50 --max-epochs 1 \
+          --save-model "" 2>&1)
+    # The built-in settings with one warning naming the file (a tuning file only tunes).
+    rc=$?; echo "train with a deep tuning file -> $rc: $(grep warning <<<"$out")"
+    [ $rc = 0 ] || fail "a broken tuning file stopped training (exit $rc)"
+    grep -q "warning: $d/tuning.json.*nest deeper than 64 levels.*built-in kernel settings" \
+      <<<"$out" || fail "a broken tuning file is not named"
+    printf '{"schema_version": 2, "devices": %s}' "$(printf '[%.0s' $(seq 100000))" > "$d/rec.json"
+    out=$("$bin" bench compare "$d/rec.json" "$d/rec.json" 2>&1)
+    expect_refusal "bench compare" "$out" $?
+    ;;
+  *)
+    echo "cli_crafted.sh: no case '$case'" >&2
+    exit 2
+    ;;
+esac
