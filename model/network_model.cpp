@@ -151,6 +151,10 @@ runtime::NetworkSpec parse_network(const std::string& text, const std::string& p
   if (!layers.is_array() || layers.empty()) {
     bad_network(path, "has layers = " + shown(layers) + ", not a list of layers");
   }
+  if (layers.size() > runtime::kMaxNetworkLayers) {  // before any per-layer work
+    bad_network(path, "has " + std::to_string(layers.size()) + " layers, more than " +
+                          std::to_string(runtime::kMaxNetworkLayers));
+  }
   for (std::size_t i = 0; i < layers.size(); ++i) check_layer(layers[i], i, path);
   try {
     return runtime::network_from_json(text);  // its own checks: layer sizes that fit, names

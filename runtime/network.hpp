@@ -18,6 +18,9 @@ const char* to_string(Activation a);
 Activation parse_activation(const std::string& name);
 
 enum class LayerKind { kDense, kConv2d, kMaxPool, kActivation, kFlatten };
+
+// The most layers a network description may hold (a bound on what a crafted file costs).
+constexpr std::size_t kMaxNetworkLayers = 1024;
 const char* to_string(LayerKind k);  // the JSON type: "dense", "conv2d", ...
 
 // Feature maps x rows x cols, row-major and channel-major (a sample of NCHW; Theano's layout).

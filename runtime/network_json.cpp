@@ -93,13 +93,13 @@ NetworkSpec network_from_json(const std::string& text) {
     throw std::invalid_argument(std::string("the network description is not valid: ") + e.what());
   }
   // Bounds before any shape arithmetic, so that sizes cannot overflow.
-  constexpr std::size_t kMaxSide = 1u << 16, kMaxWidth = 1u << 20, kMaxLayers = 1024;
+  constexpr std::size_t kMaxSide = 1u << 16, kMaxWidth = 1u << 20;
   if (s.image_rows > kMaxSide || s.image_cols > kMaxSide) {
     throw std::invalid_argument("the network's image size is implausibly large");
   }
-  if (s.layers.size() > kMaxLayers) {
+  if (s.layers.size() > kMaxNetworkLayers) {
     throw std::invalid_argument("the network has " + std::to_string(s.layers.size()) +
-                                " layers, more than " + std::to_string(kMaxLayers));
+                                " layers, more than " + std::to_string(kMaxNetworkLayers));
   }
   for (const Layer& l : s.layers) {
     if (l.outputs > kMaxWidth || l.inputs > kMaxWidth * 16 || l.filters > kMaxWidth ||

@@ -3,7 +3,8 @@
 # exhaust memory. Sourced by cli_test.sh (which defines bin, case, scratch, fail and need_mnist).
 
 # craft IN OUT KIND: a copy of the safetensors file IN with one JSON value nested 100,000 levels
-# deep: KIND "metadata" in the 'network' metadata text, "header" in the header itself.
+# deep (KIND "metadata": in the 'network' metadata text, "header": in the header itself), or with
+# a network of 60,000 chained dense layers (KIND "layers").
 craft() {
   /usr/bin/python3 - "$1" "$2" "$3" <<'PY'
 import json, struct, sys
@@ -12,7 +13,17 @@ raw = open(src, "rb").read()
 n = struct.unpack("<Q", raw[:8])[0]
 header = json.loads(raw[8:8 + n])
 deep = "[" * 100000 + "]" * 100000
-if kind == "metadata":
+if kind == "layers":
+    net = json.loads(header["__metadata__"]["network"])
+    dense = [l for l in net["layers"] if l.get("type") == "dense"][0]
+    layers = []
+    for i in range(60000):
+        layers.append(dict(dense, inputs=dense["inputs"] if i == 0 else 10, outputs=10,
+                           weight="W%d" % i, bias="b%d" % i))
+    net["layers"] = layers
+    header["__metadata__"]["network"] = json.dumps(net)
+    text = json.dumps(header)
+elif kind == "metadata":
     header["__metadata__"]["network"] = deep
     text = json.dumps(header)
 else:
@@ -32,9 +43,9 @@ expect_refusal() {
 }
 
 case $case in
-  crafted_json_nesting)
+  crafted_json_bounded)
     # Deep nesting in a model's metadata, in a model's header, in a checkpoint, a tuning file and
-    # a bench record.
+    # a bench record; a model of 60,000 layers.
     /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny" >/dev/null
     d=$scratch/deep; rm -rf "$d"; mkdir -p "$d"
     "$bin" train --device cpu --data-dir "$scratch/tiny" --validation-size 200 --batch-size 50 \
@@ -50,6 +61,11 @@ case $case in
       out=$("$bin" train --device cpu --data-dir "$scratch/tiny" --resume "$d/$kind.ckpt" 2>&1)
       expect_refusal "train --resume ($kind)" "$out" $?
     done
+    craft "$d/m.st" "$d/layers.st" layers
+    out=$(timeout 20 "$bin" eval --device cpu --data-dir "$scratch/tiny" --model "$d/layers.st" 2>&1)
+    rc=$?; echo "eval (60000 layers) -> $rc: $out" | cut -c1-300
+    [ $rc = 1 ] || fail "60000 layers: exit $rc, not 1"
+    grep -q "has 60000 layers, more than 1024" <<<"$out" || fail "60000 layers: not said"
     printf '{"format": %s}' "$(printf '[%.0s' $(seq 100000))" > "$d/tuning.json"
     out=$(CLMNIST_TUNING_FILE=$d/tuning.json "$bin" train --device cpu \
           --data-dir "$scratch/tiny" --validation-size 200 --batch-size 50 --max-epochs 1 \
