@@ -1,5 +1,6 @@
 // `clmnist eval` and `clmnist predict`: a saved model on the MNIST test set.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -16,6 +17,22 @@
 #include "trainer.hpp"
 
 namespace clmnist::apps {
+namespace {
+
+// A model whose outputs are not finite numbers (weights near the float maximum, or a diverged
+// run saved before the check): a label from them would be noise, so they are an error.
+DataError nonfinite_outputs(const std::string& model_path, const std::string& what) {
+  return DataError(model_path + ": the model's outputs for " + what +
+                   " are not finite numbers (NaN or infinity): its parameters overflow float "
+                   "arithmetic; the file is damaged or the training diverged: train it again");
+}
+
+bool all_finite(const float* p, std::size_t n) {
+  return std::all_of(p, p + n, [](float v) { return std::isfinite(v); });
+}
+
+}  // namespace
+
 namespace {
 
 struct Loaded {
@@ -120,6 +137,7 @@ int run_eval(int argc, char** argv) {
   const std::size_t batch = vm.count("batch-size") != 0 ? batch_opt.value : model_batch(l.model);
   const std::size_t counted = model::reference_rows(l.test.count, batch);
   const runtime::EvalCounts ev = l.exec->evaluate(l.test_id, counted);
+  if (!std::isfinite(ev.nll_sum_all)) throw nonfinite_outputs(model_path, "the test images");
   std::printf("test error %f %% over every sample (%llu of %zu wrong)\n",
               100.0 * static_cast<double>(ev.errors_all) / static_cast<double>(l.test.count),
               static_cast<unsigned long long>(ev.errors_all), l.test.count);
@@ -182,6 +200,10 @@ int predict_images(const std::vector<std::string>& images, const std::string& mo
   for (std::size_t i = 0; i < images.size(); ++i) {
     nlohmann::ordered_json j;
     j["image"] = images[i];
+    const float* p = errors[i].empty() ? probs.data() + row++ * classes : nullptr;
+    if (p != nullptr && !all_finite(p, classes)) {  // this image's error, in its place
+      errors[i] = nonfinite_outputs(model_path, "this image").what();
+    }
     if (!errors[i].empty()) {
       ++failed;
       if (json) {
@@ -193,7 +215,6 @@ int predict_images(const std::vector<std::string>& images, const std::string& mo
       }
       continue;
     }
-    const float* p = probs.data() + row++ * classes;
     const std::size_t best = static_cast<std::size_t>(std::max_element(p, p + classes) - p);
     if (json) {
       j["label"] = best;
@@ -270,6 +291,9 @@ int run_predict(int argc, char** argv) {
   }
   const std::vector<float> probs = l.exec->predict(l.test_id, 0, count);
   const std::size_t k = l.model.network.classes();
+  if (!all_finite(probs.data(), probs.size())) {
+    throw nonfinite_outputs(model_path, "the first " + std::to_string(count) + " test images");
+  }
   std::cout << "Predicted values for the first " << count << " examples in test set:\n[";
   for (std::size_t i = 0; i < count; ++i) {
     std::size_t best = 0;

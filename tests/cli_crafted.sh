@@ -42,7 +42,51 @@ expect_refusal() {
   grep -q "nest deeper than 64 levels" <<<"$2" || fail "$1: the message does not say why"
 }
 
+# huge IN OUT: a copy of the safetensors file IN with every weight +-3e38 (finite, but every
+# product overflows).
+huge() {
+  /usr/bin/python3 - "$1" "$2" <<'PY'
+import json, struct, sys
+raw = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+header = json.loads(raw[8:8 + n])
+data = bytearray(raw[8 + n:])
+for name, t in header.items():
+    if name == "__metadata__" or not name.startswith("W"):
+        continue
+    a, b = t["data_offsets"]
+    for k, o in enumerate(range(a, b, 4)):
+        data[o:o + 4] = struct.pack("<f", 3e38 if k % 2 == 0 else -3e38)
+open(sys.argv[2], "wb").write(raw[:8 + n] + bytes(data))
+PY
+}
+
 case $case in
+  crafted_useless_numbers)
+    # A model whose weights are finite but make every output NaN: eval, predict on the test set
+    # and on an image refuse it (exit 1, naming the model), never print a label or "-nan".
+    /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny" >/dev/null
+    d=$scratch/huge; rm -rf "$d"; mkdir -p "$d"
+    "$bin" train --device cpu --data-dir "$scratch/tiny" --validation-size 200 --batch-size 50 \
+      --max-epochs 1 --save-model "$d/m.st" >/dev/null 2>&1 || fail "training a model"
+    huge "$d/m.st" "$d/huge.st"
+    printf 'P2\n9 8\n255\n' > "$d/digit.pgm"
+    for i in $(seq 1 72); do echo $(( (i * 37) % 256 )); done >> "$d/digit.pgm"
+    for cmd in "eval --data-dir $scratch/tiny" "predict --data-dir $scratch/tiny --count 5" \
+               "predict $d/digit.pgm" "predict --json $d/digit.pgm"; do
+      # shellcheck disable=SC2086
+      out=$("$bin" $cmd --device cpu --model "$d/huge.st" 2>&1); rc=$?
+      echo "$cmd -> $rc: $out" | cut -c1-400
+      [ $rc = 1 ] || fail "$cmd: exit $rc, not 1"
+      grep -q "huge.st: the model's outputs for .* are not finite numbers" <<<"$out" \
+        || fail "$cmd: the reason is not given"
+      grep -qiE "nan|label\"|: [0-9] \(p =" <<<"$(grep -v "not finite" <<<"$out")" \
+        && fail "$cmd: a figure or label from NaN outputs"
+    done
+    # The untouched model still predicts.
+    "$bin" predict --device cpu --model "$d/m.st" "$d/digit.pgm" >/dev/null 2>&1 \
+      || fail "the good model does not predict"
+    ;;
   crafted_json_bounded)
     # Deep nesting in a model's metadata, in a model's header, in a checkpoint, a tuning file and
     # a bench record; a model of 60,000 layers.
