@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <new>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -184,6 +185,8 @@ int predict_images(const std::vector<std::string>& images, const std::string& mo
     } catch (const DataError& e) {
       const std::string what = e.what();
       errors[i] = what.rfind(p + ": ", 0) == 0 ? what.substr(p.size() + 2) : what;
+    } catch (const std::bad_alloc&) {  // this image's error; the others are still predicted
+      errors[i] = "not enough memory to read and prepare the image";
     }
   }
   set.count = set.labels.size();

@@ -5,7 +5,6 @@
 #include "gray_image.hpp"
 
 #include <png.h>
-#include <stb/stb_image.h>
 
 #include <algorithm>
 #include <cmath>
@@ -17,6 +16,7 @@
 #include <sstream>
 
 #include "errors.hpp"
+#include "image_decoders.hpp"
 #include "input_file.hpp"
 #include "safetensors.hpp"
 
@@ -101,52 +101,6 @@ bool decode_png(PngSource& src, std::vector<std::uint8_t>& rgba, png_uint_32& wi
   return true;
 }
 
-// 8-bit RGBA pixels as gray: Rec. 601 luma of the stored values (what PIL's convert("L") gives),
-// composited onto white.
-GrayImage gray_from_rgba(std::size_t width, std::size_t height, const std::uint8_t* rgba) {
-  GrayImage out;
-  out.width = width;
-  out.height = height;
-  out.pixels.resize(out.width * out.height);
-  for (std::size_t i = 0; i < out.pixels.size(); ++i) {
-    const std::uint8_t* p = rgba + 4 * i;
-    const unsigned g = (299u * p[0] + 587u * p[1] + 114u * p[2] + 500u) / 1000u, a = p[3];
-    out.pixels[i] = static_cast<std::uint8_t>((g * a + 255u * (255u - a) + 127u) / 255u);
-  }
-  return out;
-}
-
-// JPEG, BMP, GIF (its first frame), TGA, PSD, HDR and PIC through stb_image; the size is checked
-// before anything is decoded.
-GrayImage read_with_stb(const std::string& path, const std::string& bytes) {
-  const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
-  const int size = static_cast<int>(bytes.size());  // at most kMaxImageBytes
-  int w = 0, h = 0, channels = 0;
-  if (stbi_info_from_memory(data, size, &w, &h, &channels) == 0) {
-    fail(path, "not an image clmnist reads (PNG, PGM, JPEG, BMP, GIF, TGA, PSD, HDR, PIC)");
-  }
-  if (w <= 0 || h <= 0) fail(path, "the image has no pixels");
-  if (static_cast<std::size_t>(w) > kMaxImageSide || static_cast<std::size_t>(h) > kMaxImageSide) {
-    fail(path, "image larger than 16384 pixels a side");
-  }
-  // stb_image fills a BMP that ends early with zeros: its header says how long it should be.
-  if (bytes.size() >= 6 && bytes[0] == 'B' && bytes[1] == 'M') {
-    const auto* b = reinterpret_cast<const unsigned char*>(bytes.data());
-    const std::size_t declared = b[2] | b[3] << 8 | b[4] << 16 | std::size_t{b[5]} << 24;
-    if (declared > bytes.size()) {
-      fail(path, "the BMP ends early (" + std::to_string(bytes.size()) + " of " +
-                     std::to_string(declared) + " bytes)");
-    }
-  }
-  std::unique_ptr<stbi_uc, void (*)(void*)> rgba(
-      stbi_load_from_memory(data, size, &w, &h, &channels, 4), stbi_image_free);
-  if (rgba == nullptr) {
-    const char* why = stbi_failure_reason();
-    fail(path, std::string("cannot decode the image (") + (why != nullptr ? why : "damaged") + ")");
-  }
-  return gray_from_rgba(static_cast<std::size_t>(w), static_cast<std::size_t>(h), rgba.get());
-}
-
 GrayImage read_png(const std::string& path, const std::string& bytes) {
   PngSource src{bytes};
   std::vector<std::uint8_t> rgba;
@@ -181,6 +135,13 @@ GrayImage read_pgm(const std::string& path, const std::string& bytes) {
   const std::size_t w = next_number("width"), h = next_number("height");
   const std::size_t maxval = next_number("maximum value");
   if (w > kMaxImageSide || h > kMaxImageSide) fail(path, "image larger than 16384 pixels a side");
+  // Every sample takes a byte at least (P5) or a digit and a separator (P2).
+  if (w * h > kMaxImagePixels || w * h > bytes.size()) {
+    fail(path, "the PGM declares " + std::to_string(w) + " x " + std::to_string(h) +
+                   " pixels, more than " +
+                   (w * h > kMaxImagePixels ? "the 64 M clmnist reads"
+                                            : "its " + std::to_string(bytes.size()) + " bytes hold"));
+  }
   if (maxval > 65535) fail(path, "PGM maximum value over 65535");
   GrayImage out;
   out.width = w;

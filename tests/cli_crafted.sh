@@ -62,6 +62,30 @@ PY
 }
 
 case $case in
+  crafted_images_checked)
+    # Each stb_image format, whole and cut to 60 %, and HDR headers that declare more pixels
+    # than the cap or than their bytes hold, in one predict: every whole image is predicted,
+    # every other one gets its own error (never a digit, never "no digit found"), exit 1.
+    /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny" >/dev/null
+    d=$scratch/img; rm -rf "$d"; mkdir -p "$d"
+    "$bin" train --device cpu --data-dir "$scratch/tiny" --validation-size 200 --batch-size 50 \
+      --max-epochs 1 --save-model "$d/m.st" >/dev/null 2>&1 || fail "training a model"
+    /usr/bin/python3 "$(dirname "$0")/make_stb_images.py" "$d/in"
+    whole=(tga.tga tga-rle.tga ppm.ppm hdr.hdr gif.gif psd.psd)
+    bad=(tga-cut.tga tga-rle-cut.tga ppm-cut.ppm hdr-cut.hdr gif-cut.gif psd-cut.psd huge.hdr big.hdr)
+    args=(); for f in "${whole[@]}" "${bad[@]}"; do args+=("$d/in/$f"); done
+    out=$(timeout 30 "$bin" predict --device cpu --model "$d/m.st" "${args[@]}" 2>&1); rc=$?
+    echo "$out" | grep -v "^ "
+    [ $rc = 1 ] || fail "predict exit $rc, not 1"
+    for f in "${whole[@]}"; do
+      grep -q "^$d/in/$f: [0-9] (p = " <<<"$out" || fail "$f: not predicted"
+    done
+    for f in "${bad[@]}"; do
+      line=$(grep "predict: $d/in/$f: " <<<"$out") || fail "$f: no error of its own"
+      grep -qE "ends before its pixels do|more than its [0-9]+ bytes can hold|more than the 64 M" \
+        <<<"$line" || fail "$f: the reason is not the file's size: $line"
+    done
+    ;;
   crafted_useless_numbers)
     # A model whose weights are finite but make every output NaN: eval, predict on the test set
     # and on an image refuse it (exit 1, naming the model), never print a label or "-nan".
