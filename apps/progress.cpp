@@ -40,6 +40,11 @@ std::string duration_text(double seconds, bool compact) {
   return buf;
 }
 
+std::string progress_bar(std::size_t done, std::size_t total, std::size_t cells) {
+  const std::size_t full = total == 0 ? 0 : std::min(cells, done * cells / total);
+  return "[" + std::string(full, '#') + std::string(cells - full, '.') + "]";
+}
+
 std::string progress_text(const ProgressFigures& f, unsigned width) {
   const std::string where = "epoch " + std::to_string(f.epoch) + ", minibatch " +
                             std::to_string(f.minibatch) + "/" + std::to_string(f.minibatches);
@@ -64,11 +69,18 @@ std::string progress_text(const ProgressFigures& f, unsigned width) {
   const std::string short_left = !known ? ""
                                         : std::string(f.left_is_lower_bound ? ", >= " : ", ~") +
                                               duration_text(f.seconds_left, true) + " left";
+  const std::string bar = " " + progress_bar(f.minibatch, f.minibatches);
+  const bool timed = f.seconds_elapsed >= 0;
+  const std::string elapsed = timed ? ", " + duration_text(f.seconds_elapsed) + " elapsed" : "";
+  const std::string short_elapsed = timed ? ", " + duration_text(f.seconds_elapsed, true) : "";
   const std::size_t fits = width > 1 ? width - 1 : 0;
   for (const std::string& line :
-       {where + loss + valid + rate + left, where + loss + valid + rate + short_left,
-        short_where + short_loss + short_valid + rate + short_left,
-        short_where + short_loss + short_valid + short_left, short_where + short_loss + short_left,
+       {where + bar + loss + valid + rate + elapsed + left,
+        where + bar + loss + valid + rate + short_elapsed + short_left,
+        short_where + bar + short_loss + short_valid + rate + short_elapsed + short_left,
+        short_where + bar + short_loss + short_valid + short_elapsed + short_left,
+        short_where + bar + short_loss + short_elapsed + short_left,
+        short_where + short_loss + short_elapsed + short_left, short_where + short_loss + short_left,
         short_where + short_loss, short_where}) {
     if (line.size() <= fits) return line;
   }
@@ -104,7 +116,9 @@ void ProgressLine::update(const model::Progress& p) {
   std::size_t end = p.max_iterations;
   f.left_is_lower_bound = p.patience != 0 && p.patience < end;
   if (f.left_is_lower_bound) end = p.patience;
-  if (rate_ > 0 && end > p.iteration) {
+  // The first second's rate is mostly start-up (one step, a cold cache): no estimate from it.
+  f.seconds_elapsed = std::chrono::duration<double>(now - start_).count();
+  if (rate_ > 0 && end > p.iteration && f.seconds_elapsed >= 1.0) {
     f.seconds_left =
         static_cast<double>(end - p.iteration - 1) * static_cast<double>(batch_) / rate_;
   }

@@ -19,15 +19,20 @@ struct ProgressFigures {
   double loss = 0.0;
   double validation_error = -1.0;    // fraction; below 0: no validation yet
   double samples_per_second = 0.0;   // 0: not known yet
-  double seconds_left = -1.0;        // below 0: not known
+  double seconds_left = -1.0;        // below 0: not known (held back for the first second)
+  double seconds_elapsed = -1.0;     // below 0: not shown
   bool left_is_lower_bound = false;  // early stopping may extend the run past the estimate
 };
 
 // The line for a terminal `width` columns wide: the most that fits in width - 1 columns, in
-// shorter words first, then without the rate, the validation error and the time left. Time left is
-// "at least" where early stopping can still extend the run and "about" where only max epochs or
-// steps end it.
+// shorter words first, then without the rate, the validation error, the epoch's bar and the
+// times. A bar of the epoch's minibatches as Keras draws it, the time elapsed and the time left
+// as tqdm shows them; time left is "at least" where early stopping can still extend the run and
+// "about" where only max epochs or steps end it.
 std::string progress_text(const ProgressFigures& f, unsigned width);
+
+// "[####......]": done of total in `cells` cells.
+std::string progress_bar(std::size_t done, std::size_t total, std::size_t cells = 10);
 
 // "42 s", "3 min 05 s", "2 h 07 min"; compact: "42s", "3m05s", "2h07m".
 std::string duration_text(double seconds, bool compact = false);

@@ -191,22 +191,26 @@ PY
     ;;
   progress_on_stderr_only_on_terminal)
     /usr/bin/python3 "$here/make_tiny_mnist.py" "$scratch/tiny" >/dev/null
-    args=(train --device host --data-dir "$scratch/tiny" --validation-size 200 --batch-size 10
-          --max-epochs 40 --save-model "")
+    # Long enough (4 million steps of one image, about 4 s here) for an estimate: none is shown
+    # in the first second.
+    args=(train --device host --data-dir "$scratch/tiny" --validation-size 200 --batch-size 1
+          --max-epochs 4000 --save-model "")
     # stderr on a terminal, stdout into a file: live progress there, a clean log here.
-    COLUMNS=60 script -qec "$(printf '%q ' "$bin" "${args[@]}") >$(printf '%q' "$scratch/log")" \
+    COLUMNS=60 script -qec "$(printf '%q ' "$bin" "${args[@]}" --patience 10000000) >$(printf '%q' "$scratch/log")" \
       /dev/null >"$scratch/tty.out" 2>&1 || fail "train on a terminal exit $?"
     grep -aq $'\r' "$scratch/log" && fail "progress went into the log"
     grep -q "^Optimization complete" "$scratch/log" || fail "no log lines in the file"
-    grep -aq "samples/s" "$scratch/tty.out" || fail "no progress line on the terminal"
+    grep -aq "epoch [0-9]* [0-9]*/1000 \[[#.]*\]" "$scratch/tty.out" \
+      || fail "no progress line with the epoch's bar on the terminal"
     grep -aq "at most" "$scratch/tty.out" && fail "the time left is called an upper bound"
-    # Patience 5000 of the 3,200 minibatches of 40 epochs: only max epochs ends this run.
-    grep -aq "~[0-9hms]* left" "$scratch/tty.out" || fail "no estimate of the time left"
+    # Patience beyond the 4 million minibatches: only max epochs ends this run. The elapsed time
+    # and the estimate, as tqdm shows them.
+    grep -aq ", [0-9hms]*, ~[0-9hms]* left" "$scratch/tty.out" || fail "no elapsed time and estimate"
     # Each drawing fits 60 columns.
     long=$(tr '\r' '\n' <"$scratch/tty.out" | sed 's/\x1b\[K//g' | awk 'length > 59')
     [ -z "$long" ] || fail "progress wider than the terminal: $long"
     # With early stopping ending first, the time left is a lower bound.
-    COLUMNS=200 script -qec "$(printf '%q ' "$bin" "${args[@]}" --patience 2000) >/dev/null" \
+    COLUMNS=200 script -qec "$(printf '%q ' "$bin" "${args[@]}" --patience 3500000) >/dev/null" \
       /dev/null >"$scratch/tty2.out" 2>&1 || fail "patience run exit $?"
     grep -aq "at least .* left (early stopping may extend)" "$scratch/tty2.out" \
       || fail "early stopping: the time left is not said to be a lower bound"

@@ -62,19 +62,27 @@ TEST_CASE("the progress line fits the terminal and never calls a guess a bound",
   f.validation_error = 0.075;
   f.samples_per_second = 123456;
   f.seconds_left = 65;
+  f.seconds_elapsed = 12;
   f.left_is_lower_bound = true;
   const std::string wide = progress_text(f, 200);
   CHECK(wide.find("at least 1 min 05 s left") != std::string::npos);
+  CHECK(wide.find("minibatch 40/83 [####......]") != std::string::npos);
+  CHECK(wide.find("12 s elapsed") != std::string::npos);
   CHECK(wide.find("at most") == std::string::npos);
   CHECK(wide.find("7.5000 %") != std::string::npos);
   for (unsigned width : {200u, 120u, 80u, 60u, 40u, 20u, 5u}) {
     INFO(width);
     CHECK(progress_text(f, width).size() <= width - 1);
   }
-  const std::string common = progress_text(f, 80);  // a common terminal: every figure, shorter
-  CHECK(common.find(">= 1m05s left") != std::string::npos);
+  // A common terminal: the bar, the times and the validation error, shorter; the rate goes first.
+  const std::string common = progress_text(f, 80);
+  CHECK(common.find("[####......]") != std::string::npos);
+  CHECK(common.find("12s, >= 1m05s left") != std::string::npos);
   CHECK(common.find("valid 7.50 %") != std::string::npos);
-  CHECK(common.find("123456 samples/s") != std::string::npos);
+  f.samples_per_second = 3112;
+  CHECK(progress_text(f, 100).find("3112 samples/s") != std::string::npos);
+  CHECK(progress_bar(0, 83) == "[..........]");
+  CHECK(progress_bar(83, 83) == "[##########]");
   f.left_is_lower_bound = false;  // only max epochs or steps end the run
   CHECK(progress_text(f, 200).find("about 1 min 05 s left") != std::string::npos);
   CHECK(duration_text(42) == "42 s");
