@@ -103,28 +103,34 @@ void print_kernel_times(const DeviceBench& r, std::ostream& out) {
 
 // The device's own bandwidth, FMA and launch ceilings, and how near training comes to them.
 void print_ceilings(const DeviceBench& r, std::ostream& out) {
+  const std::string launches =
+      r.device.is_host() ? "no kernel launches (host backend)"
+                         : fmt("%.1f", r.ceilings.launch_us) + " us a launch (" +
+                               fmt("%.1f", r.ceilings.round_trip_us) + " us enqueue to finish)";
   out << "  ceilings: " << fmt("%.1f", r.ceilings.bandwidth_gb_s) << " GB/s copy, "
-      << fmt("%.1f", r.ceilings.fma_gflop_s) << " GFLOP/s FMA, "
-      << fmt("%.1f", r.ceilings.launch_us) << " us a launch ("
-      << fmt("%.1f", r.ceilings.round_trip_us) << " us enqueue to finish); training reaches "
+      << fmt("%.1f", r.ceilings.fma_gflop_s) << " GFLOP/s FMA, " << launches
+      << "; training reaches "
       << fmt("%.1f", r.train_gflop_s) << " GFLOP/s (counting the dense product's FLOPs) and "
       << fmt("%.2f", r.train_gb_s) << " GB/s of pixels\n";
   if (r.launches_per_step > 0 && r.ceilings.launch_us > 0) {
-    out << "  launch-latency ceiling: " << fmt("%.1f", r.launches_per_step) << " launches a step x "
+    out << "  launch-latency floor: launches take " << fmt("%.0f", 100.0 * latency_fraction(r))
+        << " % of a step (" << fmt("%.1f", r.launches_per_step) << " launches a step x "
         << fmt("%.1f", r.ceilings.launch_us)
-        << " us = " << fmt("%.1f", r.launches_per_step * r.ceilings.launch_us)
-        << " us; a step takes " << fmt("%.1f", r.train.us_per_iteration.median) << " us ("
-        << fmt("%.0f", 100.0 * latency_fraction(r)) << " % of the ceiling)\n";
+        << " us = " << fmt("%.1f", r.launches_per_step * r.ceilings.launch_us) << " us of "
+        << fmt("%.1f", r.train.us_per_iteration.median) << " us)\n";
   }
 }
 
 // What a device that passed measured beside the headline, in the table's device order.
 void print_device_details(const DeviceBench& r, std::ostream& out) {
   out << "\n"
-      << r.device.name << " [" << r.device.address() << ", " << r.device.stable_address
-      << "]: max |device - host| " << fmt("%.3g", r.max_abs_error)
-      << " after 10 minibatches; device memory "
-      << fmt("%.1f MB", static_cast<double>(r.device_bytes) / 1e6) << "\n";
+      << r.device.name << " [" << r.device.address()
+      << (r.device.stable_address == r.device.address() ? "" : ", " + r.device.stable_address)
+      << "]: max |device - host| " << fmt("%.3g", r.max_abs_error) << " after 10 minibatches; "
+      << (r.device.is_host() ? std::string("host memory only")
+                             : "device memory " +
+                                   fmt("%.1f MB", static_cast<double>(r.device_bytes) / 1e6))
+      << "\n";
   out << "  builds: cold " << fmt("%.3f s", r.build_cold_seconds) << ", warm (binary cache) "
       << fmt("%.3f s", r.build_warm_seconds) << "\n";
   print_build_logs(r, out);

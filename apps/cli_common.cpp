@@ -184,9 +184,12 @@ OpenedBackend open_backend(const DeviceOptions& opts, std::ostream& log) {
   const runtime::Selection sel = select_device_checked(listing, spec, std::cerr);
   OpenedBackend out;
   out.device = listing.devices[sel.index];
+  // "(CPU, Portable Computing Language)"; the host backend's type and platform are one word.
+  const std::string type = runtime::to_string(out.device.type);
   log << "Device #" << out.device.flat_index << " [" << out.device.address() << "] "
-      << out.device.name << " (" << runtime::to_string(out.device.type) << ", "
-      << out.device.platform << "): " << sel.reason << "\n";
+      << out.device.name << " ("
+      << (type == out.device.platform ? type : type + ", " + out.device.platform)
+      << "): " << sel.reason << "\n";
   out.backend = runtime::make_backend(out.device, bo);
   return out;
 }

@@ -2,15 +2,12 @@
 // double, so a record loses nothing and shows no noise digits.
 #pragma once
 
-#include <charconv>
 #include <string>
+
+#include "text.hpp"
 
 namespace clmnist::apps {
 
-inline std::string shortest(double v) {
-  char text[64];
-  const std::to_chars_result end = std::to_chars(text, text + sizeof text, v);
-  return std::string(text, end.ptr);
-}
+inline std::string shortest(double v) { return runtime::shortest_text(v); }
 
 }  // namespace clmnist::apps

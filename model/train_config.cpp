@@ -8,6 +8,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "text.hpp"
+
 namespace clmnist::model {
 
 const std::vector<Setting>& train_settings() {
@@ -94,9 +96,7 @@ std::string setting_text(const TrainConfig& c, const Setting& s) {
         } else if constexpr (std::is_same_v<T, bool>) {
           return v ? "true" : "false";
         } else if constexpr (std::is_same_v<T, double>) {
-          char b[40];
-          std::snprintf(b, sizeof b, "%.17g", v);
-          return b;
+          return runtime::shortest_text(v);  // reads back as the same double
         } else {
           return std::to_string(v);
         }

@@ -219,6 +219,24 @@ PY
     grep -aq "samples/s" "$scratch/out" "$scratch/err" && fail "progress without a terminal"
     true
     ;;
+  numbers_read_as_typed)
+    # A setting shows as typed (0.05, not 0.050000000000000003); the host backend's figures that
+    # do not apply say so (no "0.0 us a launch", no "device memory 0.0 MB"), and nothing is
+    # said twice ("(host, host)", "[host, host]").
+    /usr/bin/python3 "$here/make_tiny_mnist.py" "$scratch/tiny" >/dev/null
+    out=$("$bin" train --device host --data-dir "$scratch/tiny" --validation-size 200 \
+          --batch-size 50 --max-epochs 1 --save-model "" -v --learning-rate 0.05 2>&1) \
+      || fail "train exit $?"
+    echo "$out" | head -5
+    grep -qx "  learning-rate = 0.05" <<<"$out" || fail "the learning rate is not shown as typed"
+    grep -qE "[0-9]\.[0-9]{15,}" <<<"$out" && fail "a number with noise digits"
+    grep -q "(host, host)" <<<"$out" && fail "the device line repeats itself"
+    out=$("$bin" bench --device host --quick --runs 1 2>&1) || fail "bench exit $?"
+    grep -E "host memory|launches" <<<"$out"
+    grep -qE "0\.0 us a launch|device memory 0\.0 MB|\[host, host\]" <<<"$out" \
+      && fail "bench shows a figure that does not apply to the host backend"
+    grep -q "no kernel launches (host backend)" <<<"$out" || fail "the launches are not said n/a"
+    ;;
   one_validation_picture_has_its_point)
     tiny_args
     "$bin" train "${tiny[@]}" --max-epochs 1 --plot-dir "$scratch/p" >/dev/null || fail "exit $?"

@@ -107,7 +107,7 @@ figures() {
     grep -E '^device |^[^ ].*\[[^]]*\] +(ok|FAILED) ' "$out/$b.log"
     grep -E '^    [a-z+]+ +[0-9.]+ us/iter|^    [a-z+]+ FAILED|^    [A-Za-z_0-9]+ +[0-9]+ calls' \
       "$out/$b.log"
-    grep -E 'launch-latency ceiling|^  ceilings:|^  kernels: |Used [0-9]+ registers|spill' \
+    grep -E 'launch-latency floor|^  ceilings:|^  kernels: |Used [0-9]+ registers|spill' \
       "$out/$b.log" | head -n 60
   done
 }
