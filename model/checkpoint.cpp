@@ -3,6 +3,7 @@
 // (doubles with 17 significant digits, so they read back exactly).
 #include "checkpoint.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -69,6 +70,51 @@ class Reader {
   const std::map<std::string, std::string>& m_;
   std::string path_;
 };
+
+[[noreturn]] void damaged(const std::string& path, const std::string& what) {
+  throw DataError(path + ": " + what + "; the checkpoint is damaged: start the run again");
+}
+
+// What the figures of a run can be: errors in [0, 1] (early stopping's best may still be inf),
+// counters within the run, times >= 0, parameters finite. A hand-edited or damaged file fails
+// here, naming the key, instead of printing a test performance of 700 % or 2^64 epochs.
+void check_state(const TrainState& s, const std::string& path) {
+  const TrainResult& r = s.best;
+  const std::pair<const char*, double> errors[] = {
+      {"best_validation_error", r.best_validation_error},
+      {"test_error", r.test_error},
+      {"best_validation_error_all", r.best_validation_error_all},
+      {"test_error_all", r.test_error_all},
+      {"best_so_far", std::isinf(s.best_so_far) && s.best_so_far > 0 ? 0.0 : s.best_so_far}};
+  for (const auto& [key, v] : errors) {
+    if (!(v >= 0.0 && v <= 1.0)) {
+      damaged(path, std::string("'") + key + "' = " + num(v) + " is not an error rate in [0, 1]");
+    }
+  }
+  if (!(s.train_seconds >= 0.0) || !std::isfinite(s.train_seconds)) {
+    damaged(path, "'train_seconds' = " + num(s.train_seconds) + " is not a time");
+  }
+  const std::size_t max_epochs = s.config.max_epochs;
+  const std::pair<const char*, bool> counters[] = {
+      {"epoch", s.epoch == 0 || s.epoch > max_epochs + 1},
+      {"best_epochs", r.epochs > s.epoch},
+      {"best_epoch", r.best_epoch > s.epoch},
+      {"best_iteration", r.best_iteration > s.iterations}};
+  for (const auto& [key, bad] : counters) {
+    if (bad) {
+      damaged(path, std::string("'") + key + "' is outside the run (epoch " +
+                        std::to_string(s.epoch) + " of at most " + std::to_string(max_epochs) +
+                        ", " + std::to_string(s.iterations) + " minibatches run)");
+    }
+  }
+  for (const auto* values : {&s.params, &r.best_model.params}) {
+    for (const auto& [name, v] : *values) {
+      if (!std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); })) {
+        damaged(path, "tensor '" + name + "' holds NaN or infinite values");
+      }
+    }
+  }
+}
 
 }  // namespace
 
@@ -139,9 +185,6 @@ TrainState load_checkpoint(const std::string& path) {
   r.test_error = m.real("test_error");
   r.best_validation_error_all = m.real("best_validation_error_all");
   r.test_error_all = m.real("test_error_all");
-  if (s.epoch == 0 || s.config.batch_size == 0) {
-    throw DataError(path + ": checkpoint position is invalid");
-  }
   const std::vector<runtime::ParamSpec> params = s.network.params();
   const bool has_best = st.tensors.count(kBest + params.front().name) != 0;
   if (st.tensors.size() != params.size() * (has_best ? 2 : 1)) {
@@ -158,6 +201,8 @@ TrainState load_checkpoint(const std::string& path) {
     }
   }
   if (has_best) r.best_model.network = s.network;
+  check_state(s, path);
+  s.origin = path;
   return s;
 }
 

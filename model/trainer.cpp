@@ -192,6 +192,16 @@ class TrainingLoop {
  private:
   // Continues where the checkpoint stopped: its best result, patience, parameters and position.
   void restore(const TrainState& resume) {
+    // The position within this data (load_checkpoint checked the rest).
+    if (resume.next_minibatch >= n_train_batches_ ||
+        resume.iterations > resume.epoch * n_train_batches_) {
+      throw DataError((resume.origin.empty() ? "the checkpoint" : resume.origin) +
+                      ": its position (epoch " + std::to_string(resume.epoch) + ", minibatch " +
+                      std::to_string(resume.next_minibatch) + ", " +
+                      std::to_string(resume.iterations) + " minibatches run) is not one of " +
+                      std::to_string(n_train_batches_) +
+                      " minibatches an epoch; the checkpoint is damaged: start the run again");
+    }
     r_ = resume.best;
     r_.history.clear();
     stopping_.restore(resume.patience, resume.best_so_far);

@@ -65,6 +65,7 @@ struct TrainState {
   double train_seconds = 0.0;   // spent before this state
   runtime::ParamValues params;  // current parameters, by name
   TrainResult best;             // the best so far: errors, epoch, iteration and model
+  std::string origin;           // the file it was loaded from (for messages), if any
 };
 
 // Where training is, after each minibatch. loss() synchronises with the device: call it rarely.

@@ -61,7 +61,54 @@ open(sys.argv[2], "wb").write(raw[:8 + n] + bytes(data))
 PY
 }
 
+# edit IN OUT KEY=VALUE...: a copy of the safetensors file IN with metadata keys set; a KEY of
+# "nan:NAME" (with an empty VALUE) puts a NaN into tensor NAME instead.
+edit() {
+  /usr/bin/python3 - "$@" <<'PY'
+import json, struct, sys
+src, dst, edits = sys.argv[1], sys.argv[2], sys.argv[3:]
+raw = open(src, "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+header = json.loads(raw[8:8 + n])
+data = bytearray(raw[8 + n:])
+for e in edits:
+    key, value = e.split("=", 1)
+    if key.startswith("nan:"):
+        a = header[key[4:]]["data_offsets"][0]
+        data[a:a + 4] = struct.pack("<f", float("nan"))
+    else:
+        header["__metadata__"][key] = value
+text = json.dumps(header).encode()
+text += b" " * (-len(text) % 8)
+open(dst, "wb").write(struct.pack("<Q", len(text)) + text + bytes(data))
+PY
+}
+
 case $case in
+  crafted_checkpoint_checked)
+    # A checkpoint whose figures cannot be a run's: each resume is refused naming the file and
+    # the key (exit 1), never a test performance of 700 %, 2^64 epochs or a skipped epoch.
+    /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny" >/dev/null
+    d=$scratch/ckpt; rm -rf "$d"; mkdir -p "$d"
+    train=(train --device cpu --data-dir "$scratch/tiny" --validation-size 200 --batch-size 50)
+    "$bin" "${train[@]}" --max-epochs 3 --max-steps 30 --save-model "" --checkpoint "$d/c.ckpt" \
+      >/dev/null 2>&1 || fail "training a checkpoint"
+    "$bin" train --resume "$d/c.ckpt" --device cpu --data-dir "$scratch/tiny" --save-model "" \
+      >/dev/null 2>&1 || fail "the untouched checkpoint does not resume"
+    i=0
+    for change in best_validation_error=-1 test_error=7 best_so_far=nan train_seconds=-5 \
+                  epoch=18446744073709551614 best_iteration=99999 next_minibatch=99999 \
+                  iterations=99999 nan:W=; do
+      i=$((i + 1))
+      edit "$d/c.ckpt" "$d/bad$i.ckpt" "$change"
+      out=$("$bin" train --resume "$d/bad$i.ckpt" --device cpu --data-dir "$scratch/tiny" \
+            --save-model "" 2>&1); rc=$?
+      echo "$change -> $rc: $(tail -n 1 <<<"$out")" | cut -c1-300
+      [ $rc = 1 ] || fail "$change: exit $rc, not 1"
+      grep -q "bad$i.ckpt: .*the checkpoint is damaged: start the run again" <<<"$out" \
+        || fail "$change: the file and the damage are not named"
+    done
+    ;;
   crafted_images_checked)
     # Each stb_image format, whole and cut to 60 %, and HDR headers that declare more pixels
     # than the cap or than their bytes hold, in one predict: every whole image is predicted,
