@@ -92,6 +92,11 @@ DeviceBench bench_device(const runtime::DeviceDesc& device, const model::TrainDa
                          const BenchOptions& options, std::ostream& log);
 
 void print_bench_table(const std::vector<DeviceBench>& results, std::ostream& out);
+// Before the run: version and commit, date, CPU and its logical CPUs, OS, load, the options.
+void print_bench_header(const RunContext& c, const BenchOptions& opt, std::ostream& out);
+// After the table: a load above the logical CPUs, runs whose min..max spread over 25 %.
+void print_bench_warnings(const std::vector<DeviceBench>& results, const RunContext& c,
+                          std::ostream& out);
 // The launch-latency floor of a step over its measured time; 0 where not measured.
 double latency_fraction(const DeviceBench& r);
 

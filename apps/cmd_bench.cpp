@@ -40,6 +40,7 @@ const char* kBenchUsage =
 // The command line of one bench run.
 struct BenchArgs {
   std::string data_dir, json_path, csv_path, device_spec, impl = "auto", gemm, plot_dir;
+  std::string families;  // as given ("": all, or none with --quick)
   BenchOptions opt;
   Whole runs{opt.runs};
   bool quick = false;
@@ -72,12 +73,13 @@ void add_bench_options(po::options_description& desc, BenchArgs& a) {
        "tunables of the headline implementation for this run, overriding a tuned or default "
        "choice, as for clmnist train (one OpenCL device only: give --device)")    //
       ("gemm", po::value(&a.gemm)->value_name("NAME"), "the old name of --impl")  //
-      ("families", po::value(&a.opt.families)->default_value("all")->value_name("LIST"),
+      ("families", po::value(&a.families)->value_name("LIST"),
        "the kernel families timed besides the headline's: all, none, or names as --impl takes "
-       "them (fused,dense,gpu,clblast,conv); on CPUs the gpu family takes minutes an epoch for "
-       "the MLP and LeNet")  //
+       "them (fused,dense,gpu,clblast,conv); default all, none with --quick; on CPUs the gpu "
+       "family takes minutes an epoch for the MLP and LeNet")  //
       ("quick", po::bool_switch(&a.quick),
-       "skip the batch sweep and time to accuracy (steady state, kernels, builds, ceilings only)");
+       "the headline only: no batch sweep, no time to accuracy, no other family unless "
+       "--families names it (steady state, kernels, builds, ceilings)");
 }
 
 // --families: all, none, or a comma list of the families `clmnist tune --list` names.
@@ -115,6 +117,7 @@ void resolve_bench_options(BenchArgs& a) {
   if (!a.csv_path.empty()) require_writable_target("csv", a.csv_path);
   if (!a.plot_dir.empty()) require_output_dir("plot-dir", a.plot_dir, bench_picture_files());
   opt.quick = a.quick;
+  opt.families = !a.families.empty() ? a.families : a.quick ? "none" : "all";
   check_families(opt.families);
   if (a.quick) {
     opt.sweep = false;
@@ -171,6 +174,8 @@ int run_bench(int argc, char** argv) {
   if (!parse_command_line(argc, argv, desc, kBenchUsage, vm)) return 0;
   resolve_bench_options(a);
   RunContext context = context_at_start();
+  print_bench_header(context, a.opt, std::cout);
+  std::cout << std::flush;
   const runtime::DeviceListing listing = runtime::list_platforms();
   const std::vector<runtime::Selection> chosen = choose_devices(a, listing);
   const model::TrainData data = load_bench_data(a);
@@ -182,6 +187,7 @@ int run_bench(int argc, char** argv) {
   finish_context(context);
   std::cout << "\n";
   print_bench_table(results, std::cout);
+  print_bench_warnings(results, context, std::cout);
   if (!a.json_path.empty()) {
     model::write_file_atomic(a.json_path, bench_json(results, a.opt, context));
   }

@@ -94,7 +94,7 @@ print(next(d["stable_address"] for p in j["platforms"] for d in p["devices"]))')
     export CLMNIST_CACHE_DIR=$scratch/kernels  # nothing cached: every program is built
     rm -rf "$CLMNIST_CACHE_DIR"
     out=$(CLMNIST_FAULT=clBuildProgram/gpu "$bin" bench --device pocl --quick --runs 1 \
-          --json "$scratch/b.json" 2>&1) || fail "exit $?: $out"
+          --families all --json "$scratch/b.json" 2>&1) || fail "exit $?: $out"
     echo "$out"
     grep -Eq "^ +gpu FAILED: building kernel program cl/gpu.cl failed" <<<"$out" \
       || fail "the gpu family's failure is not listed"
@@ -112,7 +112,7 @@ PY
     # still timed and recorded.
     rm -rf "$CLMNIST_CACHE_DIR"
     out=$(CLMNIST_FAULT=clBuildProgram/fused "$bin" bench --device pocl --quick --runs 1 \
-          --json "$scratch/f.json" 2>&1); rc=$?
+          --families all --json "$scratch/f.json" 2>&1); rc=$?
     echo "$out"
     [ $rc -eq 1 ] || fail "a failed headline: exit $rc, not 1"
     /usr/bin/python3 - "$scratch/f.json" <<'PY' || fail "failed record"
@@ -132,6 +132,16 @@ j = json.load(open(sys.argv[1]))
 (d,) = j["devices"]
 assert [p["path"] for p in d["gemm_paths"]] == ["fused", "clblast"], d["gemm_paths"]
 assert j["options"]["families"] == "clblast", j["options"]
+PY
+    # --quick alone: the headline only.
+    "$bin" bench --device pocl --quick --runs 1 --json "$scratch/q.json" > /dev/null \
+      || fail "--quick exit $?"
+    /usr/bin/python3 - "$scratch/q.json" <<'PY' || fail "--quick record"
+import json, sys
+j = json.load(open(sys.argv[1]))
+(d,) = j["devices"]
+assert [p["path"] for p in d["gemm_paths"]] == ["fused"], d["gemm_paths"]
+assert j["options"]["families"] == "none", j["options"]
 PY
     out=$("$bin" bench --device pocl --families dense,cuda 2>&1); rc=$?
     [ $rc -eq 2 ] || fail "--families dense,cuda: exit $rc, not 2"

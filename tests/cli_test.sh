@@ -108,7 +108,8 @@ case $case in
     need_mnist
     # the table's rows, not the notes on platforms without devices after it
     n=$("$bin" devices | sed '/^$/q' | tail -n +2 | grep -c .)
-    "$bin" bench --quick --runs 1 --json "$scratch/b.json" --csv "$scratch/b.csv" || fail "bench exit $?"
+    "$bin" bench --quick --runs 1 --families all --json "$scratch/b.json" --csv "$scratch/b.csv" \
+      || fail "bench exit $?"
     /usr/bin/python3 "$(dirname "$0")/check_bench_output.py" "$scratch/b.json" "$scratch/b.csv" "$n" 1 \
       || fail "schema"
     # The record names the build that made it: the commit --version shows (null without one).

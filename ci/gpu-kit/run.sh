@@ -277,7 +277,9 @@ check_step lenet-log compare_lenet "$out/lenet.log"
 tune_args=(--device "$device" --data-dir "$data" --tuning-file "$out/tuning.json"
   --budget "$tune_budget")
 # bench's headline is the planner's choice with the tuned settings (--impl auto after tune).
-bench_args=(--device "$device" --data-dir "$data" --tuning-file "$out/tuning.json" --impl auto)
+# Every family timed, also with --quick (which times the headline alone by default).
+bench_args=(--device "$device" --data-dir "$data" --tuning-file "$out/tuning.json" --impl auto
+            --families all)
 if [ "$quick" = 1 ]; then
   tune_args+=(--rounds 3)
   bench_args+=(--quick --runs 1)
