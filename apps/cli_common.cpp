@@ -252,6 +252,7 @@ void require_distinct_files(const std::vector<NamedPath>& outputs,
     const NamedPath& out = outputs[i];
     if (out.path.empty()) continue;
     for (const NamedPath& in : inputs) {
+      if (model::output_stream_fd(out.path) >= 0) break;  // a stream, not a file
       if (!in.path.empty() && same_file(out.path, in.path)) {
         throw UsageError("--" + out.option + " '" + out.path + "' is the " + in.option + " '" +
                          in.path +
@@ -259,7 +260,7 @@ void require_distinct_files(const std::vector<NamedPath>& outputs,
                          "another output");
       }
     }
-    if (is_character_device(out.path)) continue;
+    if (is_character_device(out.path) || model::output_stream_fd(out.path) >= 0) continue;
     for (std::size_t j = i + 1; j < outputs.size(); ++j) {
       if (!outputs[j].path.empty() && same_file(out.path, outputs[j].path)) {
         throw UsageError("--" + out.option + " '" + out.path + "' and --" + outputs[j].option +

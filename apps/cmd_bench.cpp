@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "device_select.hpp"
 #include "mnist.hpp"
+#include "output_file.hpp"
 #include "pictures.hpp"
 #include "platforms.hpp"
 #include "presets.hpp"
@@ -55,8 +56,11 @@ void add_bench_options(po::options_description& desc, BenchArgs& a) {
       ("data-dir", po::value(&a.data_dir)->value_name("DIR"),
        "MNIST directory (default as for clmnist train)")  //
       ("json", po::value(&a.json_path)->value_name("FILE"),
-       "write results as JSON (schema: docs/PERFORMANCE.md)")                              //
-      ("csv", po::value(&a.csv_path)->value_name("FILE"), "write one CSV row per device")  //
+       "write results as JSON (schema: docs/PERFORMANCE.md; - or /dev/stdout: to standard "
+       "output, and the text to standard error)")  //
+      ("csv", po::value(&a.csv_path)->value_name("FILE"),
+       "write one CSV row per device (- or /dev/stdout: to standard output, and the text to "
+       "standard error)")  //
       ("plot-dir", po::value(&a.plot_dir)->value_name("DIR"),
        "write a device comparison picture (devices.svg and devices.png) into DIR")  //
       ("preset", po::value(&a.opt.preset)->default_value("theano")->value_name("NAME"),
@@ -174,8 +178,12 @@ int run_bench(int argc, char** argv) {
   if (!parse_command_line(argc, argv, desc, kBenchUsage, vm)) return 0;
   resolve_bench_options(a);
   RunContext context = context_at_start();
-  print_bench_header(context, a.opt, std::cout);
-  std::cout << std::flush;
+  // A record written to standard output (--json -) gets it alone; the text goes to stderr.
+  const bool record_on_stdout =
+      model::output_stream_fd(a.json_path) == 1 || model::output_stream_fd(a.csv_path) == 1;
+  std::ostream& text = record_on_stdout ? std::cerr : std::cout;
+  print_bench_header(context, a.opt, text);
+  text << std::flush;
   const runtime::DeviceListing listing = runtime::list_platforms();
   const std::vector<runtime::Selection> chosen = choose_devices(a, listing);
   const model::TrainData data = load_bench_data(a);
@@ -185,9 +193,9 @@ int run_bench(int argc, char** argv) {
     results.push_back(bench_device(listing.devices[s.index], data, a.opt, std::cerr));
   }
   finish_context(context);
-  std::cout << "\n";
-  print_bench_table(results, std::cout);
-  print_bench_warnings(results, context, std::cout);
+  text << "\n";
+  print_bench_table(results, text);
+  print_bench_warnings(results, context, text);
   if (!a.json_path.empty()) {
     model::write_file_atomic(a.json_path, bench_json(results, a.opt, context));
   }

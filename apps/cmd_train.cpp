@@ -58,6 +58,29 @@ void print_result_lines(const std::string& log) {
   }
 }
 
+// Whether an output of the run is standard output (written as a stream there).
+bool claims_stdout(const TrainArgs& a) {
+  for (const std::string* p : {&a.save_model, &a.summary_json, &a.checkpoint, &a.history}) {
+    if (model::output_stream_fd(*p) == 1) return true;
+  }
+  return false;
+}
+
+// While it lives, std::cout's text goes to standard error, so that an output written to
+// standard output (--summary-json -) has it alone (output_file.cpp writes descriptor 1 itself).
+class TextToStderr {
+ public:
+  explicit TextToStderr(bool on) : saved_(on ? std::cout.rdbuf(std::cerr.rdbuf()) : nullptr) {}
+  ~TextToStderr() {
+    if (saved_ != nullptr) std::cout.rdbuf(saved_);
+  }
+  TextToStderr(const TextToStderr&) = delete;
+  TextToStderr& operator=(const TextToStderr&) = delete;
+
+ private:
+  std::streambuf* saved_;
+};
+
 // One run of `clmnist train` once its command line is checked, step by step in the order of its
 // log: open the device while MNIST loads, compile, train, then the files and the closing lines.
 class TrainRun {
@@ -163,8 +186,10 @@ class TrainRun {
       if (a_.verbose && p.minibatch == p.minibatches) {  // the end of an epoch
         const auto now = std::chrono::steady_clock::now();
         progress.before_stdout();
-        std::printf("     epoch %zu took %.3f s\n", p.epoch,
-                    std::chrono::duration<double>(now - epoch_start).count());
+        char line[64];
+        std::snprintf(line, sizeof line, "     epoch %zu took %.3f s\n", p.epoch,
+                      std::chrono::duration<double>(now - epoch_start).count());
+        std::cout << line << std::flush;
         epoch_start = now;
       }
     };
@@ -172,8 +197,11 @@ class TrainRun {
       seen_.push_back(v);
       if (!a_.verbose) return;
       progress.before_stdout();
-      std::printf("     training loss %f (this epoch), validation loss %f (every sample)\n",
-                  v.train_loss, v.validation_loss);
+      char line[128];
+      std::snprintf(line, sizeof line,
+                    "     training loss %f (this epoch), validation loss %f (every sample)\n",
+                    v.train_loss, v.validation_loss);
+      std::cout << line << std::flush;
     };
     StdoutBelowProgress log_buf(progress);
     std::ostream tty_log(&log_buf);
@@ -305,6 +333,7 @@ class TrainRun {
 int run_train(int argc, char** argv) {
   TrainArgs args;
   if (!parse_train_args(argc, argv, args)) return 0;
+  const TextToStderr text(claims_stdout(args));
   return TrainRun(args).run();
 }
 

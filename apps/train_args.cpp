@@ -68,7 +68,8 @@ void add_train_options(po::options_description& desc, TrainArgs& args) {
        po::value(&args.save_model)->default_value("best_model.safetensors")->value_name("FILE"),
        "where the best model goes (safetensors); empty: do not save")  //
       ("summary-json", po::value(&args.summary_json)->value_name("FILE"),
-       "write a JSON summary of the run here")  //
+       "write a JSON summary of the run here (- or /dev/stdout: to standard output, after the "
+       "log, which then goes to standard error)")  //
       ("plot-dir", po::value(&args.plot_dir)->value_name("DIR"),
        "write learning_curves, weights and confusion pictures (SVG and PNG) into DIR, after the "
        "model and the summary, as one group: all new or all as they were")                  //
@@ -85,7 +86,8 @@ void add_train_options(po::options_description& desc, TrainArgs& args) {
        "write one row per validation into FILE, CSV or JSON by its extension (.csv, .json): "
        "epoch, iteration, train_loss (mean minibatch cost since the previous validation), "
        "validation_error, test_error (null where not evaluated), learning_rate, seconds; "
-       "written atomically at the end or when stopped by a signal");
+       "written atomically at the end or when stopped by a signal (- or /dev/stdout: CSV to "
+       "standard output, and the log to standard error)");
   // Every training setting, from the one table (train_config.hpp).
   for (const model::Setting& setting : model::train_settings()) {
     if (setting.option != nullptr) {

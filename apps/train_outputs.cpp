@@ -7,6 +7,7 @@
 
 #include "cli_common.hpp"
 #include "json_text.hpp"
+#include "output_file.hpp"
 #include "number_text.hpp"
 #include "tunables.hpp"
 #include "text.hpp"
@@ -81,7 +82,7 @@ HistoryFormat history_format(const std::string& path) {
                         ? std::string()
                         : path.substr(dot + 1);
   ext = runtime::lowercase(ext);
-  if (ext == "csv") return HistoryFormat::kCsv;
+  if (ext == "csv" || model::output_stream_fd(path) >= 0) return HistoryFormat::kCsv;
   if (ext == "json") return HistoryFormat::kJson;
   throw UsageError("--history '" + path +
                    "': the format comes from the extension, and this one is neither .csv nor "

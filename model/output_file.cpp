@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <iostream>
 #include <vector>
 
 #include "errors.hpp"
@@ -47,8 +49,29 @@ bool write_all(int fd, const std::string& bytes, int& err) {
 
 }  // namespace
 
+int output_stream_fd(const std::string& path) {
+  if (path == "-" || path == "/dev/stdout") return 1;
+  if (path == "/dev/stderr") return 2;
+  for (const char* prefix : {"/dev/fd/", "/proc/self/fd/"}) {
+    const std::string p = prefix;
+    if (path.size() > p.size() && path.size() <= p.size() + 6 && path.compare(0, p.size(), p) == 0 &&
+        path.find_first_not_of("0123456789", p.size()) == std::string::npos) {
+      return std::stoi(path.substr(p.size()));
+    }
+  }
+  return -1;
+}
+
 std::string output_problem(const std::string& path) {
   if (path.empty()) return "the path is empty";
+  if (const int fd = output_stream_fd(path); fd >= 0) {
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0) return "descriptor " + std::to_string(fd) + " is not open";
+    if ((flags & O_ACCMODE) == O_RDONLY) {
+      return "descriptor " + std::to_string(fd) + " is open for reading only";
+    }
+    return "";
+  }
   const fs::path target = final_target(path);
   struct stat st {};
   if (::stat(target.c_str(), &st) == 0) {
@@ -75,8 +98,9 @@ namespace {
 struct Staged {
   std::string path;
   fs::path target;
-  std::string tmp;  // empty for a character device
+  std::string tmp;  // empty for a character device or a stream
   const std::string* bytes = nullptr;
+  int stream = -1;  // output_stream_fd
 };
 
 // Checks the output and, for a regular file, writes the bytes to a temporary file in the same
@@ -85,6 +109,7 @@ Staged stage(const std::string& path, const std::string& bytes) {
   if (const std::string why = output_problem(path); !why.empty()) {
     throw Error("cannot save '" + path + "': " + why);
   }
+  if (const int fd = output_stream_fd(path); fd >= 0) return {path, path, "", &bytes, fd};
   Staged s{path, final_target(path), "", &bytes};
   struct stat st {};
   const bool exists = ::stat(s.target.c_str(), &st) == 0;
@@ -118,6 +143,15 @@ Staged stage(const std::string& path, const std::string& bytes) {
 
 // Puts a staged output in place: the rename (made durable), or the write into the device.
 void commit(const Staged& s) {
+  if (s.stream >= 0) {
+    std::cout.flush();  // what the command printed before goes first
+    std::fflush(nullptr);
+    int err = 0;
+    if (!write_all(s.stream, *s.bytes, err)) {
+      throw Error("cannot write '" + s.path + "': " + std::strerror(err));
+    }
+    return;
+  }
   if (s.tmp.empty()) {
     const int fd = ::open(s.target.c_str(), O_WRONLY | O_CLOEXEC);
     int err = fd < 0 ? errno : 0;

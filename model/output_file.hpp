@@ -8,14 +8,22 @@
 
 namespace clmnist::model {
 
-// Why `path` cannot take an output, or empty when it can. A regular file that does not exist yet
+// The open descriptor an output path names, written into as a stream: "-" and /dev/stdout are 1,
+// /dev/stderr 2, /dev/fd/N and /proc/self/fd/N are N; -1 for any other path. (Through the file
+// system these name whatever the descriptor is: a file there would be replaced by a rename and
+// the shell's redirection lost, a pipe refused as a FIFO.)
+int output_stream_fd(const std::string& path);
+
+// Why `path` cannot take an output, or empty when it can. A stream (output_stream_fd) must be an
+// open descriptor that can be written. A regular file that does not exist yet
 // or is writable is replaced atomically (through a symbolic link: its target is replaced, the
 // link stays); a character device (/dev/null, a terminal) is written into; a directory, a FIFO, a
 // socket, a block device or a read-only file is refused, and so is a path whose directory does
 // not exist or is not writable.
 std::string output_problem(const std::string& path);
 
-// Writes `bytes` as output_problem describes. A regular file is written to a temporary file in
+// Writes `bytes` as output_problem describes. A stream is written into at once (after standard
+// output's buffered text). A regular file is written to a temporary file in
 // the same directory, fsynced and renamed over the target with the old file's permission bits
 // (new files get 0666 less the umask), so a failure leaves the previous file intact. Throws
 // Error naming the path, the problem and the fix.

@@ -368,7 +368,7 @@ case $case in
   unknown_options_suggest_names | help_command_and_layout | shuffle_is_a_switch | \
   predict_reads_jpeg_and_bmp | history_file_per_validation | \
   progress_on_stderr_only_on_terminal | one_validation_picture_has_its_point | \
-  numbers_read_as_typed)
+  numbers_read_as_typed | outputs_to_stdout_stream)
     # Help, names, switches, image formats and training output: cli_usability.sh.
     # shellcheck source=tests/cli_usability.sh
     source "$(dirname "$0")/cli_usability.sh"

@@ -237,6 +237,34 @@ PY
       && fail "bench shows a figure that does not apply to the host backend"
     grep -q "no kernel launches (host backend)" <<<"$out" || fail "the launches are not said n/a"
     ;;
+  outputs_to_stdout_stream)
+    # - and /dev/stdout as outputs are standard output, written as a stream (into a file the
+    # shell opened, never replacing it; into a pipe), with the text on standard error; a closed
+    # standard output is refused before any work.
+    /usr/bin/python3 "$here/make_tiny_mnist.py" "$scratch/tiny" >/dev/null
+    args=(train --device host --data-dir "$scratch/tiny" --validation-size 200 --batch-size 50
+          --max-epochs 2 --save-model "")
+    cd "$scratch" || fail "cd"
+    rm -f ./- out.json err.txt
+    "$bin" "${args[@]}" -v --summary-json - > out.json 2> err.txt || fail "summary to - exit $?"
+    [ -e ./- ] && fail "'-' was written as a file"
+    /usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1]))' out.json || fail "stdout is not the JSON alone"
+    grep -q "^Optimization complete" err.txt || fail "the log is not on standard error"
+    : > file.json; before=$(stat -c %i file.json)
+    "$bin" "${args[@]}" --summary-json /dev/stdout > file.json 2>/dev/null || fail "/dev/stdout exit $?"
+    [ "$(stat -c %i file.json)" = "$before" ] || fail "the shell's file was replaced"
+    /usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1]))' file.json || fail "/dev/stdout: not JSON"
+    "$bin" "${args[@]}" --history /dev/stdout 2>/dev/null | cat > pipe.csv || fail "history into a pipe"
+    head -n 1 pipe.csv | grep -q "^epoch,iteration,train_loss" || fail "no CSV through the pipe"
+    [ "$(wc -l < pipe.csv)" = 3 ] || fail "the pipe got more than the history: $(cat pipe.csv)"
+    "$bin" bench --device host --quick --runs 1 --json - 2>err.txt > bench.json || fail "bench exit $?"
+    /usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1]))' bench.json || fail "bench: not JSON alone"
+    grep -q "^device " err.txt || fail "bench's table is not on standard error"
+    out=$("$bin" "${args[@]}" --summary-json - 2>&1 >&-); rc=$?
+    echo "$out"
+    [ $rc = 2 ] || fail "closed standard output: exit $rc, not 2"
+    grep -q "descriptor 1 is not open" <<<"$out" || fail "closed standard output: not said"
+    ;;
   one_validation_picture_has_its_point)
     tiny_args
     "$bin" train "${tiny[@]}" --max-epochs 1 --plot-dir "$scratch/p" >/dev/null || fail "exit $?"
