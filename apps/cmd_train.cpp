@@ -264,6 +264,7 @@ class TrainRun {
     } else {
       std::cout << "Checkpoint saved to " << a_.checkpoint
                 << "; continue with:\n  clmnist train --resume " << a_.checkpoint
+                << (a_.dev.device.empty() ? std::string() : " --device " + a_.dev.device)
                 << (a_.data_dir != model::default_data_dir() ? " --data-dir " + a_.data_dir : "")
                 << (a_.save_model == "best_model.safetensors" ? std::string()
                     : a_.save_model.empty()                   ? std::string(" --save-model \"\"")

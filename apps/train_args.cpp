@@ -107,18 +107,42 @@ std::string origin_prefix(const ValueOrigins& origins, const char* option) {
   return it == origins.end() ? std::string() : it->second + ": ";
 }
 
+// Whether a setting's value from the environment or a config file is the checkpoint's own.
+bool same_as_checkpoint(const model::TrainConfig& saved, const model::Setting& setting,
+                        const std::string& value) {
+  model::TrainConfig given_cfg = saved;
+  try {
+    model::parse_setting(given_cfg, setting, value);
+  } catch (const std::invalid_argument&) {
+    return false;
+  }
+  return model::setting_text(given_cfg, setting) == model::setting_text(saved, setting);
+}
+
 // --resume: the checkpoint fixes the run's settings, and is where --checkpoint goes by default.
-void load_resume(TrainArgs& args, const po::variables_map& vm) {
+// A setting typed on the command line conflicts; one from the environment or a config file (an
+// interrupted run's variables may well be still set) conflicts only when it differs from the
+// checkpoint's, and the error names where it came from.
+void load_resume(TrainArgs& args, const po::variables_map& vm, const ValueOrigins& origins) {
   require_readable_file("resume", args.resume);
+  args.resume_state = std::make_unique<model::TrainState>(model::load_checkpoint(args.resume));
+  const model::TrainConfig& saved = args.resume_state->config;
   for (const model::Setting& setting : model::train_settings()) {
-    if (setting.fixes_run && given(vm, setting.option)) {
+    if (!setting.fixes_run || !given(vm, setting.option)) continue;
+    const auto from = origins.find(setting.option);
+    if (from == origins.end()) {
       throw UsageError("--" + std::string(setting.option) +
                        " conflicts with --resume: a resumed run keeps "
                        "the settings saved in its checkpoint");
     }
+    const std::string value = vm[setting.option].as<std::string>();
+    if (same_as_checkpoint(saved, setting, value)) continue;
+    throw UsageError(from->second + ": " + setting.option + " = " + value +
+                     " conflicts with --resume: the checkpoint " + args.resume + " was made with " +
+                     model::setting_text(saved, setting) +
+                     ", and a resumed run keeps its settings; unset it or make it match");
   }
   if (args.checkpoint.empty()) args.checkpoint = args.resume;
-  args.resume_state = std::make_unique<model::TrainState>(model::load_checkpoint(args.resume));
 }
 
 // The preset's settings (or the checkpoint's), then every setting given, then their checks.
@@ -197,7 +221,7 @@ bool parse_train_args(int argc, char** argv, TrainArgs& args) {
   ValueOrigins origins;
   if (!parse_command_line(argc, argv, desc, kTrainUsage, vm, nullptr, &origins)) return false;
   if (args.quiet && args.verbose) throw UsageError("--quiet and --verbose conflict; give one");
-  if (!args.resume.empty()) load_resume(args, vm);
+  if (!args.resume.empty()) load_resume(args, vm, origins);
   args.cfg = effective_config(args, vm, origins);
   check_paths(args, vm);
   return true;

@@ -373,6 +373,10 @@ case $case in
     # shellcheck source=tests/cli_usability.sh
     source "$(dirname "$0")/cli_usability.sh"
     ;;
+  resume_keeps_env_and_config)
+    # shellcheck source=tests/cli_resume.sh
+    source "$(dirname "$0")/cli_resume.sh"
+    ;;
   crafted_*)
     # Files from strangers: cli_crafted.sh.
     # shellcheck source=tests/cli_crafted.sh
