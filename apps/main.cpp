@@ -61,6 +61,11 @@ int run_command(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   if (std::strcmp(argv[1], "--version") == 0) {
+    if (argc > 2) {
+      std::cerr << "clmnist: --version takes no arguments, not '" << argv[2]
+                << "'; see clmnist --help for the commands\n";
+      return 2;
+    }
     std::cout << clmnist_version_line() << "\n";
     for (const auto& [name, version] : runtime::library_versions()) {
       std::cout << "  " << name << ": " << version << "\n";

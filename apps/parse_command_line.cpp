@@ -2,6 +2,7 @@
 // config file, and --help.
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 
@@ -78,6 +79,7 @@ std::vector<std::string> with_joined_values(int argc, char** argv,
                                                  "yes",  "no",    "on", "off"};
   std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
   for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == "--") break;  // what follows is arguments, not options
     if (args[i].rfind("--", 0) != 0 || args[i].find('=') != std::string::npos) continue;
     const po::option_description* o = all.find_nothrow(args[i].substr(2), false);
     const bool optional_value =
@@ -150,6 +152,9 @@ bool parse_command_line(int argc, char** argv, const po::options_description& op
                       c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
                     }
                     if (all.find_nothrow(name, false) == nullptr) return "";
+                    // Set but empty is not set (CLMNIST_SAVE_MODEL= saved nothing, silently).
+                    const char* value = std::getenv(var.c_str());
+                    if (value == nullptr || *value == '\0') return "";
                     // The command line's value wins (the first store does); only a
                     // value the variable really set is blamed on it in errors.
                     if (vm.count(name) == 0U || vm[name].defaulted()) {
@@ -168,6 +173,10 @@ bool parse_command_line(int argc, char** argv, const po::options_description& op
       apply_config_file(vm["config"].as<std::string>(), config_named_by, command, all, vm, origins);
     }
     po::notify(vm);
+  } catch (const po::too_many_positional_options_error&) {
+    throw UsageError(std::string(positional == nullptr ? "no arguments are taken"
+                                                       : "too many arguments are given") +
+                     " besides the options (a word after '--' is an argument, not an option)");
   } catch (const po::unknown_option& e) {
     throw UsageError(unknown_option_message(e.get_option_name(), long_names(all)));
   } catch (const po::error& e) {

@@ -221,6 +221,10 @@ bool parse_train_args(int argc, char** argv, TrainArgs& args) {
   ValueOrigins origins;
   if (!parse_command_line(argc, argv, desc, kTrainUsage, vm, nullptr, &origins)) return false;
   if (args.quiet && args.verbose) throw UsageError("--quiet and --verbose conflict; give one");
+  if (vm.count("resume") != 0U && args.resume.empty()) {
+    throw UsageError("--resume '' names no checkpoint; give the checkpoint file, or leave "
+                     "--resume out to start a new run");
+  }
   if (!args.resume.empty()) load_resume(args, vm, origins);
   args.cfg = effective_config(args, vm, origins);
   check_paths(args, vm);

@@ -122,6 +122,10 @@ void parse_setting(TrainConfig& c, const Setting& s, const std::string& text) {
         } else if constexpr (std::is_same_v<T, double>) {
           std::size_t used = 0;
           double d = 0;
+          // Decimal only: strtod would also take hex (0x1p-3), "inf" and "nan".
+          if (text.find_first_not_of("0123456789.eE+-") != std::string::npos) {
+            bad(s, text, "a decimal number (such as 0.05 or 5e-2)");
+          }
           try {
             d = std::stod(text, &used);
           } catch (const std::out_of_range&) {
@@ -155,8 +159,10 @@ void require_positive(const char* option, double v, bool as_float) {
   }
 }
 
+// L1 and L2 as the kernels use them: floats, and 2 * L2 one too (the gradient of L2 * w^2).
 void require_decay(const char* option, double v) {
-  if (!(v >= 0) || !std::isfinite(v) || (v > 0 && !(static_cast<float>(v) > 0))) {
+  if (!(v >= 0) || !std::isfinite(v) || (v > 0 && !(static_cast<float>(v) > 0)) ||
+      !std::isfinite(static_cast<float>(2.0 * v))) {
     char b[64];
     std::snprintf(b, sizeof b, "%g", v);
     throw std::invalid_argument(std::string("--") + option + " " + b +
@@ -178,6 +184,12 @@ void validate(const TrainConfig& c) {
                                 "a divisor from 1e-38 to 1e38 (theano 256, tensorflow 255)");
   }
   require_positive("improvement-threshold", c.improvement_threshold, false);
+  if (c.improvement_threshold > 1.0) {
+    throw std::invalid_argument(
+        "--improvement-threshold " + runtime::shortest_text(c.improvement_threshold) +
+        " must be at most 1: a new validation error counts as an improvement when it is below "
+        "the best times the threshold (0.995: half a per cent better)");
+  }
   require_decay("l1", c.l1);
   require_decay("l2", c.l2);
   if (c.activation != "tanh" && c.activation != "relu") {

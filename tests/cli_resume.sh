@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# CLI cases of resuming a run (issue 25, class 6), sourced by cli_test.sh (which defines bin,
-# case, scratch and fail).
+# CLI cases of resuming a run and of option values (issue 25, classes 6 and 7), sourced by
+# cli_test.sh (which defines bin, case, scratch and fail).
 
 # interrupted_run LOG ARGS...: runs `clmnist train ARGS` on the tiny data (4,000 epochs of 1,000
 # steps: ARGS must hold early stopping off), stops it with SIGINT after a second and a half and
@@ -23,6 +23,46 @@ printed_resume() {
 }
 
 case $case in
+  option_values_one_rule)
+    # Issue 25, class 7: values a float cannot hold, a threshold above 1, hex and nan, an empty
+    # --resume, '--', --version with words after it: each a usage error (exit 2) naming the
+    # option and the rule, before any work; a variable set but empty is not set.
+    /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny" >/dev/null
+    cd "$scratch" || fail "cd"
+    t=(train --device host --data-dir tiny --validation-size 200 --batch-size 50 --max-epochs 1
+       --save-model "")
+    while IFS='|' read -r args want; do
+      # shellcheck disable=SC2086
+      out=$("$bin" "${t[@]}" $args 2>&1); rc=$?
+      echo "$args -> $rc: $(head -n 1 <<<"$out")"
+      [ $rc = 2 ] || fail "'$args': exit $rc, not 2"
+      grep -q -- "$want" <<<"$out" || fail "'$args': not '$want'"
+    done <<'CASES'
+--l2 1e39|--l2 1e+39 must be 0 or a positive float
+--l1 4e38|--l1 4e+38 must be 0 or a positive float
+--improvement-threshold 1000|--improvement-threshold 1000 must be at most 1
+--learning-rate 0x1p-3|--learning-rate '0x1p-3' is not a decimal number
+--learning-rate nan|--learning-rate 'nan' is not a decimal number
+-- --max-epochs 1|no arguments are taken besides the options
+CASES
+    out=$("$bin" "${t[@]}" --resume "" 2>&1); rc=$?
+    [ $rc = 2 ] || fail "--resume '': exit $rc, not 2"
+    grep -q "names no checkpoint" <<<"$out" || fail "--resume '': $out"
+    out=$("$bin" --version extra junk 2>&1); rc=$?
+    [ $rc = 2 ] || fail "--version extra junk: exit $rc"
+    grep -q "takes no arguments, not 'extra'" <<<"$out" || fail "--version junk: $out"
+    # CLMNIST_SAVE_MODEL= (set, empty) is not set: the default model file is written.
+    rm -f best_model.safetensors
+    CLMNIST_SAVE_MODEL= "$bin" train --device host --data-dir tiny --validation-size 200 \
+      --batch-size 50 --max-epochs 1 > /dev/null 2>&1 || fail "empty CLMNIST_SAVE_MODEL: exit $?"
+    [ -f best_model.safetensors ] || fail "an empty CLMNIST_SAVE_MODEL saved nothing"
+    # '--' ends the options: an image named like an option is predicted.
+    cp tiny/../best_model.safetensors m.st
+    printf 'P2\n9 8\n255\n' > ./-x.pgm
+    for i in $(seq 1 72); do echo $(( (i * 37) % 256 )); done >> ./-x.pgm
+    "$bin" predict --device host --model m.st -- -x.pgm | grep -q "^-x.pgm: [0-9]" \
+      || fail "predict -- -x.pgm"
+    ;;
   resume_keeps_env_and_config)
     # The resume command printed after Ctrl-C works with the variable or the config file that
     # configured the run still in place; a value that differs from the checkpoint's is refused

@@ -373,7 +373,7 @@ case $case in
     # shellcheck source=tests/cli_usability.sh
     source "$(dirname "$0")/cli_usability.sh"
     ;;
-  resume_keeps_env_and_config)
+  resume_keeps_env_and_config | option_values_one_rule)
     # shellcheck source=tests/cli_resume.sh
     source "$(dirname "$0")/cli_resume.sh"
     ;;
