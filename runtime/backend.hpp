@@ -11,6 +11,7 @@
 
 #include "device_info.hpp"
 #include "executable.hpp"
+#include "measurements.hpp"
 
 namespace clmnist::runtime {
 
@@ -30,22 +31,6 @@ struct DatasetView {
   const std::uint8_t* labels = nullptr;
   std::size_t rows = 0;
   std::size_t features = 0;
-};
-
-// Time spent in one kernel (or library call), summed over calls, from profiling events.
-struct KernelTime {
-  std::string kernel;
-  std::size_t calls = 0;
-  double total_seconds = 0.0;
-};
-
-// One program build: from source, or from the persistent binary cache.
-struct BuildRecord {
-  std::string program;
-  double seconds = 0.0;
-  bool from_cache = false;
-  std::string options;  // the build options given to the driver
-  std::string log;      // the driver's build log of a source build (BackendOptions::build_logs)
 };
 
 // A device's own ceilings, measured by small kernels of the project's.

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "backend.hpp"
 #include "device_info.hpp"
 #include "kernel_cache.hpp"
+#include "measurements.hpp"
 #include "opencl_api.hpp"
 
 namespace clmnist::runtime {
