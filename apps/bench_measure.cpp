@@ -1,11 +1,8 @@
 // Benchmark measurements: correctness against the host, builds, per-kernel times, steady-state
 // training per GEMM path, evaluation, time to accuracy, batch sweep and ceilings.
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <ostream>
 #include <sstream>
 
@@ -13,6 +10,7 @@
 #include "errors.hpp"
 #include "kernel_cache.hpp"
 #include "presets.hpp"
+#include "temp_dir.hpp"
 #include "tunables.hpp"
 #include "tuning_choice.hpp"
 #include "user_dirs.hpp"
@@ -42,6 +40,7 @@ runtime::BackendOptions options_for(
   o.profiling = profiling;
   o.kernel_cache = true;
   o.cache_dir = cache_dir;
+  o.warn = warn_once;
   return o;
 }
 
@@ -171,12 +170,10 @@ void choose_headline(const runtime::DeviceDesc& d, const BenchOptions& opt, Work
 // Program builds, cold (an empty binary cache) and warm.
 void measure_builds(const runtime::DeviceDesc& d, const Work& w, std::size_t batch,
                     DeviceBench& r) {
-  const std::string cache = (std::filesystem::temp_directory_path() /
-                             ("clmnist-bench-cache-" + std::to_string(::getpid())))
-                                .string();
-  std::filesystem::remove_all(cache);
+  // A fresh private directory: a predictable name could be pre-created or read by another user.
+  const model::TempDir cache("clmnist-bench-cache");
   for (int warm = 0; warm < 2; ++warm) {
-    runtime::BackendOptions o = options_for(false, cache);
+    runtime::BackendOptions o = options_for(false, cache.path());
     o.build_logs = !warm;  // the driver's logs of the source builds (NVIDIA: registers, spills)
     auto be = runtime::make_backend(d, o);
     const auto t0 = clock_type::now();
@@ -184,7 +181,6 @@ void measure_builds(const runtime::DeviceDesc& d, const Work& w, std::size_t bat
     (warm ? r.build_warm_seconds : r.build_cold_seconds) = since(t0);
     (warm ? r.builds_warm : r.builds_cold) = be->builds();
   }
-  std::filesystem::remove_all(cache);
 }
 
 // The headline plan's kernels over one profiled epoch, launches a step, evaluation speed and the

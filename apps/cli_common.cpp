@@ -12,6 +12,7 @@
 #include <iostream>
 #include <limits>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "device_select.hpp"
@@ -103,8 +104,14 @@ unsigned env_unsigned(const char* name) {
 
 }  // namespace
 
+void warn_once(const std::string& message) {
+  static std::set<std::string> said;
+  if (said.insert(message).second) std::cerr << "clmnist: warning: " << message << "\n";
+}
+
 runtime::BackendOptions backend_options(const DeviceOptions& opts) {
   runtime::BackendOptions o;
+  o.warn = warn_once;
   impl_choice(opts);  // rejects a bad --impl before any work
   o.fused.vec = env_unsigned("CLMNIST_VEC");
   o.fused.rows = env_unsigned("CLMNIST_ROWS");

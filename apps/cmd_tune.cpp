@@ -2,6 +2,7 @@
 // against the host backend, and stores the winner in the per-user tuning file.
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -138,8 +139,19 @@ model::TrainConfig preset_to_tune(const std::string& preset) {
 std::string checked_tuning_file(const DeviceOptions& dev) {
   const std::string file = dev.tuning_file.empty() ? model::default_tuning_file() : dev.tuning_file;
   if (file.empty()) throw UsageError("no tuning file: set --tuning-file, HOME or XDG_CACHE_HOME");
+  // A fresh account has no ~/.cache/clmnist yet; a --tuning-file in a missing directory is a typo.
+  const std::filesystem::path dir = std::filesystem::path(file).parent_path();
+  std::error_code ec;
+  if (dev.tuning_file.empty() && !dir.empty() && !std::filesystem::create_directories(dir, ec) &&
+      ec) {
+    throw UsageError("cannot create the tuning file's directory '" + dir.string() +
+                     "': " + ec.message() + "; set --tuning-file or XDG_CACHE_HOME");
+  }
   require_writable_target("tuning-file", file);
-  model::read_tuning_file(file);  // a file that is not a tuning file is refused before any work
+  // A file that is not a tuning file is refused before any work; bad entries are dropped.
+  std::vector<std::string> skipped;
+  model::read_tuning_file(file, &skipped);
+  for (const std::string& s : skipped) warn_once(s + "; tune leaves it out of the file");
   return file;
 }
 

@@ -1,6 +1,7 @@
 #include "tuning_choice.hpp"
 
 #include <iostream>
+#include <stdexcept>
 
 #include "tunables.hpp"
 #include "tuning_cache.hpp"
@@ -8,12 +9,28 @@
 namespace clmnist::apps {
 namespace {
 
-// Once a run: the built-in settings are used instead of a broken tuning file.
-void warn_broken_tuning_file(const std::string& problem) {
-  static bool said = false;
-  if (said) return;
-  said = true;
-  std::cerr << "clmnist: warning: " << problem << "; using the built-in kernel settings\n";
+// Why the tuned entry cannot run `net` here ("" when it can): the checks compile makes, so a
+// hand-edited or damaged entry costs a warning and the built-in settings, never a failed run.
+std::string unusable(const model::TuningEntry& e, const runtime::DeviceDesc& device,
+                     const runtime::NetworkSpec& net, runtime::CompileOptions options) {
+  std::string names;
+  for (const runtime::FamilyInfo& f : runtime::kernel_families()) {
+    names += (names.empty() ? "" : ", ") + f.name;
+    if (f.name != e.impl) continue;
+    if (const std::string why = f.unfit ? f.unfit(net, options) : ""; !why.empty()) {
+      return "the " + f.name + " family cannot run it: " + why;
+    }
+    if (f.tunables.empty() && !e.tunables.empty()) return f.name + " takes no tunables";
+    options.impl = f.impl;
+    options.tunables = e.tunables;
+    try {
+      runtime::program_variants(f.impl, device, net, options);
+    } catch (const std::invalid_argument& bad) {
+      return bad.what();
+    }
+    return "";
+  }
+  return "\"impl\" is '" + e.impl + "', not a kernel family (" + names + ")";
 }
 
 }  // namespace
@@ -38,10 +55,15 @@ TuningChoice apply_tuning(const DeviceOptions& opts, const runtime::DeviceDesc& 
   }
   c.file = opts.tuning_file.empty() ? model::default_tuning_file() : opts.tuning_file;
   c.source = "default";
-  std::string problem;
-  const auto entry =
-      model::find_tuning(c.file, model::tuning_key(device, net, options), &problem);
-  if (!problem.empty()) warn_broken_tuning_file(problem);
+  std::vector<std::string> problems;
+  auto entry = model::find_tuning(c.file, model::tuning_key(device, net, options), &problems);
+  if (entry) {
+    if (const std::string why = unusable(*entry, device, net, options); !why.empty()) {
+      problems.push_back(model::skipped_entry(c.file, entry->number, why));
+      entry.reset();
+    }
+  }
+  for (const std::string& p : problems) warn_once(p);
   if (!entry) return c;
   // A forced family takes the tuned settings only when the winner is of that family.
   const runtime::Impl tuned = runtime::parse_impl(entry->impl);

@@ -30,20 +30,26 @@ struct TuningEntry {
   double tune_seconds = 0.0;   // how long `tune` took
   std::string tuned_at;        // UTC, ISO 8601
   std::string clmnist_version;
+  std::size_t number = 0;      // its place in the file (1-based), for messages
 };
 
 // $CLMNIST_TUNING_FILE, else $XDG_CACHE_HOME/clmnist/tuning.json, else
 // ~/.cache/clmnist/tuning.json.
 std::string default_tuning_file();
 
-// The entries of a tuning file; none when it does not exist. Throws DataError naming the file when
-// it exists but is not a tuning file.
-std::vector<TuningEntry> read_tuning_file(const std::string& path);
-// The entry for `key`, if the file has one. A file that is not a tuning file has none, and its
-// problem goes to *problem (the message naming the file) where problem is given.
+// The well-formed entries of a tuning file; none when it does not exist. Throws DataError naming
+// the file when it exists but is not a tuning file. Each entry left out adds its problem to
+// *skipped (a skipped_entry message) where given.
+std::vector<TuningEntry> read_tuning_file(const std::string& path,
+                                          std::vector<std::string>* skipped = nullptr);
+// "tuning file PATH, entry N: WHY; the entry is skipped (...)".
+std::string skipped_entry(const std::string& path, std::size_t number, const std::string& why);
+// The entry for `key`, if the file has one. A file that is not a tuning file has none; its problem,
+// or those of the entries skipped, go to *problems (messages naming the file) where given.
 std::optional<TuningEntry> find_tuning(const std::string& path, const TuningKey& key,
-                                       std::string* problem = nullptr);
-// Adds or replaces the entry with its key and rewrites the file atomically.
+                                       std::vector<std::string>* problems = nullptr);
+// Adds or replaces the entry with its key and rewrites the file atomically, without the entries
+// read_tuning_file skips.
 void store_tuning(const std::string& path, const TuningEntry& entry);
 
 }  // namespace clmnist::model

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -120,6 +121,9 @@ struct BackendOptions {
   // Keep each source build's driver log in builds(), and ask NVIDIA's compiler for its register
   // and spill report (-cl-nv-verbose); the benchmark's records carry them.
   bool build_logs = false;
+  // Hears what the backend recovered from, one message each (a damaged kernel cache entry,
+  // rebuilt and replaced); nullptr: nobody.
+  std::function<void(const std::string&)> warn;
 };
 
 // A hash of every kernel source an implementation family builds (hex, 16 digits; "" without

@@ -102,23 +102,30 @@ cl::Program Context::program(const std::string& name, const std::string& defines
                           "\ndriver:" + desc_.driver_version + "\nplatform:" + desc_.platform;
   cl::Program program;
   bool from_cache = false;
-  if (auto binary = cache_.load(key)) {
+  std::string problem;  // what is wrong with the cached entry: warned about once, then healed
+  if (auto binary = cache_.load(key, &problem)) {
     try {
       program =
           cl::Program(context_, std::vector<cl::Device>{device_}, cl::Program::Binaries{*binary});
       program.build(std::vector<cl::Device>{device_}, options.c_str());
       from_cache = true;
-    } catch (const cl::Error&) {
-      from_cache = false;  // corrupt or rejected entry: rebuilt from source below
+    } catch (const cl::Error& e) {
+      problem = "kernel cache entry '" + cache_.path_for(key) + "' was refused by the driver (" +
+                cl_error_name(e.err()) + ")";
     }
   }
   if (!from_cache) {
     program = build_from_source(source, options, name);
+    bool stored = false;
     try {
       auto binaries = program.getInfo<CL_PROGRAM_BINARIES>();
-      if (!binaries.empty()) cache_.store(key, binaries.front());
+      if (!binaries.empty()) stored = cache_.store(key, binaries.front());
     } catch (const cl::Error&) {
       // A driver that cannot return binaries simply runs without the cache.
+    }
+    if (!problem.empty()) {
+      cache_.warn(problem + "; built cl/" + name + ".cl from source" +
+                  (stored ? " and replaced the entry" : " (the entry could not be replaced)"));
     }
   }
   std::string log;

@@ -18,7 +18,7 @@ namespace clmnist::runtime {
 
 OpenClBackend::OpenClBackend(const DeviceDesc& device, const BackendOptions& options)
     : ctx_(device, options.profiling,
-           KernelCache(options.kernel_cache ? options.cache_dir : std::string())),
+           KernelCache(options.kernel_cache ? options.cache_dir : std::string(), options.warn)),
       options_(options) {
   ctx_.keep_build_logs(options.build_logs);
   info_.backend = "opencl";

@@ -382,6 +382,11 @@ case $case in
     # shellcheck source=tests/cli_crafted.sh
     source "$(dirname "$0")/cli_crafted.sh"
     ;;
+  caches_*)
+    # Caches after a crash: cli_caches.sh.
+    # shellcheck source=tests/cli_caches.sh
+    source "$(dirname "$0")/cli_caches.sh"
+    ;;
   tune_cache_used_and_invalidated)
     # shellcheck source=tests/cli_tune.sh
     source "$(dirname "$0")/cli_tune.sh"

@@ -281,6 +281,8 @@ TEST_CASE("a corrupt kernel cache entry is rebuilt from source, a good one is us
   const std::string dir = test::temp_dir("kcache-device");
   runtime::BackendOptions o;
   o.cache_dir = dir;
+  std::vector<std::string> warnings;
+  o.warn = [&](const std::string& m) { warnings.push_back(m); };
   const runtime::NetworkSpec net = model::logistic_regression(8, 9, 5, 255.0);
   runtime::CompileOptions co;
   co.max_batch = 50;
@@ -303,8 +305,11 @@ TEST_CASE("a corrupt kernel cache entry is rebuilt from source, a good one is us
     ++entries;
   }
   CHECK(entries == cold.size());
+  CHECK(warnings.empty());
   const auto rebuilt = build();
   for (const auto& b : rebuilt) CHECK_FALSE(b.from_cache);
+  CHECK(warnings.size() == entries);  // one each, naming it: "kernel cache entry '...' is ..."
+  for (const std::string& w : warnings) CHECK(w.rfind("kernel cache entry '" + dir, 0) == 0);
   // And the rebuilt program works: one evaluation on synthetic data.
   const model::TrainData data = synthetic_data();
   auto be = runtime::make_backend(test_device(), o);
