@@ -129,8 +129,7 @@ void commit(const Staged& s) {
   if (s.stream >= 0) {
     std::cout.flush();  // what the command printed before goes first
     std::fflush(nullptr);
-    int err = 0;
-    if (!write_all(s.stream, *s.bytes, err)) {
+    if (const int err = runtime::write_all(s.stream, *s.bytes); err != 0) {
       throw Error("cannot write '" + s.path + "': " + std::strerror(err));
     }
     return;
