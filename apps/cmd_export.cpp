@@ -28,7 +28,8 @@ int run_export(int argc, char** argv) {
           "for the MLP (logits = tanh(x @ W1 + b1) @ W2 + b2). onnx writes a graph input 'pixels'\n"
           "[N x 784] -> Gemm(W1, b1) -> Tanh -> ... -> Gemm -> Softmax -> 'probabilities' [N x "
           "10],\n"
-          "with the pixel divisor (input = pixel / divisor) in its metadata.\n\nExamples:\n"
+          "with the pixel divisor (input = pixel / divisor) in its metadata. ONNX export in this\n"
+          "build: " + onnx_support() + ".\n\nExamples:\n"
           "  clmnist export --format onnx --output model.onnx\n"
           "  clmnist export --model best_model.safetensors --format npy --output arrays/",
           vm)) {

@@ -45,10 +45,13 @@ void export_npy(const model::Model& m, const std::string& dir) {
 }
 
 #ifndef CLMNIST_WITH_ONNX
+std::string onnx_support() {
+  return "not in this build: install libonnx-dev and libprotobuf-dev (`ci/install-deps.sh "
+         "--test` does), then rebuild with ci/build.sh";
+}
+
 void export_onnx(const model::Model&, const std::string&) {
-  throw Error(
-      "this clmnist was built without ONNX support (install libonnx-dev and "
-      "libprotobuf-dev, then rebuild)");
+  throw Error("ONNX export is " + onnx_support());
 }
 #endif
 

@@ -15,5 +15,8 @@ void export_npy(const model::Model& m, const std::string& dir);
 // Gemm with its weight and bias and its Tanh or Relu, then Softmax over classes, output
 // "probabilities" [N x classes]. Throws Error when clmnist was built without ONNX.
 void export_onnx(const model::Model& m, const std::string& path);
+// Whether this build writes ONNX: "built in (protobuf 3.21.12)", or what it lacks and how to get
+// it.
+std::string onnx_support();
 
 }  // namespace clmnist::apps

@@ -126,6 +126,12 @@ std::string layer_nodes(GraphWriter& w, const model::Model& m, std::size_t l,
 
 }  // namespace
 
+std::string onnx_support() {
+  constexpr int v = GOOGLE_PROTOBUF_VERSION;
+  return "built in (protobuf " + std::to_string(v / 1000000) + "." +
+         std::to_string(v / 1000 % 1000) + "." + std::to_string(v % 1000) + ")";
+}
+
 void export_onnx(const model::Model& m, const std::string& path) {
   const runtime::NetworkSpec& net = m.network;
   onnx::ModelProto model;

@@ -21,7 +21,9 @@
 #include "commands.hpp"
 #include "config_file.hpp"
 #include "errors.hpp"
+#include "export_formats.hpp"
 #include "fault_injection.hpp"
+#include "gray_image.hpp"
 #include "library_versions.hpp"
 #include "version.hpp"
 
@@ -74,7 +76,9 @@ int run_command(int argc, char** argv) {
               << BOOST_VERSION % 100 << "\n"
               << "  zlib: " << zlibVersion() << "\n"
               << "  nlohmann-json: " << NLOHMANN_JSON_VERSION_MAJOR << "."
-              << NLOHMANN_JSON_VERSION_MINOR << "." << NLOHMANN_JSON_VERSION_PATCH << "\n";
+              << NLOHMANN_JSON_VERSION_MINOR << "." << NLOHMANN_JSON_VERSION_PATCH << "\n"
+              << "  libpng: " << model::png_library_version() << "\n"
+              << "  ONNX export: " << apps::onnx_support() << "\n";
     return 0;
   }
   // `clmnist help COMMAND ...` is `clmnist COMMAND ... --help`; `clmnist help` lists commands.

@@ -170,6 +170,12 @@ GrayImage read_pgm(const std::string& path, const std::string& bytes) {
 
 }  // namespace
 
+std::string png_library_version() {
+  const png_uint_32 v = png_access_version_number();  // 10639 for 1.6.39
+  return std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." +
+         std::to_string(v % 100);
+}
+
 GrayImage read_image(const std::string& path) {
   const std::string bytes = read_all(path);
   if (bytes.size() >= 8 &&

@@ -24,6 +24,8 @@ constexpr std::size_t kMaxImageSide = 16384;
 // onto white. JPEG, BMP, GIF (first frame), TGA, PSD, HDR and PIC are read through stb_image the
 // same way. Throws DataError naming the file and the problem.
 GrayImage read_image(const std::string& path);
+// The version of the libpng loaded ("1.6.39").
+std::string png_library_version();
 // Writes an 8-bit grayscale PNG atomically.
 void write_png(const std::string& path, const GrayImage& image);
 // An 8-bit RGB PNG ([height x width x 3]) as bytes; throws Error if libpng cannot encode it.
