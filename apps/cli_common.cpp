@@ -121,6 +121,16 @@ runtime::BackendOptions backend_options(const DeviceOptions& opts) {
   o.kernel_cache = !opts.no_kernel_cache;
   o.cache_dir =
       opts.kernel_cache_dir.empty() ? model::default_kernel_cache_dir() : opts.kernel_cache_dir;
+  // A file where the cache directory goes would cache nothing, without a word.
+  std::error_code ec;
+  if (o.kernel_cache && std::filesystem::exists(o.cache_dir, ec) &&
+      !std::filesystem::is_directory(o.cache_dir, ec)) {
+    throw UsageError((opts.kernel_cache_dir.empty() ? std::string("the kernel cache directory")
+                                                    : std::string("--kernel-cache-dir")) +
+                     " '" + o.cache_dir +
+                     "' is not a directory; remove it, name a directory, or give "
+                     "--no-kernel-cache");
+  }
   return o;
 }
 

@@ -88,7 +88,9 @@ std::vector<ConfigEntry> parse_config_text(const std::string& text, const std::s
   std::map<std::pair<std::string, std::string>, std::size_t> seen;  // (section, key) -> line
   std::string section;
   std::size_t line_no = 0;
-  for (std::size_t pos = 0; pos < text.size();) {
+  // A UTF-8 byte order mark (what some editors write first) is no part of the first key.
+  const std::size_t start = text.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0;
+  for (std::size_t pos = start; pos < text.size();) {
     std::size_t end = text.find('\n', pos);
     if (end == std::string::npos) end = text.size();
     std::string line = text.substr(pos, end - pos);

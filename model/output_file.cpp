@@ -71,7 +71,10 @@ std::string output_problem(const std::string& path) {
   }
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return "directory '" + dir.string() + "' does not exist";
+  if (!fs::is_directory(dir, ec)) {
+    return fs::exists(dir, ec) ? "'" + dir.string() + "' is a file, not a directory"
+                               : "directory '" + dir.string() + "' does not exist";
+  }
   if (::access(dir.c_str(), W_OK) != 0) return "directory '" + dir.string() + "' is not writable";
   return "";
 }
