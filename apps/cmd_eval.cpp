@@ -65,7 +65,7 @@ Loaded load_for_inference(const std::string& model_path, std::string data_dir,
   Loaded l;
   l.model = model::load_model(model_path);
   if (data_dir.empty()) data_dir = model::default_data_dir();
-  const model::MnistFiles files = model::find_mnist_files(data_dir);
+  const model::MnistFiles files = model::find_mnist_test_files(data_dir);
   l.test = model::load_labeled_images(files.test_images, files.test_labels);
   const runtime::NetworkSpec& net = l.model.network;
   if (l.test.image_rows != net.image_rows || l.test.image_cols != net.image_cols) {

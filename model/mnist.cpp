@@ -77,17 +77,28 @@ LabeledImages load_labeled_images(const std::string& images_path, const std::str
   return out;
 }
 
+namespace {
+
+std::string find_mnist_file(const std::string& dir, const char* base) {
+  std::string p = raw_or_gz_path(dir, base);
+  if (!p.empty()) return p;
+  throw DataError("MNIST file " + std::string(base) + "[.gz] not found in '" + dir +
+                  "'. Fetch the dataset with `clmnist fetch --data-dir " + dir +
+                  "` (or point --data-dir at a directory holding the four IDX files, raw or .gz).");
+}
+
+}  // namespace
+
 MnistFiles find_mnist_files(const std::string& dir) {
-  auto find = [&](const char* base) {
-    std::string p = raw_or_gz_path(dir, base);
-    if (!p.empty()) return p;
-    throw DataError(
-        "MNIST file " + std::string(base) + "[.gz] not found in '" + dir +
-        "'. Fetch the dataset with `clmnist fetch --data-dir " + dir +
-        "` (or point --data-dir at a directory holding the four IDX files, raw or .gz).");
-  };
-  return {find("train-images-idx3-ubyte"), find("train-labels-idx1-ubyte"),
-          find("t10k-images-idx3-ubyte"), find("t10k-labels-idx1-ubyte")};
+  return {find_mnist_file(dir, "train-images-idx3-ubyte"),
+          find_mnist_file(dir, "train-labels-idx1-ubyte"),
+          find_mnist_file(dir, "t10k-images-idx3-ubyte"),
+          find_mnist_file(dir, "t10k-labels-idx1-ubyte")};
+}
+
+MnistFiles find_mnist_test_files(const std::string& dir) {
+  return {"", "", find_mnist_file(dir, "t10k-images-idx3-ubyte"),
+          find_mnist_file(dir, "t10k-labels-idx1-ubyte")};
 }
 
 std::string raw_or_gz_path(const std::string& dir, const std::string& base) {

@@ -42,6 +42,8 @@ struct MnistFiles {
 
 // The four MNIST files in dir, each raw or with .gz. Throws DataError saying how to fetch them.
 MnistFiles find_mnist_files(const std::string& dir);
+// The test set's two files only (eval and predict read nothing else); the training paths empty.
+MnistFiles find_mnist_test_files(const std::string& dir);
 
 // The file the loader reads for an IDX file `base` in `dir`: `base` itself, else `base.gz`;
 // "" when neither exists. fetch verifies the same file the loader will read.
