@@ -302,7 +302,11 @@ void require_output_dir(const std::string& option, const std::string& dir,
   while (!parent.empty() && !fs::exists(parent, ec) && parent != parent.parent_path()) {
     parent = parent.parent_path();
   }
-  if (!fs::is_directory(parent, ec) || ::access(parent.c_str(), W_OK) != 0) {
+  // Tried, not asked: access() says yes to root anywhere, and /proc takes no directory.
+  std::string probe = (parent / ".clmnist-probe-XXXXXX").string();
+  const bool creatable = fs::is_directory(parent, ec) && ::mkdtemp(probe.data()) != nullptr;
+  if (creatable) ::rmdir(probe.c_str());
+  if (!creatable) {
     throw UsageError("--" + option + " '" + dir + "' cannot be created: '" + parent.string() +
                      "' is not a writable directory; choose another location");
   }
