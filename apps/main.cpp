@@ -62,6 +62,9 @@ int run_command(int argc, char** argv) {
     std::cout << kUsage;
     return argc < 2 ? 2 : 0;
   }
+  if (std::strcmp(argv[1], "--complete-values") == 0) {  // for completion/clmnist.bash
+    return apps::print_completion_values(argc > 2 ? argv[2] : "");
+  }
   if (std::strcmp(argv[1], "--version") == 0) {
     if (argc > 2) {
       std::cerr << "clmnist: --version takes no arguments, not '" << argv[2]

@@ -1,5 +1,7 @@
-# Bash completion for clmnist: the commands, and each command's options. Both are read from the
-# program's own --help when completing, so they follow the installed clmnist and cannot drift.
+# Bash completion for clmnist: the commands, each command's options, and the values of options
+# that take names (presets, implementations, families, formats, activations, devices; `clmnist
+# help COMMAND`). All are read from the program itself when completing (--help, and
+# `clmnist --complete-values OPTION`), so they follow the installed clmnist and cannot drift.
 # Installed by cmake --install as share/bash-completion/completions/clmnist.
 _clmnist() {
   local cur=${COMP_WORDS[COMP_CWORD]} prog=${COMP_WORDS[0]}
@@ -11,13 +13,28 @@ _clmnist() {
     mapfile -t COMPREPLY < <(compgen -W "$commands --help --version" -- "$cur")
     return 0
   fi
-  local help prev=${COMP_WORDS[COMP_CWORD-1]}
+  local help prev=${COMP_WORDS[COMP_CWORD-1]} values
+  if [ "$COMP_CWORD" -eq 2 ] && [ "${COMP_WORDS[1]}" = help ]; then
+    values=$("$prog" --complete-values help 2>/dev/null)
+    mapfile -t COMPREPLY < <(compgen -W "$values" -- "$cur")
+    return 0
+  fi
   help=$("$prog" "${COMP_WORDS[1]}" --help 2>/dev/null) || return 0
   # The option table: "  --name FILE ..." (a value: an upper-case placeholder) or
   # "  -h [ --help ] ...".
   if [[ $prev == --* ]] && grep -qE -- "^  (-[a-zA-Z] \[ )?$prev( \])? [A-Z]" <<<"$help"; then
-    mapfile -t COMPREPLY < <(compgen -f -- "$cur")  # a value: offer files and directories
+    # A value: the names the option takes, else files and directories.
+    values=$("$prog" --complete-values "${prev#--}" 2>/dev/null)
+    if [ -n "$values" ]; then
+      mapfile -t COMPREPLY < <(compgen -W "$values" -- "$cur")
+    else
+      mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+    fi
     return 0
+  fi
+  if [ "$COMP_CWORD" -eq 2 ] && [ "${COMP_WORDS[1]}" = bench ] && [[ $cur != -* ]]; then
+    mapfile -t COMPREPLY < <(compgen -W "compare" -- "$cur")  # bench compare RECORDS...
+    [ ${#COMPREPLY[@]} -gt 0 ] && return 0
   fi
   if [[ $cur == -* ]]; then
     local options

@@ -100,7 +100,7 @@ case $case in
     ;;
   bash_completion_completes)
     # The completion script in bash: commands from `clmnist --help`, options from
-    # `clmnist CMD --help`, files for an option's value.
+    # `clmnist CMD --help`, names or files for an option's value.
     script=$(dirname "$0")/../completion/clmnist.bash
     complete_words() {  # the words of the line to complete, the last being completed
       bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _clmnist
@@ -117,6 +117,15 @@ case $case in
       || fail "no file offered for --model"
     # After an option that takes a value, a word starting with - is a value, not an option.
     [ -z "$(complete_words train --save-model --)" ] || fail "options offered as --save-model's value"
+    # Values: the names an option takes, from the program (clmnist --complete-values).
+    [ "$(complete_words train --preset theano-m)" = theano-mlp ] || fail "'--preset theano-m'"
+    [ "$(complete_words bench --impl cl)" = clblast ] || fail "'--impl cl'"
+    [ "$(complete_words export --format o)" = onnx ] || fail "'--format o'"
+    [ "$(complete_words train --activation re)" = relu ] || fail "'--activation re'"
+    [ "$(complete_words bench --families no)" = none ] || fail "'--families no'"
+    [ "$(complete_words train --device ho)" = host ] || fail "'--device ho'"
+    [ "$(complete_words help tu)" = tune ] || fail "'clmnist help tu'"
+    [ "$(complete_words bench comp)" = compare ] || fail "'clmnist bench comp'"
     # Every option train --help lists is offered for 'clmnist train --'.
     want=$("$bin" train --help | grep -oE '^  (-[a-z] \[ )?--[a-z0-9-]+' | grep -oE -- '--[a-z0-9-]+' | sort)
     [ "$(complete_words train -- | sort)" = "$want" ] || fail "train's options differ from its --help"
@@ -129,6 +138,14 @@ case $case in
     echo "$line"
     grep -qE '^clmnist [0-9]+\.[0-9]+\.[0-9]+( \(commit [0-9a-f]{7}(, dirty)?\))?$' <<<"$line" \
       || fail "bad --version line: $line"
+    # The optional parts: libpng's version, and whether ONNX export is in this build (and how to
+    # get it when not), as `help export` says too.
+    all=$("$bin" --version)
+    grep -qE '^  libpng: [0-9]+\.[0-9]+\.[0-9]+$' <<<"$all" || fail "no libpng version: $all"
+    onnx=$(grep -E '^  ONNX export: (built in \(protobuf [0-9.]+\)|not in this build: install libonnx-dev)' <<<"$all") \
+      || fail "ONNX export's presence not said: $all"
+    "$bin" help export | tr '\n' ' ' | grep -q "ONNX export in this build: ${onnx#  ONNX export: }" \
+      || fail "help export does not say what --version says"
     if git -C "$src" rev-parse HEAD >/dev/null 2>&1; then
       commit=$(sed -nE 's/.*commit ([0-9a-f]{7}).*/\1/p' <<<"$line")
       [ -n "$commit" ] || fail "built in a git checkout but no commit named"

@@ -56,6 +56,24 @@ CASES
     CLMNIST_SAVE_MODEL= "$bin" train --device host --data-dir tiny --validation-size 200 \
       --batch-size 50 --max-epochs 1 > /dev/null 2>&1 || fail "empty CLMNIST_SAVE_MODEL: exit $?"
     [ -f best_model.safetensors ] || fail "an empty CLMNIST_SAVE_MODEL saved nothing"
+    # Paths: a config file with a UTF-8 byte order mark is read; a kernel cache "directory" that
+    # is a file and a model in a "directory" that is a file are refused, saying so.
+    printf '\xef\xbb\xbflearning-rate = 0.07\n' > bom.cfg
+    "$bin" "${t[@]}" --config bom.cfg 2>&1 | grep -q "learning rate 0.07" \
+      || fail "a config file with a byte order mark"
+    touch afile
+    out=$("$bin" "${t[@]}" --kernel-cache-dir afile 2>&1); rc=$?
+    [ $rc = 2 ] && grep -q "'afile' is not a directory" <<<"$out" || fail "cache dir a file: $rc $out"
+    out=$("$bin" train --device host --data-dir tiny --max-epochs 1 --save-model afile/x 2>&1); rc=$?
+    [ $rc = 2 ] && grep -q "'afile' is a file, not a directory" <<<"$out" \
+      || fail "afile/x: $rc $out"
+    # A directory to create where none can be (root's access() says yes to /proc).
+    out=$("$bin" "${t[@]}" --plot-dir /proc/clmnist-x 2>&1); rc=$?
+    [ $rc = 2 ] && grep -q "cannot be created" <<<"$out" || fail "--plot-dir /proc/x: $rc $out"
+    # eval reads the test set only: a directory without the training files serves.
+    mkdir -p testonly && cp tiny/t10k-* testonly/
+    "$bin" eval --device host --model best_model.safetensors --data-dir testonly > /dev/null \
+      || fail "eval wants more than the test set"
     # '--' ends the options: an image named like an option is predicted.
     cp tiny/../best_model.safetensors m.st
     printf 'P2\n9 8\n255\n' > ./-x.pgm
