@@ -42,7 +42,7 @@ const char* kUsage =
     "  presets   the presets of train and bench: model, protocol, published figures\n"
     "  tune      measure the fastest kernels for a device and store them for --impl auto\n"
     "  eval      error of a saved model on the test set\n"
-    "  predict   predicted and true labels of the first test images\n"
+    "  predict   the digit in each of your images, or the first test images' labels\n"
     "  bench     benchmark devices on the same training work\n"
     "  export    a saved model as numpy arrays or ONNX\n"
     "  fetch     get MNIST and verify it against the pinned SHA-256 sums\n"
