@@ -1,7 +1,9 @@
 // `clmnist presets`: every preset with its model, what it reproduces and the published figures.
 #include <iostream>
+#include <sstream>
 
 #include "cli_common.hpp"
+#include "cli_help.hpp"
 #include "commands.hpp"
 #include "presets.hpp"
 
@@ -19,16 +21,19 @@ int run_presets(int argc, char** argv) {
                           vm)) {
     return 0;
   }
+  // Fitted to the terminal as --help is (80 columns where it is not one).
+  std::ostringstream text;
   for (const model::Preset& p : model::presets()) {
-    std::cout << p.name;
+    text << p.name;
     for (const std::string& a : p.aliases) {
-      std::cout << " (alias " << a << (a == "theano" ? ", the default" : "") << ")";
+      text << " (alias " << a << (a == "theano" ? ", the default" : "") << ")";
     }
     const runtime::NetworkSpec net = model::network_for(p.config, 28, 28, 10);
-    std::cout << "\n  network:    " << net.describe() << ", " << net.param_count()
-              << " parameters\n  reproduces: " << p.reproduces << "\n  published:  " << p.published
-              << "\n  settings:   " << model::describe(p.config) << "\n";
+    text << "\n  network:    " << net.describe() << ", " << net.param_count()
+         << " parameters\n  reproduces: " << p.reproduces << "\n  published:  " << p.published
+         << "\n  settings:   " << model::describe(p.config) << "\n";
   }
+  std::cout << wrap_text(text.str(), help_width());
   return 0;
 }
 
