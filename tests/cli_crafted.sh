@@ -177,7 +177,7 @@ case $case in
       expect_refusal "train --resume ($kind)" "$out" $?
     done
     craft "$d/m.st" "$d/layers.st" layers
-    out=$(timeout 20 "$bin" eval --device cpu --data-dir "$scratch/tiny" --model "$d/layers.st" 2>&1)
+    out=$(timeout 120 "$bin" eval --device cpu --data-dir "$scratch/tiny" --model "$d/layers.st" 2>&1)
     rc=$?; echo "eval (60000 layers) -> $rc: $out" | cut -c1-300
     [ $rc = 1 ] || fail "60000 layers: exit $rc, not 1"
     grep -q "has 60000 layers, more than 1024" <<<"$out" || fail "60000 layers: not said"

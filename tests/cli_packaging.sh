@@ -113,6 +113,13 @@ case $case in
       grep -q "^\.SS $c\$" "$CLMNIST_MAN_PAGE" || fail "no section for the command $c"
     done
     grep -qE -- 'max(\\)?-epochs' "$CLMNIST_MAN_PAGE" || fail "train's --max-epochs not in the page"
+    # The environment, the config file and the exit status once each, as sections of their own,
+    # not after each command.
+    for s in ENVIRONMENT FILES '"EXIT STATUS"'; do
+      [ "$(grep -c "^\.SH $s\$" "$CLMNIST_MAN_PAGE")" = 1 ] || fail "no one $s section"
+    done
+    n=$(grep -c "CLMNIST_LEARNING_RATE=0.05" "$CLMNIST_MAN_PAGE")
+    [ "$n" = 1 ] || fail "the environment is repeated $n times"
     if command -v man >/dev/null; then
       out=$(MANWIDTH=100 man -l "$CLMNIST_MAN_PAGE" 2>&1) || fail "man -l failed: $out"
       grep -q "clmnist train --preset theano-mlp" <<<"$out" || fail "rendered page lacks train's examples"

@@ -236,6 +236,9 @@ PY
     grep -qE "0\.0 us a launch|device memory 0\.0 MB|\[host, host\]" <<<"$out" \
       && fail "bench shows a figure that does not apply to the host backend"
     grep -q "no kernel launches (host backend)" <<<"$out" || fail "the launches are not said n/a"
+    # presets fits 80 columns where standard output is no terminal.
+    wide=$(env -u COLUMNS "$bin" presets | awk 'length > 80')
+    [ -z "$wide" ] || fail "presets wider than 80 columns: $wide"
     ;;
   outputs_to_stdout_stream)
     # - and /dev/stdout as outputs are standard output, written as a stream (into a file the
