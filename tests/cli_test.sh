@@ -349,10 +349,10 @@ case $case in
       && fail "a blank picture passed the check"
     true
     ;;
-  unsigned_options_refuse_negatives | special_file_outputs | no_validation_is_honest | \
-  inputs_must_be_regular_files | outputs_never_destroy_inputs | float_values_checked_as_used)
-    # shellcheck source=tests/cli_safety.sh
-    source "$(dirname "$0")/cli_safety.sh"
+  special_file_outputs | inputs_must_be_regular_files | outputs_never_destroy_inputs | \
+  output_groups_all_or_nothing)
+    # shellcheck source=tests/cli_files.sh
+    source "$(dirname "$0")/cli_files.sh"
     ;;
   lenet_workflow)
     # shellcheck source=tests/cli_lenet.sh
