@@ -1,14 +1,11 @@
 // IDX parsing: magic (0, 0, type 0x08, ndims), big-endian u32 sizes, uint8 payload.
 #include "idx.hpp"
 
-#include <zlib.h>
-
-#include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <memory>
 
 #include "errors.hpp"
+#include "gzip_input.hpp"
 #include "host_memory.hpp"
 #include "input_file.hpp"
 
@@ -22,29 +19,6 @@ namespace {
 std::uint32_t be32(const std::uint8_t* p) {
   return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
          std::uint32_t{p[3]};
-}
-
-struct GzCloser {
-  void operator()(gzFile f) const { gzclose(f); }
-};
-using GzPtr = std::unique_ptr<std::remove_pointer_t<gzFile>, GzCloser>;
-
-// Reads up to n bytes; throws on a decompression error.
-std::size_t gz_read(gzFile f, std::uint8_t* out, std::size_t n, const std::string& name) {
-  std::size_t done = 0;
-  while (done < n) {
-    const unsigned chunk = static_cast<unsigned>(std::min<std::size_t>(n - done, 1u << 30));
-    const int got = gzread(f, out + done, chunk);
-    if (got < 0) {
-      int errnum = 0;
-      const char* msg = gzerror(f, &errnum);
-      fail(name, std::string("gzip data is corrupt (") + (msg ? msg : "unknown zlib error") +
-                     "); download the file again");
-    }
-    if (got == 0) break;
-    done += static_cast<std::size_t>(got);
-  }
-  return done;
 }
 
 // The bytes after the header must be exactly the payload the header announces.
@@ -130,14 +104,11 @@ IdxArray read_idx(const std::string& path, unsigned expected_ndims) {
   }
   const bool gzipped = magic[0] == 0x1f && magic[1] == 0x8b;
 
-  GzPtr f(gzopen(path.c_str(), "rb"));
-  if (!f) fail(path, "cannot open it for reading");
+  GzipInput f(path);
   std::uint8_t head[4 + 4 * 255];
-  const std::size_t got = gz_read(f.get(), head, 4, path);
+  const std::size_t got = f.read(head, 4);
   std::size_t head_len = got;
-  if (got == 4) {
-    head_len += gz_read(f.get(), head + 4, 4 * std::size_t{head[3]}, path);
-  }
+  if (got == 4) head_len += f.read(head + 4, 4 * std::size_t{head[3]});
   const IdxHeader h = parse_idx_header(head, head_len, expected_ndims, path);
 
   if (!gzipped) {
@@ -163,13 +134,13 @@ IdxArray read_idx(const std::string& path, unsigned expected_ndims) {
   a.dims = h.dims;
   runtime::reserve_huge(a.data, static_cast<std::size_t>(h.payload_bytes));
   a.data.resize(static_cast<std::size_t>(h.payload_bytes));
-  const std::size_t n = gz_read(f.get(), a.data.data(), a.data.size(), path);
+  const std::size_t n = f.read(a.data.data(), a.data.size());
   if (n < a.data.size()) {
     fail(path, "truncated: the header announces " + std::to_string(h.payload_bytes) +
                    " data bytes but only " + std::to_string(n) + " could be read");
   }
   std::uint8_t extra = 0;
-  if (gz_read(f.get(), &extra, 1, path) != 0) {
+  if (f.read(&extra, 1) != 0) {
     fail(path, "trailing bytes after the data the header announces");
   }
   return a;

@@ -1,14 +1,11 @@
 // Reading the MNIST files from a directory or a tarball, checking their sums and installing them.
 #include "mnist_fetch.hpp"
 
-#include <zlib.h>
-
 #include <cstring>
 #include <filesystem>
-#include <memory>
-#include <type_traits>
 
 #include "errors.hpp"
+#include "gzip_input.hpp"
 #include "input_file.hpp"
 #include "mnist.hpp"
 #include "output_file.hpp"
@@ -38,42 +35,12 @@ namespace {
 // that inflates past it, is refused before memory runs out.
 constexpr std::size_t kMaxFileBytes = std::size_t{512} << 20;
 
-struct GzCloser {
-  void operator()(gzFile f) const { gzclose(f); }
-};
-using GzFile = std::unique_ptr<std::remove_pointer_t<gzFile>, GzCloser>;
-
-// Up to n bytes from a (possibly gzip-compressed) stream; fewer only at its end.
-std::size_t read_some(gzFile f, char* out, std::size_t n, const std::string& name) {
-  std::size_t done = 0;
-  while (done < n) {
-    const int got =
-        gzread(f, out + done, static_cast<unsigned>(std::min<std::size_t>(n - done, 1 << 20)));
-    if (got < 0) {
-      int errnum = 0;
-      const char* msg = gzerror(f, &errnum);
-      throw DataError(name + ": cannot read it: " + (msg != nullptr ? msg : "zlib error") +
-                      " (a damaged download? fetch it again)");
-    }
-    if (got == 0) break;
-    done += static_cast<std::size_t>(got);
-  }
-  return done;
-}
-
-GzFile open_input(const std::string& path) {
-  if (std::string problem = input_problem(path); !problem.empty()) throw DataError(problem);
-  GzFile f(gzopen(path.c_str(), "rb"));
-  if (!f) throw DataError(path + ": cannot open it: " + std::strerror(errno));
-  return f;
-}
-
 // The whole content of a raw or gzip-compressed file.
 std::string read_plain_or_gz(const std::string& path) {
-  GzFile f = open_input(path);
+  GzipInput f(path);
   std::string out;
   char chunk[1 << 16];
-  while (std::size_t got = read_some(f.get(), chunk, sizeof chunk, path)) {
+  while (std::size_t got = f.read(chunk, sizeof chunk)) {
     out.append(chunk, got);
     if (out.size() > kMaxFileBytes) {
       throw DataError(path + ": larger than " + std::to_string(kMaxFileBytes >> 20) +
@@ -165,12 +132,12 @@ FileContents read_from_directory(const std::string& dir, const std::vector<Pinne
 }
 
 FileContents read_from_tarball(const std::string& tarball, const std::vector<PinnedFile>& pinned) {
-  GzFile f = open_input(tarball);
+  GzipInput f(tarball);
   FileContents out;
   std::string long_name;  // a GNU long-name entry names the entry after it
   char header[512];
   while (true) {
-    const std::size_t got = read_some(f.get(), header, sizeof header, tarball);
+    const std::size_t got = f.read(header, sizeof header);
     if (got == 0 || header[0] == '\0') break;  // the end (two zero blocks, or none)
     if (got < sizeof header)
       throw DataError(tarball + ": truncated tar archive (damaged download?)");
@@ -179,7 +146,7 @@ FileContents read_from_tarball(const std::string& tarball, const std::vector<Pin
       throw DataError(tarball + ": an entry of " + std::to_string(size) +
                       " bytes; no MNIST file is that large");
     std::string body(static_cast<std::size_t>((size + 511) / 512 * 512), '\0');
-    if (read_some(f.get(), body.data(), body.size(), tarball) != body.size()) {
+    if (f.read(body.data(), body.size()) != body.size()) {
       throw DataError(tarball + ": truncated tar archive (damaged download?)");
     }
     body.resize(static_cast<std::size_t>(size));
