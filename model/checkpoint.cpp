@@ -166,7 +166,7 @@ TrainState load_checkpoint(const std::string& path) {
     find_preset(s.config.preset);  // one this clmnist knows
     validate(s.config);
   } catch (const std::invalid_argument& e) {
-    throw DataError(path + ": " + e.what() + "; the checkpoint is damaged: start the run again");
+    damaged(path, e.what());
   }
   s.data_fingerprint = m.whole("data_fingerprint");
   s.epoch = m.whole("epoch");

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # CLI cases of crafted files (issue 25, class 1): files from strangers never crash, stall or
 # exhaust memory. Sourced by cli_test.sh (which defines bin, case, scratch, fail and need_mnist).
+# shellcheck source=tests/cli_helpers.sh
+source "$(dirname "$0")/cli_helpers.sh"
 
 # craft IN OUT KIND: a copy of the safetensors file IN with one JSON value nested 100,000 levels
 # deep (KIND "metadata": in the 'network' metadata text, "header": in the header itself), or with
@@ -88,7 +90,7 @@ case $case in
   crafted_checkpoint_checked)
     # A checkpoint whose figures cannot be a run's: each resume is refused naming the file and
     # the key (exit 1), never a test performance of 700 %, 2^64 epochs or a skipped epoch.
-    /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny" >/dev/null
+    tiny
     d=$scratch/ckpt; rm -rf "$d"; mkdir -p "$d"
     train=(train --device cpu --data-dir "$scratch/tiny" --validation-size 200 --batch-size 50)
     "$bin" "${train[@]}" --max-epochs 3 --max-steps 30 --save-model "" --checkpoint "$d/c.ckpt" \
@@ -113,10 +115,8 @@ case $case in
     # Each stb_image format, whole and cut to 60 %, and HDR headers that declare more pixels
     # than the cap or than their bytes hold, in one predict: every whole image is predicted,
     # every other one gets its own error (never a digit, never "no digit found"), exit 1.
-    /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny" >/dev/null
-    d=$scratch/img; rm -rf "$d"; mkdir -p "$d"
-    "$bin" train --device cpu --data-dir "$scratch/tiny" --validation-size 200 --batch-size 50 \
-      --max-epochs 1 --save-model "$d/m.st" >/dev/null 2>&1 || fail "training a model"
+    d=$scratch/img
+    model_and_digit "$d"
     /usr/bin/python3 "$(dirname "$0")/make_stb_images.py" "$d/in"
     whole=(tga.tga tga-rle.tga ppm.ppm hdr.hdr gif.gif psd.psd)
     bad=(tga-cut.tga tga-rle-cut.tga ppm-cut.ppm hdr-cut.hdr gif-cut.gif psd-cut.psd huge.hdr big.hdr)
@@ -136,15 +136,11 @@ case $case in
   crafted_useless_numbers)
     # A model whose weights are finite but make every output NaN: eval, predict on the test set
     # and on an image refuse it (exit 1, naming the model), never print a label or "-nan".
-    /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny" >/dev/null
-    d=$scratch/huge; rm -rf "$d"; mkdir -p "$d"
-    "$bin" train --device cpu --data-dir "$scratch/tiny" --validation-size 200 --batch-size 50 \
-      --max-epochs 1 --save-model "$d/m.st" >/dev/null 2>&1 || fail "training a model"
+    d=$scratch/huge
+    model_and_digit "$d"
     huge "$d/m.st" "$d/huge.st"
-    printf 'P2\n9 8\n255\n' > "$d/digit.pgm"
-    for i in $(seq 1 72); do echo $(( (i * 37) % 256 )); done >> "$d/digit.pgm"
     for cmd in "eval --data-dir $scratch/tiny" "predict --data-dir $scratch/tiny --count 5" \
-               "predict $d/digit.pgm" "predict --json $d/digit.pgm"; do
+               "predict $d/good.pgm" "predict --json $d/good.pgm"; do
       # shellcheck disable=SC2086
       out=$("$bin" $cmd --device cpu --model "$d/huge.st" 2>&1); rc=$?
       echo "$cmd -> $rc: $out" | cut -c1-400
@@ -155,16 +151,15 @@ case $case in
         && fail "$cmd: a figure or label from NaN outputs"
     done
     # The untouched model still predicts.
-    "$bin" predict --device cpu --model "$d/m.st" "$d/digit.pgm" >/dev/null 2>&1 \
+    "$bin" predict --device cpu --model "$d/m.st" "$d/good.pgm" >/dev/null 2>&1 \
       || fail "the good model does not predict"
     ;;
   crafted_json_bounded)
     # Deep nesting in a model's metadata, in a model's header, in a checkpoint, a tuning file and
     # a bench record; a model of 60,000 layers.
-    /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny" >/dev/null
+    tiny
     d=$scratch/deep; rm -rf "$d"; mkdir -p "$d"
-    "$bin" train --device cpu --data-dir "$scratch/tiny" --validation-size 200 --batch-size 50 \
-      --max-epochs 1 --save-model "$d/m.st" --checkpoint "$d/c.ckpt" >/dev/null 2>&1 \
+    short_train --save-model "$d/m.st" --checkpoint "$d/c.ckpt" >/dev/null 2>&1 \
       || fail "training a model"
     for kind in metadata header; do
       craft "$d/m.st" "$d/$kind.st" $kind

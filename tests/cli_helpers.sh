@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Helpers of the CLI cases of bad input (cli_safety.sh, cli_files.sh): the tiny data set, a short
-# training run on it, a model with a digit image. Sourced after cli_test.sh defines bin, scratch
-# and fail.
+# Helpers of the CLI cases of bad input (cli_safety.sh, cli_files.sh, cli_crafted.sh): the tiny
+# data set, a short training run on it, a model with a digit image. Sourced after cli_test.sh
+# defines bin, scratch and fail.
 tiny() { /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny" >/dev/null; }
 # A short training run on the tiny data; extra arguments follow.
 short_train() {
