@@ -81,7 +81,8 @@ std::string help_epilogue() {
          "\n"
          "Exit status:\n"
          "  0 success; 1 error (bad data, device fault, divergence, a failed write on standard "
-         "output); 2 usage error; 130 or 143 when train was stopped by SIGINT or SIGTERM.\n";
+         "output); 2 usage error; 129, 130 or 143 when stopped by SIGHUP, SIGINT or SIGTERM "
+         "(train saves its checkpoint first; files being written are finished first).\n";
 }
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {

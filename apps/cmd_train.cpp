@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <future>
 #include <iostream>
@@ -20,6 +19,7 @@
 #include "presets.hpp"
 #include "progress.hpp"
 #include "safetensors.hpp"
+#include "stop_signals.hpp"
 #include "train_args.hpp"
 #include "train_outputs.hpp"
 #include "trainer.hpp"
@@ -27,19 +27,6 @@
 
 namespace clmnist::apps {
 namespace {
-
-// Set by SIGINT/SIGTERM; the trainer polls it after every minibatch. A second signal while the
-// first is being handled ends the process the default way.
-volatile std::sig_atomic_t g_signal = 0;
-
-extern "C" void on_stop_signal(int sig) {
-  if (g_signal != 0) {
-    std::signal(sig, SIG_DFL);
-    std::raise(sig);
-    return;
-  }
-  g_signal = sig;
-}
 
 std::string format_g(double v) {
   char b[64];
@@ -90,6 +77,9 @@ class TrainRun {
   int run() {
     open_device_and_load_data();
     compile();
+    // From here to the last file a stop signal is only recorded (runtime/stop_signals.hpp): the
+    // training stops after its minibatch, and files being written are finished.
+    const runtime::StopPolled polled;
     const model::TrainResult r = train();
     // The history first: an interrupted run keeps the validations it made too.
     write_history();
@@ -109,6 +99,12 @@ class TrainRun {
       std::snprintf(mem, sizeof mem, "Device memory: %.1f MB (datasets resident as uint8)\n",
                     static_cast<double>(device_bytes) / 1e6);
       out_ << mem;
+    }
+    if (const int sig = runtime::stop_signal(); sig != 0) {
+      std::cout << "Stopped by " << runtime::stop_signal_name(sig)
+                << " after training, while its files were written; every file above is "
+                   "complete.\n";
+      return 128 + sig;
     }
     return 0;
   }
@@ -165,7 +161,7 @@ class TrainRun {
   }
 
   // Trains with the hooks that save, checkpoint, record the history, draw the progress line and
-  // stop on SIGINT/SIGTERM; the signals are the default ones again after it.
+  // stop on SIGINT, SIGTERM or SIGHUP.
   model::TrainResult train() {
     model::TrainHooks hooks;
     if (!a_.save_model.empty()) hooks.on_best = [this](const model::Model& m) { save_best(m); };
@@ -174,10 +170,7 @@ class TrainRun {
         model::save_checkpoint(a_.checkpoint, st);
       };
     }
-    g_signal = 0;
-    hooks.interrupted = [] { return g_signal != 0; };
-    std::signal(SIGINT, on_stop_signal);
-    std::signal(SIGTERM, on_stop_signal);
+    hooks.interrupted = [] { return runtime::stop_signal() != 0; };
     ProgressLine progress(!a_.quiet && ::isatty(STDERR_FILENO) == 1, a_.cfg.batch_size,
                           ::isatty(STDOUT_FILENO) == 1);
     auto epoch_start = std::chrono::steady_clock::now();
@@ -222,8 +215,6 @@ class TrainRun {
     }();
     progress.clear();
     if (a_.quiet) print_result_lines(quiet_log.str());
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
     return r;
   }
 
@@ -254,8 +245,8 @@ class TrainRun {
 
   // A run stopped by a signal: how to continue it, and the exit code of that signal.
   int report_interrupted() const {
-    const int sig = g_signal;
-    std::cout << "Stopped by " << (sig == SIGINT ? "SIGINT" : "SIGTERM")
+    const int sig = runtime::stop_signal();
+    std::cout << "Stopped by " << runtime::stop_signal_name(sig)
               << " after the current minibatch. ";
     if (a_.checkpoint.empty()) {
       std::cout << "No --checkpoint was given, so the run cannot be resumed";

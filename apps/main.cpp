@@ -25,6 +25,7 @@
 #include "fault_injection.hpp"
 #include "gray_image.hpp"
 #include "library_versions.hpp"
+#include "stop_signals.hpp"
 #include "version.hpp"
 
 namespace {
@@ -100,6 +101,9 @@ int run_command(int argc, char** argv) {
   const std::string command = argv[1];
   // Test-only fault injection (runtime/fault_injection.hpp); the runtime reads no environment.
   if (const char* fault = std::getenv("CLMNIST_FAULT")) runtime::set_fault_injection(fault);
+  if (const char* marker = std::getenv("CLMNIST_TEST_PAUSE_WRITES")) {
+    runtime::set_write_pause(marker);
+  }
   try {
     if (command == "devices") return apps::run_devices(argc - 1, argv + 1);
     if (command == "train") return apps::run_train(argc - 1, argv + 1);
@@ -162,6 +166,8 @@ int main(int argc, char** argv) {
   // A closed pipe ends clmnist quietly by SIGPIPE (shell status 141), also where the caller
   // left SIGPIPE ignored: writing on into a pipe no one reads is pointless.
   std::signal(SIGPIPE, SIG_DFL);
+  // SIGINT, SIGTERM and SIGHUP go to one thread of their own from here on (stop_signals.hpp).
+  clmnist::runtime::install_stop_signals();
   const int rc = run_command(argc, argv);
   return check_stdout(rc, argc >= 2 && argv[1][0] != '-' ? argv[1] : nullptr);
 }

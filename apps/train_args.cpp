@@ -78,7 +78,7 @@ void add_train_options(po::options_description& desc, TrainArgs& args) {
        "also print the training and validation loss at every validation")  //
       ("checkpoint", po::value(&args.checkpoint)->value_name("FILE"),
        "keep the full training state in FILE, updated atomically at every validation and on "
-       "SIGINT/SIGTERM")  //
+       "SIGINT, SIGTERM or SIGHUP")  //
       ("resume", po::value(&args.resume)->value_name("FILE"),
        "continue the run saved in checkpoint FILE (its settings; with --checkpoint defaulting "
        "to FILE)")  //

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "errors.hpp"
+#include "stop_signals.hpp"
 
 namespace clmnist::model {
 
@@ -54,6 +55,7 @@ ChildResult run_program(const std::vector<std::string>& argv, const std::string&
   const pid_t pid = ::fork();
   if (pid < 0) throw Error("cannot start " + argv[0] + ": " + std::strerror(errno));
   if (pid == 0) {
+    runtime::unblock_stop_signals_in_child();
     const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (out < 0 || err < 0 || ::chdir(workdir.c_str()) != 0 || ::dup2(out, 1) < 0 ||
@@ -63,9 +65,11 @@ ChildResult run_program(const std::vector<std::string>& argv, const std::string&
     ::execvp(args[0], args.data());
     ::_exit(127);
   }
+  runtime::register_child(pid);  // a stop signal ends it too
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  runtime::unregister_child(pid);
   ChildResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.output = slurp_and_remove(out_path);

@@ -10,10 +10,12 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <vector>
 
 #include "durable_file.hpp"
 #include "errors.hpp"
+#include "stop_signals.hpp"
 
 namespace clmnist::model {
 namespace {
@@ -116,7 +118,7 @@ Staged stage(const std::string& path, const std::string& bytes) {
     const mode_t mode = exists ? (st.st_mode & 07777) : (0666 & ~mask);
     if (::chmod(tmpl.c_str(), mode) != 0) {
       err = errno;
-      ::unlink(tmpl.c_str());
+      runtime::discard_temp(tmpl);
     }
   }
   if (err != 0) {
@@ -153,24 +155,44 @@ void commit(const Staged& s) {
   }
 }
 
-}  // namespace
-
-void write_file_atomic(const std::string& path, const std::string& bytes) {
-  commit(stage(path, bytes));
-}
-
-void write_files_atomic(const std::vector<std::pair<std::string, std::string>>& files) {
+// Stages every file, then commits them: streams and devices first (a write there may block, so
+// it holds no lock), then the renames under the stop signals' commit lock. A signal while this
+// runs waits until the group is in place, or, on an error, every temporary file is gone.
+void write_group(const std::vector<std::pair<const std::string*, const std::string*>>& files) {
+  const runtime::StopDeferred deferred;
   std::vector<Staged> staged;
-  std::size_t committed = 0;
   try {
-    for (const auto& [path, bytes] : files) staged.push_back(stage(path, bytes));
-    for (; committed < staged.size(); ++committed) commit(staged[committed]);
+    for (const auto& [path, bytes] : files) staged.push_back(stage(*path, *bytes));
+    if (!staged.empty()) runtime::pause_before_commit(staged.front().path);
+    for (const Staged& s : staged) {
+      if (s.tmp.empty()) commit(s);
+      if (s.tmp.empty() && s.stream < 0) runtime::note_written(s.path);
+    }
+    const std::lock_guard<std::recursive_mutex> renaming(runtime::StopDeferred::commit_lock());
+    for (Staged& s : staged) {
+      if (s.tmp.empty()) continue;
+      commit(s);
+      s.tmp.clear();  // renamed
+      runtime::note_written(s.path);
+    }
   } catch (const Error&) {
-    for (std::size_t i = committed; i < staged.size(); ++i) {
-      if (!staged[i].tmp.empty()) ::unlink(staged[i].tmp.c_str());
+    for (const Staged& s : staged) {
+      if (!s.tmp.empty()) runtime::discard_temp(s.tmp);
     }
     throw;
   }
+}
+
+}  // namespace
+
+void write_file_atomic(const std::string& path, const std::string& bytes) {
+  write_group({{&path, &bytes}});
+}
+
+void write_files_atomic(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::vector<std::pair<const std::string*, const std::string*>> group;
+  for (const auto& [path, bytes] : files) group.emplace_back(&path, &bytes);
+  write_group(group);
 }
 
 }  // namespace clmnist::model

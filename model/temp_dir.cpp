@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "errors.hpp"
+#include "stop_signals.hpp"
 
 namespace clmnist::model {
 
@@ -17,11 +18,13 @@ TempDir::TempDir(const std::string& prefix) {
                     "; set TMPDIR to a writable directory");
   }
   path_ = pattern;
+  runtime::register_temp_path(path_);  // a stop signal removes it
 }
 
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+  runtime::unregister_temp_path(path_);
 }
 
 }  // namespace clmnist::model

@@ -194,52 +194,6 @@ case $case in
     [ "$(wc -l < "$scratch/h.csv")" = 1 ] && head -n 1 "$scratch/h.csv" | grep -q "^epoch," \
       || fail "history after the divergence: $(cat "$scratch/h.csv")"
     ;;
-  signals_checkpoint_resume)
-    /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny"
-    args=(train --device host --data-dir "$scratch/tiny" --validation-size 200 --batch-size 50
-          --learning-rate 0.01 --max-epochs 8000 --patience 100000000 --validation-frequency 200)
-    "$bin" "${args[@]}" --save-model "$scratch/ref.st" >/dev/null || fail "reference run exit $?"
-    # Waits until a checkpoint exists, then a moment more, and sends the signal.
-    interrupt() {  # signal checkpoint model [more options]
-      rm -f "$2"
-      "$bin" "${args[@]}" --save-model "$3" --checkpoint "$2" "${@:4}" >"$scratch/out" 2>&1 &
-      local pid=$! i
-      for i in $(seq 1 300); do [ -s "$2" ] && break; sleep 0.05; done
-      [ -s "$2" ] || { kill -9 $pid; fail "no checkpoint appeared"; }
-      sleep 0.1
-      kill -"$1" $pid
-      wait $pid
-    }
-    interrupt INT "$scratch/ck" "$scratch/m.st"; rc=$?
-    cat "$scratch/out" | tail -n 3
-    [ $rc -eq 130 ] || fail "SIGINT: exit $rc, expected 130 (the run may have finished first)"
-    grep -q "clmnist train --resume $scratch/ck" "$scratch/out" || fail "no resume hint"
-    "$bin" train --resume "$scratch/ck" --device host --data-dir "$scratch/tiny" \
-      --save-model "$scratch/m.st" >"$scratch/out2" || fail "resume exit $?"
-    grep -q "Resuming" "$scratch/out2" || fail "did not resume"
-    cmp "$scratch/ref.st" "$scratch/m.st" || fail "SIGINT + resume: model differs from the uninterrupted run"
-    interrupt TERM "$scratch/ckt" "$scratch/mt.st" --history "$scratch/ht.csv"; rc=$?
-    [ $rc -eq 143 ] || fail "SIGTERM: exit $rc, expected 143"
-    grep -q "Stopped by SIGTERM" "$scratch/out" || fail "SIGTERM not reported"
-    # The history of the stopped run: a row for each validation it logged.
-    rows=$(($(wc -l <"$scratch/ht.csv") - 1))
-    if [ "$rows" -lt 1 ] || [ "$rows" -ne "$(grep -c ', validation error' "$scratch/out")" ]; then
-      fail "SIGTERM: the history has $rows rows, not one per validation"
-    fi
-    "$bin" train --resume "$scratch/ckt" --device host --data-dir "$scratch/tiny" \
-      --save-model "$scratch/mt.st" >/dev/null || fail "resume after SIGTERM exit $?"
-    cmp "$scratch/ref.st" "$scratch/mt.st" || fail "SIGTERM + resume: model differs"
-    # kill -9 at an arbitrary moment: the last checkpoint is loadable and resumes to the same end.
-    interrupt KILL "$scratch/ck9" "$scratch/m9.st"; rc=$?
-    [ $rc -eq 137 ] || fail "kill -9: exit $rc"
-    "$bin" train --resume "$scratch/ck9" --device host --data-dir "$scratch/tiny" \
-      --save-model "$scratch/m9.st" >/dev/null || fail "resume after kill -9 exit $?"
-    cmp "$scratch/ref.st" "$scratch/m9.st" || fail "kill -9 + resume: model differs"
-    # Resuming with a setting given again is a conflict.
-    "$bin" train --resume "$scratch/ck9" --learning-rate 0.5 --data-dir "$scratch/tiny" \
-      >/dev/null 2>&1; rc=$?
-    [ $rc -eq 2 ] || fail "--resume with --learning-rate: exit $rc, expected 2"
-    ;;
   quiet_verbose_and_pipes)
     /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny"
     args=(train --device host --data-dir "$scratch/tiny" --validation-size 200 --batch-size 50
@@ -374,6 +328,11 @@ case $case in
     # Help, names, switches, image formats and training output: cli_usability.sh.
     # shellcheck source=tests/cli_usability.sh
     source "$(dirname "$0")/cli_usability.sh"
+    ;;
+  signals_*)
+    # SIGINT, SIGTERM and SIGHUP: cli_signals.sh.
+    # shellcheck source=tests/cli_signals.sh
+    source "$(dirname "$0")/cli_signals.sh"
     ;;
   resume_keeps_env_and_config | option_values_one_rule)
     # shellcheck source=tests/cli_resume.sh
