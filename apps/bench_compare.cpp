@@ -243,6 +243,9 @@ int run_bench_compare(int argc, char** argv) {
   }
   if (files.empty()) throw UsageError("give at least one bench record (clmnist bench --json)");
   if (!plot.empty()) require_writable_target("plot", plot);
+  std::vector<NamedPath> inputs = {config_input(vm)};
+  for (const std::string& f : files) inputs.push_back({"record", f});
+  require_distinct_files({{"plot", plot}}, inputs);
   std::vector<CompareRow> rows;
   for (std::size_t i = 0; i < files.size(); ++i) {
     for (CompareRow& r : read_record(files[i], i + 1)) rows.push_back(std::move(r));

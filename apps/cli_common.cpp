@@ -19,6 +19,7 @@
 #include "input_file.hpp"
 #include "output_file.hpp"
 #include "platforms.hpp"
+#include "tuning_cache.hpp"
 #include "user_dirs.hpp"
 
 namespace clmnist::apps {
@@ -247,12 +248,16 @@ void require_readable_file(const std::string& option, const std::string& path) {
 
 namespace {
 
+// Whether writing `a` would land in file `b` (or the other way): both resolved as the writer
+// resolves them (model::write_target, so a dangling link counts as its target), then compared as
+// files where both exist (hard links, bind mounts) and as normalized paths where one does not.
 bool same_file(const std::string& a, const std::string& b) {
   namespace fs = std::filesystem;
   std::error_code ea, eb;
-  if (fs::exists(a, ea) && fs::exists(b, eb)) return fs::equivalent(a, b, ea);
-  const fs::path ra = fs::weakly_canonical(fs::absolute(a, ea), ea);
-  const fs::path rb = fs::weakly_canonical(fs::absolute(b, eb), eb);
+  const fs::path ta = model::write_target(a), tb = model::write_target(b);
+  if (fs::exists(ta, ea) && fs::exists(tb, eb)) return fs::equivalent(ta, tb, ea);
+  const fs::path ra = fs::weakly_canonical(fs::absolute(ta, ea), ea);
+  const fs::path rb = fs::weakly_canonical(fs::absolute(tb, eb), eb);
   return !ea && !eb && ra == rb;
 }
 
@@ -285,6 +290,21 @@ void require_distinct_files(const std::vector<NamedPath>& outputs,
       }
     }
   }
+}
+
+NamedPath config_input(const po::variables_map& vm) {
+  return {"config", vm.count("config") != 0U ? vm["config"].as<std::string>() : std::string()};
+}
+
+std::vector<NamedPath> data_inputs(const model::MnistFiles& files) {
+  return {{"data file", files.train_images},
+          {"data file", files.train_labels},
+          {"data file", files.test_images},
+          {"data file", files.test_labels}};
+}
+
+NamedPath tuning_input(const std::string& tuning_file) {
+  return {"tuning-file", tuning_file.empty() ? model::default_tuning_file() : tuning_file};
 }
 
 void require_output_dir(const std::string& option, const std::string& dir,

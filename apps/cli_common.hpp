@@ -12,6 +12,7 @@
 #include "device_info.hpp"
 #include "device_select.hpp"
 #include "errors.hpp"
+#include "mnist.hpp"
 
 namespace clmnist::apps {
 
@@ -115,5 +116,12 @@ struct NamedPath {
 // not exist yet. Character devices (/dev/null) may take several outputs. Empty paths are skipped.
 void require_distinct_files(const std::vector<NamedPath>& outputs,
                             const std::vector<NamedPath>& inputs);
+// Inputs every command may have besides its own, for require_distinct_files: the config file
+// (--config or $CLMNIST_CONFIG; empty path when none) and the tuning file a run reads (the one
+// given, else the default).
+NamedPath config_input(const po::variables_map& vm);
+// The four MNIST files as inputs ("data file").
+std::vector<NamedPath> data_inputs(const model::MnistFiles& files);
+NamedPath tuning_input(const std::string& tuning_file);
 
 }  // namespace clmnist::apps

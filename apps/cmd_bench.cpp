@@ -153,14 +153,17 @@ std::vector<runtime::Selection> choose_devices(const BenchArgs& a,
 }
 
 // MNIST, split as the preset's training does (after checking no output overwrites it).
-model::TrainData load_bench_data(BenchArgs& a) {
+model::TrainData load_bench_data(BenchArgs& a, const po::variables_map& vm) {
   if (a.data_dir.empty()) a.data_dir = model::default_data_dir();
   const model::MnistFiles files = model::find_mnist_files(a.data_dir);
-  require_distinct_files({{"json", a.json_path}, {"csv", a.csv_path}},
-                         {{"data file", files.train_images},
-                          {"data file", files.train_labels},
-                          {"data file", files.test_images},
-                          {"data file", files.test_labels}});
+  std::vector<NamedPath> outputs = {{"json", a.json_path}, {"csv", a.csv_path}};
+  for (const std::string& f : bench_picture_files()) {
+    if (!a.plot_dir.empty()) outputs.push_back({"plot-dir", a.plot_dir + "/" + f});
+  }
+  std::vector<NamedPath> inputs = data_inputs(files);
+  inputs.push_back(config_input(vm));
+  inputs.push_back(tuning_input(a.opt.tuning_file));
+  require_distinct_files(outputs, inputs);
   const model::TrainConfig cfg = model::preset_config(a.opt.preset);
   return model::split_for_training(
       model::load_labeled_images(files.train_images, files.train_labels),
@@ -186,7 +189,7 @@ int run_bench(int argc, char** argv) {
   text << std::flush;
   const runtime::DeviceListing listing = runtime::list_platforms();
   const std::vector<runtime::Selection> chosen = choose_devices(a, listing);
-  const model::TrainData data = load_bench_data(a);
+  const model::TrainData data = load_bench_data(a, vm);
 
   std::vector<DeviceBench> results;
   for (const runtime::Selection& s : chosen) {

@@ -52,7 +52,7 @@ int run_export(int argc, char** argv) {
   }
   // Every file of the group is checked before any is written (export_npy writes them as one).
   if (format == "npy") require_output_dir("output", output, npy_files);
-  require_distinct_files(outputs, {{"model", model_path}});
+  require_distinct_files(outputs, {{"model", model_path}, config_input(vm)});
   if (format == "npy") {
     export_npy(m, output);
     std::string names;

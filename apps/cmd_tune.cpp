@@ -224,12 +224,15 @@ int run_tune(int argc, char** argv) {
   const TuneOptions opt = checked_tune_options(a);
   const model::TrainConfig cfg = preset_to_tune(a.preset);
   if (!a.data_dir.empty()) require_directory("data-dir", a.data_dir);
+  if (a.data_dir.empty()) a.data_dir = model::default_data_dir();
+  const model::MnistFiles files = model::find_mnist_files(a.data_dir);
+  std::vector<NamedPath> inputs = data_inputs(files);
+  inputs.push_back(config_input(vm));
+  require_distinct_files({tuning_input(a.dev.tuning_file)}, inputs);
   const std::string file = checked_tuning_file(a.dev);
   OpenedBackend opened = open_backend(a.dev, std::cout);
   if (opened.device.is_host()) throw UsageError("the host backend has nothing to tune");
   opened.backend.reset();  // the tuner opens its own
-  if (a.data_dir.empty()) a.data_dir = model::default_data_dir();
-  const model::MnistFiles files = model::find_mnist_files(a.data_dir);
   const model::TrainData data = model::split_for_training(
       model::load_labeled_images(files.train_images, files.train_labels),
       model::load_labeled_images(files.test_images, files.test_labels), cfg);

@@ -201,15 +201,11 @@ void check_paths(TrainArgs& args, const po::variables_map& vm) {
   for (const std::string& f : training_picture_files()) {
     if (!args.plot_dir.empty()) outputs.push_back({"plot-dir", args.plot_dir + "/" + f});
   }
-  const model::MnistFiles& files = args.files;
-  require_distinct_files(
-      outputs,
-      {{"data file", files.train_images},
-       {"data file", files.train_labels},
-       {"data file", files.test_images},
-       {"data file", files.test_labels},
-       {"config", vm.count("config") != 0U ? vm["config"].as<std::string>() : ""},
-       {"resume checkpoint", args.resume == args.checkpoint ? std::string() : args.resume}});
+  std::vector<NamedPath> inputs = data_inputs(args.files);
+  inputs.push_back(config_input(vm));
+  inputs.push_back(tuning_input(args.dev.tuning_file));
+  inputs.push_back({"resume checkpoint", args.resume == args.checkpoint ? "" : args.resume});
+  require_distinct_files(outputs, inputs);
 }
 
 }  // namespace

@@ -2,11 +2,16 @@
 // written into, and what is refused (docs/RELIABILITY.md).
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace clmnist::model {
+
+// The file a write to `path` lands in: symbolic links followed, also to a target that does not
+// exist yet (a dangling link is written through). Outputs are compared with inputs through it.
+std::filesystem::path write_target(const std::string& path);
 
 // The open descriptor an output path names, written into as a stream: "-" and /dev/stdout are 1,
 // /dev/stderr 2, /dev/fd/N and /proc/self/fd/N are N; -1 for any other path. (Through the file

@@ -76,6 +76,7 @@ case $case in
     d=$scratch/io; rm -rf "$d"; mkdir -p "$d"
     short_train --save-model "$d/m.st" --max-steps 3 >/dev/null || fail "training a model"
     ln -s m.st "$d/link.st"
+    ln -s new.st "$d/dangling.ck"  # a checkpoint through a link to the model's name
     printf 'learning-rate = 0.1\n' > "$d/c.cfg"
     sums() { sha256sum "$scratch/tiny"/* "$d/m.st" "$d/c.cfg" | sha256sum; }
     before=$(sums)
@@ -86,7 +87,14 @@ case $case in
                 "train --device cpu --data-dir $scratch/tiny --validation-size 200 --save-model $d/b.st --checkpoint $d/./b.st" \
                 "export --model $d/m.st --format onnx --output $d/link.st" \
                 "export --model $d/link.st --format onnx --output $d/./m.st" \
-                "bench --device cpu --data-dir $scratch/tiny --quick --json $scratch/tiny/train-labels-idx1-ubyte"; do
+                "bench --device cpu --data-dir $scratch/tiny --quick --json $scratch/tiny/train-labels-idx1-ubyte" \
+                "bench compare $d/c.cfg --plot $d/./c.cfg" \
+                "bench --device cpu --data-dir $scratch/tiny --quick --config $d/c.cfg --json $d/c.cfg" \
+                "bench --device cpu --data-dir $scratch/tiny --quick --tuning-file $d/t.json --csv $d/../io/t.json" \
+                "train --device cpu --data-dir $scratch/tiny --validation-size 200 --tuning-file $d/t.json --save-model $d/./t.json" \
+                "train --device cpu --data-dir $scratch/tiny --validation-size 200 --save-model $d/new.st --checkpoint $d/dangling.ck" \
+                "tune --device cpu --data-dir $scratch/tiny --tuning-file $scratch/tiny/t10k-images-idx3-ubyte" \
+                "export --model $d/m.st --format onnx --output $d/c.cfg --config $d/c.cfg"; do
       # shellcheck disable=SC2086
       out=$("$bin" $args 2>&1); rc=$?
       echo "$args -> $rc: $(tail -2 <<<"$out" | head -1)"
@@ -96,6 +104,39 @@ case $case in
     done
     [ "$(sums)" = "$before" ] || fail "an input was changed"
     [ -L "$d/link.st" ] || fail "the link was replaced"
+    [ ! -e "$d/new.st" ] && [ ! -e "$d/t.json" ] || fail "an output was written"
+    ;;
+  outputs_keep_owner_and_groups)
+    # Replacing a file keeps its owner (as root) and permission bits less setuid and setgid, and
+    # says so where it breaks a hard link; groups written by two processes into one directory
+    # end whole.
+    model_and_digit "$scratch/own"
+    d=$scratch/own
+    short_train --learning-rate 0.5 --save-model "$d/b.st" >/dev/null || fail "second model"
+    cp "$d/m.st" "$d/r.st"; ln -f "$d/r.st" "$d/r-link.st"
+    if [ "$(id -u)" = 0 ]; then chown nobody:nogroup "$d/r.st"; else echo "(owner: not root, not checked)"; fi
+    chmod 6750 "$d/r.st"
+    out=$(short_train --save-model "$d/r.st" 2>&1) || fail "training over r.st"
+    [ "$(stat -c %a "$d/r.st")" = 750 ] || fail "mode after replacing: $(stat -c %a "$d/r.st"), not 750"
+    if [ "$(id -u)" = 0 ]; then
+      [ "$(stat -c %U:%G "$d/r.st")" = nobody:nogroup ] || fail "owner: $(stat -c %U:%G "$d/r.st")"
+    fi
+    grep -q "warning: '$d/r.st' has 2 names (hard links)" <<<"$out" || fail "no hard link warning"
+    cmp -s "$d/m.st" "$d/r-link.st" || fail "the other name of the hard link changed"
+    "$bin" export --model "$d/m.st" --format npy --output "$d/a" >/dev/null
+    "$bin" export --model "$d/b.st" --format npy --output "$d/b" >/dev/null
+    cmp -s "$d/a/W.npy" "$d/b/W.npy" && fail "the two models are alike"
+    mkdir -p "$d/both"; mixed=0
+    for i in $(seq 1 150); do
+      "$bin" export --model "$d/m.st" --format npy --output "$d/both" >/dev/null &
+      "$bin" export --model "$d/b.st" --format npy --output "$d/both" >/dev/null &
+      wait
+      w=none; b=neither
+      for m in a b; do cmp -s "$d/both/W.npy" "$d/$m/W.npy" && w=$m; cmp -s "$d/both/b.npy" "$d/$m/b.npy" && b=$m; done
+      [ "$w" = "$b" ] || mixed=$((mixed + 1))
+    done
+    echo "150 concurrent export pairs, $mixed mixed"
+    [ $mixed = 0 ] || fail "$mixed of 150 concurrent export pairs left a mixed group"
     ;;
   output_groups_all_or_nothing)
     # Outputs that belong together are checked before any work and written old-or-new as a

@@ -304,7 +304,7 @@ case $case in
     true
     ;;
   special_file_outputs | inputs_must_be_regular_files | outputs_never_destroy_inputs | \
-  output_groups_all_or_nothing)
+  output_groups_all_or_nothing | outputs_keep_owner_and_groups)
     # shellcheck source=tests/cli_files.sh
     source "$(dirname "$0")/cli_files.sh"
     ;;
