@@ -208,8 +208,8 @@ class TrainRun {
       try {
         return model::train(*opened_.backend, *exec_, data_, a_.cfg, log, hooks,
                             a_.resume_state.get());
-      } catch (const DivergenceError&) {  // the validations before it still make a history
-        write_history();
+      } catch (const Error&) {  // divergence, a device fault, a failed save: the validations
+        keep_history_after_error();  // made before it still make a history
         throw;
       }
     }();
@@ -234,6 +234,16 @@ class TrainRun {
     }
     model::save_model(a_.save_model, copy);
     saved_ = true;
+  }
+
+  // The history of a run an error ends; a history that cannot be written either is said, and
+  // the run's own error is the one reported.
+  void keep_history_after_error() {
+    try {
+      write_history();
+    } catch (const Error& e) {
+      std::cerr << "clmnist: warning: " << e.what() << "\n";
+    }
   }
 
   // --history: every validation, whatever ends the run.

@@ -185,6 +185,7 @@ KernelHandle::KernelHandle(Context& ctx, const std::string& program, const std::
 }
 
 void enqueue_1d(Context& ctx, KernelHandle& k, std::size_t n) {
+  fault_point("clEnqueueNDRangeKernel");  // every launch of every command comes through here
   const std::size_t global = (std::max<std::size_t>(n, 1) + k.local() - 1) / k.local() * k.local();
   ctx.queue().enqueueNDRangeKernel(k.kernel(), cl::NullRange, cl::NDRange(global),
                                    cl::NDRange(k.local()), nullptr, ctx.next_event(k.name()));

@@ -1,6 +1,12 @@
 // Transparent huge pages for large host buffers (see host_memory.hpp for why).
 #include "host_memory.hpp"
 
+#include <sys/resource.h>
+
+#include <fstream>
+#include <limits>
+#include <string>
+
 #include <algorithm>
 #include <cstdlib>
 #include <new>
@@ -10,6 +16,26 @@
 #endif
 
 namespace clmnist::runtime {
+
+std::uint64_t host_memory_available() {
+  std::uint64_t available = 0;
+  std::ifstream meminfo("/proc/meminfo");
+  for (std::string key; meminfo >> key;) {
+    std::uint64_t kib = 0;
+    if (key == "MemAvailable:" && meminfo >> kib) {
+      available = kib * 1024;
+      break;
+    }
+    meminfo.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+  }
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+      (available == 0 || limit.rlim_cur < available)) {
+    available = limit.rlim_cur;
+  }
+  return available;
+}
+
 namespace {
 
 constexpr std::uintptr_t kHugePage = std::uintptr_t{2} << 20;

@@ -19,6 +19,11 @@ void advise_huge_pages(void* p, std::size_t bytes);
 // would otherwise fault every 4 KiB page while zero-filling or copying).
 void reserve_huge(std::vector<std::uint8_t>& v, std::size_t bytes);
 
+// The bytes this process can still hope to allocate: the kernel's MemAvailable, and no more
+// than the address-space limit (ulimit -v) where one is set; 0 when neither is known. An OpenCL
+// CPU device's buffers are host memory, whatever memory size the driver reports.
+std::uint64_t host_memory_available();
+
 // An uninitialised block of host memory aligned to 2 MiB (so also to any OpenCL base-address
 // alignment) and advised as above; for buffers an OpenCL CPU device uses in place.
 class HostBlock {

@@ -9,6 +9,7 @@
 
 #include "errors.hpp"
 #include "fault_injection.hpp"
+#include "host_memory.hpp"
 #include "kernel_sources.hpp"
 #include "kernel_families.hpp"
 #include "opencl_executables.hpp"
@@ -27,6 +28,15 @@ OpenClBackend::OpenClBackend(const DeviceDesc& device, const BackendOptions& opt
   info_.platform = device.platform;
   info_.type = to_string(device.type);
   info_.driver = device.driver_version;
+  memory_limit_ = device.global_memory;
+  memory_limit_source_ = "CL_DEVICE_GLOBAL_MEM_SIZE";
+  if (device.type == DeviceType::kCpu) {  // its buffers are this host's memory
+    const std::uint64_t host = host_memory_available();
+    if (host != 0 && (memory_limit_ == 0 || host < memory_limit_)) {
+      memory_limit_ = host;
+      memory_limit_source_ = "the host memory this process may still use";
+    }
+  }
 }
 
 OpenClBackend::~OpenClBackend() {
@@ -36,14 +46,43 @@ OpenClBackend::~OpenClBackend() {
   }
 }
 
+namespace {
+
+// "812.3 MB", "8.6 GB".
+std::string megabytes_text(std::uint64_t bytes) {
+  char text[32];
+  const double mb = static_cast<double>(bytes) / 1e6;
+  if (mb >= 1000) {
+    std::snprintf(text, sizeof text, "%.1f GB", mb / 1000);
+  } else {
+    std::snprintf(text, sizeof text, "%.1f MB", mb);
+  }
+  return text;
+}
+
+}  // namespace
+
 cl::Buffer OpenClBackend::make_buffer(cl_mem_flags flags, std::size_t bytes, const char* what,
                                       void* host) {
   fault_point("clCreateBuffer");
-  if (bytes > ctx_.desc().max_allocation && ctx_.desc().max_allocation != 0) {
-    throw DeviceError(std::string("buffer for ") + what + " needs " + std::to_string(bytes) +
-                          " bytes, over the device's maximum allocation of " +
-                          std::to_string(ctx_.desc().max_allocation),
+  // Checked here, not left to the driver: PoCL allocates at first use and then ends the process
+  // with an assertion, and other drivers fail a later launch with no word on which buffer.
+  const DeviceDesc& d = ctx_.desc();
+  const auto mb = [](std::uint64_t b) { return megabytes_text(b); };
+  const std::string advice = "; make the minibatch or the network smaller (--batch-size, "
+                             "--hidden) or choose another --device";
+  if (bytes > d.max_allocation && d.max_allocation != 0) {
+    throw DeviceError(std::string("the buffer for ") + what + " needs " + mb(bytes) + ", over " +
+                          d.name + "'s largest allocation of " + mb(d.max_allocation) +
+                          " (CL_DEVICE_MAX_MEM_ALLOC_SIZE)" + advice,
                       CL_INVALID_BUFFER_SIZE);
+  }
+  if (memory_limit_ != 0 && device_bytes_ + bytes > memory_limit_) {
+    throw DeviceError("the run needs more memory than " + d.name + " has: " +
+                          mb(device_bytes_ + bytes) + " in buffers so far (" + mb(bytes) +
+                          " of them for " + what + ") against " + mb(memory_limit_) + " (" +
+                          memory_limit_source_ + ")" + advice,
+                      CL_MEM_OBJECT_ALLOCATION_FAILURE);
   }
   device_bytes_ += bytes;
   return cl::Buffer(ctx_.context(), flags, std::max<std::size_t>(bytes, 1), host);

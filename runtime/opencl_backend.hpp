@@ -73,6 +73,8 @@ class OpenClBackend final : public Backend {
   BackendOptions options_;
   BackendInfo info_;
   std::size_t device_bytes_ = 0;
+  std::uint64_t memory_limit_ = 0;  // what the buffers may take in all (0: unknown)
+  std::string memory_limit_source_;
   std::vector<ClDataset> datasets_;
 };
 

@@ -69,8 +69,7 @@ class StagedExecutable final : public Executable {
     guarded("running an SGD step", [&] {
       ClDataset& d = checked(id);
       check_minibatch(first, count, d.rows, max_batch_);
-      fault_point("clEnqueueNDRangeKernel");
-      if (front_) front_->forward(d, d.order, first, count);
+          if (front_) front_->forward(d, d.order, first, count);
       tail_->sgd_step(d, first, count, step, tail_input());
       if (front_) front_->backward(count, step);
     });

@@ -166,11 +166,41 @@ case $case in
         *) grep -q "injected fault (CLMNIST_FAULT=$fault)" <<<"$out" || fail "$fault: unclear error" ;;
       esac
     done
-    # A fault mid-run, after the model has been saved: the file is a complete, loadable model.
-    out=$(CLMNIST_FAULT=clEnqueueNDRangeKernel:40 "$bin" "${args[@]}" 2>&1); rc=$?
+    # A fault mid-run, after the model has been saved: the file is a complete, loadable model,
+    # and the history holds the validations made before it.
+    rm -f "$scratch/h.csv"
+    out=$(CLMNIST_FAULT=clEnqueueNDRangeKernel:100 "$bin" "${args[@]}" --history "$scratch/h.csv" 2>&1)
+    rc=$?
     [ $rc -eq 1 ] || fail "mid-run fault: exit $rc"
+    rows=$(($(wc -l < "$scratch/h.csv") - 1))
+    [ "$rows" -ge 1 ] && [ "$rows" = "$(grep -c ', validation error' <<<"$out")" ] \
+      || fail "mid-run fault: the history has $rows rows, not one per validation logged"
     "$bin" eval --device host --model "$scratch/m.safetensors" --data-dir "$scratch/tiny" \
       >/dev/null || fail "model unloadable after a mid-run fault"
+    # eval and predict meet the same faults with the same clear error.
+    for cmd in eval predict; do
+      for fault in clCreateBuffer:2 clEnqueueNDRangeKernel:1; do
+        out=$(CLMNIST_FAULT=$fault "$bin" $cmd --device cpu --model "$scratch/m.safetensors" \
+              --data-dir "$scratch/tiny" 2>&1); rc=$?
+        echo "--- $cmd $fault -> $rc: $(tail -n 1 <<<"$out")"
+        [ $rc -eq 1 ] || fail "$cmd $fault: exit $rc, expected 1"
+        grep -q "injected fault (CLMNIST_FAULT=$fault)" <<<"$out" || fail "$cmd $fault: unclear"
+      done
+    done
+    # More device memory than the device (here: the host, under ulimit -v) can give: refused
+    # with the figures before any buffer is used, not PoCL's assertion.
+    # (Not in a sanitizer build, which cannot start under a limit of address space.)
+    if (ulimit -v 6000000; "$bin" --version >/dev/null 2>&1); then
+      out=$( (ulimit -v 6000000; "$bin" train --device cpu --data-dir "$scratch/tiny" \
+              --validation-size 200 --batch-size 1000 --hidden 800000 --save-model "" 2>&1) )
+      rc=$?
+      echo "--- 6 GB of address space -> $rc: $(tail -n 1 <<<"$out")"
+      [ $rc -eq 1 ] || fail "memory beyond the limit: exit $rc, expected 1"
+      grep -q "the run needs more memory than .* in buffers so far .* against" <<<"$out" \
+        || fail "memory beyond the limit: no figures"
+    else
+      echo "SKIP part: this build cannot run under ulimit -v (a sanitizer build)"
+    fi
     ;;
   divergence_stops_and_keeps_model)
     /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny"
