@@ -145,8 +145,12 @@ class TrainRun {
 
   // The network of the settings, its tuning for this device, and its kernels.
   void compile() {
-    net_ =
-        model::network_for(a_.cfg, data_.train.image_rows, data_.train.image_cols, data_.classes);
+    try {
+      net_ = model::network_for(a_.cfg, data_.train.image_rows, data_.train.image_cols,
+                                data_.classes);
+    } catch (const std::invalid_argument& e) {  // at the data's shape: its images are too large
+      throw DataError(a_.data_dir + ": " + e.what());
+    }
     compile_ = model::compile_options(a_.cfg, impl_choice(a_.dev));
     tuning_ = apply_tuning(a_.dev, opened_.device, net_, compile_, out_);
     hint_untuned(tuning_, opened_.device);

@@ -168,6 +168,7 @@ model::TrainConfig effective_config(const TrainArgs& args, const po::variables_m
   }
   try {
     model::validate(cfg);
+    model::network_for(cfg, 28, 28, 10);  // the settings' network at MNIST's shape, before loading
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }

@@ -104,8 +104,11 @@ TrainConfig preset_config(const std::string& name) {
   return c;
 }
 
-runtime::NetworkSpec network_for(const TrainConfig& c, std::size_t rows, std::size_t cols,
-                                 std::size_t classes) {
+namespace {
+
+// The network the settings name, before its limits are checked.
+runtime::NetworkSpec network_of_settings(const TrainConfig& c, std::size_t rows, std::size_t cols,
+                                         std::size_t classes) {
   const Preset* preset = nullptr;
   try {
     preset = &find_preset(c.preset);
@@ -123,6 +126,20 @@ runtime::NetworkSpec network_for(const TrainConfig& c, std::size_t rows, std::si
   if (c.hidden == 0) return logistic_regression(rows, cols, classes, c.pixel_divisor);
   return multilayer_perceptron(rows, cols, {c.hidden}, runtime::parse_activation(c.activation),
                                classes, c.pixel_divisor);
+}
+
+}  // namespace
+
+runtime::NetworkSpec network_for(const TrainConfig& c, std::size_t rows, std::size_t cols,
+                                 std::size_t classes) {
+  runtime::NetworkSpec net = network_of_settings(c, rows, cols, classes);
+  try {
+    runtime::check_network_limits(net);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("this network (") + net.describe() +
+                                ") would make a model clmnist cannot read back: " + e.what());
+  }
+  return net;
 }
 
 }  // namespace clmnist::model

@@ -2,6 +2,8 @@
 // validation and the printed description.
 #include "train_config.hpp"
 
+#include "network.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -203,9 +205,9 @@ void validate(const TrainConfig& c) {
                                 " is over 4294967295: the weight init's generator (numpy's "
                                 "RandomState, MT19937) takes a 32-bit seed");
   }
-  if (c.hidden > (1u << 20)) {
-    throw std::invalid_argument("--hidden " + std::to_string(c.hidden) +
-                                " is over the 1,048,576 units allowed");
+  if (c.hidden > runtime::kMaxLayerWidth) {
+    throw std::invalid_argument("--hidden " + std::to_string(c.hidden) + " is over the " +
+                                std::to_string(runtime::kMaxLayerWidth) + " units allowed");
   }
 }
 

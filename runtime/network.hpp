@@ -19,8 +19,14 @@ Activation parse_activation(const std::string& name);
 
 enum class LayerKind { kDense, kConv2d, kMaxPool, kActivation, kFlatten };
 
-// The most layers a network description may hold (a bound on what a crafted file costs).
+// What a network may be, one set of limits for the writer and the reader: a model file whose
+// network passes check_network_limits can be read back, and a crafted one costs no more than
+// these bounds (see check_network_limits).
 constexpr std::size_t kMaxNetworkLayers = 1024;
+constexpr std::size_t kMaxImageSide = std::size_t{1} << 16;
+constexpr std::size_t kMaxLayerWidth = std::size_t{1} << 20;   // units or filters of a layer
+constexpr std::size_t kMaxMapValues = std::size_t{1} << 24;    // the values of one sample's map
+constexpr std::size_t kMaxParamValues = std::size_t{1} << 30;  // 4 GiB of float32, the file's cap
 const char* to_string(LayerKind k);  // the JSON type: "dense", "conv2d", ...
 
 // Feature maps x rows x cols, row-major and channel-major (a sample of NCHW; Theano's layout).
@@ -93,6 +99,9 @@ struct NetworkSpec {
 // std::invalid_argument naming what is wrong.
 std::string to_json(const NetworkSpec& spec);
 NetworkSpec network_from_json(const std::string& text);
+// Throws std::invalid_argument naming the value and the limit when `s` is beyond the limits
+// above; network_from_json applies it to every file, and train to its network before training.
+void check_network_limits(const NetworkSpec& s);
 
 // Parameter values by name, each in its canonical layout.
 using ParamValues = std::map<std::string, std::vector<float>>;

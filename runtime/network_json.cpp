@@ -1,8 +1,10 @@
 // The network description as JSON (model and checkpoint metadata) and back.
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "network.hpp"
+#include "text.hpp"
 #include "json_read.hpp"
 
 namespace clmnist::runtime {
@@ -92,35 +94,44 @@ NetworkSpec network_from_json(const std::string& text) {
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(std::string("the network description is not valid: ") + e.what());
   }
+  check_network_limits(s);
+  return s;
+}
+
+void check_network_limits(const NetworkSpec& s) {
   // Bounds before any shape arithmetic, so that sizes cannot overflow.
-  constexpr std::size_t kMaxSide = 1u << 16, kMaxWidth = 1u << 20;
-  if (s.image_rows > kMaxSide || s.image_cols > kMaxSide) {
-    throw std::invalid_argument("the network's image size is implausibly large");
+  const auto over = [](const std::string& what, std::uint64_t value, std::uint64_t limit) {
+    return std::invalid_argument(what + " " + std::to_string(value) + " is over the " +
+                                 std::to_string(limit) + " a model file may hold");
+  };
+  if (s.image_rows > kMaxImageSide || s.image_cols > kMaxImageSide) {
+    throw over("the image side", std::max(s.image_rows, s.image_cols), kMaxImageSide);
   }
   if (s.layers.size() > kMaxNetworkLayers) {
     throw std::invalid_argument("the network has " + std::to_string(s.layers.size()) +
                                 " layers, more than " + std::to_string(kMaxNetworkLayers));
   }
   for (const Layer& l : s.layers) {
-    if (l.outputs > kMaxWidth || l.inputs > kMaxWidth * 16 || l.filters > kMaxWidth ||
-        l.kernel > kMaxSide || l.window > kMaxSide) {
+    if (l.outputs > kMaxLayerWidth || l.filters > kMaxLayerWidth) {
+      throw over("a layer's width", std::max(l.outputs, l.filters), kMaxLayerWidth);
+    }
+    if (l.inputs > kMaxMapValues || l.kernel > kMaxImageSide || l.window > kMaxImageSide) {
       throw std::invalid_argument("a layer of the network is implausibly wide");
     }
   }
   s.validate();
   for (const MapShape& m : s.shapes()) {
-    if (m.size() > kMaxWidth * 16) {
-      throw std::invalid_argument("a layer of the network is implausibly wide");
-    }
+    if (m.size() > kMaxMapValues) throw over("a layer's output size", m.size(), kMaxMapValues);
   }
   for (const ParamSpec& p : s.params()) {
     double values = 1;  // in double: a crafted shape must not wrap around
     for (std::size_t d : p.shape) values *= static_cast<double>(d);
-    if (values > static_cast<double>(kMaxWidth * 64)) {
-      throw std::invalid_argument("parameter '" + p.name + "' is implausibly large");
+    if (values > static_cast<double>(kMaxParamValues)) {
+      throw std::invalid_argument("parameter '" + p.name + "' of " + shortest_text(values) +
+                                  " values is over the " + std::to_string(kMaxParamValues) +
+                                  " a model file may hold");
     }
   }
-  return s;
 }
 
 }  // namespace clmnist::runtime

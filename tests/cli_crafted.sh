@@ -91,6 +91,21 @@ case $case in
     # A checkpoint whose figures cannot be a run's: each resume is refused naming the file and
     # the key (exit 1), never a test performance of 700 %, 2^64 epochs or a skipped epoch.
     tiny
+    # train never writes what clmnist would then refuse to read: images of 1 x 70,000 pixels
+    # (the reader's side limit is 65,536) are refused before training, naming the limit.
+    /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/wide" --train 40 --test 10 \
+      --rows 1 --cols 70000 >/dev/null
+    out=$("$bin" train --device cpu --data-dir "$scratch/wide" --validation-size 10 --batch-size 10 \
+          --max-epochs 1 --save-model "$scratch/wide.st" 2>&1); rc=$?
+    echo "images of 1 x 70000 -> $rc: $(tail -n 1 <<<"$out")"
+    [ $rc = 1 ] || fail "wide images: exit $rc, not 1"
+    grep -q "would make a model clmnist cannot read back: the image side 70000 is over the 65536" \
+      <<<"$out" || fail "wide images: the limit is not named"
+    [ ! -e "$scratch/wide.st" ] || fail "wide images: a model was written"
+    # --hidden with a preset whose network is fixed: a usage error before the data is loaded.
+    out=$("$bin" train --preset theano-lenet --hidden 5 --data-dir "$scratch/tiny" 2>&1); rc=$?
+    [ $rc = 2 ] && grep -q "does not apply to theano-lenet" <<<"$out" \
+      && ! grep -q "Loading" <<<"$out" || fail "--hidden with theano-lenet: exit $rc: $out"
     d=$scratch/ckpt; rm -rf "$d"; mkdir -p "$d"
     train=(train --device cpu --data-dir "$scratch/tiny" --validation-size 200 --batch-size 50)
     "$bin" "${train[@]}" --max-epochs 3 --max-steps 30 --save-model "" --checkpoint "$d/c.ckpt" \
