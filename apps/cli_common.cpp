@@ -1,11 +1,14 @@
 // Command-line helpers shared by the subcommands.
 #include "cli_common.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -233,10 +236,17 @@ void require_at_least(const std::string& option, std::size_t value, std::size_t 
 }
 
 void require_directory(const std::string& option, const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_directory(path, ec)) {
-    throw UsageError("--" + option + " '" + path + "' is not a directory" +
-                     (std::filesystem::exists(path, ec) ? "" : " (it does not exist)"));
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    const int err = errno;
+    throw UsageError("--" + option + " '" + path + "' is not a directory (" +
+                     (err == ENOENT  ? std::string("it does not exist")
+                      : err == ELOOP ? std::string("a loop of symbolic links")
+                                     : std::string(std::strerror(err))) +
+                     ")");
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    throw UsageError("--" + option + " '" + path + "' is not a directory");
   }
 }
 
@@ -311,6 +321,10 @@ void require_output_dir(const std::string& option, const std::string& dir,
                         const std::vector<std::string>& files) {
   namespace fs = std::filesystem;
   std::error_code ec;
+  if (fs::is_symlink(fs::symlink_status(dir, ec)) && !fs::exists(dir, ec) &&
+      ec.value() == ELOOP) {
+    throw UsageError("--" + option + " '" + dir + "' is a loop of symbolic links; give a directory");
+  }
   if (fs::exists(dir, ec)) {
     if (!fs::is_directory(dir, ec)) {
       throw UsageError("--" + option + " '" + dir + "' is not a directory; give a directory");

@@ -71,6 +71,8 @@ std::string help_epilogue() {
          "sets them\n"
          "  CLMNIST_FONT: the TrueType font of the PNG pictures\n"
          "  CLMNIST_FAULT: for tests only, a fault to inject\n"
+         "  CLMNIST_TEST_PAUSE_WRITES: for tests only, MARKER[:SUFFIX], a pause before a group of "
+         "files is put in place\n"
          "  COLUMNS: the width of this help (default: the terminal's, else 80)\n"
          "\n"
          "Config file format:\n"

@@ -58,6 +58,10 @@ std::string output_problem(const std::string& path) {
     return "";
   }
   const fs::path target = write_target(path);
+  std::error_code ec;
+  if (fs::is_symlink(fs::symlink_status(target, ec))) {  // write_target gave up following
+    return "it is a loop of symbolic links (or a chain of over 40); give a file name";
+  }
   struct stat st {};
   if (::stat(target.c_str(), &st) == 0) {
     if (S_ISCHR(st.st_mode)) return "";  // written into, as a shell redirection would
@@ -70,7 +74,6 @@ std::string output_problem(const std::string& path) {
     }
   }
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     return fs::exists(dir, ec) ? "'" + dir.string() + "' is a file, not a directory"
                                : "directory '" + dir.string() + "' does not exist";

@@ -6,8 +6,10 @@
 
 namespace clmnist::model {
 
-// $override_var, else $xdg_var/clmnist/sub, else $HOME/home_rel/clmnist/sub; empty when none is
-// set. Example: user_dir("CLMNIST_CACHE_DIR", "XDG_CACHE_HOME", ".cache", "kernels").
+// $override_var, else $xdg_var/clmnist/sub, else HOME/home_rel/clmnist/sub with HOME from $HOME
+// or, unset, the password database; empty when there is none. An $xdg_var that is relative or
+// not a directory is not used, with one warning on stderr naming it and what is used instead.
+// Example: user_dir("CLMNIST_CACHE_DIR", "XDG_CACHE_HOME", ".cache", "kernels").
 std::string user_dir(const char* override_var, const char* xdg_var, const char* home_rel,
                      const char* sub);
 

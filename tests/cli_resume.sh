@@ -67,6 +67,28 @@ CASES
     out=$("$bin" train --device host --data-dir tiny --max-epochs 1 --save-model afile/x 2>&1); rc=$?
     [ $rc = 2 ] && grep -q "'afile' is a file, not a directory" <<<"$out" \
       || fail "afile/x: $rc $out"
+    # HOME unset: the home directory of the password database, not a relative "data/mnist";
+    # an XDG variable that is relative or a file is named in a warning, not followed silently.
+    home=$(getent passwd "$(id -u)" | cut -d: -f6)
+    out=$(env -u HOME -u XDG_DATA_HOME -u CLMNIST_DATA_DIR "$bin" train --device host \
+          --max-epochs 1 --max-steps 1 --save-model "" 2>&1)
+    grep -q "'$home/.local/share/clmnist/mnist'\|from $home/.local/share/clmnist/mnist" <<<"$out" \
+      || fail "HOME unset: $out"
+    out=$(env -u CLMNIST_CACHE_DIR -u CLMNIST_TUNING_FILE XDG_CACHE_HOME="$PWD/afile" \
+          "$bin" "${t[@]/host/cpu}" 2>&1) \
+      || fail "XDG_CACHE_HOME a file: exit $?"
+    grep -q "warning: XDG_CACHE_HOME='$PWD/afile' is not a directory; clmnist uses" <<<"$out" \
+      || fail "XDG_CACHE_HOME a file: no warning"
+    # A loop of symbolic links is named as one, as a directory and as an output.
+    ln -sf loop1 loop2; ln -sf loop2 loop1
+    out=$("$bin" "${t[@]}" --plot-dir loop1 2>&1); rc=$?
+    [ $rc = 2 ] && grep -q "loop of symbolic links" <<<"$out" || fail "--plot-dir loop: $rc $out"
+    out=$("$bin" train --device host --data-dir loop1 2>&1); rc=$?
+    [ $rc = 2 ] && grep -q "'loop1' is not a directory (a loop of symbolic links)" <<<"$out" \
+      || fail "--data-dir loop: $rc $out"
+    out=$("$bin" "${t[@]}" --summary-json loop1 2>&1); rc=$?
+    [ $rc = 2 ] && grep -q "it is a loop of symbolic links" <<<"$out" && [ -L loop1 ] \
+      || fail "--summary-json loop: $rc $out"
     # A directory to create where none can be (root's access() says yes to /proc).
     out=$("$bin" "${t[@]}" --plot-dir /proc/clmnist-x 2>&1); rc=$?
     [ $rc = 2 ] && grep -q "cannot be created" <<<"$out" || fail "--plot-dir /proc/x: $rc $out"
