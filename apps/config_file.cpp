@@ -5,8 +5,9 @@
 #include <map>
 
 #include "cli_common.hpp"
-#include "train_config.hpp"
+#include "shown_text.hpp"
 #include "text.hpp"
+#include "train_config.hpp"
 
 namespace clmnist::apps {
 namespace {
@@ -19,14 +20,8 @@ bool is_name(const std::string& s) {
   });
 }
 
-// Shows a line as text a terminal can print: at most 60 bytes, control bytes as '?'.
-std::string shown(const std::string& s) {
-  std::string out = s.substr(0, 60);
-  for (char& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  }
-  return out + (s.size() > 60 ? "..." : "");
-}
+// A line of the file as a message shows it: at most 60 bytes, control bytes escaped.
+std::string shown(const std::string& s) { return runtime::shown_text(s, 60); }
 
 }  // namespace
 

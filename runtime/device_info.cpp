@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <map>
 #include <sstream>
+
+#include "shown_text.hpp"
 #include "text.hpp"
 
 namespace clmnist::runtime {
@@ -128,10 +130,12 @@ std::string format_device_table(const std::vector<DeviceDesc>& devices) {
     } else {
       std::snprintf(mem, sizeof mem, "%.1f GiB", gib);
     }
-    rows.push_back({std::to_string(d.flat_index), d.address(),
-                    d.stable_address.empty() ? d.address() : d.stable_address, to_string(d.type),
-                    std::to_string(d.compute_units), mem, cver, d.fp64 ? "yes" : "no",
-                    d.name + " / " + d.vendor + " / " + d.platform + " / " + d.driver_version});
+    // The driver's texts are shown escaped: a table line never holds a control byte.
+    rows.push_back(
+        {std::to_string(d.flat_index), d.address(),
+         shown_text(d.stable_address.empty() ? d.address() : d.stable_address), to_string(d.type),
+         std::to_string(d.compute_units), mem, shown_text(cver), d.fp64 ? "yes" : "no",
+         shown_text(d.name + " / " + d.vendor + " / " + d.platform + " / " + d.driver_version)});
   }
   return aligned(rows);
 }
@@ -140,8 +144,9 @@ std::string format_platform_notes(const std::vector<PlatformDesc>& platforms) {
   std::string out;
   for (const PlatformDesc& p : platforms) {
     if (p.error.empty() && p.device_count > 0) continue;
-    out += "platform " + std::to_string(p.index) + " (" + p.name + ", " + p.version + "): ";
-    out += p.error.empty() ? "no devices; " + p.hint : "devices not listed: " + p.error;
+    out += "platform " + std::to_string(p.index) + " (" + shown_text(p.name + ", " + p.version) +
+           "): ";
+    out += p.error.empty() ? "no devices; " + p.hint : "devices not listed: " + shown_text(p.error);
     out += "\n";
   }
   return out;

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "shown_text.hpp"
+
 namespace clmnist::runtime {
 
 // Nothing clmnist writes nests deeper than 8 levels; 64 leaves room and costs nothing.
@@ -29,12 +31,11 @@ Json parse_json_bounded(const std::string& text) {
   return Json::parse(text, limit);
 }
 
-// A JSON value as a short text for messages: its first 40 characters (never a crafted file's
-// value whole).
+// A JSON value as a short text for messages: at most its first 40 bytes, cut and escaped as
+// shown_text does (never a crafted file's value whole, nor a byte that acts on a terminal).
 template <typename Json>
 std::string shown_json(const Json& v) {
-  const std::string t = v.dump(-1, ' ', false, Json::error_handler_t::replace);
-  return t.size() > 40 ? t.substr(0, 40) + "..." : t;
+  return shown_text(v.dump(-1, ' ', false, Json::error_handler_t::replace), 40);
 }
 
 }  // namespace clmnist::runtime
