@@ -11,11 +11,12 @@
 #include "bench.hpp"
 #include "charts.hpp"
 #include "cli_common.hpp"
-#include "json_read.hpp"
 #include "errors.hpp"
 #include "input_file.hpp"
+#include "json_read.hpp"
 #include "json_text.hpp"
 #include "output_file.hpp"
+#include "shown_text.hpp"
 #include "text.hpp"
 
 namespace clmnist::apps {
@@ -51,6 +52,7 @@ void check_same_work(const std::vector<CompareRow>& rows) {
 }
 
 using runtime::lowercase;
+using runtime::shown_text;
 
 std::string load_text(const json& context) {
   const json before = context.value("load_average_before", json());
@@ -147,8 +149,8 @@ void print_noise_warnings(const std::vector<CompareRow>& rows, std::ostream& out
       std::snprintf(figures, sizeof figures,
                     "differ by %.1f us/iter, more than their min..max spread (%.1f us)", diff,
                     spread);
-      out << "noise: rows " << a + 1 << " and " << b + 1 << " (" << rows[a].device << " on "
-          << rows[a].host << ") " << figures;
+      out << "noise: rows " << a + 1 << " and " << b + 1 << " (" << shown_text(rows[a].device)
+          << " on " << shown_text(rows[a].host) << ") " << figures;
       if (!rows[a].load.empty() || !rows[b].load.empty()) {
         out << "; " << (rows[a].load.empty() ? "?" : rows[a].load) << " vs "
             << (rows[b].load.empty() ? "?" : rows[b].load);
@@ -158,25 +160,36 @@ void print_noise_warnings(const std::vector<CompareRow>& rows, std::ostream& out
   }
 }
 
+// The host and device names of the records are shown whole but escaped (runtime::shown_text):
+// a record is a file from anywhere, and its names must not act on the terminal. Each cell is
+// padded as text, so that no name is too long for the line.
 void print_compare_table(const std::vector<CompareRow>& rows, std::size_t base, std::ostream& out) {
-  std::size_t host_w = 4, dev_w = 6;
+  std::vector<std::string> hosts = {"host"}, devices = {"device"};
   for (const CompareRow& r : rows) {
-    host_w = std::max(host_w, r.host.size());
-    dev_w = std::max(dev_w, r.device.size());
+    hosts.push_back(shown_text(r.host));
+    devices.push_back(shown_text(r.device));
   }
-  const int hw = static_cast<int>(host_w), dw = static_cast<int>(dev_w);
-  char line[1024];
-  std::snprintf(line, sizeof line, "%-3s %-6s %-*s  %-*s  %10s %11s %9s %11s\n", "#", "record", hw,
-                "host", dw, "device", "us/iter", "samples/s", "epochs/s", "vs baseline");
-  out << line;
+  std::size_t host_w = 0, dev_w = 0;
+  for (std::size_t i = 0; i < hosts.size(); ++i) {
+    host_w = std::max(host_w, hosts[i].size());
+    dev_w = std::max(dev_w, devices[i].size());
+  }
+  const auto names = [&](std::size_t i) {
+    return hosts[i] + std::string(host_w - hosts[i].size() + 2, ' ') + devices[i] +
+           std::string(dev_w - devices[i].size() + 2, ' ');
+  };
+  char line[160];
+  std::snprintf(line, sizeof line, "%10s %11s %9s %11s\n", "us/iter", "samples/s", "epochs/s",
+                "vs baseline");
+  out << "#   record " << names(0) << line;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const CompareRow& r = rows[i];
-    std::snprintf(line, sizeof line, "%-3zu %-6zu %-*s  %-*s  %10.1f %11.0f %9.3f %10.3fx%s\n",
-                  i + 1, r.record, hw, r.host.c_str(), dw, r.device.c_str(), r.us,
-                  r.samples_per_second, r.epochs_per_second,
-                  r.samples_per_second / rows[base].samples_per_second,
+    char lead[48];
+    std::snprintf(lead, sizeof lead, "%-3zu %-6zu ", i + 1, r.record);
+    std::snprintf(line, sizeof line, "%10.1f %11.0f %9.3f %10.3fx%s\n", r.us, r.samples_per_second,
+                  r.epochs_per_second, r.samples_per_second / rows[base].samples_per_second,
                   i == base ? " (baseline)" : "");
-    out << line;
+    out << lead << names(i + 1) << line;
   }
 }
 
@@ -191,9 +204,8 @@ OutputFiles compare_picture(const std::string& path, const std::vector<CompareRo
     char lead[48];
     std::snprintf(lead, sizeof lead, "%zu: %.2fx ", i + 1,
                   rows[i].samples_per_second / rows[base].samples_per_second);
-    const std::string label = lead + rows[i].host + " " + rows[i].device;
-    chart.bars.push_back({label.size() > 38 ? label.substr(0, 37) + "~" : label,
-                          rows[i].samples_per_second, palette(rows[i].record - 1)});
+    const std::string label = shown_text(lead + rows[i].host + " " + rows[i].device, 35);
+    chart.bars.push_back({label, rows[i].samples_per_second, palette(rows[i].record - 1)});
   }
   const int height = static_cast<int>(70 + 34.0 * static_cast<double>(rows.size()));
   OutputFiles out;

@@ -10,6 +10,7 @@
 #include "errors.hpp"
 #include "kernel_cache.hpp"
 #include "presets.hpp"
+#include "shown_text.hpp"
 #include "temp_dir.hpp"
 #include "tunables.hpp"
 #include "tuning_choice.hpp"
@@ -319,7 +320,7 @@ void measure_time_to_accuracy(const runtime::DeviceDesc& d, const Work& w,
 void fail(DeviceBench& r, const std::string& why, std::ostream& log, const std::string& name) {
   r.passed = false;
   if (r.failure.empty()) r.failure = why;
-  log << "[" << name << "] FAILED: " << why << "\n";
+  log << "[" << runtime::shown_text(name) << "] FAILED: " << runtime::shown_lines(why) << "\n";
 }
 
 }  // namespace
@@ -328,6 +329,7 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
                          const BenchOptions& opt, std::ostream& log) {
   DeviceBench r;
   r.device = d;
+  const std::string tag = "[" + runtime::shown_text(d.name) + "] ";  // the driver's name, escaped
   Work w;
   try {
     w.cfg = model::preset_config(opt.preset);
@@ -344,43 +346,41 @@ DeviceBench bench_device(const runtime::DeviceDesc& d, const model::TrainData& d
   // device's record (and bench's exit status), but the other families are still timed.
   try {
     choose_headline(d, opt, w, r);
-    log << "[" << d.name << "] checking results against the host backend ...\n" << std::flush;
+    log << tag << "checking results against the host backend ...\n" << std::flush;
     check_against_host(d, w.headline, w, data, r);
     if (r.passed) {
-      log << "[" << d.name << "] program builds, cold and warm ...\n" << std::flush;
+      log << tag << "program builds, cold and warm ...\n" << std::flush;
       measure_builds(d, w, w.cfg.batch_size, r);
-      log << "[" << d.name << "] per-kernel times over one epoch ...\n" << std::flush;
+      log << tag << "per-kernel times over one epoch ...\n" << std::flush;
       measure_kernels(d, w, data, r);
     } else {
-      log << "[" << d.name << "] FAILED: " << r.failure << "\n";
+      log << tag << "FAILED: " << runtime::shown_lines(r.failure) << "\n";
     }
   } catch (const std::exception& e) {
     fail(r, e.what(), log, d.name);
   }
-  log << "[" << d.name << "] steady-state training, " << opt.runs
-      << " timed epochs per kernel family ...\n"
+  log << tag << "steady-state training, " << opt.runs << " timed epochs per kernel family ...\n"
       << std::flush;
   time_families(d, w, data, opt, r);
   for (const PathTiming& t : r.paths) {
     if (!t.failure.empty()) {
-      log << "[" << d.name << "] " << t.path << " failed: " << t.failure.substr(0, t.failure.find('\n'))
-          << "\n";
+      log << tag << t.path
+          << " failed: " << runtime::shown_text(t.failure.substr(0, t.failure.find('\n'))) << "\n";
     }
   }
   if (!r.passed) return r;
   try {
     if (opt.sweep) {
-      log << "[" << d.name << "] batch-size sweep ...\n" << std::flush;
+      log << tag << "batch-size sweep ...\n" << std::flush;
       measure_sweep(d, w, data, opt, r);
     }
     const model::Preset& preset = model::find_preset(opt.preset);
     if (opt.time_to_accuracy && preset.bench_time_to_accuracy) {
-      log << "[" << d.name << "] time to accuracy (" << opt.preset
-          << " preset, from start-up) ...\n"
+      log << tag << "time to accuracy (" << opt.preset << " preset, from start-up) ...\n"
           << std::flush;
       measure_time_to_accuracy(d, w, data, preset, r);
     }
-    log << "[" << d.name << "] device ceilings ...\n" << std::flush;
+    log << tag << "device ceilings ...\n" << std::flush;
     r.ceilings = runtime::make_backend(d, options_for(false))->measure_ceilings();
   } catch (const std::exception& e) {
     fail(r, e.what(), log, d.name);

@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "bench.hpp"
+#include "shown_text.hpp"
 
 namespace clmnist::apps {
 namespace {
@@ -31,15 +32,15 @@ void print_bench_header(const RunContext& c, const BenchOptions& opt, std::ostre
       << (c.commit ? " (commit " + *c.commit + (c.dirty.value_or(false) ? ", modified" : "") + ")"
                    : std::string())
       << ", " << c.started_at << "\n";
-  out << c.cpu_model.value_or("unknown CPU") << ", "
-      << (c.cpu_threads ? std::to_string(*c.cpu_threads) + " logical CPUs" : "CPUs unknown")
-      << ", " << c.os.value_or("unknown OS") << (c.kernel ? " (" + *c.kernel + ")" : "");
+  out << runtime::shown_text(c.cpu_model.value_or("unknown CPU")) << ", "
+      << (c.cpu_threads ? std::to_string(*c.cpu_threads) + " logical CPUs" : "CPUs unknown") << ", "
+      << c.os.value_or("unknown OS") << (c.kernel ? " (" + *c.kernel + ")" : "");
   if (c.load_before) out << "; load " << fixed((*c.load_before)[0], 2) << " (1 min)";
   out << "\n";
   out << "preset " << opt.preset << ", " << opt.runs << (opt.runs == 1 ? " run" : " runs")
       << " an implementation, headline " << runtime::to_string(opt.impl) << ", families "
-      << opt.families << (opt.quick ? ", --quick" : "") << ", devices " << opt.device_spec
-      << "\n";
+      << opt.families << (opt.quick ? ", --quick" : "") << ", devices "
+      << runtime::shown_text(opt.device_spec) << "\n";
 }
 
 void print_bench_warnings(const std::vector<DeviceBench>& results, const RunContext& c,
@@ -57,9 +58,9 @@ void print_bench_warnings(const std::vector<DeviceBench>& results, const RunCont
     for (const PathTiming& p : r.paths) {
       const Spread& s = p.us_per_iteration;
       if (!p.failure.empty() || !(s.min > 0) || s.max / s.min <= kWide) continue;
-      out << "warning: " << r.device.name << ", " << p.path << ": the runs spread from "
-          << fixed(s.min, 1) << " to " << fixed(s.max, 1) << " us/iter (+"
-          << fixed(100.0 * (s.max / s.min - 1.0), 0)
+      out << "warning: " << runtime::shown_text(r.device.name) << ", " << p.path
+          << ": the runs spread from " << fixed(s.min, 1) << " to " << fixed(s.max, 1)
+          << " us/iter (+" << fixed(100.0 * (s.max / s.min - 1.0), 0)
           << " %); rerun with more --runs or on a quiet machine\n";
     }
   }

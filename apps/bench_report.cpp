@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "bench.hpp"
+#include "shown_text.hpp"
 
 namespace clmnist::apps {
 namespace {
@@ -16,8 +17,11 @@ std::string fmt(const char* f, double v) {
   return b;
 }
 
-// The first line of a message (a build failure carries the whole build log; the records keep it).
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+// The first line of a message (a build failure carries the whole build log; the records keep it),
+// escaped: it may quote a driver's text.
+std::string first_line(const std::string& s) {
+  return runtime::shown_text(s.substr(0, s.find('\n')));
+}
 
 // One line per kernel family timed: its figures, or why it did not run.
 void print_paths(const DeviceBench& r, std::ostream& out) {
@@ -46,7 +50,7 @@ void print_build_logs(const DeviceBench& r, std::ostream& out) {
     std::size_t at = 0;
     while (at <= log.size()) {
       const std::size_t end = std::min(log.find('\n', at), log.size());
-      out << "    " << log.substr(at, end - at) << "\n";
+      out << "    " << runtime::shown_text(log.substr(at, end - at)) << "\n";
       at = end + 1;
     }
   }
@@ -58,7 +62,7 @@ void print_table_rows(const std::vector<DeviceBench>& results, std::ostream& out
   std::vector<std::string> names;
   std::size_t width = 6;
   for (const DeviceBench& r : results) {
-    names.push_back(r.device.name + " [" + r.device.address() + "]");
+    names.push_back(runtime::shown_text(r.device.name) + " [" + r.device.address() + "]");
     width = std::max(width, names.back().size());
   }
   const int w = static_cast<int>(width);

@@ -11,8 +11,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <iostream>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <set>
@@ -22,6 +22,7 @@
 #include "input_file.hpp"
 #include "output_file.hpp"
 #include "platforms.hpp"
+#include "shown_text.hpp"
 #include "tuning_cache.hpp"
 #include "user_dirs.hpp"
 
@@ -110,7 +111,10 @@ unsigned env_unsigned(const char* name) {
 
 void warn_once(const std::string& message) {
   static std::set<std::string> said;
-  if (said.insert(message).second) std::cerr << "clmnist: warning: " << message << "\n";
+  // Warnings quote file names and file values, as errors do: escaped as main escapes errors.
+  if (said.insert(message).second) {
+    std::cerr << "clmnist: warning: " << runtime::shown_lines(message) << "\n";
+  }
 }
 
 runtime::BackendOptions backend_options(const DeviceOptions& opts) {
@@ -208,17 +212,17 @@ OpenedBackend open_backend(const DeviceOptions& opts, std::ostream& log) {
   // "(CPU, Portable Computing Language)"; the host backend's type and platform are one word.
   const std::string type = runtime::to_string(out.device.type);
   log << "Device #" << out.device.flat_index << " [" << out.device.address() << "] "
-      << out.device.name << " ("
-      << (type == out.device.platform ? type : type + ", " + out.device.platform)
+      << runtime::shown_text(out.device.name) << " ("
+      << runtime::shown_text(type == out.device.platform ? type : type + ", " + out.device.platform)
       << "): " << sel.reason << "\n";
   out.backend = runtime::make_backend(out.device, bo);
   return out;
 }
 
 std::string device_address_line(const runtime::DeviceDesc& device) {
-  return "Device address: " + device.stable_address +
-         (device.pci_bus_id.empty() ? "" : ", pci:" + device.pci_bus_id) +
-         (device.uuid.empty() ? "" : ", uuid:" + device.uuid) + "\n";
+  return "Device address: " + runtime::shown_text(device.stable_address) +
+         (device.pci_bus_id.empty() ? "" : ", pci:" + runtime::shown_text(device.pci_bus_id)) +
+         (device.uuid.empty() ? "" : ", uuid:" + runtime::shown_text(device.uuid)) + "\n";
 }
 
 void require_positive_finite(const std::string& option, double value) {

@@ -8,14 +8,15 @@
 #include <sstream>
 
 #include "cli_common.hpp"
-#include "tuning_choice.hpp"
 #include "commands.hpp"
 #include "gray_image.hpp"
 #include "input_file.hpp"
 #include "json_text.hpp"
 #include "mnist.hpp"
 #include "network_model.hpp"
+#include "shown_text.hpp"
 #include "trainer.hpp"
+#include "tuning_choice.hpp"
 
 namespace clmnist::apps {
 namespace {
@@ -213,8 +214,9 @@ int predict_images(const std::vector<std::string>& images, const std::string& mo
         j["error"] = errors[i];
         std::cout << model::json_text(j) << "\n";
       } else {
-        std::cout << std::flush;
-        std::cerr << "clmnist predict: " << images[i] << ": " << errors[i] << "\n";
+        std::cout << std::flush;  // one line an image: a newline in its name is shown as \n
+        std::cerr << "clmnist predict: " << runtime::shown_text(images[i]) << ": "
+                  << runtime::shown_text(errors[i]) << "\n";
       }
       continue;
     }
@@ -225,7 +227,8 @@ int predict_images(const std::vector<std::string>& images, const std::string& mo
       std::cout << model::json_text(j) << "\n";
       continue;
     }
-    std::printf("%s: %zu (p = %.3f)\n ", images[i].c_str(), best, static_cast<double>(p[best]));
+    std::printf("%s: %zu (p = %.3f)\n ", runtime::shown_text(images[i]).c_str(), best,
+                static_cast<double>(p[best]));
     for (std::size_t c = 0; c < classes; ++c)
       std::printf(" %zu: %.3f", c, static_cast<double>(p[c]));
     std::printf("\n");

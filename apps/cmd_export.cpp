@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "export_formats.hpp"
 #include "network_model.hpp"
+#include "shown_text.hpp"
 
 namespace clmnist::apps {
 
@@ -59,10 +60,10 @@ int run_export(int argc, char** argv) {
     for (const runtime::ParamSpec& p : m.network.params()) {
       names += (names.empty() ? "" : ", ") + p.name + ".npy";
     }
-    std::cout << "Wrote " << names << " into " << output << "\n";
+    std::cout << "Wrote " << names << " into " << runtime::shown_text(output) << "\n";
   } else {
     export_onnx(m, output);
-    std::cout << "Wrote " << output << "\n";
+    std::cout << "Wrote " << runtime::shown_text(output) << "\n";
   }
   return 0;
 }

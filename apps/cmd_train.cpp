@@ -19,6 +19,7 @@
 #include "presets.hpp"
 #include "progress.hpp"
 #include "safetensors.hpp"
+#include "shown_text.hpp"
 #include "stop_signals.hpp"
 #include "train_args.hpp"
 #include "train_outputs.hpp"
@@ -26,6 +27,8 @@
 #include "tuning_choice.hpp"
 
 namespace clmnist::apps {
+
+using runtime::shown_text;  // file names the user gave, as the log shows them
 namespace {
 
 std::string format_g(double v) {
@@ -131,7 +134,7 @@ class TrainRun {
              << model::setting_text(a_.cfg, setting) << "\n";
       }
     }
-    out_ << "Loading MNIST from " << a_.data_dir << " ...\n" << std::flush;
+    out_ << "Loading MNIST from " << shown_text(a_.data_dir) << " ...\n" << std::flush;
     data_ = loading.get();
     if (a_.cfg.batch_size > data_.train.count) {
       throw UsageError("--batch-size " + std::to_string(a_.cfg.batch_size) +
@@ -205,8 +208,8 @@ class TrainRun {
     std::ostringstream quiet_log;
     std::ostream& log = a_.quiet ? static_cast<std::ostream&>(quiet_log) : tty_log;
     if (a_.resume_state) {
-      out_ << "Resuming " << a_.resume << " at epoch " << a_.resume_state->epoch << ", minibatch "
-           << a_.resume_state->next_minibatch + 1 << "\n";
+      out_ << "Resuming " << shown_text(a_.resume) << " at epoch " << a_.resume_state->epoch
+           << ", minibatch " << a_.resume_state->next_minibatch + 1 << "\n";
     }
     const model::TrainResult r = [&] {
       try {
@@ -264,16 +267,20 @@ class TrainRun {
               << " after the current minibatch. ";
     if (a_.checkpoint.empty()) {
       std::cout << "No --checkpoint was given, so the run cannot be resumed";
-      if (!a_.save_model.empty()) std::cout << "; the best model so far is in " << a_.save_model;
+      if (!a_.save_model.empty())
+        std::cout << "; the best model so far is in " << shown_text(a_.save_model);
       std::cout << ".\n";
     } else {
-      std::cout << "Checkpoint saved to " << a_.checkpoint
-                << "; continue with:\n  clmnist train --resume " << a_.checkpoint
-                << (a_.dev.device.empty() ? std::string() : " --device " + a_.dev.device)
-                << (a_.data_dir != model::default_data_dir() ? " --data-dir " + a_.data_dir : "")
+      std::cout << "Checkpoint saved to " << shown_text(a_.checkpoint)
+                << "; continue with:\n  clmnist train --resume " << shown_text(a_.checkpoint)
+                << (a_.dev.device.empty() ? std::string()
+                                          : " --device " + shown_text(a_.dev.device))
+                << (a_.data_dir != model::default_data_dir()
+                        ? " --data-dir " + shown_text(a_.data_dir)
+                        : "")
                 << (a_.save_model == "best_model.safetensors" ? std::string()
                     : a_.save_model.empty()                   ? std::string(" --save-model \"\"")
-                                                              : " --save-model " + a_.save_model)
+                                            : " --save-model " + shown_text(a_.save_model))
                 << "\n";
     }
     return 128 + sig;
@@ -285,9 +292,10 @@ class TrainRun {
       save_best(r.best_model);  // a resumed run that found no better model: the checkpoint's best
     }
     if (saved_) {
-      out_ << "Best model saved to " << a_.save_model << "\n";
+      out_ << "Best model saved to " << shown_text(a_.save_model) << "\n";
     } else if (!a_.save_model.empty()) {
-      out_ << "No validation has run, so no model was saved to " << a_.save_model << "\n";
+      out_ << "No validation has run, so no model was saved to " << shown_text(a_.save_model)
+           << "\n";
     }
   }
 
@@ -314,7 +322,7 @@ class TrainRun {
   void write_plots(const model::TrainResult& r) {
     const std::vector<std::size_t> confusion = test_confusion(r);
     write_pictures(a_.plot_dir, training_pictures(a_.plot_dir, r, confusion));  // all or none
-    out_ << "Pictures written to " << a_.plot_dir
+    out_ << "Pictures written to " << shown_text(a_.plot_dir)
          << (r.best_model.empty() ? " (learning_curves; no model for weights and confusion)"
                                   : " (learning_curves, weights, confusion; .svg and .png)")
          << "\n";

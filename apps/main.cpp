@@ -25,6 +25,7 @@
 #include "fault_injection.hpp"
 #include "gray_image.hpp"
 #include "library_versions.hpp"
+#include "shown_text.hpp"
 #include "stop_signals.hpp"
 #include "version.hpp"
 
@@ -68,7 +69,7 @@ int run_command(int argc, char** argv) {
   }
   if (std::strcmp(argv[1], "--version") == 0) {
     if (argc > 2) {
-      std::cerr << "clmnist: --version takes no arguments, not '" << argv[2]
+      std::cerr << "clmnist: --version takes no arguments, not '" << runtime::shown_text(argv[2])
                 << "'; see clmnist --help for the commands\n";
       return 2;
     }
@@ -98,7 +99,10 @@ int run_command(int argc, char** argv) {
     args.push_back(nullptr);
     return run_command(argc, args.data());
   }
-  const std::string command = argv[1];
+  // Every error below is printed here, and shown_lines escapes what could act on a terminal: the
+  // file names, file values and driver texts that messages quote (their line ends stay, for a
+  // build log or a list of devices).
+  const std::string command = runtime::shown_text(argv[1]);
   // Test-only fault injection (runtime/fault_injection.hpp); the runtime reads no environment.
   if (const char* fault = std::getenv("CLMNIST_FAULT")) runtime::set_fault_injection(fault);
   if (const char* marker = std::getenv("CLMNIST_TEST_PAUSE_WRITES")) {
@@ -121,11 +125,11 @@ int run_command(int argc, char** argv) {
                  "see clmnist help)\n";
     return 2;
   } catch (const apps::UsageError& e) {
-    std::cerr << "clmnist " << command << ": " << e.what() << "\n(see clmnist help " << command
-              << ")\n";
+    std::cerr << "clmnist " << command << ": " << runtime::shown_lines(e.what())
+              << "\n(see clmnist help " << command << ")\n";
     return 2;
   } catch (const Error& e) {  // names the problem, the value and the fix
-    std::cerr << "clmnist " << command << ": error: " << e.what() << "\n";
+    std::cerr << "clmnist " << command << ": error: " << runtime::shown_lines(e.what()) << "\n";
     return 1;
   } catch (const std::bad_alloc&) {
     std::cerr << "clmnist " << command
@@ -136,7 +140,7 @@ int run_command(int argc, char** argv) {
     // A library's own text (std::stoi, vector::_M_default_append, nlohmann's codes) was never
     // meant for a user: every path that can meet one turns it into an Error with context, so
     // one that arrives here is a bug in clmnist.
-    std::cerr << "clmnist " << command << ": internal error (" << e.what()
+    std::cerr << "clmnist " << command << ": internal error (" << runtime::shown_lines(e.what())
               << "): clmnist should have explained this; please report it with the command "
                  "line\n";
     return 1;
@@ -152,7 +156,8 @@ int check_stdout(int rc, const char* command) {
   if (!flush_failed && std::ferror(stdout) == 0 && std::cout.good()) return rc;
   // An earlier write failed and its errno is gone: ask the file once more for the reason.
   if (err == 0 && ::write(STDOUT_FILENO, "\n", 1) < 0) err = errno;
-  std::cerr << "clmnist" << (command != nullptr ? std::string(" ") + command : std::string())
+  std::cerr << "clmnist"
+            << (command != nullptr ? " " + clmnist::runtime::shown_text(command) : std::string())
             << ": error: cannot write to standard output"
             << (err != 0 ? std::string(": ") + std::strerror(err)
                          : std::string(" (part of the output is lost)"))

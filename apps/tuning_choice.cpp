@@ -3,6 +3,7 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "shown_text.hpp"
 #include "tunables.hpp"
 #include "tuning_cache.hpp"
 
@@ -73,9 +74,9 @@ TuningChoice apply_tuning(const DeviceOptions& opts, const runtime::DeviceDesc& 
   c.source = "tuned";
   c.tuned_at = entry->tuned_at;
   c.tune_seconds = entry->tune_seconds;
-  log << "Kernels tuned for this device on " << entry->tuned_at << " (" << c.file << "): "
-      << entry->impl << (entry->tunables.empty() ? "" : " " + runtime::to_string(entry->tunables))
-      << "\n";
+  log << "Kernels tuned for this device on " << runtime::shown_text(entry->tuned_at, 40) << " ("
+      << runtime::shown_text(c.file) << "): " << entry->impl
+      << (entry->tunables.empty() ? "" : " " + runtime::to_string(entry->tunables)) << "\n";
   return c;
 }
 
@@ -83,7 +84,7 @@ void hint_untuned(const TuningChoice& choice, const runtime::DeviceDesc& device)
   static bool said = false;
   if (said || choice.source != "default" || device.type == runtime::DeviceType::kCpu) return;
   said = true;
-  std::cerr << "clmnist: built-in kernel settings for " << device.name
+  std::cerr << "clmnist: built-in kernel settings for " << runtime::shown_text(device.name)
             << "; `clmnist tune --device " << device.address()
             << "` measures the best ones for it (a minute or two)\n";
 }

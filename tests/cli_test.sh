@@ -373,6 +373,11 @@ case $case in
     # shellcheck source=tests/cli_crafted.sh
     source "$(dirname "$0")/cli_crafted.sh"
     ;;
+  terminal_*)
+    # Untrusted text on the terminal: cli_terminal.sh.
+    # shellcheck source=tests/cli_terminal.sh
+    source "$(dirname "$0")/cli_terminal.sh"
+    ;;
   caches_*)
     # Caches after a crash: cli_caches.sh.
     # shellcheck source=tests/cli_caches.sh

@@ -9,9 +9,11 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <vector>
 
 #include "errors.hpp"
 #include "gray_image.hpp"
+#include "shown_text.hpp"
 
 namespace clmnist::apps {
 namespace {
@@ -22,9 +24,11 @@ std::string hex(Color c) {
   return b;
 }
 
-std::string escape(const std::string& s) {
+// Text content of an SVG element: well-formed XML whatever the label holds (a bench record's host
+// name, a file name), its control bytes and bytes that are not UTF-8 shown as escapes first.
+std::string escape(const std::string& label) {
   std::string o;
-  for (char ch : s) {
+  for (char ch : runtime::shown_text(label)) {
     if (ch == '<')
       o += "&lt;";
     else if (ch == '>')
@@ -35,6 +39,22 @@ std::string escape(const std::string& s) {
       o += ch;
   }
   return o;
+}
+
+// The code points of a label, its bytes made valid UTF-8 by shown_text first.
+std::vector<int> code_points(const std::string& label) {
+  const std::string text = runtime::shown_text(label);
+  std::vector<int> out;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const std::size_t n = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+    int cp = n == 1 ? c : c & (0x3f >> (n - 1));
+    for (std::size_t k = 1; k < n && i + k < text.size(); ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3f);
+    out.push_back(cp);
+    i += n;
+  }
+  return out;
 }
 
 }  // namespace
@@ -134,14 +154,15 @@ void PngPainter::line(double x0, double y0, double x1, double y1, Color c, doubl
 
 void PngPainter::text(double x, double y, const std::string& s, double size, Color c, Anchor a) {
   const float scale = stbtt_ScaleForPixelHeight(&font_->info, static_cast<float>(size));
+  const std::vector<int> glyphs = code_points(s);
   double advance = 0;
-  for (unsigned char ch : s) {
+  for (int ch : glyphs) {
     int adv = 0, lsb = 0;
     stbtt_GetCodepointHMetrics(&font_->info, ch, &adv, &lsb);
     advance += static_cast<double>(adv) * static_cast<double>(scale);
   }
   double pen = a == Anchor::kStart ? x : a == Anchor::kMiddle ? x - advance / 2 : x - advance;
-  for (unsigned char ch : s) {
+  for (int ch : glyphs) {
     int w = 0, h = 0, xoff = 0, yoff = 0;
     unsigned char* bitmap =
         stbtt_GetCodepointBitmap(&font_->info, 0, scale, ch, &w, &h, &xoff, &yoff);
