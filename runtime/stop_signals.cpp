@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "shown_text.hpp"
+
 namespace clmnist::runtime {
 namespace {
 
@@ -53,7 +55,7 @@ std::string written_line(int sig) {
   if (g_written.empty()) return line + "; it had written no file\n";
   line += "; the files written before it are complete:";
   const std::size_t shown = std::min<std::size_t>(g_written.size(), 5);
-  for (std::size_t i = 0; i < shown; ++i) line += (i == 0 ? " " : ", ") + g_written[i];
+  for (std::size_t i = 0; i < shown; ++i) line += (i == 0 ? " " : ", ") + shown_text(g_written[i]);
   if (g_written.size() > shown) {
     line += " and " + std::to_string(g_written.size() - shown) + " more";
   }
