@@ -41,9 +41,11 @@ std::vector<std::uint32_t> shuffled_order(std::size_t n, std::uint64_t seed, std
 TrainData split_for_training(LabeledImages train_file, LabeledImages test,
                              const TrainConfig& config) {
   if (config.valid_size == 0 || config.valid_size >= train_file.count) {
-    throw DataError("the validation set size " + std::to_string(config.valid_size) +
-                    " must be between 1 and the " + std::to_string(train_file.count - 1) +
-                    " training images less one");
+    throw DataError("a validation set of " + std::to_string(config.valid_size) +
+                    " images needs more than the " + std::to_string(train_file.count) +
+                    " images of the training file; give a smaller --validation-size (train), "
+                    "or a data directory with more training images (tune and bench use the "
+                    "preset's split)");
   }
   if (test.image_rows != train_file.image_rows || test.image_cols != train_file.image_cols) {
     throw DataError("test images are " + std::to_string(test.image_rows) + "x" +

@@ -1,6 +1,7 @@
-// Plain C++ forward/backward ops of softmax regression, templated on the arithmetic type: float for
-// the host backend, double for the oracle the device tests compare against. Each mirrors one
-// kernel in cl/ with the same shapes and the same row/column conventions.
+// Plain C++ ops of softmax regression that the backends share, templated on the arithmetic type:
+// float for the host backend and the OpenCL backends' host-side steps, double for the oracles the
+// device tests compare against (tests/host_oracles.hpp adds the test-only ones). Each mirrors one
+// kernel in cl/ with the same shapes and row/column conventions. Internal: not installed.
 #pragma once
 
 #include <cmath>
@@ -91,25 +92,6 @@ void nll_rows(const T* logits, const T* b, const std::uint8_t* labels, std::size
   }
 }
 
-// dlogits: [rows x k] = (softmax(logits + b) - onehot(label)) * inv_rows, the gradient of the
-// mean NLL; loss[first + i] = that row's NLL. Labels are gathered as labels[order[first + i]].
-template <class T>
-void xent_grad(const T* logits, const T* b, const std::uint8_t* labels, const std::uint32_t* order,
-               std::size_t first, std::size_t rows, std::size_t k, T inv_rows, T* dlogits,
-               T* loss) {
-  std::vector<T> z(k), e(k);
-  for (std::size_t i = 0; i < rows; ++i) {
-    for (std::size_t c = 0; c < k; ++c) z[c] = logits[i * k + c] + b[c];
-    const std::size_t y = labels[order[first + i]];
-    T s;
-    const T lse = row_exp_sum(z.data(), k, e.data(), s);
-    for (std::size_t c = 0; c < k; ++c) {
-      dlogits[i * k + c] = (e[c] / s - (c == y ? T(1) : T(0))) * inv_rows;
-    }
-    loss[first + i] = lse - z[y];
-  }
-}
-
 // wrong: [rows], 1 where argmax(logits + b) differs from the label.
 template <class T>
 void count_errors(const T* logits, const T* b, const std::uint8_t* labels, std::size_t rows,
@@ -140,25 +122,6 @@ void bias_grad_update(const T* dlogits, std::size_t rows, std::size_t k, T lr, T
     for (std::size_t i = 0; i < rows; ++i) s += dlogits[i * k + c];
     b[c] -= lr * s;
   }
-}
-
-// wt[c, j] -= lr * (scale * sum_i x[order[first + i], j] * dlogits[i, c]), then the bias update.
-// grad: scratch of k * features.
-template <class T>
-void weight_grad_update(const std::uint8_t* x, const std::uint32_t* order, std::size_t first,
-                        std::size_t count, std::size_t features, std::size_t k, T scale, T lr,
-                        const T* dlogits, T* wt, T* b, std::vector<T>& grad) {
-  grad.assign(k * features, T(0));
-  for (std::size_t i = 0; i < count; ++i) {
-    const std::uint8_t* row = x + static_cast<std::size_t>(order[first + i]) * features;
-    for (std::size_t c = 0; c < k; ++c) {
-      const T d = dlogits[i * k + c];
-      T* g = grad.data() + c * features;
-      for (std::size_t j = 0; j < features; ++j) g[j] += static_cast<T>(row[j]) * d;
-    }
-  }
-  for (std::size_t n = 0; n < k * features; ++n) wt[n] -= lr * (scale * grad[n]);
-  bias_grad_update(dlogits, count, k, lr, b);
 }
 
 }  // namespace clmnist::runtime::host

@@ -8,7 +8,7 @@
 
 #include "networks.hpp"
 #include "backend.hpp"
-#include "host_ops.hpp"
+#include "host_oracles.hpp"
 #include "network_model.hpp"
 #include "opencl_backend.hpp"
 #include "opencl_executables.hpp"

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 #include <numeric>
 
-#include "host_ops.hpp"
+#include "host_oracles.hpp"
 #include "test_support.hpp"
 
 using namespace clmnist::runtime;

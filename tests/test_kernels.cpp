@@ -5,7 +5,7 @@
 #include <numeric>
 
 #include "cl_context.hpp"
-#include "host_ops.hpp"
+#include "host_oracles.hpp"
 #include "opencl_backend.hpp"
 #include "opencl_executables.hpp"
 #include "test_support.hpp"
