@@ -24,8 +24,9 @@ test_packages() {
   # libclc-15's built-ins, Intel's compiler (ocloc in intel-opencl-icd); Mesa's rusticl as a
   # second runtime (ci/test-rusticl.sh).
   echo clang-15 libclang-common-15-dev libclc-15 lld-15 intel-opencl-icd mesa-opencl-icd
-  # The GPU check kit's run paths (ci/gpu-kit.sh); the man page (help2man at build time).
-  echo patchelf help2man
+  # The GPU check kit's run paths (ci/gpu-kit.sh); the man page (help2man at build time); the
+  # zsh completion's test.
+  echo patchelf help2man zsh
 }
 
 case "${1:-}" in

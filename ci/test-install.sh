@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the main build into build/install and builds and runs examples/consumer against the
 # installed package (find_package(clmnist), clmnist::runtime, clmnist::model), and again with
-# pkg-config (clmnist.pc); checks the man page and the bash completion are installed; the
+# pkg-config (clmnist.pc); checks the man page and the bash and zsh completions are installed; the
 # installed clmnist fetches MNIST into a scratch directory (from the data already fetched) and
 # trains one epoch on it.
 set -euo pipefail
@@ -25,6 +25,7 @@ grep -q '^\.SS train$' "$prefix/share/man/man1/clmnist.1"
 comp=$prefix/share/bash-completion/completions/clmnist
 [ "$(bash -c 'source "$1"; COMP_WORDS=("$2" tr); COMP_CWORD=1; _clmnist; echo "${COMPREPLY[*]}"' \
       _ "$comp" "$prefix/bin/clmnist")" = train ] || { echo "test-install: completion" >&2; exit 1; }
+[ -f "$prefix/share/zsh/site-functions/_clmnist" ] || { echo "test-install: no zsh completion" >&2; exit 1; }
 # The installed command end to end on a small generated dataset: train with pictures, predict a
 # digit image, export to ONNX.
 bin=build/install/bin/clmnist

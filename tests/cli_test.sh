@@ -347,7 +347,8 @@ case $case in
     # shellcheck source=tests/cli_models.sh
     source "$(dirname "$0")/cli_models.sh"
     ;;
-  fetch_* | man_page_built | bash_completion_completes | version_names_the_commit)
+  fetch_* | man_page_built | bash_completion_completes | zsh_completion_completes | \
+  version_names_the_commit)
     # shellcheck source=tests/cli_packaging.sh
     source "$(dirname "$0")/cli_packaging.sh"
       ;;
