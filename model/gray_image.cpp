@@ -216,6 +216,11 @@ void write_png(const std::string& path, const GrayImage& image) {
   write_file_atomic(path, encode_png(image.width, image.height, PNG_FORMAT_GRAY, image.pixels));
 }
 
+std::string encode_png_gray(std::size_t width, std::size_t height,
+                            const std::vector<std::uint8_t>& gray) {
+  return encode_png(width, height, PNG_FORMAT_GRAY, gray);
+}
+
 std::string encode_png_rgb(std::size_t width, std::size_t height,
                            const std::vector<std::uint8_t>& rgb) {
   return encode_png(width, height, PNG_FORMAT_RGB, rgb);

@@ -28,6 +28,9 @@ GrayImage read_image(const std::string& path);
 std::string png_library_version();
 // Writes an 8-bit grayscale PNG atomically.
 void write_png(const std::string& path, const GrayImage& image);
+// An 8-bit gray PNG ([height x width]) as bytes; throws Error if libpng cannot encode it.
+std::string encode_png_gray(std::size_t width, std::size_t height,
+                            const std::vector<std::uint8_t>& gray);
 // An 8-bit RGB PNG ([height x width x 3]) as bytes; throws Error if libpng cannot encode it.
 std::string encode_png_rgb(std::size_t width, std::size_t height,
                            const std::vector<std::uint8_t>& rgb);

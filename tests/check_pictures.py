@@ -60,7 +60,7 @@ def main(specs):
             print("%s: %dx%d, %.1f %% ink, %d colours" % (path, w, h, 100 * ink, colours))
         else:
             root = ET.parse(path).getroot()
-            drawn = sum(1 for e in root.iter() if e.tag.endswith(("rect", "line", "text")))
+            drawn = sum(1 for e in root.iter() if e.tag.endswith(("rect", "line", "text", "image")))
             w, h = int(float(root.get("width"))), int(float(root.get("height")))
             ok = w == width and h >= min_height and drawn >= 5
             print("%s: %dx%d, %d elements" % (path, w, h, drawn))

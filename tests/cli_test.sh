@@ -327,6 +327,18 @@ case $case in
               "$scratch/train/confusion.$ext:640:660" "$scratch/bench/devices.$ext:1000:100")
     done
     /usr/bin/python3 "$(dirname "$0")/check_pictures.py" "${specs[@]}" || fail "pictures"
+    # MNIST's weight pictures as rasters in the SVG, not one rect a weight (softmax regression's
+    # was 500 KB, an MLP's 100 filters 4 MB), checked as the others.
+    for net in "softmax:0:400:40000" "mlp:100:900:150000"; do
+      IFS=: read -r name hidden height most <<<"$net"
+      "$bin" train --device host --data-dir "$mnist_dir" --hidden "$hidden" --max-steps 3 \
+        --save-model "" --quiet --plot-dir "$scratch/$name" >/dev/null || fail "$name train exit $?"
+      /usr/bin/python3 "$(dirname "$0")/check_pictures.py" "$scratch/$name/weights.svg:900:$height" \
+        "$scratch/$name/weights.png:900:$height" || fail "$name weights"
+      size=$(stat -c %s "$scratch/$name/weights.svg")
+      echo "$name weights.svg: $size bytes"
+      [ "$size" -lt "$most" ] || fail "$name: weights.svg is $size bytes, over $most"
+    done
     # A blank picture must fail the check.
     /usr/bin/python3 "$(dirname "$0")/interop/make_digit_images.py" "$mnist_dir" "$scratch/img" 1 >/dev/null
     /usr/bin/python3 "$(dirname "$0")/check_pictures.py" "$scratch/img/blank.png:10:10" >/dev/null \

@@ -168,15 +168,9 @@ double draw_templates(Painter& p, double x, double y, double width, const std::v
     for (std::size_t j = 0; j < rows * cols; ++j) m = std::max(m, std::fabs(w[j * classes + c]));
     const double tx = x + tile * static_cast<double>(c % per_row);
     const double ty = y + (tile + label) * static_cast<double>(c / per_row);
-    for (std::size_t r = 0; r < rows; ++r) {
-      for (std::size_t q = 0; q < cols; ++q) {
-        const double v = w[(r * cols + q) * classes + c] / m;
-        const Color col = v >= 0 ? mix({255, 255, 255}, {200, 30, 30}, v)
-                                 : mix({255, 255, 255}, {30, 60, 200}, -v);
-        p.rect(tx + static_cast<double>(q) * px, ty + static_cast<double>(r) * px, px + 0.6,
-               px + 0.6, col);
-      }
-    }
+    std::vector<float> values(rows * cols);
+    for (std::size_t j = 0; j < rows * cols; ++j) values[j] = w[j * classes + c] / m;
+    p.diverging_raster(tx, ty, px, cols, rows, values);
     if (!layout.label.empty()) {
       p.text(tx + static_cast<double>(cols) * px / 2, ty + static_cast<double>(rows) * px + 15,
              layout.label + " " + std::to_string(c), 12, kInk, Anchor::kMiddle);

@@ -75,6 +75,85 @@ void SvgPainter::rect(double x, double y, double w, double h, Color fill) {
        << "\" fill=\"" << hex(fill) << "\"/>\n";
 }
 
+Color diverging_color(double v) {
+  const auto mix = [](int from, int to, double t) {
+    return static_cast<std::uint8_t>(std::lround(from + (to - from) * std::clamp(t, 0.0, 1.0)));
+  };
+  return v >= 0 ? Color{mix(255, 200, v), mix(255, 30, v), mix(255, 30, v)}
+                : Color{mix(255, 30, -v), mix(255, 60, -v), mix(255, 200, -v)};
+}
+
+void Painter::diverging_raster(double x, double y, double cell, std::size_t cols,
+                               std::size_t rows, const std::vector<float>& values) {
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t q = 0; q < cols; ++q) {
+      // A little over the cell, so that no hairline of background shows between cells.
+      rect(x + static_cast<double>(q) * cell, y + static_cast<double>(r) * cell, cell + 0.6,
+           cell + 0.6, diverging_color(values[r * cols + q]));
+    }
+  }
+}
+
+namespace {
+
+std::string base64(const std::string& bytes) {
+  static const char digits[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    const std::size_t left = bytes.size() - i;
+    const unsigned v = static_cast<unsigned char>(bytes[i]) << 16 |
+                       (left > 1 ? static_cast<unsigned char>(bytes[i + 1]) << 8 : 0) |
+                       (left > 2 ? static_cast<unsigned char>(bytes[i + 2]) : 0);
+    out += digits[v >> 18 & 63];
+    out += digits[v >> 12 & 63];
+    out += left > 1 ? digits[v >> 6 & 63] : '=';
+    out += left > 2 ? digits[v & 63] : '=';
+  }
+  return out;
+}
+
+}  // namespace
+
+void SvgPainter::diverging_raster(double x, double y, double cell, std::size_t cols,
+                                  std::size_t rows, const std::vector<float>& values) {
+  // 31 levels (0 and a step of 1/15 each side: enough for the eye), stored as gray 8k + 4 so
+  // that the PNG's row filters leave multiples of 8 to compress. The SVG filter's discrete table
+  // of 32 entries splits gray into bins of 256/32 = 8 levels, so 8k + 4 falls in bin k and maps
+  // back to diverging_color (in sRGB, not the default linear RGB); the last entry is unused.
+  constexpr int kLevels = 31;
+  if (!diverging_filter_) {
+    std::string table[3];
+    for (int k = 0; k <= kLevels; ++k) {
+      const Color c = diverging_color(std::min(k, kLevels - 1) / ((kLevels - 1) / 2.0) - 1);
+      const std::uint8_t channel[3] = {c.r, c.g, c.b};
+      for (int i = 0; i < 3; ++i) {
+        char v[16];
+        std::snprintf(v, sizeof v, "%s%.4g", k == 0 ? "" : " ", channel[i] / 255.0);
+        table[i] += v;
+      }
+    }
+    out_ << "<defs><filter id=\"diverging\" color-interpolation-filters=\"sRGB\"><feComponentTransfer>";
+    const char* funcs[3] = {"feFuncR", "feFuncG", "feFuncB"};
+    for (int i = 0; i < 3; ++i) {
+      out_ << "<" << funcs[i] << " type=\"discrete\" tableValues=\"" << table[i] << "\"/>";
+    }
+    out_ << "</feComponentTransfer></filter></defs>\n";
+    diverging_filter_ = true;
+  }
+  std::vector<std::uint8_t> gray(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const long k = std::lround((std::clamp<double>(values[i], -1, 1) + 1) * (kLevels - 1) / 2.0);
+    gray[i] = static_cast<std::uint8_t>(k * 8 + 4);
+  }
+  out_ << "<image x=\"" << x << "\" y=\"" << y << "\" width=\"" << cell * static_cast<double>(cols)
+       << "\" height=\"" << cell * static_cast<double>(rows)
+       << "\" preserveAspectRatio=\"none\" filter=\"url(#diverging)\" "
+          "style=\"image-rendering:pixelated\" href=\"data:image/png;base64,"
+       << base64(model::encode_png_gray(cols, rows, gray)) << "\"/>\n";
+}
+
 void SvgPainter::line(double x0, double y0, double x1, double y1, Color c, double width) {
   out_ << "<line x1=\"" << x0 << "\" y1=\"" << y0 << "\" x2=\"" << x1 << "\" y2=\"" << y1
        << "\" stroke=\"" << hex(c) << "\" stroke-width=\"" << width
