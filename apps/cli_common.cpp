@@ -18,11 +18,13 @@
 #include <set>
 #include <sstream>
 
+#include "cli_help.hpp"
 #include "device_select.hpp"
 #include "input_file.hpp"
 #include "output_file.hpp"
 #include "platforms.hpp"
 #include "shown_text.hpp"
+#include "text.hpp"
 #include "tuning_cache.hpp"
 #include "user_dirs.hpp"
 
@@ -211,10 +213,12 @@ OpenedBackend open_backend(const DeviceOptions& opts, std::ostream& log) {
   out.device = listing.devices[sel.index];
   // "(CPU, Portable Computing Language)"; the host backend's type and platform are one word.
   const std::string type = runtime::to_string(out.device.type);
-  log << "Device #" << out.device.flat_index << " [" << out.device.address() << "] "
-      << runtime::shown_text(out.device.name) << " ("
-      << runtime::shown_text(type == out.device.platform ? type : type + ", " + out.device.platform)
-      << "): " << sel.reason << "\n";
+  const std::string line =
+      "Device #" + std::to_string(out.device.flat_index) + " [" + out.device.address() + "] " +
+      runtime::shown_text(out.device.name) + " (" +
+      runtime::shown_text(type == out.device.platform ? type : type + ", " + out.device.platform) +
+      "): " + sel.reason;
+  log << runtime::wrap_line(line, text_width(), 2) << "\n";
   out.backend = runtime::make_backend(out.device, bo);
   return out;
 }

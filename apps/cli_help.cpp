@@ -10,16 +10,17 @@
 #include <sstream>
 
 #include "terminal.hpp"
+#include "text.hpp"
 
 namespace clmnist::apps {
 
-unsigned help_width(const char* columns, unsigned tty_columns) {
+unsigned text_width(const char* columns, unsigned tty_columns) {
   unsigned width = columns_setting(columns);
   if (width == 0) width = tty_columns != 0 ? tty_columns : 80;
   return std::clamp(width, 40u, 200u);
 }
 
-unsigned help_width() {
+unsigned text_width() {
   const unsigned c = terminal_columns(STDOUT_FILENO);
   return std::clamp(c != 0 ? c : 80u, 40u, 200u);
 }
@@ -40,19 +41,10 @@ std::string wrap_text(const std::string& text, unsigned width) {
     joinable = prose;
   }
   std::string out;
-  for (std::string line : lines) {
+  for (const std::string& line : lines) {
+    // An indented line's continuation hangs under it, two columns further in.
     const std::size_t indent = std::min(line.find_first_not_of(' '), line.size());
-    while (line.size() > width) {
-      std::size_t cut = line.rfind(' ', width);
-      if (cut == std::string::npos || cut <= indent) cut = line.find(' ', width);
-      if (cut == std::string::npos) break;  // one word longer than the line: left whole
-      out += line.substr(0, cut) + "\n";
-      const std::size_t next = line.find_first_not_of(' ', cut);
-      // An indented line's continuation hangs under it, two columns further in.
-      line = std::string(indent == 0 ? 0 : indent + 2, ' ') +
-             (next == std::string::npos ? "" : line.substr(next));
-    }
-    out += line + "\n";
+    out += runtime::wrap_line(line, width, indent == 0 ? 0 : indent + 2) + "\n";
   }
   if (!text.empty() && text.back() != '\n') out.pop_back();
   return out;

@@ -8,12 +8,13 @@
 
 namespace clmnist::apps {
 
-// The width --help wraps to: $COLUMNS when set, else the terminal's when standard output is one,
-// else 80; kept within 40 to 200.
-unsigned help_width();
+// The width every command's text is fitted to (--help, tables, long lines): $COLUMNS when set,
+// else the terminal's when standard output is one, else 80 (a pipe or a file: the width is not
+// known); kept within 40 to 200.
+unsigned text_width();
 // The same from its inputs: `columns` is $COLUMNS (nullptr: unset), `tty_columns` the terminal's
 // (0: not a terminal).
-unsigned help_width(const char* columns, unsigned tty_columns);
+unsigned text_width(const char* columns, unsigned tty_columns);
 
 // `text` filled to `width`: consecutive lines that start without a space are one paragraph;
 // indented lines stay lines, broken at spaces where too long, continued two columns further in.

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli_common.hpp"
+#include "cli_help.hpp"
 #include "commands.hpp"
 #include "gray_image.hpp"
 #include "input_file.hpp"
@@ -15,6 +16,7 @@
 #include "mnist.hpp"
 #include "network_model.hpp"
 #include "shown_text.hpp"
+#include "text.hpp"
 #include "trainer.hpp"
 #include "tuning_choice.hpp"
 
@@ -149,11 +151,14 @@ int run_eval(int argc, char** argv) {
         "is every sample)\n",
         l.test.count, batch);
   } else {
-    std::printf(
-        "test error %f %% over the first %zu samples (whole minibatches of %zu, as the "
-        "tutorial)\n",
-        100.0 * static_cast<double>(ev.errors_counted) / static_cast<double>(counted), counted,
-        batch);
+    char line[160];
+    std::snprintf(line, sizeof line, "test error %f %% over the first %zu samples",
+                  100.0 * static_cast<double>(ev.errors_counted) / static_cast<double>(counted),
+                  counted);
+    const std::string why = "(whole minibatches of " + std::to_string(batch) + ", as the tutorial)";
+    // On a line of its own where both do not fit the terminal.
+    const bool fits = runtime::display_width(line) + 1 + why.size() <= text_width();
+    std::printf("%s%s%s\n", line, fits ? " " : "\n  ", why.c_str());
   }
   std::printf("mean negative log-likelihood %f\n",
               ev.nll_sum_all / static_cast<double>(l.test.count));
@@ -227,11 +232,15 @@ int predict_images(const std::vector<std::string>& images, const std::string& mo
       std::cout << model::json_text(j) << "\n";
       continue;
     }
-    std::printf("%s: %zu (p = %.3f)\n ", runtime::shown_text(images[i]).c_str(), best,
+    std::printf("%s: %zu (p = %.3f)\n", runtime::shown_text(images[i]).c_str(), best,
                 static_cast<double>(p[best]));
-    for (std::size_t c = 0; c < classes; ++c)
-      std::printf(" %zu: %.3f", c, static_cast<double>(p[c]));
-    std::printf("\n");
+    std::string all = " ";
+    for (std::size_t c = 0; c < classes; ++c) {
+      char one[48];
+      std::snprintf(one, sizeof one, " %zu: %.3f", c, static_cast<double>(p[c]));
+      all += one;
+    }
+    std::printf("%s\n", runtime::wrap_line(all, text_width(), 2).c_str());
   }
   if (failed != 0) {
     std::cout << std::flush;

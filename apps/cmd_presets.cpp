@@ -33,7 +33,7 @@ int run_presets(int argc, char** argv) {
          << " parameters\n  reproduces: " << p.reproduces << "\n  published:  " << p.published
          << "\n  settings:   " << model::describe(p.config) << "\n";
   }
-  std::cout << wrap_text(text.str(), help_width());
+  std::cout << wrap_text(text.str(), text_width());
   return 0;
 }
 

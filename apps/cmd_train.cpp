@@ -11,6 +11,7 @@
 
 #include "checkpoint.hpp"
 #include "cli_common.hpp"
+#include "cli_help.hpp"
 #include "commands.hpp"
 #include "errors.hpp"
 #include "mnist.hpp"
@@ -21,6 +22,7 @@
 #include "safetensors.hpp"
 #include "shown_text.hpp"
 #include "stop_signals.hpp"
+#include "text.hpp"
 #include "train_args.hpp"
 #include "train_outputs.hpp"
 #include "trainer.hpp"
@@ -37,14 +39,17 @@ std::string format_g(double v) {
   return b;
 }
 
-// --quiet: of the training log, only the result lines reach standard output.
+// --quiet: of the training log, only the result lines reach standard output, each with the
+// indented lines that continue it.
 void print_result_lines(const std::string& log) {
   std::istringstream lines(log);
+  bool result = false;
   for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("Optimization complete", 0) == 0 || line.rfind("The code run", 0) == 0 ||
-        line.rfind("Over every sample", 0) == 0 || line.rfind("Interrupted", 0) == 0) {
-      std::cout << line << "\n";
+    if (line.rfind("  ", 0) != 0) {
+      result = line.rfind("Optimization complete", 0) == 0 || line.rfind("The code run", 0) == 0 ||
+               line.rfind("Over every sample", 0) == 0 || line.rfind("Interrupted", 0) == 0;
     }
+    if (result) std::cout << line << "\n";
   }
 }
 
@@ -127,13 +132,6 @@ class TrainRun {
         });
     opened_ = open_backend(a_.dev, out_);
     if (a_.verbose) out_ << device_address_line(opened_.device);
-    out_ << "Settings: " << model::describe(a_.cfg) << "\n";
-    if (a_.verbose) {  // every setting of the table, as a config file would give it
-      for (const model::Setting& setting : model::train_settings()) {
-        out_ << "  " << (setting.option != nullptr ? setting.option : setting.key) << " = "
-             << model::setting_text(a_.cfg, setting) << "\n";
-      }
-    }
     out_ << "Loading MNIST from " << shown_text(a_.data_dir) << " ...\n" << std::flush;
     data_ = loading.get();
     if (a_.cfg.batch_size > data_.train.count) {
@@ -144,6 +142,17 @@ class TrainRun {
     out_ << "train " << data_.train.count << ", validation " << data_.valid.count << ", test "
          << data_.test.count << " images of " << data_.train.image_rows << "x"
          << data_.train.image_cols << ", " << data_.classes << " classes\n";
+    // Once the data says how many minibatches an epoch has; fitted to the terminal.
+    out_ << runtime::wrap_line(
+                "Settings: " + model::describe(a_.cfg, data_.train.count / a_.cfg.batch_size),
+                text_width(), 2)
+         << "\n";
+    if (a_.verbose) {  // every setting of the table, as a config file would give it
+      for (const model::Setting& setting : model::train_settings()) {
+        out_ << "  " << (setting.option != nullptr ? setting.option : setting.key) << " = "
+             << model::setting_text(a_.cfg, setting) << "\n";
+      }
+    }
   }
 
   // The network of the settings, its tuning for this device, and its kernels.

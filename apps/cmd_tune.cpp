@@ -8,10 +8,12 @@
 #include <map>
 
 #include "cli_common.hpp"
+#include "cli_help.hpp"
 #include "commands.hpp"
 #include "mnist.hpp"
 #include "presets.hpp"
 #include "run_context.hpp"
+#include "text.hpp"
 #include "tunables.hpp"
 #include "tuner.hpp"
 #include "tuning_cache.hpp"
@@ -99,14 +101,15 @@ void add_tune_options(po::options_description& desc, TuneArgs& a) {
   add_device_options(desc, a.dev, false);
 }
 
-// --list: the tunables of each kernel family.
+// --list: the tunables of each kernel family, a family a line fitted to the terminal.
 void list_families(std::ostream& out) {
   // From the registered families themselves, which refuse any other name.
   const std::vector<runtime::FamilyInfo> families = runtime::kernel_families();
   for (const runtime::FamilyInfo& f : families) {
-    out << f.name;
-    if (!f.tunable_scope.empty()) out << " (" << f.tunable_scope << ")";
-    out << ": " << (f.tunables.empty() ? "none" : f.tunables) << " (" << f.programs << ")\n";
+    const std::string line = f.name +
+                             (f.tunable_scope.empty() ? "" : " (" + f.tunable_scope + ")") + ": " +
+                             (f.tunables.empty() ? "none" : f.tunables) + " (" + f.programs + ")";
+    out << runtime::wrap_line(line, text_width(), 2) << "\n";
   }
   if (families.empty()) {
     out << "none: this clmnist was built without OpenCL (the host backend has no "

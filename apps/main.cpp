@@ -42,7 +42,7 @@ const char* kUsage =
     "  devices   list every OpenCL platform and device, and the host backend\n"
     "  train     train on MNIST (default: the Theano logistic_sgd.py protocol)\n"
     "  presets   the presets of train and bench: model, protocol, published figures\n"
-    "  tune      measure the fastest kernels for a device and store them for --impl auto\n"
+    "  tune      measure a device's fastest kernels and keep them for --impl auto\n"
     "  eval      error of a saved model on the test set\n"
     "  predict   the digit in each of your images, or the first test images' labels\n"
     "  bench     benchmark devices on the same training work\n"
@@ -61,7 +61,7 @@ const char* kUsage =
 int run_command(int argc, char** argv) {
   using namespace clmnist;
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
-    std::cout << kUsage;
+    std::cout << apps::wrap_text(kUsage, apps::text_width());
     return argc < 2 ? 2 : 0;
   }
   if (std::strcmp(argv[1], "--complete-values") == 0) {  // for completion/clmnist.bash
@@ -89,7 +89,7 @@ int run_command(int argc, char** argv) {
   // `clmnist help COMMAND ...` is `clmnist COMMAND ... --help`; `clmnist help` lists commands.
   if (std::strcmp(argv[1], "help") == 0) {
     if (argc == 2) {
-      std::cout << kUsage;
+      std::cout << apps::wrap_text(kUsage, apps::text_width());
       return 0;
     }
     std::vector<char*> args(argv, argv + argc);

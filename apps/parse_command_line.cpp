@@ -110,7 +110,7 @@ bool parse_command_line(int argc, char** argv, const po::options_description& op
                         ValueOrigins* origins) {
   std::string config;
   // The command's options and --config, each group with a caption, wrapped to the terminal.
-  const unsigned width = help_width();
+  const unsigned width = text_width();
   po::options_description own("Options", width, width / 2);
   for (const auto& o : options.options()) own.add(o);
   po::options_description config_group("Config file", width, width / 2);

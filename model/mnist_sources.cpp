@@ -88,7 +88,8 @@ FileContents from_mirrors(std::ostream& log, std::ostream* terminal) {
     bool got = false;
     for (const char* mirror : kMnistMirrors) {
       const std::string url = std::string(mirror) + p.name + ".gz";
-      log << "clmnist fetch: downloading " << url << " with " << tool << " ..." << std::endl;
+      // The address on a line of its own: it fits 80 columns there.
+      log << "clmnist fetch: downloading with " << tool << "\n  " << url << " ..." << std::endl;
       const std::vector<std::string> argv =
           tool == "curl"
               ? std::vector<std::string>{"curl",         "-fsSL", "--connect-timeout", "20", "-o",

@@ -2,14 +2,14 @@
 // validation and the printed description.
 #include "train_config.hpp"
 
-#include "network.hpp"
-
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
 
+#include "network.hpp"
 #include "text.hpp"
 
 namespace clmnist::model {
@@ -211,7 +211,16 @@ void validate(const TrainConfig& c) {
   }
 }
 
-std::string describe(const TrainConfig& c) {
+std::size_t validation_interval(const TrainConfig& cfg, std::size_t n_train_batches) {
+  std::size_t freq = cfg.validation_frequency;
+  if (freq == 0) {
+    freq = cfg.early_stopping ? std::min(n_train_batches, cfg.patience / 2) : n_train_batches;
+    freq = std::max<std::size_t>(freq, 1);
+  }
+  return freq;
+}
+
+std::string describe(const TrainConfig& c, std::size_t minibatches_per_epoch) {
   std::ostringstream o;
   o << "preset " << c.preset << ": ";
   if (c.hidden != 0) o << "hidden layer " << c.hidden << " " << c.activation << ", ";
@@ -226,11 +235,13 @@ std::string describe(const TrainConfig& c) {
   } else {
     o << ", no early stopping";
   }
-  o << ", validation every "
-    << (c.validation_frequency == 0 ? std::string("min(minibatches per epoch, patience / 2)")
-                                    : std::to_string(c.validation_frequency))
-    << " minibatches, "
-    << (c.shuffle ? "shuffled (seed " + std::to_string(c.seed) + ")" : "in order") << ", pixels / "
+  o << ", validation every ";
+  if (minibatches_per_epoch != 0 || c.validation_frequency != 0) {
+    o << validation_interval(c, minibatches_per_epoch) << " minibatches, ";
+  } else {  // the rule, before the data says how many minibatches an epoch has
+    o << (c.early_stopping ? "epoch or patience / 2 minibatches if sooner, " : "epoch, ");
+  }
+  o << (c.shuffle ? "shuffled (seed " + std::to_string(c.seed) + ")" : "in order") << ", pixels / "
     << c.pixel_divisor << ", validation = " << (c.valid_first ? "first " : "last ") << c.valid_size
     << " training images";
   return o.str();

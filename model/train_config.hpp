@@ -60,7 +60,12 @@ bool same_setting(const TrainConfig& a, const TrainConfig& b, const Setting& s);
 // std::invalid_argument naming the option.
 void validate(const TrainConfig& c);
 
-// One line with every setting, as printed before training ("effective settings").
-std::string describe(const TrainConfig& c);
+// Minibatches between validations: the setting, else as the tutorial (at least twice per patience
+// with early stopping, else once an epoch of `n_train_batches`).
+std::size_t validation_interval(const TrainConfig& cfg, std::size_t n_train_batches);
+
+// One line with every setting, as printed before training ("effective settings"); the
+// validation interval as a number where the minibatches of an epoch are known (not 0).
+std::string describe(const TrainConfig& c, std::size_t minibatches_per_epoch = 0);
 
 }  // namespace clmnist::model

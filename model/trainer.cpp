@@ -78,17 +78,6 @@ std::size_t checked_minibatches(const runtime::Executable& exec, const TrainData
   return n_train_batches;
 }
 
-// Minibatches between validations: the setting, else as the tutorial (at least twice per patience
-// with early stopping, else once an epoch).
-std::size_t validation_interval(const TrainConfig& cfg, std::size_t n_train_batches) {
-  std::size_t freq = cfg.validation_frequency;
-  if (freq == 0) {
-    freq = cfg.early_stopping ? std::min(n_train_batches, cfg.patience / 2) : n_train_batches;
-    freq = std::max<std::size_t>(freq, 1);
-  }
-  return freq;
-}
-
 // Steps are queued without waiting, so a fast host can run an epoch ahead of the device. Where a
 // signal or the progress line must follow the device, wait for it about every 50 ms: the
 // number of steps between waits adapts to what the last ones took.
@@ -143,9 +132,10 @@ void print_results(std::ostream& log, const TrainResult& r, LogFormat format) {
   }
   print(log, "The code run for %zu epochs, with %f epochs/sec", r.epochs,
         static_cast<double>(r.epochs) / r.train_seconds);
+  // Three lines that fit 80 columns (the tutorial's own lines above are as published).
   print(log,
-        "Over every sample: best validation error %f %% (%zu images), test error %f %% (%zu "
-        "images); the lines above count %zu and %zu (whole minibatches only, as the tutorial)",
+        "Over every sample: best validation error %f %% (%zu images),\n  test error %f %% (%zu "
+        "images); the lines above count %zu and %zu\n  (whole minibatches only, as the tutorial)",
         r.best_validation_error_all * 100.0, r.valid_rows, r.test_error_all * 100.0, r.test_rows,
         r.valid_counted, r.test_counted);
 }

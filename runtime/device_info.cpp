@@ -96,22 +96,43 @@ std::string empty_platform_hint(const std::string& platform_name) {
 
 namespace {
 
-// Left-aligned columns, each as wide as its longest cell; the last column is not padded.
-std::string aligned(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> width;
+// Left-aligned columns, each as wide as its longest cell; the last column is not padded. With a
+// `width`, the last column's cells are wrapped to what is left of it, continued under the column.
+std::string aligned(const std::vector<std::vector<std::string>>& rows, std::size_t width = 0) {
+  std::vector<std::size_t> widths;
   for (const auto& row : rows) {
-    if (width.size() < row.size()) width.resize(row.size(), 0);
-    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+    if (widths.size() < row.size()) widths.resize(row.size(), 0);
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      widths[c] = std::max(widths[c], display_width(row[c]));
+    }
   }
   std::string out;
   for (const auto& row : rows) {
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      out += row[c];
-      if (c + 1 < row.size()) out += std::string(width[c] - row[c].size() + 2, ' ');
+    std::size_t start = 0;
+    for (std::size_t c = 0; c + 1 < row.size(); ++c) {
+      out += row[c] + std::string(widths[c] - display_width(row[c]) + 2, ' ');
+      start += widths[c] + 2;
     }
-    out += "\n";
+    std::string last = row.empty() ? "" : row.back();
+    if (width > start) {
+      last = wrap_line(last, width - start, 0);
+      for (std::size_t at = last.find('\n'); at != std::string::npos;
+           at = last.find('\n', at + 1)) {
+        last.insert(at + 1, start, ' ');
+      }
+    }
+    out += last + "\n";
   }
   return out;
+}
+
+// The memory column: GiB of global memory, or "system" for the host backend.
+std::string memory_cell(const DeviceDesc& d) {
+  if (d.is_host()) return "system";
+  char mem[32];
+  std::snprintf(mem, sizeof mem, "%.1f GiB",
+                static_cast<double>(d.global_memory) / (1024.0 * 1024.0 * 1024.0));
+  return mem;
 }
 
 }  // namespace
@@ -123,21 +144,28 @@ std::string format_device_table(const std::vector<DeviceDesc>& devices) {
   for (const DeviceDesc& d : devices) {
     std::string cver = d.opencl_c_version;
     if (cver.rfind("OpenCL C ", 0) == 0) cver = cver.substr(9, 3);
-    const double gib = static_cast<double>(d.global_memory) / (1024.0 * 1024.0 * 1024.0);
-    char mem[32];
-    if (d.is_host()) {
-      std::snprintf(mem, sizeof mem, "%s", "system");
-    } else {
-      std::snprintf(mem, sizeof mem, "%.1f GiB", gib);
-    }
     // The driver's texts are shown escaped: a table line never holds a control byte.
     rows.push_back(
         {std::to_string(d.flat_index), d.address(),
          shown_text(d.stable_address.empty() ? d.address() : d.stable_address), to_string(d.type),
-         std::to_string(d.compute_units), mem, shown_text(cver), d.fp64 ? "yes" : "no",
+         std::to_string(d.compute_units), memory_cell(d), shown_text(cver), d.fp64 ? "yes" : "no",
          shown_text(d.name + " / " + d.vendor + " / " + d.platform + " / " + d.driver_version)});
   }
   return aligned(rows);
+}
+
+std::string format_device_table_compact(const std::vector<DeviceDesc>& devices, std::size_t width) {
+  std::vector<std::vector<std::string>> rows = {
+      {"#", "P:D", "type", "CUs", "memory", "address / name"}};
+  for (const DeviceDesc& d : devices) {
+    // The stable address of an OpenCL device holds its name; the host's ("host") does not.
+    const std::string address = d.stable_address.empty() ? d.address() : d.stable_address;
+    rows.push_back({std::to_string(d.flat_index), d.address(), to_string(d.type),
+                    std::to_string(d.compute_units), memory_cell(d),
+                    shown_text(address.find(d.name) == std::string::npos ? address + " / " + d.name
+                                                                         : address)});
+  }
+  return aligned(rows, width);
 }
 
 std::string format_platform_notes(const std::vector<PlatformDesc>& platforms) {

@@ -79,6 +79,9 @@ DeviceDesc host_device_desc(std::size_t flat_index);
 // A table of every device, one per line, as `clmnist devices` prints it; columns as wide as
 // their longest entry.
 std::string format_device_table(const std::vector<DeviceDesc>& devices);
+// The same in fewer columns, for `width` columns: index, P:D, type, compute units, memory and
+// the stable address (with the name where the address lacks it), wrapped under its column.
+std::string format_device_table_compact(const std::vector<DeviceDesc>& devices, std::size_t width);
 
 // The platforms without devices, and those that failed, one line each with the error or hint;
 // empty when every platform listed a device.

@@ -1,8 +1,10 @@
-// Small text helpers every folder uses: one lowercase, one trim, one number format.
+// Small text helpers every folder uses: one lowercase, one trim, one number format, and the one
+// rule that fits a line to a width (text.cpp).
 #pragma once
 
 #include <cctype>
 #include <charconv>
+#include <cstddef>
 #include <string>
 
 namespace clmnist::runtime {
@@ -26,5 +28,19 @@ inline std::string trim(const std::string& s) {
   if (b == std::string::npos) return "";
   return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
 }
+
+// The columns UTF-8 text takes on a terminal: one a character (code point), not one a byte.
+inline std::size_t display_width(const std::string& s) {
+  std::size_t columns = 0;
+  for (const char c : s) columns += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return columns;
+}
+
+// `line` broken at spaces into lines of at most `width` columns (a word longer than that stays
+// whole), each continuation indented by `hang` spaces; joined by '\n', with none at the end.
+std::string wrap_line(std::string line, std::size_t width, std::size_t hang);
+
+// The display width of the widest line of `text`.
+std::size_t widest_line(const std::string& text);
 
 }  // namespace clmnist::runtime

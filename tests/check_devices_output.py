@@ -2,7 +2,8 @@
 """Checks `clmnist devices --json` against its schema (README.md, "Devices").
 
 Arguments: the JSON file and the `clmnist devices` table (text) of the same machine; every device
-of the table must be in the JSON with the same addresses."""
+of the table must be in the JSON with the same addresses (in the full table or the compact one,
+whose last cell may continue on indented lines)."""
 import json
 import sys
 
@@ -76,7 +77,12 @@ def main(json_path, table_path):
     if len(set(stable)) != len(stable):
         fail("two devices share a stable address: %r" % stable)
     with open(table_path) as f:
-        rows = [line for line in f.read().split("\n\n")[0].splitlines()[1:] if line.strip()]
+        rows = []
+        for line in f.read().split("\n\n")[0].splitlines()[1:]:
+            if line.startswith(" ") and rows:  # a cell wrapped to fit the terminal, continued
+                rows[-1] += " " + line.strip()
+            elif line.strip():
+                rows.append(line)
     if len(rows) != len(listed):
         fail("the table lists %d devices, the JSON %d" % (len(rows), len(listed)))
     for row, d in zip(rows, listed):

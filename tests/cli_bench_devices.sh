@@ -18,6 +18,7 @@ case $case in
     if [ "${vendors##*/}" = rusticl.icd ]; then rusticl_icd=yes; fi
     if [ $rusticl_icd = yes ]; then
       out=$(env -u RUSTICL_ENABLE "$bin" devices) || fail "devices exit $?"
+      out=$(unwrap <<<"$out")
       grep -q "^platform [0-9]* (rusticl.*no devices; .*RUSTICL_ENABLE=" <<<"$out" \
         || fail "no RUSTICL_ENABLE hint for the empty rusticl platform: $out"
       env -u RUSTICL_ENABLE "$bin" devices --json | /usr/bin/python3 -c '
@@ -30,6 +31,7 @@ assert p["devices"] == [] and "RUSTICL_ENABLE=" in p["hint"], p' || fail "rustic
     fi
     # A platform whose devices cannot be listed is shown with its error; the others still are.
     out=$(CLMNIST_FAULT=clGetDeviceIDs RUSTICL_ENABLE=llvmpipe "$bin" devices) || fail "exit $?"
+    out=$(unwrap <<<"$out")
     echo "$out"
     grep -q "^platform 0 (.*devices not listed: injected fault" <<<"$out" || fail "no error shown"
     grep -q "host backend" <<<"$out" || fail "the host backend is hidden"

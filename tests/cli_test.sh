@@ -5,6 +5,9 @@ set -u
 bin=$1 case=$2 scratch=$3
 mkdir -p "$scratch"
 fail() { echo "FAIL ($case): $*"; exit 1; }
+# Standard input with every line wrapped to the width (continued on lines that start with spaces,
+# the notes of `clmnist devices`) joined into one, for grep.
+unwrap() { sed -e ':a' -e 'N' -e '$!ba' -e 's/\n  */ /g'; }
 # Where clmnist looks for MNIST by default. Cases that need it are skipped without it (exit 77),
 # unless CI requires it.
 mnist_dir=${CLMNIST_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/clmnist/mnist}
@@ -53,7 +56,8 @@ case $case in
           --validation-size 200 --batch-size 50 --max-epochs 2 --save-model "" 2>&1) \
       || fail "train exit $?: $out"
     echo "$out"
-    grep -q "auto chose the host backend" <<<"$out" || fail "auto did not say it chose the host"
+    grep -q "auto chose the host backend" <<<"$(unwrap <<<"$out")" \
+      || fail "auto did not say it chose the host"
     grep -q "Optimization complete" <<<"$out" || fail "did not train"
     ;;
   gpu_without_gpu_lists_devices)
@@ -106,8 +110,8 @@ case $case in
     ;;
   bench_follows_schema)
     need_mnist
-    # the table's rows, not the notes on platforms without devices after it
-    n=$("$bin" devices | sed '/^$/q' | tail -n +2 | grep -c .)
+    # the table's rows (not a wrapped cell's continuation), not the notes on platforms after it
+    n=$("$bin" devices | sed '/^$/q' | tail -n +2 | grep -c '^[^ ]')
     "$bin" bench --quick --runs 1 --families all --json "$scratch/b.json" --csv "$scratch/b.csv" \
       || fail "bench exit $?"
     /usr/bin/python3 "$(dirname "$0")/check_bench_output.py" "$scratch/b.json" "$scratch/b.csv" "$n" 1 \
@@ -233,7 +237,9 @@ case $case in
     grep -q "^epoch 3, minibatch 20/20, validation error" <<<"$out" || fail "no log lines on a pipe"
     out=$("$bin" "${args[@]}" --quiet) || fail "quiet exit $?"
     echo "$out"
-    [ "$(wc -l <<<"$out")" -eq 3 ] || fail "--quiet printed more than the 3 result lines"
+    # Three results: "Optimization complete", "The code run" and "Over every sample" on three lines.
+    [ "$(grep -c '^[^ ]' <<<"$out")" -eq 3 ] && [ "$(wc -l <<<"$out")" -eq 5 ] \
+      || fail "--quiet printed more than the 3 result lines"
     grep -q "^Optimization complete" <<<"$out" || fail "--quiet lost the result"
     out=$("$bin" "${args[@]}" --verbose) || fail "verbose exit $?"
     [ "$(grep -c "training loss .* validation loss" <<<"$out")" -eq 3 ] || fail "--verbose: no losses"

@@ -75,7 +75,7 @@ EOF
     grep -q "us  $twin\( \|$\)" <<<"$out" && fail "the twin $twin was timed"
     grep -q "^Best: " <<<"$out" || fail "no winner"
     # --list names what each family takes: the fused family's line as its refusal lists them.
-    listed=$("$bin" tune --list | sed -n 's/^fused: \(.*\) (cl\/fused.cl, .*)$/\1/p')
+    listed=$("$bin" tune --list | unwrap | sed -n 's/^fused: \(.*\) (cl\/fused.cl, .*)$/\1/p')
     out=$("$bin" train --device cpu --impl fused --max-epochs 1 --tune bogus=1 \
           --save-model "$scratch/never.safetensors" 2>&1)
     grep -qF "($listed)" <<<"$out" || fail "tune --list's fused names '$listed' are not the family's: $out"

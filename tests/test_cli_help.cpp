@@ -4,6 +4,7 @@
 
 #include "cli_help.hpp"
 #include "progress.hpp"
+#include "text.hpp"
 
 using namespace clmnist::apps;
 
@@ -33,13 +34,13 @@ TEST_CASE("an unknown name suggests the one most likely meant", "[cli]") {
 }
 
 TEST_CASE("help wraps to $COLUMNS, the terminal or 80, within bounds", "[cli]") {
-  CHECK(help_width(nullptr, 0) == 80);
-  CHECK(help_width(nullptr, 132) == 132);
-  CHECK(help_width("100", 132) == 100);
-  CHECK(help_width("10", 0) == 40);
-  CHECK(help_width("100000", 0) == 80);  // not a width: ignored
-  CHECK(help_width("x", 0) == 80);
-  CHECK(help_width("999", 0) == 200);
+  CHECK(text_width(nullptr, 0) == 80);
+  CHECK(text_width(nullptr, 132) == 132);
+  CHECK(text_width("100", 132) == 100);
+  CHECK(text_width("10", 0) == 40);
+  CHECK(text_width("100000", 0) == 80);  // not a width: ignored
+  CHECK(text_width("x", 0) == 80);
+  CHECK(text_width("999", 0) == 200);
   const std::string text = "  " + std::string(30, 'a') + " " + std::string(30, 'b') + " c d e\n";
   std::istringstream lines(wrap_text(text, 40));
   int count = 0;
@@ -51,6 +52,21 @@ TEST_CASE("help wraps to $COLUMNS, the terminal or 80, within bounds", "[cli]") 
   // A paragraph broken at other widths is filled anew; indented lines are kept apart.
   CHECK(wrap_text("one two\nthree four\n\n  a\n  b\n", 40) == "one two three four\n\n  a\n  b\n");
   CHECK(wrap_text("one two three", 8) == "one two\nthree");
+}
+
+TEST_CASE("a line is wrapped at spaces by characters (not bytes) with a hanging indent", "[cli]") {
+  using clmnist::runtime::display_width;
+  using clmnist::runtime::wrap_line;
+  CHECK(display_width("caf\xc3\xa9 \xe2\x80\x94 x") == 8);  // "café — x"
+  // Ten two-byte characters a word: 10 columns, 20 bytes.
+  std::string word;
+  for (int i = 0; i < 10; ++i) word += "\xc3\xa9";
+  CHECK(wrap_line(word + " " + word, 21, 2) == word + " " + word);
+  CHECK(wrap_line(word + " " + word + " " + word, 21, 2) == word + " " + word + "\n  " + word);
+  CHECK(wrap_line("one two three", 8, 4) == "one two\n    three");
+  CHECK(wrap_line(std::string(30, 'x') + " y", 10, 2) == std::string(30, 'x') + "\n  y");
+  CHECK(wrap_line("short", 80, 2) == "short");
+  CHECK(clmnist::runtime::widest_line("ab\n\xc3\xa9\xc3\xa9\xc3\xa9\nc") == 3);
 }
 
 TEST_CASE("the progress line fits the terminal and never calls a guess a bound", "[cli]") {

@@ -1,9 +1,11 @@
 // The --device grammar against fake device lists.
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <sstream>
 
 #include "device_select.hpp"
 #include "errors.hpp"
+#include "text.hpp"
 
 using clmnist::DeviceNotFound;
 using namespace clmnist::runtime;
@@ -177,4 +179,30 @@ TEST_CASE("the device table is as wide as its longest name", "[device]") {
   const std::string table = format_device_table(devs);
   CHECK(table.find(devs[0].stable_address + " ") != std::string::npos);
   CHECK(table.find(devs[1].stable_address + " ") != std::string::npos);
+}
+
+TEST_CASE("the compact device table fits its width and keeps each address", "[device]") {
+  auto devs = workstation();
+  devs[0].name = "An Extremely Long Device Name That Goes On And On Past Forty Characters A";
+  for (DeviceDesc& d : devs) d.platform_short = "x";
+  assign_stable_addresses(devs);
+  devs.push_back(host_device_desc(devs.size()));
+  const std::string table = format_device_table_compact(devs, 80);
+  CHECK(widest_line(format_device_table(devs)) > 80);
+  CHECK(widest_line(table) <= 80);
+  // One row a device, its last cell continued on indented lines; joined, it holds the address.
+  std::istringstream lines(table);
+  std::vector<std::string> rows;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(" ", 0) == 0) {
+      rows.back() += " " + trim(line);
+    } else {
+      rows.push_back(line);
+    }
+  }
+  REQUIRE(rows.size() == devs.size() + 1);
+  for (std::size_t i = 0; i < devs.size(); ++i) {
+    CHECK(rows[i + 1].find(devs[i].stable_address) != std::string::npos);
+  }
+  CHECK(rows.back().find("host / clmnist host backend") != std::string::npos);
 }
