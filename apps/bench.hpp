@@ -91,7 +91,10 @@ struct DeviceBench {
 DeviceBench bench_device(const runtime::DeviceDesc& device, const model::TrainData& data,
                          const BenchOptions& options, std::ostream& log);
 
-void print_bench_table(const std::vector<DeviceBench>& results, std::ostream& out);
+// The table (in fewer columns where the full one is wider than `width`) and each device's
+// details.
+void print_bench_table(const std::vector<DeviceBench>& results, std::ostream& out,
+                       std::size_t width);
 // Before the run: version and commit, date, CPU and its logical CPUs, OS, load, the options.
 void print_bench_header(const RunContext& c, const BenchOptions& opt, std::ostream& out);
 // After the table: a load above the logical CPUs, runs whose min..max spread over 25 %.

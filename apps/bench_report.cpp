@@ -1,5 +1,6 @@
-// Benchmark output: a table with one row per device, then each device's details. The records
-// (JSON, CSV) are in bench_records.cpp.
+// Benchmark output: a table with one row per device (fewer columns where the full one is wider
+// than the terminal), then each device's details. The records (JSON, CSV) are in
+// bench_records.cpp.
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -7,6 +8,7 @@
 
 #include "bench.hpp"
 #include "shown_text.hpp"
+#include "text.hpp"
 
 namespace clmnist::apps {
 namespace {
@@ -23,8 +25,9 @@ std::string first_line(const std::string& s) {
   return runtime::shown_text(s.substr(0, s.find('\n')));
 }
 
-// One line per kernel family timed: its figures, or why it did not run.
-void print_paths(const DeviceBench& r, std::ostream& out) {
+// One line per kernel family timed: its figures (samples/s where the line fits `width`), or why
+// it did not run.
+void print_paths(const DeviceBench& r, std::ostream& out, std::size_t width) {
   char line[256];
   for (const PathTiming& p : r.paths) {
     if (!p.failure.empty()) {
@@ -32,10 +35,15 @@ void print_paths(const DeviceBench& r, std::ostream& out) {
       continue;
     }
     std::snprintf(line, sizeof line,
-                  "    %-8s %9.1f us/iter (%.1f..%.1f)  %10.0f samples/s  %7.2f epochs/s\n",
+                  "    %-8s %9.1f us/iter (%.1f..%.1f)  %10.0f samples/s  %7.2f epochs/s",
                   p.path.c_str(), p.us_per_iteration.median, p.us_per_iteration.min,
                   p.us_per_iteration.max, p.samples_per_second, p.epochs_per_second);
-    out << line;
+    if (runtime::display_width(line) > width) {
+      std::snprintf(line, sizeof line, "    %-8s %9.1f us/iter (%.1f..%.1f)  %7.2f epochs/s",
+                    p.path.c_str(), p.us_per_iteration.median, p.us_per_iteration.min,
+                    p.us_per_iteration.max, p.epochs_per_second);
+    }
+    out << line << "\n";
   }
 }
 
@@ -56,8 +64,28 @@ void print_build_logs(const DeviceBench& r, std::ostream& out) {
   }
 }
 
-// The table: a row a device, its headline figures or why it failed.
-void print_table_rows(const std::vector<DeviceBench>& results, std::ostream& out) {
+// The cells of a row that are not plain figures: the times to accuracy, "-" where not measured.
+std::string to_target_cell(const DeviceBench& r) {
+  return r.tta_measured && r.tta_target_seconds >= 0 ? fmt("%.2f s", r.tta_target_seconds) : "-";
+}
+std::string to_stop_cell(const DeviceBench& r) {
+  return r.tta_measured ? fmt("%.2f s", r.tta_total_seconds) : "-";
+}
+double fma_percent(const DeviceBench& r) {
+  return 100.0 * r.train_gflop_s / r.ceilings.fma_gflop_s;
+}
+double bandwidth_percent(const DeviceBench& r) {
+  return 100.0 * r.train_gb_s / r.ceilings.bandwidth_gb_s;
+}
+
+// The row of a device whose headline failed: its label, padded to `width`, and why.
+std::string failed_row(const std::string& label, std::size_t width, const DeviceBench& r) {
+  return label + std::string(width - label.size() + 1, ' ') + "FAILED  " + first_line(r.failure) +
+         "\n";
+}
+
+// The table: a row a device, its headline figures or why it failed; each device by its name.
+std::string full_table(const std::vector<DeviceBench>& results) {
   // The device column is as wide as its longest name: two devices never look alike.
   std::vector<std::string> names;
   std::size_t width = 6;
@@ -70,26 +98,45 @@ void print_table_rows(const std::vector<DeviceBench>& results, std::ostream& out
   std::snprintf(line, sizeof line, "%-*s %-7s %-7s %9s %10s %8s %8s %9s %9s %7s %7s\n", w, "device",
                 "check", "path", "us/iter", "samples/s", "epochs/s", "eval k/s", "to 7.5%",
                 "to stop", "%FMA", "%BW");
-  out << line;
+  std::string out = line;
   for (std::size_t i = 0; i < results.size(); ++i) {
     const DeviceBench& r = results[i];
-    const char* name = names[i].c_str();
     if (!r.passed) {
-      out << names[i] << std::string(width - names[i].size() + 1, ' ') << "FAILED  "
-          << first_line(r.failure) << "\n";
+      out += failed_row(names[i], width, r);
       continue;
     }
     std::snprintf(
-        line, sizeof line, "%-*s %-7s %-7s %9.1f %10.0f %8.2f %8.0f %9s %9s %7.1f %7.1f\n", w, name,
-        "ok", r.train.path.c_str(), r.train.us_per_iteration.median, r.train.samples_per_second,
-        r.train.epochs_per_second, r.eval_samples_per_second / 1000.0,
-        r.tta_measured && r.tta_target_seconds >= 0 ? fmt("%.2f s", r.tta_target_seconds).c_str()
-                                                    : "-",
-        r.tta_measured ? fmt("%.2f s", r.tta_total_seconds).c_str() : "-",
-        100.0 * r.train_gflop_s / r.ceilings.fma_gflop_s,
-        100.0 * r.train_gb_s / r.ceilings.bandwidth_gb_s);
-    out << line;
+        line, sizeof line, "%-*s %-7s %-7s %9.1f %10.0f %8.2f %8.0f %9s %9s %7.1f %7.1f\n", w,
+        names[i].c_str(), "ok", r.train.path.c_str(), r.train.us_per_iteration.median,
+        r.train.samples_per_second, r.train.epochs_per_second, r.eval_samples_per_second / 1000.0,
+        to_target_cell(r).c_str(), to_stop_cell(r).c_str(), fma_percent(r), bandwidth_percent(r));
+    out += line;
   }
+  return out;
+}
+
+// The table in fewer columns, for 80: each device by its address (the details below name it),
+// without the check (a failed row says FAILED) and the evaluation speed (in the records).
+std::string compact_table(const std::vector<DeviceBench>& results) {
+  std::size_t width = 6;
+  for (const DeviceBench& r : results) width = std::max(width, r.device.address().size());
+  const int w = static_cast<int>(width);
+  char line[512];
+  std::snprintf(line, sizeof line, "%-*s %-7s %8s %10s %9s %8s %8s %5s %5s\n", w, "device", "path",
+                "us/iter", "samples/s", "epochs/s", "to 7.5%", "to stop", "%FMA", "%BW");
+  std::string out = line;
+  for (const DeviceBench& r : results) {
+    if (!r.passed) {
+      out += failed_row(r.device.address(), width, r);
+      continue;
+    }
+    std::snprintf(line, sizeof line, "%-*s %-7s %8.1f %10.0f %9.2f %8s %8s %5.1f %5.1f\n", w,
+                  r.device.address().c_str(), r.train.path.c_str(), r.train.us_per_iteration.median,
+                  r.train.samples_per_second, r.train.epochs_per_second, to_target_cell(r).c_str(),
+                  to_stop_cell(r).c_str(), fma_percent(r), bandwidth_percent(r));
+    out += line;
+  }
+  return out;
 }
 
 // The time of each kernel over the profiled epoch.
@@ -97,9 +144,11 @@ void print_kernel_times(const DeviceBench& r, std::ostream& out) {
   if (r.kernels.empty()) return;
   char line[512];
   out << "  kernels over one epoch (" << r.kernel_iterations << " minibatches):\n";
+  std::size_t name_width = 0;  // as wide as the longest name, so the line fits 80 columns
+  for (const runtime::KernelTime& k : r.kernels) name_width = std::max(name_width, k.kernel.size());
   for (const runtime::KernelTime& k : r.kernels) {
-    std::snprintf(line, sizeof line, "    %-30s %6zu calls %10.3f ms total %9.2f us mean\n",
-                  k.kernel.c_str(), k.calls, k.total_seconds * 1e3,
+    std::snprintf(line, sizeof line, "    %-*s %6zu calls %10.3f ms total %9.2f us mean\n",
+                  static_cast<int>(name_width), k.kernel.c_str(), k.calls, k.total_seconds * 1e3,
                   k.total_seconds * 1e6 / static_cast<double>(k.calls));
     out << line;
   }
@@ -113,9 +162,9 @@ void print_ceilings(const DeviceBench& r, std::ostream& out) {
                                fmt("%.1f", r.ceilings.round_trip_us) + " us enqueue to finish)";
   out << "  ceilings: " << fmt("%.1f", r.ceilings.bandwidth_gb_s) << " GB/s copy, "
       << fmt("%.1f", r.ceilings.fma_gflop_s) << " GFLOP/s FMA, " << launches
-      << "; training reaches "
-      << fmt("%.1f", r.train_gflop_s) << " GFLOP/s (counting the dense product's FLOPs) and "
-      << fmt("%.2f", r.train_gb_s) << " GB/s of pixels\n";
+      << "; training reaches " << fmt("%.1f", r.train_gflop_s)
+      << " GFLOP/s (counting the dense product's FLOPs) and " << fmt("%.2f", r.train_gb_s)
+      << " GB/s of pixels\n";
   if (r.launches_per_step > 0 && r.ceilings.launch_us > 0) {
     out << "  launch-latency floor: launches take " << fmt("%.0f", 100.0 * latency_fraction(r))
         << " % of a step (" << fmt("%.1f", r.launches_per_step) << " launches a step x "
@@ -126,28 +175,31 @@ void print_ceilings(const DeviceBench& r, std::ostream& out) {
 }
 
 // What a device that passed measured beside the headline, in the table's device order.
-void print_device_details(const DeviceBench& r, std::ostream& out) {
+void print_device_details(const DeviceBench& r, std::ostream& out, std::size_t width) {
   out << "\n"
       << r.device.name << " [" << r.device.address()
       << (r.device.stable_address == r.device.address() ? "" : ", " + r.device.stable_address)
       << "]: max |device - host| " << fmt("%.3g", r.max_abs_error) << " after 10 minibatches; "
-      << (r.device.is_host() ? std::string("host memory only")
-                             : "device memory " +
-                                   fmt("%.1f MB", static_cast<double>(r.device_bytes) / 1e6))
+      << (r.device.is_host()
+              ? std::string("host memory only")
+              : "device memory " + fmt("%.1f MB", static_cast<double>(r.device_bytes) / 1e6))
       << "\n";
   out << "  builds: cold " << fmt("%.3f s", r.build_cold_seconds) << ", warm (binary cache) "
       << fmt("%.3f s", r.build_warm_seconds) << "\n";
   print_build_logs(r, out);
   out << "  steady-state training, median of runs (min..max) per GEMM path; auto picks "
       << r.auto_path << ":\n";
-  print_paths(r, out);
+  print_paths(r, out, width);
   print_kernel_times(r, out);
-  if (!r.sweep.empty()) {
-    out << "  batch sweep:";
+  if (!r.sweep.empty()) {  // two rows, a column a batch size
+    std::string sizes = "  batch sweep: batch size", speeds = "               samples/s ";
     for (const SweepPoint& s : r.sweep) {
-      out << "  " << s.batch_size << ": " << fmt("%.0f", s.samples_per_second) << " samples/s";
+      std::string speed = fmt("%.0f", s.samples_per_second), size = std::to_string(s.batch_size);
+      const std::size_t w = std::max(speed.size(), size.size());
+      sizes += std::string(w - size.size() + 2, ' ') + size;
+      speeds += std::string(w - speed.size() + 2, ' ') + speed;
     }
-    out << "\n";
+    out << sizes << "\n" << speeds << "\n";
   }
   out << "  kernels: " << r.plan << "; settings: " << r.tuning_source
       << (r.tunables.empty() ? "" : " " + r.tunables)
@@ -173,17 +225,19 @@ double latency_fraction(const DeviceBench& r) {
   return r.launches_per_step * r.ceilings.launch_us / r.train.us_per_iteration.median;
 }
 
-void print_bench_table(const std::vector<DeviceBench>& results, std::ostream& out) {
-  print_table_rows(results, out);
+void print_bench_table(const std::vector<DeviceBench>& results, std::ostream& out,
+                       std::size_t width) {
+  const std::string table = full_table(results);
+  out << (runtime::widest_line(table) <= width ? table : compact_table(results));
   for (const DeviceBench& r : results) {
     if (!r.passed && !r.paths.empty()) {
       out << "\n"
           << r.device.name << " [" << r.device.address()
           << "]: the headline failed; each kernel family on its own:\n";
-      print_paths(r, out);
+      print_paths(r, out, width);
     }
     if (!r.passed) continue;
-    print_device_details(r, out);
+    print_device_details(r, out, width);
   }
 }
 

@@ -4,8 +4,10 @@
 
 #include "bench.hpp"
 #include "cli_common.hpp"
+#include "cli_help.hpp"
 #include "commands.hpp"
 #include "device_select.hpp"
+#include "fitted_lines.hpp"
 #include "mnist.hpp"
 #include "output_file.hpp"
 #include "pictures.hpp"
@@ -184,7 +186,11 @@ int run_bench(int argc, char** argv) {
   // A record written to standard output (--json -) gets it alone; the text goes to stderr.
   const bool record_on_stdout =
       model::output_stream_fd(a.json_path) == 1 || model::output_stream_fd(a.csv_path) == 1;
-  std::ostream& text = record_on_stdout ? std::cerr : std::cout;
+  // Every line fitted to the terminal (80 columns where it is not one).
+  const std::size_t width = text_width();
+  FittedLines text_lines(record_on_stdout ? std::cerr : std::cout, width);
+  FittedLines log_lines(std::cerr, width);
+  std::ostream text(&text_lines), log(&log_lines);
   print_bench_header(context, a.opt, text);
   text << std::flush;
   const runtime::DeviceListing listing = runtime::list_platforms();
@@ -193,11 +199,11 @@ int run_bench(int argc, char** argv) {
 
   std::vector<DeviceBench> results;
   for (const runtime::Selection& s : chosen) {
-    results.push_back(bench_device(listing.devices[s.index], data, a.opt, std::cerr));
+    results.push_back(bench_device(listing.devices[s.index], data, a.opt, log));
   }
   finish_context(context);
   text << "\n";
-  print_bench_table(results, text);
+  print_bench_table(results, text, width);
   print_bench_warnings(results, context, text);
   if (!a.json_path.empty()) {
     model::write_file_atomic(a.json_path, bench_json(results, a.opt, context));
