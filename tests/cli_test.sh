@@ -402,6 +402,10 @@ case $case in
     # shellcheck source=tests/cli_caches.sh
     source "$(dirname "$0")/cli_caches.sh"
     ;;
+  output_fits_80_columns)
+    # shellcheck source=tests/cli_columns.sh
+    source "$(dirname "$0")/cli_columns.sh"
+    ;;
   tune_cache_used_and_invalidated)
     # shellcheck source=tests/cli_tune.sh
     source "$(dirname "$0")/cli_tune.sh"
