@@ -12,6 +12,9 @@ main_packages() {
   echo ocl-icd-opencl-dev opencl-headers opencl-clhpp-headers pocl-opencl-icd libclblast-dev
   echo libboost-program-options-dev zlib1g-dev nlohmann-json3-dev libpng-dev libstb-dev
   echo fonts-dejavu-core
+  # The man page, made at build time from the --help texts (under 1 MiB), so that `man clmnist`
+  # works after `cmake --install`.
+  echo help2man
   # clmnist fetch runs `npm pack`; an npm from elsewhere (nvm, nodesource) is fine too.
   command -v npm >/dev/null 2>&1 || echo npm
 }
@@ -24,9 +27,8 @@ test_packages() {
   # libclc-15's built-ins, Intel's compiler (ocloc in intel-opencl-icd); Mesa's rusticl as a
   # second runtime (ci/test-rusticl.sh).
   echo clang-15 libclang-common-15-dev libclc-15 lld-15 intel-opencl-icd mesa-opencl-icd
-  # The GPU check kit's run paths (ci/gpu-kit.sh); the man page (help2man at build time); the
-  # zsh completion's test.
-  echo patchelf help2man zsh
+  # The GPU check kit's run paths (ci/gpu-kit.sh); the zsh completion's test.
+  echo patchelf zsh
 }
 
 case "${1:-}" in
