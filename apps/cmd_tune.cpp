@@ -63,7 +63,8 @@ void list_variants(std::ostream& out) {
 
 const char* kTuneUsage =
     "Usage: clmnist tune [--preset P] [--device D] [--impl FAMILY] [options]\n\n"
-    "Measures the implementation families (cpu: fused or dense; gpu; clblast) and their "
+    "Measures the implementation families (cpu: fused or dense; gpu; clblast; conv, with the "
+    "conv front end's blocking) and their "
     "tunables on one device for a preset's network and minibatch. Each candidate first "
     "trains 3 minibatches from the preset's initial parameters and must agree with the "
     "host backend; the survivors are timed in alternating rounds and the median kept. "

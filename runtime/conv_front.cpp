@@ -4,8 +4,11 @@
 #include "conv_front.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <set>
 #include <stdexcept>
+
+#include "tunables.hpp"
 
 namespace clmnist::runtime {
 namespace {
@@ -37,8 +40,15 @@ std::size_t conv_front_layers(const NetworkSpec& net) {
   return l;
 }
 
-ConvFront::ConvFront(OpenClBackend& be, const NetworkSpec& net, std::size_t rows)
-    : be_(be), ctx_(be.context()), net_(net), shapes_(net.shapes()), front_(conv_front_layers(net)) {
+ConvFront::ConvFront(OpenClBackend& be, const NetworkSpec& net, std::size_t rows,
+                     const Tunables& conv)
+    : be_(be),
+      ctx_(be.context()),
+      net_(net),
+      shapes_(net.shapes()),
+      front_(conv_front_layers(net)),
+      conv_(conv) {
+  check_tunables(conv_, "conv front end", conv_tunable_names(), front_);
   const MapShape& img = shapes_[0];
   input_ = buffer(rows * img.size(), "scaled pixels");
   pixels_ = kernel(geometry(img), "pixels_to_float", ctx_.desc().type == DeviceType::kCpu ? 64 : 0);
@@ -101,6 +111,18 @@ FloatInput ConvFront::output() const {
   return {&F.out, &F.grad, shapes_[front_].size()};
 }
 
+PlanStep ConvFront::plan() const {
+  std::string options = "cl/conv.cl";
+  for (std::size_t l = 0; l < front_; ++l) {
+    if (net_.layers[l].kind != LayerKind::kConv2d) continue;
+    const ConvProgram& p = front_layers_[l].program;
+    options += (options.size() == 10 ? ": L" : ", L") + std::to_string(l + 1) +
+               " -DFB=" + std::to_string(p.fb) + " -DCB=" + std::to_string(p.cb) +
+               " -DIB=" + std::to_string(p.ib) + " -DVEC=" + std::to_string(p.vec);
+  }
+  return {0, front_ - 1, "conv", options};
+}
+
 void ConvFront::backward(std::size_t count, const SgdStep& step) {
   for (std::size_t l = front_; l-- > 0;) backward_layer(l, count, step);
 }
@@ -116,7 +138,7 @@ void ConvFront::build(std::size_t l, std::size_t rows) {
     F.out = buffer(rows * out.size(), "activations");
     F.grad = buffer(rows * out.size(), "gradients");
   }
-  F.program = conv_program(net_, l);
+  F.program = conv_program(net_, l, conv_);
   // On CPUs: one work-item a work-group for the kernels that loop by hand (as dense.cl's), 64
   // for the elementwise ones, which PoCL vectorises across work-items (7x faster than 4 for
   // activation_backward, 2.8x for spread_gradient). Elsewhere KernelHandle's default.
@@ -229,20 +251,53 @@ void ConvFront::backward_layer(std::size_t l, std::size_t count, const SgdStep& 
   }
 }
 
-ConvProgram conv_program(const NetworkSpec& net, std::size_t l) {
+namespace {
+
+// A conv layer's tunable: the value given (checked by `fits`) or the derived default.
+std::size_t conv_choice(const Tunables& conv, const char* name, std::size_t l,
+                        std::size_t derived, const std::function<std::string(unsigned)>& fits) {
+  const unsigned v = tunable(conv, name, l, 0);
+  if (v == 0) return derived;
+  if (const std::string why = fits(v); !why.empty()) {
+    throw std::invalid_argument(std::string(name) + "=" + std::to_string(v) + " does not fit layer " +
+                                std::to_string(l + 1) + ": " + why);
+  }
+  return v;
+}
+
+std::string divides(unsigned v, std::size_t n, const char* what) {
+  return n % v == 0 ? "" : "it must divide the layer's " + std::to_string(n) + " " + what;
+}
+
+}  // namespace
+
+ConvProgram conv_program(const NetworkSpec& net, std::size_t l, const Tunables& conv) {
   const std::vector<MapShape> shapes = net.shapes();
   const Layer& L = net.layers[l];
   const MapShape &in = shapes[l], &out = shapes[l + 1];
   ConvProgram p;
   p.defines = geometry(in);
   if (L.kind == LayerKind::kConv2d) {
+    p.vec = conv_choice(conv, "conv_vec", l, p.vec, [](unsigned v) {
+      return v == 4 || v == 8 || v == 16 ? "" : "it must be 4, 8 or 16";
+    });
     // As many outputs in registers as 12 vectors hold (of 16 on AVX2, 32 on AVX-512).
     constexpr std::size_t kAccumulators = 12;
-    p.fb = divisor_up_to(L.filters, kAccumulators / ((out.cols + p.vec - 1) / p.vec));
-    p.cb = divisor_up_to(in.maps, kAccumulators / ((in.cols + p.vec - 1) / p.vec));
+    p.fb = conv_choice(conv, "conv_fb", l,
+                       divisor_up_to(L.filters, kAccumulators / ((out.cols + p.vec - 1) / p.vec)),
+                       [&L](unsigned v) { return divides(v, L.filters, "filters"); });
+    p.cb = conv_choice(conv, "conv_cb", l,
+                       divisor_up_to(in.maps, kAccumulators / ((in.cols + p.vec - 1) / p.vec)),
+                       [&in](unsigned v) { return divides(v, in.maps, "input maps"); });
     // All K tap rows a filter-gradient work-item where that leaves a few work-items a core.
     constexpr std::size_t kEnoughItems = 32;
-    p.ib = in.maps * padded_filters(L, p) / p.vec >= kEnoughItems ? L.kernel : 1;
+    p.ib = conv_choice(conv, "conv_ib", l,
+                       in.maps * padded_filters(L, p) / p.vec >= kEnoughItems ? L.kernel : 1,
+                       [&L](unsigned v) {
+                         return v == 1 || v == L.kernel
+                                    ? ""
+                                    : "it must be 1 or the kernel size " + std::to_string(L.kernel);
+                       });
     p.defines += " -DFILTERS=" + std::to_string(L.filters) + " -DK=" + std::to_string(L.kernel) +
                  " -DFB=" + std::to_string(p.fb) + " -DCB=" + std::to_string(p.cb) +
                  " -DIB=" + std::to_string(p.ib) +
@@ -253,13 +308,28 @@ ConvProgram conv_program(const NetworkSpec& net, std::size_t l) {
   return p;
 }
 
-std::vector<std::string> conv_program_variants(const NetworkSpec& net) {
+std::vector<std::string> conv_program_variants(const NetworkSpec& net, const Tunables& conv) {
+  check_tunables(conv, "conv front end", conv_tunable_names(), conv_front_layers(net));
   std::vector<std::string> out;
   for (std::size_t l = 0; l < conv_front_layers(net); ++l) {
     const LayerKind k = net.layers[l].kind;
     if (k == LayerKind::kConv2d || k == LayerKind::kMaxPool || k == LayerKind::kActivation) {
-      out.push_back("cl/conv.cl " + conv_program(net, l).defines);
+      out.push_back("cl/conv.cl " + conv_program(net, l, conv).defines);
     }
+  }
+  return out;
+}
+
+std::vector<std::string> conv_tunable_names() {
+  return {"conv_fb", "conv_cb", "conv_ib", "conv_vec"};
+}
+
+std::pair<Tunables, Tunables> split_conv_tunables(const Tunables& t) {
+  std::pair<Tunables, Tunables> out;
+  for (const auto& [name, value] : t) {
+    const std::size_t dot = name.find('.');
+    const std::string bare = dot == std::string::npos ? name : name.substr(dot + 1);
+    (bare.rfind("conv_", 0) == 0 ? out.first : out.second)[name] = value;
   }
   return out;
 }

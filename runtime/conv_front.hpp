@@ -18,11 +18,13 @@ std::size_t conv_front_layers(const NetworkSpec& net);
 
 class ConvFront {
  public:
-  // rows: the most rows one pass runs.
-  ConvFront(OpenClBackend& be, const NetworkSpec& net, std::size_t rows);
+  // rows: the most rows one pass runs; conv: its tunables (split_conv_tunables' first part).
+  ConvFront(OpenClBackend& be, const NetworkSpec& net, std::size_t rows, const Tunables& conv);
 
   std::size_t layers() const { return front_; }
-  PlanStep plan() const { return {0, front_ - 1, "conv", "cl/conv.cl"}; }
+  // "cl/conv.cl" and each conv layer's blocking ("L1 -DFB=4 -DCB=1 -DIB=1 -DVEC=8"), so that
+  // plans of different blocking differ (the tuner times a plan once).
+  PlanStep plan() const;
   bool owns(const std::string& param) const { return params_.count(param) != 0; }
   void write_param(const std::string& name, const std::vector<float>& values);
   std::vector<float> read_param(const std::string& name);
@@ -69,6 +71,7 @@ class ConvFront {
   const NetworkSpec& net_;
   std::vector<MapShape> shapes_;
   std::size_t front_;
+  Tunables conv_;
   cl::Buffer input_;  // [rows x features] scaled pixels
   KernelHandle pixels_;
   std::vector<FrontLayer> front_layers_;

@@ -1,6 +1,7 @@
 // The registered kernel families (kernel_families.hpp), in the planner's order of preference.
 #include "kernel_families.hpp"
 
+#include <set>
 #include <stdexcept>
 
 #include "conv_front.hpp"
@@ -25,17 +26,40 @@ std::vector<std::string> fused_programs(const DeviceDesc& device, const NetworkS
 // network has one.
 std::vector<std::string> dense_programs(const DeviceDesc& device, const NetworkSpec& net,
                                         const CompileOptions& options) {
-  std::vector<std::string> out = conv_program_variants(net);
-  out.push_back("cl/dense.cl " + dense_defines(device, net, options.tunables));
+  const auto [conv, rest] = split_conv_tunables(options.tunables);
+  std::vector<std::string> out = conv_program_variants(net, conv);
+  out.push_back("cl/dense.cl " + dense_defines(device, net, rest));
   return out;
 }
 
 std::vector<std::string> gpu_programs(const DeviceDesc& device, const NetworkSpec& net,
                                       const CompileOptions& options) {
-  std::vector<std::string> out = conv_program_variants(net);
+  const auto [conv, rest] = split_conv_tunables(options.tunables);
+  std::vector<std::string> out = conv_program_variants(net, conv);
   for (std::size_t l = conv_front_layers(net); l < net.layers.size(); ++l) {
-    out.push_back("cl/gpu.cl " + gpu_defines(gpu_layer_tuning(device, net, l, options.tunables)));
+    out.push_back("cl/gpu.cl " + gpu_defines(gpu_layer_tuning(device, net, l, rest)));
   }
+  return out;
+}
+
+// The conv family: its front end's and its dense tail's tunables.
+std::vector<std::string> conv_family_tunable_names() {
+  std::vector<std::string> names = conv_tunable_names();
+  for (const std::string& n : dense_tunable_names()) names.push_back(n);
+  return names;
+}
+
+// The front end's vector width and the filter gradient's tap rows (all K where every conv layer
+// has the same K, and 1), each with the dense tail's defaults; the derived blocking first.
+std::vector<Tunables> conv_grid(const NetworkSpec& net) {
+  std::set<unsigned> kernels;
+  for (const Layer& L : net.layers) {
+    if (L.kind == LayerKind::kConv2d) kernels.insert(static_cast<unsigned>(L.kernel));
+  }
+  std::vector<unsigned> ib = {1};
+  if (kernels.size() == 1 && *kernels.begin() != 1) ib.insert(ib.begin(), *kernels.begin());
+  std::vector<Tunables> out = {{}};
+  for (const Tunables& t : tunable_grid({{"conv_vec", {8, 16}}, {"conv_ib", ib}})) out.push_back(t);
   return out;
 }
 
@@ -120,12 +144,12 @@ const std::vector<KernelFamily>& registered_families() {
        "a front end of conv2d, max-pool, activation and flatten layers, then the dense tail on "
        "dense's kernels",
        {"conv", "dense"},
-       "for the dense tail; cl/conv.cl has none of its own yet",
-       dense_tunable_names,
+       "conv_*: every conv layer, or L<k>.conv_* for layer k; the rest: the dense tail",
+       conv_family_tunable_names,
        conv_unfit,
        make_conv_executable,
        dense_programs,
-       dense_grid},
+       conv_grid},
   };
   return all;
 }

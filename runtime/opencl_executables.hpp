@@ -68,9 +68,16 @@ struct ConvProgram {
   std::string defines;
   std::size_t fb = 1, cb = 1, ib = 1, vec = 8;
 };
-ConvProgram conv_program(const NetworkSpec& net, std::size_t l);
+// Layer l's program with the front end's tunables (conv_fb, conv_cb, conv_ib, conv_vec; each
+// for every conv layer or as L<k>.NAME for layer k), else the blocking derived from the
+// geometry. Throws std::invalid_argument naming a value the layer cannot take.
+ConvProgram conv_program(const NetworkSpec& net, std::size_t l, const Tunables& conv = {});
 // "cl/conv.cl <defines>" for every front-end layer with a program.
-std::vector<std::string> conv_program_variants(const NetworkSpec& net);
+std::vector<std::string> conv_program_variants(const NetworkSpec& net, const Tunables& conv = {});
+// The front end's tunable names, and a family's tunables split into the front end's (conv_*)
+// and the rest, for the dense layers' stage.
+std::vector<std::string> conv_tunable_names();
+std::pair<Tunables, Tunables> split_conv_tunables(const Tunables& t);
 
 // Queues a fill of every byte of each buffer with zeros (padding and parameters start at zero).
 void zero_buffers(Context& ctx, std::initializer_list<const cl::Buffer*> buffers);

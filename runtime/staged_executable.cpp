@@ -36,11 +36,14 @@ class StagedExecutable final : public Executable {
       : be_(be),
         net_(net),
         max_batch_(options.max_batch),
-        front_(conv_front_layers(net_) > 0 ? std::make_unique<ConvFront>(be, net_, max_batch_)
-                                           : nullptr),
+        tunables_(split_conv_tunables(options.tunables)),
+        front_(conv_front_layers(net_) > 0
+                   ? std::make_unique<ConvFront>(be, net_, max_batch_, tunables_.first)
+                   : nullptr),
         rows_cap_(front_ ? max_batch_ : std::max(max_batch_, tail.eval_rows)),
         sparse_(!front_ && tail.sparse_pixels),
-        tail_(tail.make(be, net_, front_ ? front_->layers() : 0, options, rows_cap_)) {}
+        tail_(tail.make(be, net_, front_ ? front_->layers() : 0, tail_options(options),
+                        rows_cap_)) {}
 
   const NetworkSpec& network() const override { return net_; }
   std::size_t max_batch() const override { return max_batch_; }
@@ -112,10 +115,17 @@ class StagedExecutable final : public Executable {
  private:
   ClDataset& checked(DatasetId id) { return network_dataset(be_, net_, id, sparse_); }
   FloatInput tail_input() const { return front_ ? front_->output() : FloatInput{}; }
+  // The options of the dense layers' stage: the tunables without the front end's.
+  CompileOptions tail_options(const CompileOptions& options) const {
+    CompileOptions o = options;
+    o.tunables = tunables_.second;
+    return o;
+  }
 
   OpenClBackend& be_;
   NetworkSpec net_;  // the stages refer to it
   std::size_t max_batch_;
+  std::pair<Tunables, Tunables> tunables_;  // the front end's (conv_*) and the dense stage's
   std::unique_ptr<ConvFront> front_;
   std::size_t rows_cap_;
   bool sparse_;

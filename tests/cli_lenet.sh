@@ -74,7 +74,8 @@ PY
     out=$("$bin" train --preset theano-lenet --device cpu --data-dir "$data" --max-steps 2 \
           --tuning-file "$tf" --save-model "" -v 2>&1) || fail "tuned train exit $?: $out"
     grep -q "^Kernels tuned for this device on " <<<"$out" || fail "the tuned choice was not used"
-    grep -q "plan: layers 1-7: conv (cl/conv.cl); layer 8: dense" <<<"$out" || fail "tuned plan"
+    grep -q "plan: layers 1-7: conv (cl/conv.cl: L1 -DFB=[0-9]* .*); layer 8: dense" <<<"$out" \
+      || fail "tuned plan"
     ;;
   *) fail "unknown case" ;;
 esac

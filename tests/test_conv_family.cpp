@@ -10,6 +10,7 @@
 #include "networks.hpp"
 #include "test_support.hpp"
 #include "trainer.hpp"
+#include "tunables.hpp"
 
 using namespace clmnist;
 using model::activation_layer;
@@ -106,6 +107,38 @@ TEST_CASE("the conv family matches the host backend", "[device][backend][conv]")
     }
   }
   CHECK(compared == cases().size() * 2 * test::sizes({1, 7, 33}, 7).size() * 3);
+}
+
+// The front end's tunables change the blocking, never the bits: every setting the tuner tries
+// (and the smallest blocks) gives the host's parameters; a value a layer cannot take is refused
+// naming the tunable, the value and the layer.
+TEST_CASE("the conv front end's tunables keep the host's bits", "[device][backend][conv]") {
+  auto host = runtime::make_backend(runtime::host_device_desc(0), {});
+  auto dev = runtime::make_backend(test::test_device(), {});
+  const ConvCase cc = cases().front();
+  const std::size_t batch = 7;
+  const test::Steps s = test::steps_for(batch);
+  const test::Synthetic data = test::make_synthetic(s.rows, cc.net.features(), 5, 6100);
+  const std::vector<std::uint32_t> order = model::shuffled_order(s.rows, 6100, 1);
+  const runtime::ParamValues start = test::random_params(cc.net, 6101, -0.3f, 0.3f);
+  const runtime::SgdStep step{0.3f, 0.0f, 0.0f};
+  const test::Outcome ref = test::run_case(*host, Impl::kAuto, cc.net, data, order, batch, step, start);
+  for (const char* text : {"conv_vec=16,conv_ib=1", "conv_vec=4,conv_fb=1,conv_cb=1",
+                           "L1.conv_ib=3,L4.conv_fb=2,vec=8"}) {
+    INFO("--tune " << text);
+    const test::Outcome got = test::run_case(*dev, Impl::kConv, cc.net, data, order, batch, step,
+                                             start, runtime::parse_tunables(text));
+    for (const runtime::ParamSpec& p : cc.net.params()) {
+      CHECK(test::mismatches(got.params.at(p.name), ref.params.at(p.name), p.name) == "");
+    }
+  }
+  CHECK_THROWS_WITH(test::run_case(*dev, Impl::kConv, cc.net, data, order, batch, step, start,
+                                   runtime::parse_tunables("conv_fb=5")),
+                    Catch::Contains("conv_fb=5 does not fit layer 1: it must divide the layer's 3 "
+                                    "filters"));
+  CHECK_THROWS_WITH(test::run_case(*dev, Impl::kConv, cc.net, data, order, batch, step, start,
+                                   runtime::parse_tunables("conv_vec=3")),
+                    Catch::Contains("it must be 4, 8 or 16"));
 }
 
 // The planner composes a conv network from two families: conv for the front end, and for the
