@@ -52,6 +52,10 @@ TEST_CASE("help wraps to $COLUMNS, the terminal or 80, within bounds", "[cli]") 
   // A paragraph broken at other widths is filled anew; indented lines are kept apart.
   CHECK(wrap_text("one two\nthree four\n\n  a\n  b\n", 40) == "one two three four\n\n  a\n  b\n");
   CHECK(wrap_text("one two three", 8) == "one two\nthree");
+  // A word longer than the line after an indented line's first break (a long path) is left
+  // whole on its continuation: it once made the same line again for ever.
+  const std::string path(60, 'p');
+  CHECK(wrap_text("  record 2: " + path + "\n", 40) == "  record 2:\n    " + path + "\n");
 }
 
 TEST_CASE("a line is wrapped at spaces by characters (not bytes) with a hanging indent", "[cli]") {
