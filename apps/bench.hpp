@@ -111,5 +111,7 @@ std::string bench_csv(const std::vector<DeviceBench>& results, const BenchOption
 
 // `clmnist bench compare` (bench_compare.cpp).
 int run_bench_compare(int argc, char** argv);
+// `clmnist bench report` (bench_html.cpp): records as one self-contained HTML page.
+int run_bench_report(int argc, char** argv);
 
 }  // namespace clmnist::apps

@@ -1,19 +1,20 @@
-// `clmnist bench compare`: the headline figures of several bench records (runs, machines) in one
-// table, as ratios to a baseline, with a warning where repeated runs of one device disagree by
-// more than their own spread, and the same as a bar chart.
+// `clmnist bench compare`: the headline figures of several bench records (runs, machines) side
+// by side, one column a device, with each record's date, commit, preset and context, the ratio
+// to a baseline and whether the runs' own min..max spread can tell the two apart. Records of
+// different work are refused; options that differ are named.
 #include <algorithm>
-#include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
-#include <map>
 #include <nlohmann/json.hpp>
 
 #include "bench.hpp"
+#include "bench_read.hpp"
 #include "charts.hpp"
 #include "cli_common.hpp"
+#include "cli_help.hpp"
+#include "column_table.hpp"
 #include "errors.hpp"
-#include "input_file.hpp"
-#include "json_read.hpp"
 #include "json_text.hpp"
 #include "output_file.hpp"
 #include "shown_text.hpp"
@@ -23,94 +24,128 @@ namespace clmnist::apps {
 namespace {
 
 using nlohmann::json;
+using runtime::lowercase;
+
+// A string from a record as the terminal may show it (runtime::shown_text: escapes written as
+// text), a crafted record's string cut at 120 bytes.
+std::string printable(const std::string& s) { return runtime::shown_text(s, 120); }
 
 struct CompareRow {
   std::size_t record = 0;  // 1-based, in the order given
-  std::string file, host, device, key;
+  std::string file, host, device, path, date, commit, work, load;
+  std::size_t runs = 0;
   double us = 0, us_min = 0, us_max = 0, samples_per_second = 0, epochs_per_second = 0;
-  std::string load;  // the 1-minute load average before and after, where recorded
-  std::string work;  // the protocol measured: "preset theano, batch 600"
 };
 
-// What a record measured: its preset and minibatch (a ratio of different work means nothing).
-std::string work_of(const json& j) {
-  const json protocol = j.value("protocol", json::object());
-  const json preset = protocol.value("preset", j.value("options", json::object()).value("preset", json()));
-  const json batch = protocol.value("batch_size", json());
-  return "preset " + (preset.is_string() ? preset.get<std::string>() : std::string("?")) +
-         ", batch " + (batch.is_number_unsigned() ? std::to_string(batch.get<std::uint64_t>()) : "?");
+std::string fmt(const char* f, double v) {
+  char b[64];
+  std::snprintf(b, sizeof b, f, v);
+  return b;
 }
-
-// Throws DataError naming the records unless every row measured the same work.
-void check_same_work(const std::vector<CompareRow>& rows) {
-  for (const CompareRow& r : rows) {
-    if (r.work == rows.front().work) continue;
-    throw DataError("the records measured different work: " + rows.front().file + " (" +
-                    rows.front().work + ") and " + r.file + " (" + r.work +
-                    "); compare records of one preset and minibatch at a time");
-  }
-}
-
-using runtime::lowercase;
-using runtime::shown_text;
 
 std::string load_text(const json& context) {
   const json before = context.value("load_average_before", json());
   const json after = context.value("load_average_after", json());
-  if (!before.is_array() || !after.is_array() || before.empty() || after.empty()) return "";
-  char text[64];
-  std::snprintf(text, sizeof text, "load %.2f -> %.2f", before[0].get<double>(),
-                after[0].get<double>());
-  return text;
+  if (!before.is_array() || !after.is_array() || before.empty() || after.empty() ||
+      !before[0].is_number() || !after[0].is_number()) {
+    return "?";
+  }
+  return fmt("%.2f", before[0].get<double>()) + " -> " + fmt("%.2f", after[0].get<double>());
 }
 
-// The passed devices of one record. Throws DataError naming the file for anything else than a
-// bench record of schema 1 or 2.
-std::vector<CompareRow> read_record(const std::string& file, std::size_t record) {
-  const std::string text = model::read_input_file(file, 64u << 20, "a bench record");
+// The devices of one record that passed their check.
+std::vector<CompareRow> rows_of(const BenchRecord& rec, std::size_t record) {
   std::vector<CompareRow> rows;
   try {
-    const json j = runtime::parse_json_bounded(text);
-    const json version = j.is_object() ? j.value("schema_version", json()) : json();
-    if (!version.is_number_integer() || (version.get<int>() != 1 && version.get<int>() != 2)) {
-      throw DataError(file + ": schema_version " +
-                      (version.is_null() ? std::string("missing") : runtime::shown_json(version)) +
-                      "; clmnist bench compare reads records of `clmnist bench --json`, schema "
-                      "1 or " +
-                      std::to_string(kBenchSchemaVersion) +
-                      " (rerun that clmnist bench with this version)");
-    }
-    const json context = j.value("context", json::object());
-    const std::string work = work_of(j);
-    const std::string host = context.value("host_name", json()).is_string()
-                                 ? context["host_name"].get<std::string>()
-                                 : "?";
-    for (const json& d : j.at("devices")) {
+    const json context = rec.j.value("context", json::object());
+    for (const json& d : rec.j.at("devices")) {
       if (!d.at("correctness").at("passed").get<bool>()) continue;
       const json& dev = d.at("device");
       const json& train = d.at("train");
       CompareRow r;
       r.record = record;
-      r.file = file;
-      r.host = host;
-      r.device = dev.value("stable_address", json()).is_string()
-                     ? dev["stable_address"].get<std::string>()
-                     : dev.at("name").get<std::string>();
-      r.key = host + "\n" + r.device;
+      r.file = rec.file;
+      r.host = printable(field_text(context, "host_name"));
+      r.device = printable(dev.value("stable_address", json()).is_string()
+                               ? dev["stable_address"].get<std::string>()
+                               : dev.at("name").get<std::string>());
+      r.path = printable(field_text(train, "path"));
+      r.date = printable(record_date(rec.j));
+      r.commit = printable(record_commit(rec.j));
+      r.work = printable(record_preset(rec.j)) + ", batch " + printable(record_batch(rec.j));
+      r.load = load_text(context);
+      r.runs = record_runs(rec.j);
       r.us = train.at("us_per_iteration").get<double>();
       r.us_min = train.at("us_per_iteration_min").get<double>();
       r.us_max = train.at("us_per_iteration_max").get<double>();
       r.samples_per_second = train.at("samples_per_second").get<double>();
       r.epochs_per_second = train.at("epochs_per_second").get<double>();
-      r.load = load_text(context);
-      r.work = work;
       rows.push_back(r);
     }
   } catch (const json::exception& e) {
-    throw DataError(file + ": not a clmnist bench record (" + model::json_error_text(e) +
+    throw DataError(rec.file + ": not a clmnist bench record (" + model::json_error_text(e) +
                     "); write one with clmnist bench --json FILE");
   }
   return rows;
+}
+
+// Throws DataError naming the records and the fields unless every record measured the same work
+// (a ratio of different work means nothing).
+void check_same_work(const std::vector<BenchRecord>& records) {
+  const json& first = records.front().j;
+  for (std::size_t i = 1; i < records.size(); ++i) {
+    std::string differ;
+    for (const auto& [name, value] :
+         {std::pair{"preset", &record_preset}, std::pair{"batch", &record_batch}}) {
+      const std::string a = printable(value(first)), b = printable(value(records[i].j));
+      if (a != b) differ += std::string(differ.empty() ? "" : ", ") + name + " " + a + " vs " + b;
+    }
+    if (differ.empty()) continue;
+    throw DataError("records 1 (" + records.front().file + ") and " + std::to_string(i + 1) + " (" +
+                    records[i].file + ") measured different work: " + differ +
+                    "; compare records of one preset and minibatch at a time (clmnist bench "
+                    "report --html puts every preset on one page)");
+  }
+}
+
+// The options of a record that change what its figures mean, by name (the device list and the
+// tuning file's path say what ran where, not how, and are left out).
+std::vector<std::pair<std::string, std::string>> options_of(const json& record) {
+  std::vector<std::pair<std::string, std::string>> o;
+  const json options = record.value("options", json::object());
+  if (options.is_object()) {
+    for (const auto& [key, value] : options.items()) {
+      if (key == "device" || key == "tuning_file") continue;
+      o.emplace_back(key, printable(field_text(options, key, "null")));
+    }
+  }
+  return o;
+}
+
+// "runs 1 (record 1: 5), quick true (record 1: false)": what record `r` set otherwise than the
+// baseline's record; "" when nothing.
+std::string differing_options(const std::vector<BenchRecord>& records, std::size_t r,
+                              std::size_t base) {
+  const auto mine = options_of(records[r].j), theirs = options_of(records[base].j);
+  std::string out;
+  auto value_in = [](const auto& options, const std::string& key) {
+    for (const auto& [k, v] : options) {
+      if (k == key) return v;
+    }
+    return std::string("absent");
+  };
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : mine) keys.push_back(k);
+  for (const auto& [k, v] : theirs) {
+    if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+  }
+  for (const std::string& k : keys) {
+    const std::string a = value_in(mine, k), b = value_in(theirs, k);
+    if (a == b) continue;
+    out += (out.empty() ? "" : ", ") + k + " " + a + " (record " + std::to_string(base + 1) + ": " +
+           b + ")";
+  }
+  return out;
 }
 
 // --baseline: a record number (its first device) or a part of a device's address or name.
@@ -123,9 +158,8 @@ std::size_t baseline_row(const std::vector<CompareRow>& rows, const std::string&
       if (rows[i].record == n) return i;
     }
     throw UsageError("--baseline " + spec + ": there is no record " + spec +
-                     " with a passed "
-                     "device; give 1.." +
-                     std::to_string(records) + " or part of a device name");
+                     " with a passed device; give 1.." + std::to_string(records) +
+                     " or part of a device name");
   }
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (lowercase(rows[i].device).find(lowercase(spec)) != std::string::npos) return i;
@@ -135,76 +169,96 @@ std::size_t baseline_row(const std::vector<CompareRow>& rows, const std::string&
                    "number or part of a device address as the table shows it");
 }
 
-// Repeated runs of one device on one host whose medians differ by more than the wider of their
-// min..max spreads: the machine was not quiet, or the runs were too short.
-void print_noise_warnings(const std::vector<CompareRow>& rows, std::ostream& out) {
-  for (std::size_t a = 0; a < rows.size(); ++a) {
-    for (std::size_t b = a + 1; b < rows.size(); ++b) {
-      if (rows[a].key != rows[b].key) continue;
-      const double diff = std::abs(rows[a].us - rows[b].us);
-      const double spread =
-          std::max(rows[a].us_max - rows[a].us_min, rows[b].us_max - rows[b].us_min);
-      if (diff <= spread) continue;
-      char figures[96];  // the names go around it whole, however long
-      std::snprintf(figures, sizeof figures,
-                    "differ by %.1f us/iter, more than their min..max spread (%.1f us)", diff,
-                    spread);
-      out << "noise: rows " << a + 1 << " and " << b + 1 << " (" << shown_text(rows[a].device)
-          << " on " << shown_text(rows[a].host) << ") " << figures;
-      if (!rows[a].load.empty() || !rows[b].load.empty()) {
-        out << "; " << (rows[a].load.empty() ? "?" : rows[a].load) << " vs "
-            << (rows[b].load.empty() ? "?" : rows[b].load);
-      }
-      out << "\n";
-    }
-  }
+enum class Verdict { kBaseline, kNoSpread, kNoise, kFaster, kSlower };
+
+// Whether the runs' own min..max spread tells a column from the baseline: ranges that overlap
+// are noise; a single run has no spread to judge by.
+Verdict verdict(const CompareRow& r, const CompareRow& base, bool is_base) {
+  if (is_base) return Verdict::kBaseline;
+  if (r.runs < 2 || base.runs < 2) return Verdict::kNoSpread;
+  if (r.us_min <= base.us_max && base.us_min <= r.us_max) return Verdict::kNoise;
+  return r.us < base.us ? Verdict::kFaster : Verdict::kSlower;
 }
 
-// The host and device names of the records are shown whole but escaped (runtime::shown_text):
-// a record is a file from anywhere, and its names must not act on the terminal. Each cell is
-// padded as text, so that no name is too long for the line.
-void print_compare_table(const std::vector<CompareRow>& rows, std::size_t base, std::ostream& out) {
-  std::vector<std::string> hosts = {"host"}, devices = {"device"};
-  for (const CompareRow& r : rows) {
-    hosts.push_back(shown_text(r.host));
-    devices.push_back(shown_text(r.device));
+std::string runs_text(std::size_t runs) {
+  return runs == 0 ? "? runs" : std::to_string(runs) + (runs == 1 ? " run" : " runs");
+}
+
+// The judgement of every column against the baseline, one indented line each.
+std::string judgements(const std::vector<CompareRow>& rows, std::size_t base) {
+  std::string out;
+  const CompareRow& b = rows[base];
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const Verdict v = verdict(rows[i], b, i == base);
+    if (v == Verdict::kBaseline) continue;
+    const CompareRow& r = rows[i];
+    out += "  #" + std::to_string(i + 1) + " against #" + std::to_string(base + 1) + ": " +
+           fmt("%.3fx", r.samples_per_second / b.samples_per_second) + " the samples/s; us/iter " +
+           fmt("%.1f", r.us_min) + ".." + fmt("%.1f", r.us_max) + " over " + runs_text(r.runs) +
+           " against " + fmt("%.1f", b.us_min) + ".." + fmt("%.1f", b.us_max) + " over " +
+           runs_text(b.runs) + ": ";
+    if (v == Verdict::kNoSpread) {
+      out += "a single run has no spread to judge by (bench --runs 5 gives one)\n";
+    } else if (v == Verdict::kNoise) {
+      out += "the spreads overlap, so the difference is within the runs' own noise\n";
+    } else {
+      out += std::string("the spreads do not overlap: ") +
+             (v == Verdict::kFaster ? "faster" : "slower") + " beyond the runs' own noise\n";
+    }
   }
-  std::size_t host_w = 0, dev_w = 0;
-  for (std::size_t i = 0; i < hosts.size(); ++i) {
-    host_w = std::max(host_w, hosts[i].size());
-    dev_w = std::max(dev_w, devices[i].size());
-  }
-  const auto names = [&](std::size_t i) {
-    return hosts[i] + std::string(host_w - hosts[i].size() + 2, ' ') + devices[i] +
-           std::string(dev_w - devices[i].size() + 2, ' ');
-  };
-  char line[160];
-  std::snprintf(line, sizeof line, "%10s %11s %9s %11s\n", "us/iter", "samples/s", "epochs/s",
-                "vs baseline");
-  out << "#   record " << names(0) << line;
+  return out;
+}
+
+ColumnTable compare_table(const std::vector<CompareRow>& rows, std::size_t base,
+                          const std::vector<bool>& options_differ) {
+  ColumnTable t;
+  const std::string vs = "vs #" + std::to_string(base + 1);
+  const char* labels[] = {"record",    "date",     "commit", "host",    "preset",
+                          "device",    "path",     "runs",   "us/iter", "  min..max",
+                          "samples/s", "epochs/s", "load",   "options", vs.c_str()};
+  for (const char* l : labels) t.rows.push_back({l, {}});
+  const char* words[] = {"baseline", "no spread", "noise", "faster", "slower"};
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const CompareRow& r = rows[i];
-    char lead[48];
-    std::snprintf(lead, sizeof lead, "%-3zu %-6zu ", i + 1, r.record);
-    std::snprintf(line, sizeof line, "%10.1f %11.0f %9.3f %10.3fx%s\n", r.us, r.samples_per_second,
-                  r.epochs_per_second, r.samples_per_second / rows[base].samples_per_second,
-                  i == base ? " (baseline)" : "");
-    out << lead << names(i + 1) << line;
+    t.header.push_back("#" + std::to_string(i + 1));
+    const Verdict v = verdict(r, rows[base], i == base);
+    const std::string cells[] = {
+        std::to_string(r.record),
+        r.date,
+        r.commit,
+        r.host,
+        r.work,
+        r.device,
+        r.path,
+        std::to_string(r.runs),
+        fmt("%.1f", r.us),
+        fmt("%.1f", r.us_min) + ".." + fmt("%.1f", r.us_max),
+        fmt("%.0f", r.samples_per_second),
+        fmt("%.3f", r.epochs_per_second),
+        r.load,
+        r.record == rows[base].record  ? "-"
+        : options_differ[r.record - 1] ? "differ"
+                                       : "same",
+        fmt("%.3fx ", r.samples_per_second / rows[base].samples_per_second) +
+            words[static_cast<int>(v)]};
+    for (std::size_t k = 0; k < t.rows.size(); ++k) t.rows[k].cells.push_back(cells[k]);
   }
+  return t;
 }
 
 OutputFiles compare_picture(const std::string& path, const std::vector<CompareRow>& rows,
                             std::size_t base) {
-  BarChart chart{"Steady-state training; ratios to row " + std::to_string(base + 1) + " (" +
+  BarChart chart{"Steady-state training; ratios to #" + std::to_string(base + 1) + " (" +
                      rows[base].host + " " + rows[base].device + ")",
                  "samples/s",
                  {}};
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    // The row number leads: the label area holds about 38 characters, the table the full names.
+    // The column number leads: the label area holds about 38 characters, the table the full names.
     char lead[48];
     std::snprintf(lead, sizeof lead, "%zu: %.2fx ", i + 1,
                   rows[i].samples_per_second / rows[base].samples_per_second);
-    const std::string label = shown_text(lead + rows[i].host + " " + rows[i].device, 35);
+    // Cut within the label area, between characters (host and device are shown already).
+    const std::string label = runtime::shown_text(lead + rows[i].host + " " + rows[i].device, 35);
     chart.bars.push_back({label, rows[i].samples_per_second, palette(rows[i].record - 1)});
   }
   const int height = static_cast<int>(70 + 34.0 * static_cast<double>(rows.size()));
@@ -222,6 +276,37 @@ OutputFiles compare_picture(const std::string& path, const std::vector<CompareRo
   return out;
 }
 
+// "  record 1: PATH", a line a record; a path is broken at its slashes, never cut (wrap_text
+// breaks at spaces only).
+std::string record_list(const std::vector<std::string>& files, unsigned width) {
+  std::string text;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const std::string lead = "  record " + std::to_string(i + 1) + ": ";
+    const std::size_t room = width > lead.size() + 20 ? width - lead.size() : 20;
+    const std::vector<std::string> pieces = break_cell(printable(files[i]), room);
+    for (std::size_t k = 0; k < pieces.size(); ++k) {
+      text += (k == 0 ? lead : std::string(lead.size(), ' ')) + pieces[k] + "\n";
+    }
+  }
+  return text;
+}
+
+const char* kCompareUsage =
+    "Usage: clmnist bench compare A.json B.json ... [--baseline N|DEVICE] [--plot FILE]\n\n"
+    "Puts the headline figures of `clmnist bench --json` records side by side: one column per "
+    "device that passed its check, in the order given, with its record's date, commit, host, "
+    "preset and load average, us/iter with the min..max of its runs, samples/s, epochs/s and the "
+    "ratio of samples/s to the baseline. Below the table each column is judged against the "
+    "baseline by the runs' own spread: min..max ranges that overlap are noise, ranges apart are a "
+    "difference, and a single run has no spread to judge by; each judgement says how many runs it "
+    "had. Records of different work (preset or minibatch) are refused; options that differ from "
+    "the baseline record's (runs, --quick, families, impl, --tune) are marked in the table and "
+    "named below it. The table fits the terminal (80 columns where it is not one): columns that "
+    "do not fit continue below. Reads records of schema 1 and 2; `clmnist bench report` draws "
+    "records of every preset as an HTML page.\n\n"
+    "Examples:\n  clmnist bench compare monday.json tuesday.json\n"
+    "  clmnist bench compare a.json b.json --baseline host --plot compare.svg";
+
 }  // namespace
 
 int run_bench_compare(int argc, char** argv) {
@@ -232,41 +317,45 @@ int run_bench_compare(int argc, char** argv) {
       ("record", po::value(&files)->composing()->value_name("FILE"),
        "bench records (positional)")  //
       ("baseline", po::value(&baseline)->value_name("N|DEVICE"),
-       "the row every ratio is to: a record number (its first device) or part of a device's "
+       "the column every ratio is to: a record number (its first device) or part of a device's "
        "address (default: the first record's first device)")  //
       ("plot", po::value(&plot)->value_name("FILE"),
        "also draw the comparison as a bar chart: FILE.svg or FILE.png");
   po::positional_options_description positional;
   positional.add("record", -1);
   po::variables_map vm;
-  if (!parse_command_line(
-          argc, argv, desc,
-          "Usage: clmnist bench compare A.json B.json ... [--baseline N|DEVICE] [--plot FILE]\n\n"
-          "Puts the headline figures of `clmnist bench --json` records side by side: one row per "
-          "device that passed its check, in the order given, with us/iter, samples/s, epochs/s "
-          "and the ratio of samples/s to the baseline. Where two records hold the same device "
-          "(same address, same host) and their medians differ by more than their min..max "
-          "spread, a noise warning follows the table. Records of different work (preset or "
-          "minibatch) are refused. Reads records of schema 1 and 2.\n\n"
-          "Examples:\n  clmnist bench compare monday.json tuesday.json\n"
-          "  clmnist bench compare a.json b.json --baseline host --plot compare.svg",
-          vm, &positional)) {
-    return 0;
-  }
+  if (!parse_command_line(argc, argv, desc, kCompareUsage, vm, &positional)) return 0;
   if (files.empty()) throw UsageError("give at least one bench record (clmnist bench --json)");
   if (!plot.empty()) require_writable_target("plot", plot);
   std::vector<NamedPath> inputs = {config_input(vm)};
   for (const std::string& f : files) inputs.push_back({"record", f});
   require_distinct_files({{"plot", plot}}, inputs);
+  std::vector<BenchRecord> records;
   std::vector<CompareRow> rows;
   for (std::size_t i = 0; i < files.size(); ++i) {
-    for (CompareRow& r : read_record(files[i], i + 1)) rows.push_back(std::move(r));
+    records.push_back(read_bench_record(files[i]));
+    for (CompareRow& r : rows_of(records.back(), i + 1)) rows.push_back(std::move(r));
   }
+  check_same_work(records);
   if (rows.empty()) throw DataError("no device passed its check in any of the records given");
-  check_same_work(rows);
   const std::size_t base = baseline_row(rows, baseline, files.size());
-  print_compare_table(rows, base, std::cout);
-  print_noise_warnings(rows, std::cout);
+  const std::size_t base_record = rows[base].record - 1;
+  const unsigned width = text_width();
+  std::vector<bool> options_differ;
+  std::string differences;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const std::string d = differing_options(records, i, base_record);
+    options_differ.push_back(!d.empty());
+    if (!d.empty()) differences += "  record " + std::to_string(i + 1) + " options: " + d + "\n";
+  }
+  std::cout << record_list(files, width) << "\n"
+            << layout_columns(compare_table(rows, base, options_differ), width) << "\n"
+            << wrap_text(judgements(rows, base), width);
+  if (!differences.empty()) {
+    std::cout << "\nOptions that differ from record " << base_record + 1
+              << "'s (figures taken under other settings):\n"
+              << wrap_text(differences, width);
+  }
   if (!plot.empty()) {
     for (const auto& [path, bytes] : compare_picture(plot, rows, base))
       model::write_file_atomic(path, bytes);

@@ -21,7 +21,8 @@ namespace {
 
 const char* kBenchUsage =
     "Usage: clmnist bench [--device all|SPEC] [--json FILE] [--csv FILE] [options]\n"
-    "       clmnist bench compare A.json B.json ... [--baseline N|DEVICE] [--plot FILE]\n\n"
+    "       clmnist bench compare A.json B.json ... [--baseline N|DEVICE] [--plot FILE]\n"
+    "       clmnist bench report DIR|FILE... --html FILE\n\n"
     "Benchmarks devices on a preset's training work (theano: batch 600, 83 minibatches an "
     "epoch; theano-mlp: batch 20, 2,500 minibatches an epoch). Each "
     "device is first checked against the host backend on real data; a device that "
@@ -36,9 +37,12 @@ const char* kBenchUsage =
     "rates. The JSON and CSV records carry the run context: clmnist version, date, host, CPU, "
     "OS and kernel, ICD loader, options and the load average before and after (schema "
     "version 2; unmeasured values are null, or empty in CSV). `clmnist bench compare` puts "
-    "records of several runs and machines side by side (see its --help).\n\nExamples:\n"
+    "records of several runs and machines side by side and judges each difference by the runs' "
+    "own spread; `clmnist bench report` writes records of every preset as one self-contained "
+    "HTML page (see their --help).\n\nExamples:\n"
     "  clmnist bench\n  clmnist bench --device pocl --quick --json pocl.json\n"
-    "  clmnist bench compare laptop.json desktop.json --plot compare.svg";
+    "  clmnist bench compare laptop.json desktop.json --plot compare.svg\n"
+    "  clmnist bench report results/ --html results.html";
 
 // The command line of one bench run.
 struct BenchArgs {
@@ -176,6 +180,7 @@ model::TrainData load_bench_data(BenchArgs& a, const po::variables_map& vm) {
 
 int run_bench(int argc, char** argv) {
   if (argc > 1 && std::string(argv[1]) == "compare") return run_bench_compare(argc - 1, argv + 1);
+  if (argc > 1 && std::string(argv[1]) == "report") return run_bench_report(argc - 1, argv + 1);
   BenchArgs a;
   po::options_description desc("Options");
   add_bench_options(desc, a);

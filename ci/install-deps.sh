@@ -27,8 +27,9 @@ test_packages() {
   # libclc-15's built-ins, Intel's compiler (ocloc in intel-opencl-icd); Mesa's rusticl as a
   # second runtime (ci/test-rusticl.sh).
   echo clang-15 libclang-common-15-dev libclc-15 lld-15 intel-opencl-icd mesa-opencl-icd
-  # The GPU check kit's run paths (ci/gpu-kit.sh); the zsh completion's test.
-  echo patchelf zsh
+  # The GPU check kit's run paths (ci/gpu-kit.sh); the zsh completion's test; a browser that
+  # renders the results page (cli: results_page_renders, headless).
+  echo patchelf zsh chromium
 }
 
 case "${1:-}" in

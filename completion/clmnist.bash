@@ -33,7 +33,8 @@ _clmnist() {
     return 0
   fi
   if [ "$COMP_CWORD" -eq 2 ] && [ "${COMP_WORDS[1]}" = bench ] && [[ $cur != -* ]]; then
-    mapfile -t COMPREPLY < <(compgen -W "compare" -- "$cur")  # bench compare RECORDS...
+    # bench compare RECORDS..., bench report DIR|FILE...
+    mapfile -t COMPREPLY < <(compgen -W "compare report" -- "$cur")
     [ ${#COMPREPLY[@]} -gt 0 ] && return 0
   fi
   if [[ $cur == -* ]]; then

@@ -18,6 +18,8 @@ struct Preset {
   std::vector<std::string> aliases;
   std::string reproduces;  // the tutorial and protocol, one line
   std::string published;   // the published figures, one line
+  // The same as error fractions, for checking a run against them (-1: the source gives none).
+  double published_validation_error = -1.0, published_test_error = -1.0;
   LogFormat log_format = LogFormat::kLogisticSgd;
   double target_error = 0.075;         // bench: time until validation error reaches this
   bool bench_time_to_accuracy = true;  // bench runs the whole early-stopped run (seconds)

@@ -25,9 +25,9 @@ def png_pixels(path):
             idat += body
         pos += 12 + n
     w, h, depth, ctype, _, _, interlace = ihdr
-    if depth != 8 or interlace != 0 or ctype not in (0, 2):
+    if depth != 8 or interlace != 0 or ctype not in (0, 2, 6):
         raise ValueError("unexpected PNG format %r" % (ihdr,))
-    bpp = 3 if ctype == 2 else 1
+    bpp = {0: 1, 2: 3, 6: 4}[ctype]  # grey, RGB, RGBA (a browser's screenshot)
     raw, stride, rows, prev = zlib.decompress(idat), w * bpp, [], bytearray(w * bpp)
     for y in range(h):
         f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])

@@ -151,7 +151,8 @@ PY
     ;;
   bench_compare_records)
     # Two records of one device: the second a copy with the figures scaled. compare prints the
-    # ratio of the figures, warns of noise, draws the chart and refuses what is no record.
+    # ratio of the figures, judges it by the runs' spread, draws the chart and refuses what is no
+    # record.
     need_mnist
     "$bin" bench --quick --runs 1 --device host --json "$scratch/a.json" > /dev/null \
       || fail "bench exit $?"
@@ -178,21 +179,21 @@ import json, sys
 d, out = sys.argv[1], sys.argv[2]
 a, b = (json.load(open(d + f))["devices"][0]["train"] for f in ("/a.json", "/b.json"))
 want = "%.3fx" % (b["samples_per_second"] / a["samples_per_second"])
-rows = [l for l in out.splitlines() if l.startswith(("1 ", "2 "))]
-assert len(rows) == 2, rows
-assert rows[0].split()[-2:] == ["1.000x", "(baseline)"], rows[0]
-assert rows[1].split()[-1] == want, (rows[1], want)
+(vs,) = [l.split() for l in out.splitlines() if l.startswith("vs #1 ")]
+assert vs[2:4] == ["1.000x", "baseline"], vs
+assert vs[4] == want, (vs, want)
 PY
-    grep -q "^noise: rows 1 and 2 (host on " <<<"$out" || fail "no noise warning"
+    grep -q "#2 against #1: .* over 1 run against .* over 1 run: a single run has no spread" \
+      <<<"$(tr -s '\n ' '  ' <<<"$out")" || fail "one run each is judged"
     grep -q "<svg" "$scratch/c.svg" || fail "no picture"
     out=$("$bin" bench compare "$scratch/a.json" "$scratch/b.json" --baseline 2) \
       || fail "--baseline 2 exit $?"
-    grep -q "^1 .* 0\.730x$" <<<"$out" || fail "ratio to record 2: $out"
+    grep -q "^vs #2  *0\.730x" <<<"$out" || fail "ratio to record 2: $out"
     echo '{"devices": 3}' > "$scratch/bad.json"
     out=$("$bin" bench compare "$scratch/a.json" "$scratch/mlp.json" 2>&1); rc=$?
     echo "mixed work -> $rc: $out"
     [ $rc = 1 ] || fail "records of different presets compared: exit $rc"
-    grep -q "preset theano, batch 600) and .*mlp.json (preset theano-mlp, batch 20)" <<<"$out" \
+    grep -q "measured different work: preset theano vs theano-mlp, batch 600 vs 20" <<<"$out" \
       || fail "the differing work is not named: $out"
     for bad in bad.json future.json absent.json; do
       out=$("$bin" bench compare "$scratch/a.json" "$scratch/$bad" 2>&1); rc=$?

@@ -23,6 +23,7 @@ values_and_options_complete() {
   [ "$($c train --device ho)" = host ] || fail "$c: '--device ho'"
   [ "$($c help tu)" = tune ] || fail "$c: 'clmnist help tu'"
   [ "$($c bench comp)" = compare ] || fail "$c: 'clmnist bench comp'"
+  [ "$($c bench rep)" = report ] || fail "$c: 'clmnist bench rep'"
   want=$("$bin" train --help | grep -oE '^  (-[a-z] \[ )?--[a-z0-9-]+' | grep -oE -- '--[a-z0-9-]+' | sort)
   [ "$($c train -- | sort)" = "$want" ] || fail "$c: train's options differ from its --help"
 }

@@ -103,7 +103,9 @@ case $case in
     "$bin" bench compare "$d/a.json" "$d/b.json" "$d/c.json" --plot "$d/c.svg" >"$d/out" 2>&1 \
       || fail "bench compare exit $?"
     raw_free "$d/out" "bench compare"
-    [ "$(wc -l < "$d/out")" = 4 ] || fail "bench compare: not a heading and one line a record"
+    # Each name one cell of its row, escaped: no line of its own.
+    grep -q '^host  *evil\\x1b\]0;pwned\\x07 ' "$d/out" || fail "bench compare: the host not in its row"
+    grep -q '^device  *pocl/\\x1b\[2J\\ndev ' "$d/out" || fail "bench compare: the device not in its row"
     "$bin" bench compare "$d/a.json" "$d/b.json" --baseline "$title" >"$d/out" 2>&1
     rc=$?; [ $rc = 2 ] || fail "--baseline with an escape: exit $rc, not 2"
     raw_free "$d/out" "bench compare --baseline"

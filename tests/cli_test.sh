@@ -99,7 +99,7 @@ case $case in
     grep -q "clmnist fetch" <<<"$out" || fail "default location: no fetch hint"
     ;;
   help_for_every_command)
-    for c in devices train eval predict bench "bench compare" export tune fetch; do
+    for c in devices train eval predict bench "bench compare" "bench report" export tune fetch; do
       "$bin" $c --help | grep -q "Usage: clmnist $c" || fail "$c --help"
       "$bin" $c --help | grep -q "Example" || fail "$c --help has no example"
     done
@@ -409,6 +409,10 @@ case $case in
   tune_cache_used_and_invalidated)
     # shellcheck source=tests/cli_tune.sh
     source "$(dirname "$0")/cli_tune.sh"
+    ;;
+  bench_compare_marks_differences | results_page_renders)
+    # shellcheck source=tests/cli_report.sh
+    source "$(dirname "$0")/cli_report.sh"
     ;;
   devices_json_follows_schema | failed_platform_is_named | stable_address_selects_device | \
   bench_compare_records | bench_tune_overrides_one_device | bench_reports_each_family)
