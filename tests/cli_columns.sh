@@ -33,7 +33,7 @@ case $case in
       ln -s "$mnist_dir" mnist
       runs+=("fetch --data-dir m --from mnist" "fetch --data-dir m")
     fi
-    for c in devices train eval predict bench "bench compare" export tune fetch presets; do
+    for c in devices train eval predict bench "bench compare" "bench report" export tune fetch presets; do
       runs+=("$c --help")
     done
     wide=""
