@@ -54,6 +54,8 @@ bool is_option_of_some_command(const std::string& name) {
                                                   "count",
                                                   "json",
                                                   "image",
+                                                  "raw",
+                                                  "save-prepared",
                                                   "format",
                                                   "output",
                                                   "csv",

@@ -383,6 +383,11 @@ case $case in
     # shellcheck source=tests/cli_signals.sh
     source "$(dirname "$0")/cli_signals.sh"
     ;;
+  predict_raw_is_the_test_digit | predict_save_prepared_is_what_was_seen | \
+  eval_names_model_and_batch)
+    # shellcheck source=tests/cli_predict.sh
+    source "$(dirname "$0")/cli_predict.sh"
+    ;;
   resume_keeps_env_and_config | option_values_one_rule)
     # shellcheck source=tests/cli_resume.sh
     source "$(dirname "$0")/cli_resume.sh"
