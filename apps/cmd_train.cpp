@@ -183,7 +183,9 @@ class TrainRun {
     if (!a_.save_model.empty()) hooks.on_best = [this](const model::Model& m) { save_best(m); };
     if (!a_.checkpoint.empty()) {
       hooks.on_state = [this](const model::TrainState& st) {
-        model::save_checkpoint(a_.checkpoint, st);
+        model::TrainState with_model = st;  // a resumed run saves its model where this one does
+        with_model.save_model = a_.save_model;
+        model::save_checkpoint(a_.checkpoint, with_model);
       };
     }
     hooks.interrupted = [] { return runtime::stop_signal() != 0; };
@@ -287,10 +289,7 @@ class TrainRun {
                 << (a_.data_dir != model::default_data_dir()
                         ? " --data-dir " + shown_text(a_.data_dir)
                         : "")
-                << (a_.save_model == "best_model.safetensors" ? std::string()
-                    : a_.save_model.empty()                   ? std::string(" --save-model \"\"")
-                                            : " --save-model " + shown_text(a_.save_model))
-                << "\n";
+                << "\n";  // --save-model is in the checkpoint
     }
     return 128 + sig;
   }

@@ -80,8 +80,8 @@ void add_train_options(po::options_description& desc, TrainArgs& args) {
        "keep the full training state in FILE, updated atomically at every validation and on "
        "SIGINT, SIGTERM or SIGHUP")  //
       ("resume", po::value(&args.resume)->value_name("FILE"),
-       "continue the run saved in checkpoint FILE (its settings; with --checkpoint defaulting "
-       "to FILE)")  //
+       "continue the run saved in checkpoint FILE (its settings, and its --save-model unless "
+       "one is given; with --checkpoint defaulting to FILE)")  //
       ("history", po::value(&args.history)->value_name("FILE"),
        "write one row per validation into FILE, CSV or JSON by its extension (.csv, .json): "
        "epoch, iteration, train_loss (mean minibatch cost since the previous validation), "
@@ -143,6 +143,10 @@ void load_resume(TrainArgs& args, const po::variables_map& vm, const ValueOrigin
                      ", and a resumed run keeps its settings; unset it or make it match");
   }
   if (args.checkpoint.empty()) args.checkpoint = args.resume;
+  // The run's --save-model, unless one is given now (a checkpoint without it: the default).
+  if (args.resume_state->save_model && vm["save-model"].defaulted()) {
+    args.save_model = *args.resume_state->save_model;
+  }
 }
 
 // The preset's settings (or the checkpoint's), then every setting given, then their checks.

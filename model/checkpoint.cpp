@@ -1,6 +1,6 @@
 // Checkpoint files: the current parameters as tensors by name, the best model's as "best." + name,
-// the network description and every setting (train_settings()) and scalar as metadata text
-// (doubles with 17 significant digits, so they read back exactly).
+// the network description, every setting (train_settings()), every scalar and the run's
+// --save-model as metadata text (doubles with 17 significant digits, so they read back exactly).
 #include "checkpoint.hpp"
 
 #include <algorithm>
@@ -147,6 +147,7 @@ void save_checkpoint(const std::string& path, const TrainState& s) {
   m["test_error"] = num(r.test_error);
   m["best_validation_error_all"] = num(r.best_validation_error_all);
   m["test_error_all"] = num(r.test_error_all);
+  if (s.save_model) m["save_model"] = *s.save_model;
   write_file_atomic(path, encode_safetensors(st));
 }
 
@@ -185,6 +186,9 @@ TrainState load_checkpoint(const std::string& path) {
   r.test_error = m.real("test_error");
   r.best_validation_error_all = m.real("best_validation_error_all");
   r.test_error_all = m.real("test_error_all");
+  if (const auto it = st.metadata.find("save_model"); it != st.metadata.end()) {
+    s.save_model = it->second;
+  }
   const std::vector<runtime::ParamSpec> params = s.network.params();
   const bool has_best = st.tensors.count(kBest + params.front().name) != 0;
   if (st.tensors.size() != params.size() * (has_best ? 2 : 1)) {

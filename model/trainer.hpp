@@ -3,6 +3,8 @@
 
 #include <functional>
 #include <iosfwd>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "backend.hpp"
@@ -66,6 +68,9 @@ struct TrainState {
   runtime::ParamValues params;  // current parameters, by name
   TrainResult best;             // the best so far: errors, epoch, iteration and model
   std::string origin;           // the file it was loaded from (for messages), if any
+  // Where the run saves its best model ("" for nowhere), so a resumed run saves it there too; the
+  // trainer leaves it unset, the command sets it, and checkpoints before it have none.
+  std::optional<std::string> save_model;
 };
 
 // Where training is, after each minibatch. loss() synchronises with the device: call it rarely.

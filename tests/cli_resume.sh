@@ -3,13 +3,14 @@
 # cli_test.sh (which defines bin, case, scratch and fail).
 
 # interrupted_run LOG ARGS...: runs `clmnist train ARGS` on the tiny data (4,000 epochs of 1,000
-# steps: ARGS must hold early stopping off), stops it with SIGINT after a second and a half and
-# leaves its output in LOG.
+# steps: ARGS must hold early stopping off; no model saved unless ARGS has --save-model), stops it
+# with SIGINT after a second and a half and leaves its output in LOG.
 interrupted_run() {
-  local log=$1
+  local log=$1 save=(--save-model "")
   shift
+  [[ " $* " == *" --save-model "* ]] && save=()
   "$bin" train --device host --data-dir "$scratch/tiny" --validation-size 200 --batch-size 1 \
-    --max-epochs 4000 --save-model "" "$@" > "$log" 2>&1 &
+    --max-epochs 4000 "${save[@]}" "$@" > "$log" 2>&1 &
   local pid=$!
   sleep 1.5
   kill -INT $pid
@@ -139,6 +140,42 @@ CASES
     "$bin" train --resume "$d/cfg.ckpt" --learning-rate 0.05 --device host \
       --data-dir "$scratch/tiny" > /dev/null 2>&1 && fail "--learning-rate with --resume accepted"
     true
+    ;;
+  resume_keeps_save_model)
+    # A resumed run saves its best model where the interrupted run did: the checkpoint records
+    # --save-model, so the printed resume command needs none; one given on resume wins; a
+    # checkpoint written before the record keeps the default, best_model.safetensors. (Twice the
+    # training images: a run still going when the signal comes on a fast machine; a validation,
+    # and so a checkpoint written and synced, every 100,000 minibatches, not every epoch.)
+    /usr/bin/python3 "$(dirname "$0")/make_tiny_mnist.py" "$scratch/tiny" --train 2400 >/dev/null
+    d=$scratch/resume-model; rm -rf "$d"; mkdir -p "$d"; cd "$d" || fail "cd"
+    for run in 1 2 3; do
+      interrupted_run "run$run.log" --save-model "x$run.st" --checkpoint "run$run.ckpt" \
+        --patience 10000000 --validation-frequency 100000
+      rm -f "x$run.st"  # saved while training: only the resumed run may write it now
+    done
+    cmd=$(printed_resume run1.log)
+    echo "resume: $cmd"
+    grep -q -- "--save-model" <<<"$cmd" && fail "the printed command names --save-model: $cmd"
+    out=$(eval "timeout 60 $cmd" 2>&1) || fail "the printed resume command exit $?: $out"
+    grep -q "^Best model saved to x1.st$" <<<"$out" || fail "not saved to x1.st: $out"
+    [ -f x1.st ] && [ ! -e best_model.safetensors ] || fail "the model went elsewhere: $(ls)"
+    out=$(timeout 60 "$bin" train --resume run2.ckpt --device host --data-dir "$scratch/tiny" \
+          --save-model y.st 2>&1) || fail "resume with --save-model exit $?: $out"
+    [ -f y.st ] && [ ! -e x2.st ] || fail "--save-model on resume did not win: $(ls)"
+    # The checkpoint of a clmnist before the record: its save_model key taken out.
+    /usr/bin/python3 - run3.ckpt <<'PY' || fail "removing save_model"
+import json, struct, sys
+data = open(sys.argv[1], "rb").read()
+(n,) = struct.unpack("<Q", data[:8])
+header = json.loads(data[8:8 + n])
+assert header["__metadata__"].pop("save_model") == "x3.st"
+text = json.dumps(header).encode()
+open(sys.argv[1], "wb").write(struct.pack("<Q", len(text)) + text + data[8 + n:])
+PY
+    out=$(timeout 60 "$bin" train --resume run3.ckpt --device host --data-dir "$scratch/tiny" \
+          2>&1) || fail "resume of an older checkpoint exit $?: $out"
+    [ -f best_model.safetensors ] && [ ! -e x3.st ] || fail "an older checkpoint: $(ls)"
     ;;
   *)
     echo "cli_resume.sh: no case '$case'" >&2

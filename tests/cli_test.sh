@@ -388,7 +388,7 @@ case $case in
     # shellcheck source=tests/cli_predict.sh
     source "$(dirname "$0")/cli_predict.sh"
     ;;
-  resume_keeps_env_and_config | option_values_one_rule)
+  resume_keeps_env_and_config | resume_keeps_save_model | option_values_one_rule)
     # shellcheck source=tests/cli_resume.sh
     source "$(dirname "$0")/cli_resume.sh"
     ;;

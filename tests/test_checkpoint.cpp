@@ -186,3 +186,31 @@ TEST_CASE("a checkpoint refuses other data or settings", "[checkpoint]") {
   CHECK(st.best.best_model.params.size() == 2);
   CHECK(st.config.batch_size == 50);
 }
+
+TEST_CASE("a checkpoint keeps the run's --save-model; one without it reads back",
+          "[checkpoint]") {
+  const model::TrainData data = test::synthetic_train_data(600, 150, 150, 3);
+  model::TrainConfig cfg;
+  cfg.batch_size = 50;
+  cfg.max_epochs = 1;
+  const std::string dir = test::temp_dir("checkpoint-save-model");
+  model::TrainState last;
+  {
+    auto be = backend_for("host");
+    auto exec = compile_for(*be, "host", data, cfg);
+    model::TrainHooks hooks;
+    hooks.on_state = [&](const model::TrainState& st) { last = st; };
+    std::ostringstream log;
+    model::train(*be, *exec, data, cfg, log, hooks);
+  }
+  CHECK_FALSE(last.save_model.has_value());  // the trainer leaves it to the command
+  model::save_checkpoint(dir + "/none.ckpt", last);
+  CHECK_FALSE(model::load_checkpoint(dir + "/none.ckpt").save_model.has_value());
+  for (const std::string saved : {"runs/x model.safetensors", ""}) {
+    last.save_model = saved;
+    model::save_checkpoint(dir + "/with.ckpt", last);
+    const model::TrainState back = model::load_checkpoint(dir + "/with.ckpt");
+    REQUIRE(back.save_model.has_value());
+    CHECK(*back.save_model == saved);
+  }
+}
