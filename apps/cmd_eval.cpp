@@ -181,7 +181,8 @@ int predict_test_set(const std::string& model_path, const std::string& data_dir,
 }
 
 const char* kPredictUsage =
-    "Usage: clmnist predict [--model FILE] [--json] [--raw] [--save-prepared DIR] IMAGE...\n"
+    "Usage: clmnist predict [--model FILE] [--json] [--raw] [--save-prepared DIR]\n"
+    "                       IMAGE...\n"
     "       clmnist predict [--model FILE] [--json] [--count N]\n\n"
     "With images (PNG, JPEG, BMP, PGM and the other formats of stb_image, any size, gray or "
     "colour, dark digit on light or the reverse: detected from the border), prepares each as "
