@@ -59,6 +59,7 @@ bool is_option_of_some_command(const std::string& name) {
                                                   "format",
                                                   "output",
                                                   "csv",
+                                                  "html",
                                                   "runs",
                                                   "quick",
                                                   "families",

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "checkpoint.hpp"
+#include "output_file.hpp"
 #include "pictures.hpp"
 #include "presets.hpp"
 
@@ -195,6 +196,16 @@ void check_paths(TrainArgs& args, const po::variables_map& vm) {
   if (!args.history.empty()) {
     args.history_fmt = history_format(args.history);
     require_writable_target("history", args.history);
+  }
+  // A model and a checkpoint are replaced at every better validation: a stream would hold each
+  // copy after the other, a file nothing reads back.
+  for (const NamedPath& replaced :
+       {NamedPath{"save-model", args.save_model}, NamedPath{"checkpoint", args.checkpoint}}) {
+    if (model::output_stream_fd(replaced.path) >= 0) {
+      throw UsageError("--" + replaced.option + " '" + replaced.path +
+                       "' is a stream, but the file is replaced at every better validation; "
+                       "give a file name (/dev/null keeps nothing)");
+    }
   }
   if (args.data_dir.empty()) args.data_dir = model::default_data_dir();
   args.files = model::find_mnist_files(args.data_dir);

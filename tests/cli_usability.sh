@@ -249,6 +249,13 @@ PY
           --max-epochs 2 --save-model "")
     cd "$scratch" || fail "cd"
     rm -f ./- out.json err.txt
+    # A model or checkpoint is replaced at every better validation: no stream takes it.
+    for o in "--save-model /dev/stdout" "--checkpoint -"; do
+      # shellcheck disable=SC2086
+      out=$("$bin" train --device host --data-dir "$scratch/tiny" $o 2>&1); rc=$?
+      [ $rc = 2 ] && grep -q "is a stream, but the file is replaced" <<<"$out" \
+        || fail "$o: exit $rc: $out"
+    done
     "$bin" "${args[@]}" -v --summary-json - > out.json 2> err.txt || fail "summary to - exit $?"
     [ -e ./- ] && fail "'-' was written as a file"
     /usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1]))' out.json || fail "stdout is not the JSON alone"

@@ -187,7 +187,7 @@ TEST_CASE("a checkpoint refuses other data or settings", "[checkpoint]") {
   CHECK(st.config.batch_size == 50);
 }
 
-TEST_CASE("a checkpoint keeps the run's --save-model; one without it reads back",
+TEST_CASE("a checkpoint keeps the run's --save-model and one without it reads back",
           "[checkpoint]") {
   const model::TrainData data = test::synthetic_train_data(600, 150, 150, 3);
   model::TrainConfig cfg;
