@@ -18,6 +18,9 @@ interrupted_run() {
   echo "interrupted run exit $?: $(grep -A1 "^Stopped by" "$log" | tr '\n' ' ')"
 }
 
+# A resumed run below trains to its end (thousands of short epochs, a checkpoint each): a few
+# seconds here, about a minute under ASan, so its hang guard is 300 s.
+
 # The resume command the interrupted run printed in LOG, with this build's binary.
 printed_resume() {
   grep -A1 "continue with:" "$1" | tail -n 1 | sed -E "s|^ *clmnist |$bin |"
@@ -115,7 +118,7 @@ CASES
     cmd=$(printed_resume "$d/env.log")
     [ -n "$cmd" ] || fail "no resume command printed: $(cat "$d/env.log")"
     echo "resume: $cmd"
-    out=$(eval "timeout 60 $cmd" 2>&1) || fail "the printed resume command exit $?: $out"
+    out=$(eval "timeout 300 $cmd" 2>&1) || fail "the printed resume command exit $?: $out"
     CLMNIST_LEARNING_RATE=0.07 "$bin" train --resume "$d/env.ckpt" --device host \
       --data-dir "$scratch/tiny" --save-model "" > "$d/bad.log" 2>&1; rc=$?
     cat "$d/bad.log"
@@ -127,7 +130,7 @@ CASES
     export CLMNIST_CONFIG=$d/run.cfg
     interrupted_run "$d/cfg.log" --checkpoint "$d/cfg.ckpt"
     cmd=$(printed_resume "$d/cfg.log")
-    out=$(eval "timeout 60 $cmd" 2>&1) || fail "resume with the config file exit $?: $out"
+    out=$(eval "timeout 300 $cmd" 2>&1) || fail "resume with the config file exit $?: $out"
     printf 'learning-rate = 0.05\npatience = 99\n' > "$d/run.cfg"
     out=$("$bin" train --resume "$d/cfg.ckpt" --device host --data-dir "$scratch/tiny" \
           --save-model "" 2>&1); rc=$?
@@ -157,10 +160,10 @@ CASES
     cmd=$(printed_resume run1.log)
     echo "resume: $cmd"
     grep -q -- "--save-model" <<<"$cmd" && fail "the printed command names --save-model: $cmd"
-    out=$(eval "timeout 60 $cmd" 2>&1) || fail "the printed resume command exit $?: $out"
+    out=$(eval "timeout 300 $cmd" 2>&1) || fail "the printed resume command exit $?: $out"
     grep -q "^Best model saved to x1.st$" <<<"$out" || fail "not saved to x1.st: $out"
     [ -f x1.st ] && [ ! -e best_model.safetensors ] || fail "the model went elsewhere: $(ls)"
-    out=$(timeout 60 "$bin" train --resume run2.ckpt --device host --data-dir "$scratch/tiny" \
+    out=$(timeout 300 "$bin" train --resume run2.ckpt --device host --data-dir "$scratch/tiny" \
           --save-model y.st 2>&1) || fail "resume with --save-model exit $?: $out"
     [ -f y.st ] && [ ! -e x2.st ] || fail "--save-model on resume did not win: $(ls)"
     # The checkpoint of a clmnist before the record: its save_model key taken out.
@@ -173,7 +176,7 @@ assert header["__metadata__"].pop("save_model") == "x3.st"
 text = json.dumps(header).encode()
 open(sys.argv[1], "wb").write(struct.pack("<Q", len(text)) + text + data[8 + n:])
 PY
-    out=$(timeout 60 "$bin" train --resume run3.ckpt --device host --data-dir "$scratch/tiny" \
+    out=$(timeout 300 "$bin" train --resume run3.ckpt --device host --data-dir "$scratch/tiny" \
           2>&1) || fail "resume of an older checkpoint exit $?: $out"
     [ -f best_model.safetensors ] && [ ! -e x3.st ] || fail "an older checkpoint: $(ls)"
     ;;
