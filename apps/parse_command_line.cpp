@@ -10,6 +10,7 @@
 #include "cli_help.hpp"
 #include "config_file.hpp"
 #include "input_file.hpp"
+#include "shown_text.hpp"
 
 namespace clmnist::apps {
 
@@ -102,6 +103,29 @@ std::string unknown_option_message(const std::string& typed,
          (meant.empty() ? std::string() : "; did you mean --" + meant + "?");
 }
 
+// The first word that is neither an option nor an option's value, named (it was "no arguments
+// are taken", with a word about '--' whether or not one was typed).
+std::string stray_word_message(int argc, char** argv, const po::options_description& all,
+                               bool takes_words) {
+  std::string word;
+  try {
+    po::command_line_parser again(with_joined_values(argc, argv, all));
+    again.options(all).allow_unregistered().style(po::command_line_style::default_style &
+                                                  ~po::command_line_style::allow_guessing);
+    const std::vector<std::string> rest =
+        po::collect_unrecognized(again.run().options, po::include_positional);
+    if (!rest.empty()) word = takes_words ? rest.back() : rest.front();
+  } catch (const po::error&) {  // the message below without the word
+  }
+  bool dashes = false;
+  for (int i = 1; i < argc; ++i) dashes = dashes || std::string(argv[i]) == "--";
+  return (word.empty() ? std::string("a word") : "'" + runtime::shown_text(word, 60) + "'") +
+         " is not an option (they start with --) and " +
+         (takes_words ? "is one word more than the command takes"
+                      : "the command takes no other words") +
+         (dashes ? "; after '--' every word is an argument, not an option" : "");
+}
+
 }  // namespace
 
 bool parse_command_line(int argc, char** argv, const po::options_description& options,
@@ -174,9 +198,7 @@ bool parse_command_line(int argc, char** argv, const po::options_description& op
     }
     po::notify(vm);
   } catch (const po::too_many_positional_options_error&) {
-    throw UsageError(std::string(positional == nullptr ? "no arguments are taken"
-                                                       : "too many arguments are given") +
-                     " besides the options (a word after '--' is an argument, not an option)");
+    throw UsageError(stray_word_message(argc, argv, all, positional != nullptr));
   } catch (const po::unknown_option& e) {
     throw UsageError(unknown_option_message(e.get_option_name(), long_names(all)));
   } catch (const po::error& e) {

@@ -47,7 +47,7 @@ case $case in
 --improvement-threshold 1000|--improvement-threshold 1000 must be at most 1
 --learning-rate 0x1p-3|--learning-rate '0x1p-3' is not a decimal number
 --learning-rate nan|--learning-rate 'nan' is not a decimal number
--- --max-epochs 1|no arguments are taken besides the options
+-- --max-epochs 1|'--max-epochs' is not an option (they start with --) and the command takes no other words; after '--' every word
 CASES
     out=$("$bin" "${t[@]}" --resume "" 2>&1); rc=$?
     [ $rc = 2 ] || fail "--resume '': exit $rc, not 2"
