@@ -1,6 +1,10 @@
 #include "tuning_cache.hpp"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -141,8 +145,13 @@ std::string skipped_entry(const std::string& path, std::size_t number, const std
 
 std::vector<TuningEntry> read_tuning_file(const std::string& path,
                                           std::vector<std::string>* skipped) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return {};
+  // None yet is no tuning; anything else that hides the file (a loop of links, a directory
+  // that cannot be searched) is said, not taken for none.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return {};
+    throw DataError("tuning file " + path + ": cannot see it: " + std::strerror(errno));
+  }
   const json j = tuning_json(path, read_input_file(path, std::uint64_t{16} << 20, "tuning file"));
   std::vector<TuningEntry> out;
   for (std::size_t i = 0; i < j["entries"].size(); ++i) {

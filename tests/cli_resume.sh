@@ -93,6 +93,9 @@ CASES
     out=$("$bin" "${t[@]}" --summary-json loop1 2>&1); rc=$?
     [ $rc = 2 ] && grep -q "it is a loop of symbolic links" <<<"$out" && [ -L loop1 ] \
       || fail "--summary-json loop: $rc $out"
+    out=$("$bin" "${t[@]/host/cpu}" --tuning-file loop1 2>&1) || fail "--tuning-file loop: exit $?"
+    grep -q "warning: tuning file loop1: cannot see it: Too many levels" <<<"$out" \
+      || fail "--tuning-file loop: not said: $out"
     # A directory to create where none can be (root's access() says yes to /proc).
     out=$("$bin" "${t[@]}" --plot-dir /proc/clmnist-x 2>&1); rc=$?
     [ $rc = 2 ] && grep -q "cannot be created" <<<"$out" || fail "--plot-dir /proc/x: $rc $out"
