@@ -111,14 +111,6 @@ unsigned env_unsigned(const char* name) {
 
 }  // namespace
 
-void warn_once(const std::string& message) {
-  static std::set<std::string> said;
-  // Warnings quote file names and file values, as errors do: escaped as main escapes errors.
-  if (said.insert(message).second) {
-    std::cerr << "clmnist: warning: " << runtime::shown_lines(message) << "\n";
-  }
-}
-
 runtime::BackendOptions backend_options(const DeviceOptions& opts) {
   runtime::BackendOptions o;
   o.warn = warn_once;

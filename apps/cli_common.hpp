@@ -13,6 +13,7 @@
 #include "device_select.hpp"
 #include "errors.hpp"
 #include "mnist.hpp"
+#include "shown_text.hpp"
 
 namespace clmnist::apps {
 
@@ -58,9 +59,8 @@ void add_device_options(po::options_description& desc, DeviceOptions& opts, bool
 // The backend options of the flags, with the fused kernels' tunables from CLMNIST_VEC,
 // CLMNIST_ROWS and CLMNIST_SKIP_ZERO (the runtime reads no environment). Throws UsageError.
 runtime::BackendOptions backend_options(const DeviceOptions& opts);
-// "clmnist: warning: MESSAGE" on stderr, once per distinct message in a run (what the backends
-// and the tuning file recover from).
-void warn_once(const std::string& message);
+// "clmnist: warning: MESSAGE" on stderr, once per distinct message (runtime/shown_text.hpp).
+using runtime::warn_once;
 // --impl (or --gemm) as an implementation family. Throws UsageError.
 runtime::Impl impl_choice(const DeviceOptions& opts);
 

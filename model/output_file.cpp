@@ -107,9 +107,9 @@ int keep_owner_and_mode(const std::string& tmp, const std::string& path, const s
     // Not permitted (another user's file, a group this user is not in) leaves this user's.
     [[maybe_unused]] const int ignored = ::chown(tmp.c_str(), old->st_uid, old->st_gid);
     if (old->st_nlink > 1) {
-      std::cerr << "clmnist: warning: '" << runtime::shown_text(path) << "' has " << old->st_nlink
-                << " names (hard links); it is replaced by a new file under this name, and the "
-                   "other names keep the old content\n";
+      runtime::warn_once("'" + path + "' has " + std::to_string(old->st_nlink) +
+                         " names (hard links); it is replaced by a new file under this name, and "
+                         "the other names keep the old content");
     }
   }
   if (::chmod(tmp.c_str(), mode) != 0) {

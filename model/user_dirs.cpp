@@ -6,10 +6,9 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <iostream>
-#include <mutex>
-#include <set>
 #include <vector>
+
+#include "shown_text.hpp"
 
 namespace clmnist::model {
 namespace {
@@ -17,14 +16,6 @@ namespace {
 const char* env(const char* name) {
   const char* v = std::getenv(name);
   return v != nullptr && *v != '\0' ? v : nullptr;
-}
-
-// "clmnist: warning: ..." once per distinct text in a run.
-void warn_once(const std::string& text) {
-  static std::mutex m;
-  static std::set<std::string> said;
-  const std::lock_guard<std::mutex> guard(m);
-  if (said.insert(text).second) std::cerr << "clmnist: warning: " << text << "\n";
 }
 
 // $xdg_var when it can be the base directory: the XDG specification ignores a relative path;
@@ -35,7 +26,7 @@ const char* usable_xdg(const char* xdg_var, const std::string& fallback) {
   struct stat st {};
   const bool relative = x[0] != '/';
   if (!relative && (::stat(x, &st) != 0 || S_ISDIR(st.st_mode))) return x;
-  warn_once(std::string(xdg_var) + "='" + x + "' is " +
+  runtime::warn_once(std::string(xdg_var) + "='" + x + "' is " +
             (relative ? "not an absolute path" : "not a directory") + "; clmnist uses " +
             fallback + " instead (set " + xdg_var + " to a directory, or unset it)");
   return nullptr;

@@ -1,6 +1,10 @@
 // Untrusted text made safe to show (see shown_text.hpp).
 #include "shown_text.hpp"
 
+#include <iostream>
+#include <mutex>
+#include <set>
+
 namespace clmnist::runtime {
 namespace {
 
@@ -76,5 +80,12 @@ std::string shown_text(std::string_view s, std::size_t max_bytes) {
 }
 
 std::string shown_lines(std::string_view s) { return shown(s, kWholeText, true); }
+
+void warn_once(const std::string& message) {
+  static std::mutex m;
+  static std::set<std::string> said;
+  const std::lock_guard<std::mutex> guard(m);
+  if (said.insert(message).second) std::cerr << "clmnist: warning: " << shown_lines(message) << "\n";
+}
 
 }  // namespace clmnist::runtime

@@ -24,4 +24,9 @@ std::string shown_text(std::string_view s, std::size_t max_bytes = kWholeText);
 // error that carries a driver's build log or the list of devices).
 std::string shown_lines(std::string_view s);
 
+// "clmnist: warning: MESSAGE" on stderr, escaped as shown_lines, once per distinct message in a
+// run; safe from any thread. The one warning line of every folder (the backends, the tuning
+// file, the user directories, an output that breaks a hard link).
+void warn_once(const std::string& message);
+
 }  // namespace clmnist::runtime
